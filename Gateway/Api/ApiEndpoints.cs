@@ -1,0 +1,59 @@
+using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gateway.Auth;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.Gateway.Api;
+
+/// <summary>The REST API under <c>/api</c>. Handlers check input, then call one grain; grains enforce the rules.</summary>
+public static class ApiEndpoints
+{
+    public static void MapCommunityApi(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.DevTokens)
+        {
+            app.MapPost("/api/auth/dev-token", (DevTokenRequest request, TokenIssuer issuer) =>
+                new DevTokenResponse(issuer.Issue(InputRules.RequireId(request.UserId, "userId"), InputRules.RequireName(request.DisplayName, "displayName"))))
+                .AllowAnonymous().WithTags("Auth");
+        }
+
+        var api = app.MapGroup("/api/communities").RequireAuthorization().WithTags("Communities");
+
+        api.MapPost("/", async (CreateCommunityRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var id = InputRules.RequireId(request.Id, "community id");
+            var community = await cluster.GetGrain<ICommunityGrain>(id).Create(InputRules.RequireName(request.Name, "name"), http.User.ToActor());
+            return Results.Created($"/api/communities/{id}", community);
+        });
+
+        api.MapGet("/{communityId}", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).GetInfo());
+
+        api.MapPost("/{communityId}/members", (string communityId, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).Join(http.User.ToActor()));
+
+        api.MapGet("/{communityId}/members/{userId}", async (string communityId, string userId, IClusterClient cluster) =>
+        {
+            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
+            return await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
+        });
+
+        api.MapPost("/{communityId}/channels", async (string communityId, CreateChannelRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var id = InputRules.RequireId(communityId, "community id");
+            var channel = await cluster.GetGrain<ICommunityGrain>(id).CreateChannel(
+                InputRules.RequireId(request.Id, "channel id"), InputRules.RequireName(request.Name, "name"), request.MaxMessageLength, http.User.ToActor());
+            return Results.Created($"/api/communities/{id}/channels/{channel.Id}", channel);
+        });
+
+        api.MapGet("/{communityId}/channels", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).ListChannels());
+
+        api.MapGet("/{communityId}/channels/{channelId}/messages", (string communityId, string channelId, long? afterSeq, int? limit, IClusterClient cluster) =>
+        {
+            var key = new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
+            return cluster.GetGrain<IChannelGrain>(key.ToString()).GetHistory(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
+        });
+    }
+}

@@ -1,0 +1,122 @@
+using CommunityScale.Gateway.Api;
+using CommunityScale.Gateway.Auth;
+using CommunityScale.Gateway.Hubs;
+using CommunityScale.Gateway.Relay;
+using CommunityScale.Streams;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CommunityScale.Gateway.Hosting;
+
+/// <summary>Composes the gateway process: an Orleans client, auth, the REST API, the hub and its relay, the browser page.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddCommunityScaleGateway();
+        customize?.Invoke(builder);
+        var app = builder.Build();
+        app.UseCommunityScaleGateway();
+        return app;
+    }
+
+    public static void AddCommunityScaleGateway(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<GatewayOptions>(config.GetSection(GatewayOptions.Section));
+        services.AddCommunityAuth(config);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemMapping>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.AddOpenApi();
+
+        var gateway = config.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = gateway.MaxHubMessageBytes)
+            .AddHubOptions<CommunityHub>(o => o.AddFilter<HubErrorFilter>())
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
+        services.AddSingleton<ChannelRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
+
+        services.AddHealthChecks()
+            .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<ClusterReadyCheck>("ready", tags: ["ready"]);
+
+        var cluster = config.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
+        builder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            client.AddMemoryStreams(StreamNames.Provider);
+            client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
+        });
+    }
+
+    public static void UseCommunityScaleGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapCommunityApi();
+        app.MapHub<CommunityHub>("/hubs/community");
+    }
+
+    /// <summary>Keeps retrying to reach the cluster at start-up (the silo may still be starting), then gives up loudly.</summary>
+    private sealed class ConnectRetry(TimeSpan timeout)
+    {
+        private readonly DateTimeOffset _deadline = DateTimeOffset.UtcNow + timeout;
+
+        public async Task<bool> ShouldRetry(Exception exception, CancellationToken cancellationToken)
+        {
+            if (DateTimeOffset.UtcNow > _deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            return true;
+        }
+    }
+}
+
+/// <summary>How the gateway reaches the cluster, bound from the <c>Orleans</c> section (the same keys the silo reads).</summary>
+public sealed class ClusterClientOptions
+{
+    public const string Section = "Orleans";
+
+    public string ClusterId { get; set; } = "communityscale";
+
+    public string ServiceId { get; set; } = "communityscale";
+
+    public int GatewayPort { get; set; } = 30000;
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>Ready when a grain call through the cluster succeeds.</summary>
+public sealed class ClusterReadyCheck(IClusterClient cluster) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await cluster.GetGrain<IPingGrain>(0).Ping().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("The cluster does not answer.", ex);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace CommunityScale.Gateway.Hosting;
+
+/// <summary>Gateway behaviour, bound from the <c>Gateway</c> section.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Messages a join returns when the client has none yet.</summary>
+    public int RecentOnJoin { get; set; } = 50;
+
+    /// <summary>At most this many missed messages come back from a join with <c>afterSeq</c>; the rest are paged over REST (<c>hasMore</c>).</summary>
+    public int JoinBacklogLimit { get; set; } = 200;
+
+    /// <summary>The largest hub frame accepted; a larger one closes the connection before it reaches a grain.</summary>
+    public long MaxHubMessageBytes { get; set; } = 32 * 1024;
+
+    /// <summary>How often changed online counts are reported to the channels' presence grains (one call per changed channel).</summary>
+    public TimeSpan PresenceReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often unchanged non-zero counts are re-reported, so the presence grain knows this gateway is alive.</summary>
+    public TimeSpan PresenceRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often a channel with listeners but no recent event is asked for its last seq, so that a dropped final event
+    /// (which no later event would reveal as a gap) still reaches clients.
+    /// </summary>
+    public TimeSpan CatchUpInterval { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,28 @@
+using CommunityScale.Errors;
+using Microsoft.AspNetCore.SignalR;
+
+namespace CommunityScale.Gateway.Hubs;
+
+/// <summary>A refused hub call reaches the client as a HubException whose message is <c>code: reason</c>.</summary>
+public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (CommunityException ex)
+        {
+            throw new HubException($"{ex.Code}: {ex.Reason}");
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            LogUnavailable(logger, ex, invocationContext.HubMethodName);
+            throw new HubException($"{ErrorCodes.Unavailable}: The service is temporarily unavailable; retry shortly.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub call {Method} failed: the cluster did not answer")]
+    private static partial void LogUnavailable(ILogger logger, Exception ex, string method);
+}

@@ -1,0 +1,14 @@
+using CommunityScale.Chat;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Gateway.Hubs;
+
+/// <summary>The server → client events of <c>/hubs/community</c> (docs/api.md).</summary>
+public interface ICommunityClient
+{
+    Task ChannelMessage(ChatMessage message);
+
+    Task Presence(PresenceChanged presence);
+}
+
+public sealed record JoinChannelResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

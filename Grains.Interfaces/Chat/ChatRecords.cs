@@ -1,0 +1,37 @@
+namespace CommunityScale.Chat;
+
+/// <summary>
+/// An accepted, durably stored chat message; also the payload of the <c>ChannelMessage</c> hub event. It carries the
+/// author's <see cref="ClientMessageId"/> so the sender can match its own echo, and so the channel can recognise a
+/// retried send from its stored tail after a restart.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ChatMessage")]
+public sealed record ChatMessage(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string ChannelId,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] string MessageId,
+    [property: Id(4)] string AuthorId,
+    [property: Id(5)] string AuthorName,
+    [property: Id(6)] string Text,
+    [property: Id(7)] DateTimeOffset SentAt,
+    [property: Id(8)] string ClientMessageId);
+
+/// <summary>A fan's send: <see cref="ClientMessageId"/> makes a retried send idempotent.</summary>
+[GenerateSerializer, Immutable, Alias("cs.SendMessageCommand")]
+public sealed record SendMessageCommand(
+    [property: Id(0)] string AuthorId,
+    [property: Id(1)] string AuthorName,
+    [property: Id(2)] string Text,
+    [property: Id(3)] string ClientMessageId);
+
+/// <summary>The acknowledgement of a send: given only once the message is durably stored.</summary>
+[GenerateSerializer, Immutable, Alias("cs.SendAck")]
+public sealed record SendAck([property: Id(0)] long Seq, [property: Id(1)] string MessageId);
+
+/// <summary>A page of history: messages in <c>seq</c> order, the channel's last <c>seq</c>, and whether more follow the page.</summary>
+[GenerateSerializer, Immutable, Alias("cs.HistoryPage")]
+public sealed record HistoryPage(
+    [property: Id(0)] long LastSeq,
+    [property: Id(1)] IReadOnlyList<ChatMessage> Messages,
+    [property: Id(2)] bool HasMore);

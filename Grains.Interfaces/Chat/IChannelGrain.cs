@@ -1,0 +1,61 @@
+using Orleans.Concurrency;
+
+namespace CommunityScale.Chat;
+
+/// <summary>
+/// A live chat channel (key: <c>community/channel</c>). It orders messages with a gap-free <c>seq</c>, stores each
+/// before acknowledging it, publishes it once on the channel stream, and keeps only a bounded tail: older messages
+/// are sealed into <see cref="IHistoryPageGrain"/>s.
+/// </summary>
+[Alias("cs.IChannelGrain")]
+public interface IChannelGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task Create(Communities.ChannelInfo info);
+
+    [Alias("GetInfo")]
+    Task<Communities.ChannelInfo> GetInfo();
+
+    [Alias("Send")]
+    Task<SendAck> Send(SendMessageCommand command);
+
+    /// <summary>Messages with <c>seq</c> greater than <paramref name="afterSeq"/>, at most <paramref name="limit"/>.</summary>
+    [AlwaysInterleave]
+    [Alias("GetHistory")]
+    Task<HistoryPage> GetHistory(long afterSeq, int limit);
+
+    /// <summary>The last <paramref name="count"/> messages.</summary>
+    [AlwaysInterleave]
+    [Alias("GetRecent")]
+    Task<HistoryPage> GetRecent(int count);
+
+    [AlwaysInterleave]
+    [Alias("GetLastSeq")]
+    Task<long> GetLastSeq();
+}
+
+/// <summary>A sealed, immutable page of a channel's history (key: <c>community/channel/pageIndex</c>).</summary>
+[Alias("cs.IHistoryPageGrain")]
+public interface IHistoryPageGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the page. Sealing the same page again is a no-op, so a channel may retry after a crash.</summary>
+    [Alias("Seal")]
+    Task Seal(IReadOnlyList<ChatMessage> messages);
+
+    [Alias("Read")]
+    Task<IReadOnlyList<ChatMessage>> Read();
+}
+
+/// <summary>
+/// Aggregates a channel's online count (key: <c>community/channel</c>). Each gateway reports its own count for the
+/// channel periodically and only when it changed; the grain publishes the total when the total changes.
+/// </summary>
+[Alias("cs.IChannelPresenceGrain")]
+public interface IChannelPresenceGrain : IGrainWithStringKey
+{
+    [Alias("Report")]
+    Task Report(string gatewayId, int online);
+
+    [Alias("GetOnline")]
+    Task<int> GetOnline();
+}

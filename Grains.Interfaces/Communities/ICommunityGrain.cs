@@ -1,0 +1,24 @@
+namespace CommunityScale.Communities;
+
+/// <summary>A community (key: community id): its settings and its list of channels. Members live in their own grains.</summary>
+[Alias("cs.ICommunityGrain")]
+public interface ICommunityGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the community; the creator becomes its owner and first member.</summary>
+    [Alias("Create")]
+    Task<CommunityInfo> Create(string name, Actor owner);
+
+    [Alias("GetInfo")]
+    Task<CommunityInfo> GetInfo();
+
+    /// <summary>Joins the caller as a member; joining again returns the existing membership.</summary>
+    [Alias("Join")]
+    Task<MemberInfo> Join(Actor who);
+
+    /// <summary>Creates a channel; only owners and admins may.</summary>
+    [Alias("CreateChannel")]
+    Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller);
+
+    [Alias("ListChannels")]
+    Task<IReadOnlyList<ChannelInfo>> ListChannels();
+}

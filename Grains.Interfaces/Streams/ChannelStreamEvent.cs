@@ -1,0 +1,17 @@
+using CommunityScale.Chat;
+
+namespace CommunityScale.Streams;
+
+/// <summary>What flows on a channel's stream: published once by a grain, relayed by each gateway with listeners.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ChannelStreamEvent")]
+public abstract record ChannelStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.MessagePosted")]
+public sealed record MessagePosted([property: Id(0)] ChatMessage Message) : ChannelStreamEvent;
+
+/// <summary>The payload of the <c>Presence</c> hub event.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PresenceChanged")]
+public sealed record PresenceChanged(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string ChannelId,
+    [property: Id(2)] int Online) : ChannelStreamEvent;

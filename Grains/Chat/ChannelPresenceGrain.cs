@@ -1,0 +1,71 @@
+using CommunityScale.Options;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.Chat;
+
+/// <summary>
+/// Sums the online counts that gateways report for one channel and publishes the total on the channel stream when
+/// it changes. A gateway that stops reporting (crashed) is dropped after <see cref="PresenceOptions.GatewayExpiry"/>.
+/// Presence is soft state: it is rebuilt from the next reports, so it is never stored.
+/// </summary>
+public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, TimeProvider clock) : Grain, IChannelPresenceGrain
+{
+    private readonly Dictionary<string, (int Online, DateTimeOffset ReportedAt)> _gateways = new(StringComparer.Ordinal);
+    private int _published = -1;
+    private ChannelKey _key;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = ChannelKey.Parse(this.GetPrimaryKeyString());
+        var period = options.Value.GatewayExpiry / 2;
+        this.RegisterGrainTimer(ExpireSilentGateways, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = false });
+        return Task.CompletedTask;
+    }
+
+    public async Task Report(string gatewayId, int online)
+    {
+        if (online <= 0)
+        {
+            _gateways.Remove(gatewayId);
+        }
+        else
+        {
+            _gateways[gatewayId] = (online, clock.GetUtcNow());
+        }
+
+        await PublishIfChanged();
+    }
+
+    public Task<int> GetOnline() => Task.FromResult(Total());
+
+    private int Total() => _gateways.Values.Sum(g => g.Online);
+
+    private async Task ExpireSilentGateways(CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow() - options.Value.GatewayExpiry;
+        foreach (var (gateway, report) in _gateways)
+        {
+            if (report.ReportedAt < cutoff)
+            {
+                _gateways.Remove(gateway);
+            }
+        }
+
+        await PublishIfChanged();
+    }
+
+    private async Task PublishIfChanged()
+    {
+        var total = Total();
+        if (total == _published)
+        {
+            return;
+        }
+
+        _published = total;
+        await this.GetStreamProvider(StreamNames.Provider)
+            .GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key))
+            .OnNextAsync(new PresenceChanged(_key.CommunityId, _key.ChannelId, total));
+    }
+}

@@ -1,0 +1,27 @@
+using CommunityScale.Streams;
+
+namespace CommunityScale.Chat;
+
+[GenerateSerializer, Alias("cs.HistoryPageState")]
+public sealed class HistoryPageState
+{
+    [Id(0)] public List<ChatMessage> Messages { get; set; } = [];
+}
+
+/// <summary>A sealed page of history: written once by its channel, then only read.</summary>
+public sealed class HistoryPageGrain(
+    [PersistentState("page", StorageNames.Main)] IPersistentState<HistoryPageState> state) : Grain, IHistoryPageGrain
+{
+    public async Task Seal(IReadOnlyList<ChatMessage> messages)
+    {
+        if (state.RecordExists && state.State.Messages.Count == messages.Count)
+        {
+            return;
+        }
+
+        state.State.Messages = [.. messages];
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<ChatMessage>> Read() => Task.FromResult<IReadOnlyList<ChatMessage>>(state.State.Messages);
+}

@@ -1,0 +1,46 @@
+namespace CommunityScale.Chat;
+
+/// <summary>At most <c>limit</c> events per key in any window of <c>window</c>. Pure and single-threaded (grain-owned).</summary>
+public sealed class SlidingWindowRateLimiter(int limit, TimeSpan window)
+{
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _events = new(StringComparer.Ordinal);
+
+    /// <summary>Records the event if the key is under its limit; otherwise says how long until it would be.</summary>
+    public bool TryAcquire(string key, DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        if (!_events.TryGetValue(key, out var times))
+        {
+            times = new Queue<DateTimeOffset>(limit);
+            _events[key] = times;
+        }
+
+        while (times.Count > 0 && now - times.Peek() >= window)
+        {
+            times.Dequeue();
+        }
+
+        if (times.Count >= limit)
+        {
+            retryAfter = window - (now - times.Peek());
+            return false;
+        }
+
+        times.Enqueue(now);
+        retryAfter = TimeSpan.Zero;
+        return true;
+    }
+
+    /// <summary>Forgets keys whose events have all left the window, so idle members cost no memory.</summary>
+    public void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, times) in _events)
+        {
+            if (times.Count == 0 || now - times.Last() >= window)
+            {
+                _events.Remove(key);
+            }
+        }
+    }
+
+    public int TrackedKeys => _events.Count;
+}

@@ -1,0 +1,97 @@
+using CommunityScale.Chat;
+using CommunityScale.Errors;
+using CommunityScale.Options;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.Communities;
+
+[GenerateSerializer, Alias("cs.CommunityState")]
+public sealed class CommunityState
+{
+    [Id(0)] public CommunityInfo? Info { get; set; }
+
+    [Id(1)] public List<ChannelInfo> Channels { get; set; } = [];
+}
+
+/// <summary>A community: its settings and channel list. Roles are checked here; members live in <see cref="MemberGrain"/>s.</summary>
+public sealed class CommunityGrain(
+    [PersistentState("community", StorageNames.Main)] IPersistentState<CommunityState> state,
+    IOptions<ChatOptions> options,
+    TimeProvider clock) : Grain, ICommunityGrain
+{
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task<CommunityInfo> Create(string name, Actor owner)
+    {
+        if (state.State.Info is not null)
+        {
+            throw new CommunityException(ErrorCodes.AlreadyExists, $"Community '{Id}' already exists.");
+        }
+
+        var info = new CommunityInfo(Id, InputRules.RequireName(name, "name"), owner.UserId, clock.GetUtcNow());
+        // The owner's membership is written first: a crash in between leaves a harmless membership, never an ownerless community.
+        await Member(owner.UserId).Enroll(owner.DisplayName, MemberRole.Owner);
+        state.State.Info = info;
+        await state.WriteStateAsync();
+        return info;
+    }
+
+    public Task<CommunityInfo> GetInfo() => Task.FromResult(RequireInfo());
+
+    public Task<MemberInfo> Join(Actor who)
+    {
+        RequireInfo();
+        return Member(who.UserId).Enroll(who.DisplayName, MemberRole.Member);
+    }
+
+    public async Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller)
+    {
+        RequireInfo();
+        InputRules.RequireId(channelId, "channel id");
+        var channelName = InputRules.RequireName(name, "name");
+        var ceiling = options.Value.MaxMessageLengthCeiling;
+        if (maxMessageLength is < 1 || maxMessageLength > ceiling)
+        {
+            throw CommunityException.Invalid($"maxMessageLength must be between 1 and {ceiling}.");
+        }
+
+        var member = await Member(caller.UserId).Get();
+        if (member is null)
+        {
+            throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{Id}'.");
+        }
+
+        if (member.Role is not (MemberRole.Owner or MemberRole.Admin))
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Only the community's owners and admins may create channels.");
+        }
+
+        if (state.State.Channels.Any(c => c.Id == channelId))
+        {
+            throw new CommunityException(ErrorCodes.AlreadyExists, $"Channel '{channelId}' already exists.");
+        }
+
+        if (state.State.Channels.Count >= options.Value.MaxChannelsPerCommunity)
+        {
+            throw CommunityException.Invalid($"A community may have at most {options.Value.MaxChannelsPerCommunity} channels.");
+        }
+
+        var channel = new ChannelInfo(Id, channelId, channelName, maxMessageLength ?? options.Value.DefaultMaxMessageLength,
+            caller.UserId, clock.GetUtcNow());
+        await GrainFactory.GetGrain<IChannelGrain>(new ChannelKey(Id, channelId).ToString()).Create(channel);
+        state.State.Channels.Add(channel);
+        await state.WriteStateAsync();
+        return channel;
+    }
+
+    public Task<IReadOnlyList<ChannelInfo>> ListChannels()
+    {
+        RequireInfo();
+        return Task.FromResult<IReadOnlyList<ChannelInfo>>([.. state.State.Channels]);
+    }
+
+    private CommunityInfo RequireInfo() => state.State.Info ?? throw CommunityException.NotFound($"Community '{Id}'");
+
+    private IMemberGrain Member(string userId) => GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(Id, userId));
+}

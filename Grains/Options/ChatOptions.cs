@@ -1,0 +1,32 @@
+namespace CommunityScale.Options;
+
+/// <summary>Chat limits and history layout, bound from the <c>Chat</c> configuration section.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// <summary>The message length limit of a new channel unless its creator sets another.</summary>
+    public int DefaultMaxMessageLength { get; set; } = 2000;
+
+    /// <summary>The largest length limit a channel creator may set.</summary>
+    public int MaxMessageLengthCeiling { get; set; } = 10_000;
+
+    /// <summary>Messages per sealed history page. Fixed per channel at creation, so changing it never breaks old history.</summary>
+    public int HistoryPageSize { get; set; } = 100;
+
+    /// <summary>How many messages a join returns when the client has none yet.</summary>
+    public int RecentOnJoin { get; set; } = 50;
+
+    /// <summary>The member rate limit: at most this many sends per <see cref="RateLimitWindow"/> per member and channel.</summary>
+    public int RateLimitCount { get; set; } = 5;
+
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many recent (author, clientMessageId) pairs a channel remembers to make retried sends idempotent.</summary>
+    public int DedupeCapacity { get; set; } = 4096;
+
+    /// <summary>How long a channel trusts a membership it has looked up before asking again.</summary>
+    public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public int MaxChannelsPerCommunity { get; set; } = 500;
+}

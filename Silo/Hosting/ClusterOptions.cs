@@ -1,0 +1,18 @@
+namespace CommunityScale.Silo.Hosting;
+
+/// <summary>Where this silo listens and which cluster it belongs to, bound from the <c>Orleans</c> section.</summary>
+public sealed class SiloEndpointOptions
+{
+    public const string Section = "Orleans";
+
+    public string ClusterId { get; set; } = "communityscale";
+
+    public string ServiceId { get; set; } = "communityscale";
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>How often memory-stream pulling agents look for new events: the floor of send→relay latency (Orleans' default is 100 ms).</summary>
+    public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
+}

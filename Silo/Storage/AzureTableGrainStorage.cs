@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace CommunityScale.Silo.Storage;
+
+/// <summary>
+/// Orleans grain storage over Azure Table Storage (Azure.Data.Tables), kept within the real service's limits even
+/// where Azurite is laxer: binary properties of at most 64 KiB, at most 15 of them per entity (under 1 MiB), and a
+/// state spread over several rows of one partition, all written in one transaction so a write is all or nothing.
+/// The head row's ETag guards concurrency: a stale write throws <see cref="InconsistentStateException"/>.
+/// </summary>
+/// <remarks>
+/// Layout: partition = the grain id (escaped), head row = the state name, further rows = <c>state~1</c>, <c>state~2</c>….
+/// The ETag handed to Orleans is <c>rows:azureETag</c>, so a write knows how many rows the previous one left without reading.
+/// </remarks>
+public sealed partial class AzureTableGrainStorage(
+    string name,
+    TableServiceClient service,
+    AzureTableStorageOptions options,
+    IGrainStorageSerializer serializer,
+    ILogger<AzureTableGrainStorage> logger) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    public const int ChunkBytes = 64 * 1024;
+    public const int ChunksPerRow = 15;
+    private const string RowsProperty = "Rows";
+    private const string SizeProperty = "Size";
+    private const string WriteIdProperty = "WriteId";
+
+    private TableClient Table => service.GetTableClient(options.TableName);
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe($"{nameof(AzureTableGrainStorage)}-{name}", ServiceLifecycleStage.ApplicationServices, InitializeAsync);
+
+    /// <summary>Creates the table; fails with a message naming the endpoint when storage cannot be reached.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await Guard(() => Table.CreateIfNotExistsAsync(cancellationToken), "create the table");
+        LogReady(logger, name, options.TableName, service.Uri);
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var partition = PartitionKeyOf(grainId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var head = await Guard(() => Table.GetEntityIfExistsAsync<TableEntity>(partition, stateName), "read state");
+            if (!head.HasValue || head.Value is null)
+            {
+                grainState.ETag = null;
+                grainState.RecordExists = false;
+                return;
+            }
+
+            var rows = new List<TableEntity> { head.Value };
+            var rowCount = head.Value.GetInt32(RowsProperty) ?? 1;
+            var writeId = head.Value.GetString(WriteIdProperty);
+            for (var i = 1; i < rowCount; i++)
+            {
+                var row = await Guard(() => Table.GetEntityIfExistsAsync<TableEntity>(partition, ChunkRowKey(stateName, i)), "read state");
+                if (!row.HasValue || row.Value is null || row.Value.GetString(WriteIdProperty) != writeId)
+                {
+                    rows.Clear();
+                    break;
+                }
+
+                rows.Add(row.Value);
+            }
+
+            if (rows.Count != rowCount)
+            {
+                // A concurrent writer replaced the rows between our reads; read the new version.
+                if (attempt < 3)
+                {
+                    continue;
+                }
+
+                throw new InconsistentStateException($"State '{stateName}' of {grainId} kept changing while it was read.");
+            }
+
+            var size = (int)(head.Value.GetInt64(SizeProperty) ?? 0);
+            var data = new byte[size];
+            var offset = 0;
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < ChunksPerRow && offset < size; c++)
+                {
+                    var chunk = row.GetBinary(ChunkProperty(c)) ?? throw new InvalidOperationException($"State '{stateName}' of {grainId} is missing chunk {c}.");
+                    chunk.CopyTo(data, offset);
+                    offset += chunk.Length;
+                }
+            }
+
+            grainState.State = serializer.Deserialize<T>(new BinaryData(data));
+            grainState.ETag = ComposeETag(rowCount, head.Value.ETag);
+            grainState.RecordExists = true;
+            return;
+        }
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var data = serializer.Serialize(grainState.State).ToMemory();
+        if (data.Length > options.MaxStateBytes)
+        {
+            throw new GrainStateTooLargeException(
+                $"State '{stateName}' of {grainId} is {data.Length:N0} bytes; Azure Table storage here accepts at most {options.MaxStateBytes:N0} (Storage:AzureTable:MaxStateBytes).");
+        }
+
+        var partition = PartitionKeyOf(grainId);
+        var (previousRows, etag) = ParseETag(grainState.ETag);
+        var chunks = (data.Length + ChunkBytes - 1) / ChunkBytes;
+        var rowCount = Math.Max(1, (chunks + ChunksPerRow - 1) / ChunksPerRow);
+        var writeId = Guid.NewGuid().ToString("n");
+
+        var actions = new List<TableTransactionAction>(Math.Max(rowCount, previousRows));
+        for (var r = 0; r < rowCount; r++)
+        {
+            var entity = new TableEntity(partition, r == 0 ? stateName : ChunkRowKey(stateName, r)) { [WriteIdProperty] = writeId };
+            for (var c = 0; c < ChunksPerRow; c++)
+            {
+                var start = ((r * ChunksPerRow) + c) * ChunkBytes;
+                if (start >= data.Length)
+                {
+                    break;
+                }
+
+                entity[ChunkProperty(c)] = data.Slice(start, Math.Min(ChunkBytes, data.Length - start)).ToArray();
+            }
+
+            if (r == 0)
+            {
+                entity[RowsProperty] = rowCount;
+                entity[SizeProperty] = (long)data.Length;
+                actions.Add(etag is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag.Value));
+            }
+            else
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+            }
+        }
+
+        for (var r = rowCount; r < previousRows; r++)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, ChunkRowKey(stateName, r)), ETag.All));
+        }
+
+        var response = await Submit(actions, stateName, grainId, grainState.ETag);
+        grainState.ETag = ComposeETag(rowCount, response.Value[0].Headers.ETag ?? default);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var (rows, etag) = ParseETag(grainState.ETag);
+        if (etag is not null)
+        {
+            var partition = PartitionKeyOf(grainId);
+            var actions = new List<TableTransactionAction>(rows)
+            {
+                new(TableTransactionActionType.Delete, new TableEntity(partition, stateName), etag.Value),
+            };
+            for (var r = 1; r < rows; r++)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, ChunkRowKey(stateName, r)), ETag.All));
+            }
+
+            await Submit(actions, stateName, grainId, grainState.ETag);
+        }
+
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    private async Task<Response<IReadOnlyList<Response>>> Submit(List<TableTransactionAction> actions, string stateName, GrainId grainId, string? expectedETag)
+    {
+        try
+        {
+            return await Guard(() => Table.SubmitTransactionAsync(actions), "write state");
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            throw new InconsistentStateException(
+                $"State '{stateName}' of {grainId} was changed by another writer (storage said {ex.Status}).", "unknown", expectedETag ?? "none", ex);
+        }
+    }
+
+    /// <summary>Turns "storage is not there" into one clear exception instead of a socket error deep in the SDK.</summary>
+    private async Task<TResult> Guard<TResult>(Func<Task<TResult>> call, string what)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 0)
+        {
+            throw Unreachable(what, ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or AggregateException { InnerException: HttpRequestException })
+        {
+            throw Unreachable(what, ex);
+        }
+    }
+
+    private GrainStorageUnavailableException Unreachable(string what, Exception ex) =>
+        new($"Azure Table storage at {service.Uri} is unreachable: could not {what} ({ex.GetBaseException().Message}). Is Azurite running?", ex);
+
+    /// <summary>Azure forbids / \ # ? and control characters in keys; percent-escape them (and % itself) reversibly.</summary>
+    public static string EscapeKey(string key)
+    {
+        var builder = new StringBuilder(key.Length + 8);
+        foreach (var ch in key)
+        {
+            if (ch is '/' or '\\' or '#' or '?' or '%' || char.IsControl(ch))
+            {
+                builder.Append('%').Append(((int)ch).ToString("X2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(ch);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string PartitionKeyOf(GrainId grainId) => EscapeKey(grainId.ToString());
+
+    private static string ChunkRowKey(string stateName, int row) => $"{stateName}~{row}";
+
+    private static string ChunkProperty(int index) => $"D{index}";
+
+    private static string ComposeETag(int rows, ETag etag) => $"{rows}:{etag}";
+
+    private static (int Rows, ETag? ETag) ParseETag(string? composed)
+    {
+        if (composed is null)
+        {
+            return (0, null);
+        }
+
+        var colon = composed.IndexOf(':', StringComparison.Ordinal);
+        return (int.Parse(composed.AsSpan(0, colon), CultureInfo.InvariantCulture), new ETag(composed[(colon + 1)..]));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage '{Name}' uses table '{Table}' at {Endpoint}")]
+    private static partial void LogReady(ILogger logger, string name, string table, Uri endpoint);
+}
+
+/// <summary>Grain storage cannot be reached; the operation changed nothing and may be retried.</summary>
+public sealed class GrainStorageUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>A state is larger than the provider stores; refused before anything is written.</summary>
+public sealed class GrainStateTooLargeException(string message) : Exception(message);

@@ -1,0 +1,86 @@
+using CommunityScale.Gateway.Hosting;
+using CommunityScale.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommunityScale.TestSupport;
+
+/// <summary>
+/// A real silo and a real gateway (Kestrel on a free loopback port) in this process, built by the same code as the
+/// shipped programs, on the given storage. They can be stopped and started again on the same storage.
+/// </summary>
+public sealed class ChatSystem : IAsyncDisposable
+{
+    public const string SigningKey = "test-signing-key-0123456789-0123456789-abcdef";
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<WebApplicationBuilder>? _customizeGateway;
+    private WebApplication? _silo;
+    private WebApplication? _gateway;
+
+    public ChatSystem(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customizeGateway = null)
+    {
+        _settings = new Dictionary<string, string?>(settings)
+        {
+            ["Orleans:ClusterId"] = $"test-{Guid.NewGuid():n}",
+            ["Orleans:ServiceId"] = "communityscale-tests",
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:DevTokens"] = "true",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        _customizeGateway = customizeGateway;
+    }
+
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    public IServiceProvider GatewayServices => _gateway!.Services;
+
+    public IServiceProvider SiloServices => _silo!.Services;
+
+    public async Task StartAsync()
+    {
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
+        var settings = new Dictionary<string, string?>(_settings)
+        {
+            ["Orleans:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").ToList();
+
+        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0"]);
+        await _silo.StartAsync();
+
+        _gateway = GatewayApp.Build([.. args, "--urls=http://127.0.0.1:0"], _customizeGateway);
+        await _gateway.StartAsync();
+        var address = _gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        GatewayUrl = new Uri(address);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+            _gateway = null;
+        }
+
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            await _silo.DisposeAsync();
+            _silo = null;
+        }
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

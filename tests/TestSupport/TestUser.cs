@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommunityScale.Chat;
+using CommunityScale.Streams;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommunityScale.TestSupport;
+
+/// <summary>
+/// A person using the public API: a dev token, an HTTP client with it, and a real SignalR connection that records
+/// every <c>ChannelMessage</c> and <c>Presence</c> event it receives, in arrival order.
+/// </summary>
+public sealed class TestUser : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly ConcurrentQueue<ChatMessage> _received = new();
+    private readonly ConcurrentQueue<PresenceChanged> _presence = new();
+    private readonly SemaphoreSlim _signal = new(0);
+
+    private TestUser(string userId, HttpClient http, HubConnection hub)
+    {
+        UserId = userId;
+        Http = http;
+        Hub = hub;
+        hub.On<ChatMessage>("ChannelMessage", m => { _received.Enqueue(m); _signal.Release(); });
+        hub.On<PresenceChanged>("Presence", p => { _presence.Enqueue(p); _signal.Release(); });
+    }
+
+    public string UserId { get; }
+
+    public HttpClient Http { get; }
+
+    public HubConnection Hub { get; }
+
+    public IReadOnlyList<ChatMessage> Received => [.. _received];
+
+    public IReadOnlyList<PresenceChanged> PresenceEvents => [.. _presence];
+
+    public static async Task<string> GetTokenAsync(Uri gateway, string userId, string? displayName = null)
+    {
+        using var http = new HttpClient { BaseAddress = gateway };
+        var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName = displayName ?? userId });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("token").GetString()!;
+    }
+
+    public static async Task<TestUser> ConnectAsync(Uri gateway, string userId, bool connectHub = true)
+    {
+        var token = await GetTokenAsync(gateway, userId);
+        var http = new HttpClient { BaseAddress = gateway };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(gateway, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .Build();
+        var user = new TestUser(userId, http, hub);
+        if (connectHub)
+        {
+            await hub.StartAsync();
+        }
+
+        return user;
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body = null) =>
+        body is null ? Http.PostAsync(path, null) : Http.PostAsJsonAsync(path, body, Json);
+
+    public async Task<T> GetAsync<T>(string path)
+    {
+        var response = await Http.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<T>(Json))!;
+    }
+
+    public Task<JoinResult> JoinChannel(string community, string channel, long? afterSeq = null) =>
+        Hub.InvokeAsync<JoinResult>("JoinChannel", community, channel, afterSeq);
+
+    public Task<SendAck> Send(string community, string channel, string text, string? clientMessageId = null) =>
+        Hub.InvokeAsync<SendAck>("SendMessage", community, channel, text, clientMessageId ?? Guid.NewGuid().ToString("n"));
+
+    /// <summary>Waits until the received messages satisfy <paramref name="condition"/>; fails after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntil(Func<TestUser, bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!condition(this))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"{UserId}: timed out waiting for {what ?? "the condition"}; received {_received.Count} messages.");
+            }
+
+            await _signal.WaitAsync(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250));
+        }
+    }
+
+    /// <summary>Messages for a channel as a client shows them: in arrival order, duplicates (seq already shown) dropped.</summary>
+    public IReadOnlyList<ChatMessage> Shown(string community, string channel, long afterSeq = 0)
+    {
+        var shown = new List<ChatMessage>();
+        var last = afterSeq;
+        foreach (var m in Received.Where(m => m.CommunityId == community && m.ChannelId == channel))
+        {
+            if (m.Seq > last)
+            {
+                shown.Add(m);
+                last = m.Seq;
+            }
+        }
+
+        return shown;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Hub.DisposeAsync();
+        Http.Dispose();
+        _signal.Dispose();
+    }
+}
+
+public sealed record JoinResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);
