@@ -9,7 +9,8 @@ namespace CommunityScale.Silo.Storage;
 
 /// <summary>
 /// Orleans grain storage over Azure Table Storage (Azure.Data.Tables), kept within the real service's limits even
-/// where Azurite is laxer: binary properties of at most 64 KiB, at most 15 of them per entity (under 1 MiB), and a
+/// where Azurite is laxer: binary properties of at most 64 KiB, at most 10 of them per entity (under 1 MiB even as the
+/// base64 that Azurite measures), and a
 /// state spread over several rows of one partition, all written in one transaction so a write is all or nothing.
 /// The head row's ETag guards concurrency: a stale write throws <see cref="InconsistentStateException"/>.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed partial class AzureTableGrainStorage(
     ILogger<AzureTableGrainStorage> logger) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public const int ChunkBytes = 64 * 1024;
-    public const int ChunksPerRow = 15;
+    public const int ChunksPerRow = 10;
     private const string RowsProperty = "Rows";
     private const string SizeProperty = "Size";
     private const string WriteIdProperty = "WriteId";
@@ -202,7 +203,12 @@ public sealed partial class AzureTableGrainStorage(
         {
             throw Unreachable(what, ex);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or AggregateException { InnerException: HttpRequestException })
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is HttpRequestException or RequestFailedException { Status: 0 }))
+        {
+            // The SDK's retries each failed to connect.
+            throw Unreachable(what, ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             throw Unreachable(what, ex);
         }

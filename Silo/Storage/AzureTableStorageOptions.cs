@@ -14,7 +14,7 @@ public sealed class AzureTableStorageOptions
     /// The largest serialized state the provider accepts. All of a state is written in one entity-group transaction,
     /// which Azure caps at 4 MiB of (base64-inflated) payload, so the default stays well inside it.
     /// </summary>
-    public int MaxStateBytes { get; set; } = 2_800_000;
+    public int MaxStateBytes { get; set; } = 2_500_000;
 
     /// <summary>How long one storage request may take before the write fails (sends then fail fast instead of hanging).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);

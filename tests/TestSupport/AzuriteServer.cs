@@ -27,7 +27,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static async Task<AzuriteServer> StartAsync()
     {
-        var script = Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "azurite-table.js");
+        var script = Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "table", "main.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing): run ./scripts/test, which runs 'npm ci'.");

@@ -19,6 +19,7 @@ public sealed class ChatSystem : IAsyncDisposable
     private readonly Action<WebApplicationBuilder>? _customizeGateway;
     private WebApplication? _silo;
     private WebApplication? _gateway;
+    private Dictionary<string, string?> _currentSettings = [];
 
     public ChatSystem(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customizeGateway = null)
     {
@@ -32,6 +33,9 @@ public sealed class ChatSystem : IAsyncDisposable
         };
         _customizeGateway = customizeGateway;
     }
+
+    // Each program reads its own appsettings.json and (the gateway) serves its own wwwroot, as when run from its folder.
+    private static string GatewayContentRoot => $"--contentRoot={Path.Combine(RepoPaths.Root, "Gateway")}";
 
     public Uri GatewayUrl { get; private set; } = null!;
 
@@ -48,15 +52,31 @@ public sealed class ChatSystem : IAsyncDisposable
             ["Orleans:SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        _currentSettings = settings;
         var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").ToList();
 
-        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0"]);
+        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0", $"--contentRoot={Path.Combine(RepoPaths.Root, "Silo")}"]);
         await _silo.StartAsync();
 
-        _gateway = GatewayApp.Build([.. args, "--urls=http://127.0.0.1:0"], _customizeGateway);
+        _gateway = GatewayApp.Build([.. args, "--urls=http://127.0.0.1:0", GatewayContentRoot], _customizeGateway);
         await _gateway.StartAsync();
         var address = _gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         GatewayUrl = new Uri(address);
+    }
+
+    /// <summary>Starts another gateway on the same cluster, with extra settings; the caller disposes it.</summary>
+    public async Task<(WebApplication App, Uri Url)> StartExtraGatewayAsync(IDictionary<string, string?> overrides)
+    {
+        var settings = new Dictionary<string, string?>(_currentSettings);
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        var app = GatewayApp.Build([.. settings.Select(kv => $"--{kv.Key}={kv.Value}"), "--urls=http://127.0.0.1:0", GatewayContentRoot]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return (app, new Uri(address));
     }
 
     public async Task StopAsync()

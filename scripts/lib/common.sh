@@ -1,0 +1,61 @@
+# Shared by the scripts: find the repo, check and install what a fresh machine lacks. Sourced, not run.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo "==> $*"; }
+
+# The .NET SDK comes with the machine; Node.js is installed from Debian if it is missing.
+ensure_tools() {
+  command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH; this project needs .NET 10."
+  dotnet --list-sdks | grep -q '^10\.' || die "no .NET 10 SDK found (dotnet --list-sdks)."
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "Node.js and npm are missing; install them (apt-get install nodejs npm) and retry."
+    say "installing Node.js and npm from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+      || die "could not install nodejs/npm with apt-get."
+  fi
+}
+
+# npm packages (Azurite, the SignalR browser client) live under the repo; reinstall when the lock file changed.
+ensure_npm() {
+  local marker="$REPO_ROOT/node_modules/.installed-lock"
+  if [ ! -f "$marker" ] || ! cmp -s "$REPO_ROOT/package-lock.json" "$marker"; then
+    say "installing npm packages (npm ci)"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed."
+    cp "$REPO_ROOT/package-lock.json" "$marker"
+  fi
+}
+
+build_solution() {
+  local configuration="$1"
+  say "building ($configuration)"
+  (cd "$REPO_ROOT" && dotnet build CommunityScale.sln -c "$configuration" -nologo -v quiet -clp:ErrorsOnly) \
+    || die "the build failed."
+}
+
+# wait_http URL SECONDS PID: waits for a 200 from URL while PID lives.
+wait_http() {
+  local url="$1" seconds="$2" pid="$3" i
+  for ((i = 0; i < seconds * 4; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# wait_port PORT SECONDS PID: waits until something listens on 127.0.0.1:PORT while PID lives.
+wait_port() {
+  local port="$1" seconds="$2" pid="$3" i
+  for ((i = 0; i < seconds * 4; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+port_in_use() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using CommunityScale.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CommunityScale.Gateway.Tests;
+
+[Collection(SharedSystem.Name)]
+[Trait("Area", "Chat")]
+public sealed class AuthTests(SystemFixture fixture)
+{
+    private static string Token(string key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = "communityscale",
+        Audience = "communityscale",
+        IssuedAt = expires.AddHours(-2),
+        NotBefore = expires.AddHours(-2),
+        Expires = expires,
+        Claims = new Dictionary<string, object> { ["sub"] = "mallory", ["name"] = "Mallory" },
+        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+    });
+
+    public static TheoryData<string, string?> BadTokens => new()
+    {
+        { "missing", null },
+        { "forged", Token("another-key-that-is-long-enough-0123456789", DateTime.UtcNow.AddHours(1)) },
+        { "expired", Token(ChatSystem.SigningKey, DateTime.UtcNow.AddMinutes(-5)) },
+        { "garbage", "not.a.jwt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Rest_and_hub_refuse_a_bad_token_with_401(string kind, string? token)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var rest = await http.PostAsJsonAsync("/api/communities", new { id = $"x-{kind}", name = "Nope" });
+        Assert.Equal(HttpStatusCode.Unauthorized, rest.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/api/communities/x-{kind}/channels")).StatusCode);
+
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.Url, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult(token))
+            .Build();
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_dev_token_signs_in_and_names_the_user()
+    {
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann-auth");
+        var response = await ann.PostAsync("/api/communities", new { id = $"auth-{Guid.NewGuid():n}"[..20], name = "Mine" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<Communities.CommunityInfo>(TestUser.Json);
+        Assert.Equal("ann-auth", body!.OwnerId);
+    }
+
+    [Theory]
+    [InlineData("Bad Id", "Ann")]
+    [InlineData("ann", "")]
+    [InlineData(null, "Ann")]
+    public async Task A_dev_token_request_with_bad_input_is_invalid(string? userId, string displayName)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"code\":\"invalid\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_dev_tokens_off_the_endpoint_does_not_exist()
+    {
+        var (app, url) = await fixture.System.StartExtraGatewayAsync(new Dictionary<string, string?> { ["Auth:DevTokens"] = "false" });
+        await using (app)
+        {
+            using var http = new HttpClient { BaseAddress = url };
+            var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId = "ann", displayName = "Ann" });
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            await app.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using CommunityScale.Gateway.Relay;
+using CommunityScale.Streams;
+using CommunityScale.TestSupport;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommunityScale.Gateway.Tests;
+
+/// <summary>
+/// One Azurite, one silo and one gateway for all gateway tests (each test makes its own communities). The gateway
+/// relays through <see cref="DropChosenEvents"/>, so a test can make the stream lose the events it names.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    public AzuriteServer Azurite { get; private set; } = null!;
+
+    public ChatSystem System { get; private set; } = null!;
+
+    public DropChosenEvents Drops { get; } = new();
+
+    public Uri Url => System.GatewayUrl;
+
+    public static Dictionary<string, string?> Settings(AzuriteServer azurite) => new()
+    {
+        ["Storage:Provider"] = "AzureTable",
+        ["Storage:AzureTable:ConnectionString"] = azurite.ConnectionString,
+        ["Storage:AzureTable:TableName"] = $"t{Guid.NewGuid():n}",
+        ["Gateway:CatchUpInterval"] = "00:00:01",
+        ["Gateway:PresenceReportInterval"] = "00:00:00.200",
+    };
+
+    public async Task InitializeAsync()
+    {
+        Azurite = await AzuriteServer.StartAsync();
+        System = new ChatSystem(Settings(Azurite), b => b.Services.AddSingleton<IChannelEventFilter>(Drops));
+        await System.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await System.DisposeAsync();
+        await Azurite.DisposeAsync();
+    }
+
+    /// <summary>A new community (owned by <paramref name="owner"/>) with one channel, and the other users joined as members.</summary>
+    public static async Task<(string Community, string Channel)> NewChannel(TestUser owner, params TestUser[] members)
+    {
+        var community = $"c-{Guid.NewGuid():n}"[..20];
+        (await owner.PostAsync("/api/communities", new { id = community, name = "Fans" })).EnsureSuccessStatusCode();
+        (await owner.PostAsync($"/api/communities/{community}/channels", new { id = "live", name = "Live" })).EnsureSuccessStatusCode();
+        foreach (var member in members)
+        {
+            (await member.PostAsync($"/api/communities/{community}/members")).EnsureSuccessStatusCode();
+        }
+
+        return (community, "live");
+    }
+
+    /// <summary>The stable code of a refused hub call (the server's HubException message starts with it).</summary>
+    public static string CodeOf(HubException ex)
+    {
+        var match = Regex.Match(ex.Message, "HubException: ([a-z_]+): ");
+        return match.Success ? match.Groups[1].Value : ex.Message;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedSystem : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "system";
+}
+
+/// <summary>Drops the stream events a test names, as a lossy stream would.</summary>
+public sealed class DropChosenEvents : IChannelEventFilter
+{
+    private readonly ConcurrentDictionary<(string Community, string Channel, long Seq), bool> _drop = new();
+
+    public void Drop(string community, string channel, params long[] seqs)
+    {
+        foreach (var seq in seqs)
+        {
+            _drop[(community, channel, seq)] = true;
+        }
+    }
+
+    public bool ShouldRelay(ChannelStreamEvent streamEvent) =>
+        streamEvent is not MessagePosted { Message: var m } || !_drop.ContainsKey((m.CommunityId, m.ChannelId, m.Seq));
+}
