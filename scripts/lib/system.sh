@@ -1,0 +1,43 @@
+# Starts and stops Azurite + silo + gateway on localhost, by pid. Sourced after common.sh.
+# Usage: start_system DATA_DIR  (sets SYSTEM_PIDS; call stop_system to end them).
+
+GATEWAY_URL="http://127.0.0.1:5080"
+SILO_URL="http://127.0.0.1:5081"
+AZURITE_PORT=10002
+SYSTEM_PIDS=()
+
+start_system() {
+  local data_dir="$1" logs="$1/logs" port
+  mkdir -p "$data_dir/azurite" "$logs"
+  for port in 5080 5081 $AZURITE_PORT 11111 30000; do
+    port_in_use "$port" && die "port $port is already in use by another program (is ./scripts/run running?); free it and retry."
+  done
+
+  say "starting Azurite (logs: $logs/azurite.log)"
+  node "$REPO_ROOT/node_modules/azurite/dist/src/table/main.js" --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
+    --location "$data_dir/azurite" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &
+  SYSTEM_PIDS+=($!)
+  wait_port "$AZURITE_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite did not start; see $logs/azurite.log"
+
+  say "starting the silo (logs: $logs/silo.log)"
+  (cd "$REPO_ROOT/Silo" && exec dotnet bin/Release/net10.0/CommunityScale.Silo.dll) >"$logs/silo.log" 2>&1 &
+  SYSTEM_PIDS+=($!)
+  wait_http "$SILO_URL/health/ready" 90 "${SYSTEM_PIDS[-1]}" || die "the silo did not become ready; see $logs/silo.log"
+
+  say "starting the gateway (logs: $logs/gateway.log)"
+  (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >"$logs/gateway.log" 2>&1 &
+  SYSTEM_PIDS+=($!)
+  wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[-1]}" || die "the gateway did not become ready; see $logs/gateway.log"
+}
+
+# Stops in reverse start order (gateway, silo, Azurite) and waits for each.
+stop_system() {
+  local i pid
+  for ((i = ${#SYSTEM_PIDS[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${SYSTEM_PIDS[$i]}" 2>/dev/null || true
+  done
+  for pid in "${SYSTEM_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  SYSTEM_PIDS=()
+}
