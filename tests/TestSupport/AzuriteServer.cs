@@ -9,6 +9,7 @@ namespace CommunityScale.TestSupport;
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
 {
+    private static readonly TimeSpan PortPollInterval = TimeSpan.FromMilliseconds(100);
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
     private readonly string _dataDir;
@@ -68,7 +69,7 @@ public sealed class AzuriteServer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                await Task.Delay(100);
+                await Task.Delay(PortPollInterval);
             }
         }
 
