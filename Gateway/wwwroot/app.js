@@ -48,6 +48,7 @@ $("community-form").addEventListener("submit", async (e) => {
       await api("POST", `/api/communities/${id}/members`);
     }
     state.community = id;
+    $("community-title").textContent = `Community: ${id}`;
     await listChannels();
     $("error").textContent = "";
   } catch (err) { showError(err); }
