@@ -2,6 +2,7 @@ using CommunityScale.Gateway.Api;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Gateway.Hubs;
 using CommunityScale.Gateway.Relay;
+using CommunityScale.Hosting;
 using CommunityScale.Streams;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.SignalR;
@@ -49,11 +50,29 @@ public static class GatewayApp
             .AddCheck<ClusterReadyCheck>("ready", tags: ["ready"]);
 
         var cluster = config.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
+        var providers = ProviderSettings.From(k => config[k]);
         builder.UseOrleansClient(client =>
         {
-            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            if (providers.Clustering == ClusteringProvider.Redis)
+            {
+                client.UseRedisClustering(providers.RedisConnectionString!);
+                client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            }
+            else
+            {
+                client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            }
+
             client.AddMemoryStreams(StreamNames.Provider);
             client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
+            // When the connection to the cluster comes back (a silo restarted), the relay re-establishes its subscriptions.
+            client.AddGatewayCountChangedHandler(sp => (_, e) =>
+            {
+                if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
+                {
+                    sp.GetRequiredService<ChannelRelay>().OnClusterConnectionRecovered();
+                }
+            });
         });
     }
 

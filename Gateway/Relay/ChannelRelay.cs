@@ -24,7 +24,7 @@ public sealed partial class ChannelRelay(
     TimeProvider clock,
     ILogger<ChannelRelay> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxCatchUpBackoff = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MaxCatchUpBackoff = TimeSpan.FromSeconds(15);
     private readonly Dictionary<ChannelKey, RelayedChannel> _channels = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<ChannelKey, byte>> _connections = new(StringComparer.Ordinal);
     private readonly GatewayOptions _options = options.Value;
@@ -89,6 +89,23 @@ public sealed partial class ChannelRelay(
                 channel.PendingJoins--;
             }
         }
+    }
+
+    /// <summary>
+    /// The cluster connection came back (e.g. a silo restarted): subscriptions may be gone with it, so every channel is
+    /// resubscribed and caught up from history on the next tick.
+    /// </summary>
+    public void OnClusterConnectionRecovered()
+    {
+        lock (_channels)
+        {
+            foreach (var channel in _channels.Values)
+            {
+                channel.ResubscribeRequested = true;
+            }
+        }
+
+        LogReconnected(logger, _channels.Count);
     }
 
     public async Task Leave(string connectionId, ChannelKey key)
@@ -275,7 +292,7 @@ public sealed partial class ChannelRelay(
 
     private async Task CatchUpIfIdle(RelayedChannel channel)
     {
-        if (channel.Subscription is null || clock.GetUtcNow() < channel.NextCatchUpAt)
+        if (channel.Subscription is null || (clock.GetUtcNow() < channel.NextCatchUpAt && !channel.ResubscribeRequested))
         {
             return;
         }
@@ -289,8 +306,10 @@ public sealed partial class ChannelRelay(
             }
 
             var lastSeq = await Grain(channel.Key).GetLastSeq();
-            if (lastSeq > channel.LastRelayedSeq)
+            if (lastSeq > channel.LastRelayedSeq || channel.ResubscribeRequested)
             {
+                // Messages were stored that the stream never brought: the subscription may be dead, so renew it.
+                await Resubscribe(channel);
                 await FillGap(channel, lastSeq);
                 channel.Touch(clock.GetUtcNow(), _options.CatchUpInterval);
             }
@@ -308,6 +327,29 @@ public sealed partial class ChannelRelay(
             channel.Gate.Release();
         }
     }
+
+    private async Task Resubscribe(RelayedChannel channel)
+    {
+        channel.ResubscribeRequested = false;
+        if (channel.Subscription is { } old)
+        {
+            try
+            {
+                await old.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The old subscription died with its silo; nothing to undo.
+                LogRelayFailed(logger, ex, channel.Group);
+            }
+        }
+
+        channel.Subscription = await Stream(channel.Key).SubscribeAsync((e, _) => OnEvent(channel, e));
+        Resubscriptions++;
+    }
+
+    /// <summary>Times this gateway renewed a channel subscription that had stopped delivering (for tests and metrics).</summary>
+    public long Resubscriptions { get; private set; }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -351,6 +393,9 @@ public sealed partial class ChannelRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting presence of channel {Channel} failed")]
     private static partial void LogPresenceFailed(ILogger logger, Exception ex, string channel);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster connection recovered: resubscribing {Channels} channels")]
+    private static partial void LogReconnected(ILogger logger, int channels);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Channel {Channel}: filling gap {From}..{To} from history")]
     private static partial void LogFillingGap(ILogger logger, string channel, long from, long to);
 
@@ -369,6 +414,9 @@ public sealed partial class ChannelRelay(
         public StreamSubscriptionHandle<ChannelStreamEvent>? Subscription { get; set; }
 
         public long LastRelayedSeq { get; set; }
+
+        /// <summary>Set from the cluster-connection callback; read and cleared by the catch-up loop.</summary>
+        public volatile bool ResubscribeRequested;
 
         public Dictionary<string, string> Connections { get; } = new(StringComparer.Ordinal);
 

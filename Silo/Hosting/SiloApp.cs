@@ -1,8 +1,12 @@
+using CommunityScale.Hosting;
 using CommunityScale.Options;
 using CommunityScale.Silo.Storage;
 using CommunityScale.Streams;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Configuration;
+using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace CommunityScale.Silo.Hosting;
 
@@ -22,13 +26,34 @@ public static class SiloApp
     {
         var config = builder.Configuration;
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
+        var providers = ProviderSettings.From(k => config[k]);
         builder.Services.AddHealthChecks()
             .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<SiloReadyCheck>("ready", tags: ["ready"]);
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort, serviceId: endpoint.ServiceId, clusterId: endpoint.ClusterId);
+            switch (providers.Clustering)
+            {
+                case ClusteringProvider.Localhost:
+                    silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort, serviceId: endpoint.ServiceId, clusterId: endpoint.ClusterId);
+                    break;
+                case ClusteringProvider.Redis:
+                    silo.UseRedisClustering(providers.RedisConnectionString!);
+                    silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (endpoint.ClusterId, endpoint.ServiceId));
+                    silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoint.AdvertisedIPAddress), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: endpoint.ListenOnAnyAddress);
+                    break;
+            }
+
+            if (providers.Reminders == RemindersProvider.Redis)
+            {
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!));
+            }
+            else
+            {
+                silo.UseInMemoryReminderService();
+            }
+
             silo.AddCommunityScale(config);
         });
     }
@@ -40,27 +65,34 @@ public static class SiloApp
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.Configure<ChatOptions>(config.GetSection(ChatOptions.Section));
         silo.Services.Configure<PresenceOptions>(config.GetSection(PresenceOptions.Section));
-        silo.AddGrainStorageFromConfiguration(config);
-        silo.AddMemoryGrainStorage(StorageNames.PubSub);
+        var providers = ProviderSettings.From(k => config[k]);
+        // Stream subscriptions live in the PubSub store: on the same durable provider as grain state, they survive a
+        // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
+        silo.AddGrainStorage(StorageNames.Main, providers);
+        silo.AddGrainStorage(StorageNames.PubSub, providers);
         silo.AddMemoryStreams(StreamNames.Provider, streams =>
             streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = endpoint.StreamPollingPeriod)));
         return silo;
     }
 
-    /// <summary><c>Storage:Provider</c> picks where grain state lives: AzureTable (default) or Memory (tests, throwaway runs).</summary>
-    private static void AddGrainStorageFromConfiguration(this ISiloBuilder silo, IConfiguration config)
+    /// <summary><c>Storage:Provider</c> picks where grain state lives: AzureTable (default), Redis, or Memory (tests, throwaway runs).</summary>
+    private static void AddGrainStorage(this ISiloBuilder silo, string name, ProviderSettings providers)
     {
-        var provider = config["Storage:Provider"] ?? "AzureTable";
-        switch (provider)
+        switch (providers.Storage)
         {
-            case "AzureTable":
-                silo.Services.AddAzureTableGrainStorage(StorageNames.Main);
+            case StorageProvider.AzureTable:
+                silo.Services.AddAzureTableGrainStorage(name);
                 break;
-            case "Memory":
-                silo.AddMemoryGrainStorage(StorageNames.Main);
+            case StorageProvider.Redis:
+                silo.AddRedisGrainStorage(name, options => options.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+                {
+                    o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!);
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
                 break;
-            default:
-                throw new InvalidOperationException($"Storage:Provider is '{provider}'; it must be AzureTable or Memory.");
+            case StorageProvider.Memory:
+                silo.AddMemoryGrainStorage(name);
+                break;
         }
     }
 

@@ -13,6 +13,12 @@ public sealed class SiloEndpointOptions
 
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>The address other silos and clients use to reach this one (with Redis clustering; localhost clustering is always loopback).</summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Listen on every interface (in a container) rather than only on the advertised address.</summary>
+    public bool ListenOnAnyAddress { get; set; }
+
     /// <summary>How often memory-stream pulling agents look for new events: the floor of send→relay latency (Orleans' default is 100 ms).</summary>
     public TimeSpan StreamPollingPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
 }

@@ -19,6 +19,18 @@ ensure_tools() {
   fi
 }
 
+# Debian's redis-server: the Redis providers' tests and the local cluster start their own on a free port.
+ensure_redis() {
+  if ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then
+    [ "$(id -u)" = 0 ] || die "redis-server is missing; install it (apt-get install redis-server) and retry."
+    say "installing redis-server from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null \
+      || die "could not install redis-server with apt-get."
+    # Debian's package starts a system-wide server on 6379; this project starts its own, so stop that one.
+    if command -v service >/dev/null; then service redis-server stop >/dev/null 2>&1 || true; fi
+  fi
+}
+
 # npm packages (Azurite, the SignalR browser client) live under the repo; reinstall when the lock file changed.
 ensure_npm() {
   local marker="$REPO_ROOT/node_modules/.installed-lock"

@@ -103,3 +103,38 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
 }
+
+/// <summary>Orleans' Redis provider against a real redis-server.</summary>
+[Trait("Area", "Storage")]
+public sealed class RedisStorageConformance(RedisStorageFixture fixture) : GrainStorageConformance, IClassFixture<RedisStorageFixture>
+{
+    protected override IGrainStorage Storage => fixture.Storage;
+}
+
+public sealed class RedisStorageFixture : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private InProcessTestCluster _cluster = null!;
+
+    public IGrainStorage Storage { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddRedisGrainStorage("conformance", o => o.Configure<Serializer>((options, serializer) =>
+        {
+            options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(_redis.ConnectionString);
+            options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        })));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+        Storage = _cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>("conformance");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+}

@@ -35,6 +35,8 @@ public sealed class ChatSystem : IAsyncDisposable
     }
 
     // Each program reads its own appsettings.json and (the gateway) serves its own wwwroot, as when run from its folder.
+    private static string SiloContentRoot => $"--contentRoot={Path.Combine(RepoPaths.Root, "Silo")}";
+
     private static string GatewayContentRoot => $"--contentRoot={Path.Combine(RepoPaths.Root, "Gateway")}";
 
     public Uri GatewayUrl { get; private set; } = null!;
@@ -55,7 +57,7 @@ public sealed class ChatSystem : IAsyncDisposable
         _currentSettings = settings;
         var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").ToList();
 
-        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0", $"--contentRoot={Path.Combine(RepoPaths.Root, "Silo")}"]);
+        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0", SiloContentRoot]);
         await _silo.StartAsync();
 
         _gateway = GatewayApp.Build([.. args, "--urls=http://127.0.0.1:0", GatewayContentRoot], _customizeGateway);
@@ -94,6 +96,28 @@ public sealed class ChatSystem : IAsyncDisposable
             await _silo.DisposeAsync();
             _silo = null;
         }
+    }
+
+    /// <summary>Stops the silo and starts a new one on the same ports and storage, leaving the gateway running.</summary>
+    public async Task RestartSiloAsync()
+    {
+        await _silo!.StopAsync();
+        await _silo.DisposeAsync();
+        _silo = SiloApp.Build([.. _currentSettings.Select(kv => $"--{kv.Key}={kv.Value}"), "--urls=http://127.0.0.1:0", SiloContentRoot]);
+        await _silo.StartAsync();
+    }
+
+    /// <summary>Starts another silo in the same cluster (needs Redis clustering); the caller disposes it.</summary>
+    public async Task<WebApplication> StartExtraSiloAsync()
+    {
+        var settings = new Dictionary<string, string?>(_currentSettings)
+        {
+            ["Orleans:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var silo = SiloApp.Build([.. settings.Select(kv => $"--{kv.Key}={kv.Value}"), "--urls=http://127.0.0.1:0", SiloContentRoot]);
+        await silo.StartAsync();
+        return silo;
     }
 
     public async Task RestartAsync()
