@@ -16,7 +16,7 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         {
             throw new HubException($"{ex.Code}: {ex.Reason}");
         }
-        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or StorageUnavailableException)
         {
             LogUnavailable(logger, ex, invocationContext.HubMethodName);
             throw new HubException($"{ErrorCodes.Unavailable}: The service is temporarily unavailable; retry shortly.");

@@ -2,8 +2,10 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Options;
 using CommunityScale.Streams;
+using CommunityScale.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.Storage;
 using Orleans.Streams;
 
@@ -28,7 +30,10 @@ public sealed class ChannelState
 /// <summary>
 /// The one place a chat message is accepted: validates, deduplicates, checks membership and rate, assigns the next
 /// gap-free seq, stores, then publishes once on the channel stream. The ack returns only after the store.
+/// Group commit: the grain is reentrant, so sends that arrive while a write is in flight queue up and are stored
+/// together by the next write (at most <see cref="ChatOptions.GroupCommitMaxBatch"/>), then all acked.
 /// </summary>
+[Reentrant]
 public sealed partial class ChannelGrain(
     [PersistentState("channel", StorageNames.Main)] IPersistentState<ChannelState> state,
     IOptions<ChatOptions> options,
@@ -37,13 +42,19 @@ public sealed partial class ChannelGrain(
 {
     private readonly ChatOptions _options = options.Value;
     private readonly Dictionary<string, DateTimeOffset> _membershipCheckedUntil = new(StringComparer.Ordinal);
+    private readonly List<PendingSend> _pending = [];
+    private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
     private SlidingWindowRateLimiter _rateLimiter = null!;
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private ChannelKey _key;
+    private bool _flushing;
 
-    // The last seq known to be in storage. Reads interleave with a send's write and must never show more than this.
+    // The last seq known to be in storage. Reads interleave with writes and must never show more than this.
     private long _committedSeq;
+
+    // The seq the next accepted send gets: ahead of _committedSeq by the sends waiting for their write.
+    private long _nextSeq;
 
     private ChannelState S => state.State;
 
@@ -53,6 +64,7 @@ public sealed partial class ChannelGrain(
         _rateLimiter = new SlidingWindowRateLimiter(_options.RateLimitCount, _options.RateLimitWindow);
         _dedupe = new SendDeduplicator(_options.DedupeCapacity);
         _committedSeq = S.LastSeq;
+        _nextSeq = S.LastSeq + 1;
         foreach (var message in S.Tail)
         {
             _dedupe.Remember(message);
@@ -81,35 +93,169 @@ public sealed partial class ChannelGrain(
         var info = RequireInfo();
         var text = MessageRules.RequireText(command.Text, info.MaxMessageLength);
         var clientMessageId = InputRules.RequireClientMessageId(command.ClientMessageId);
-        if (_dedupe.TryGet(command.AuthorId, clientMessageId, out var earlier))
+        if (TryFindEarlierSend(command.AuthorId, clientMessageId) is { } earlier)
         {
-            return earlier;
+            return await earlier;
         }
 
         var now = clock.GetUtcNow();
         await RequireMembership(command.AuthorId, now);
+        // The membership check may have awaited: a retry of this very send may have been accepted meanwhile.
+        if (TryFindEarlierSend(command.AuthorId, clientMessageId) is { } concurrent)
+        {
+            return await concurrent;
+        }
+
         if (!_rateLimiter.TryAcquire(command.AuthorId, now, out var retryAfter))
         {
             throw new CommunityException(ErrorCodes.RateLimited,
                 $"At most {_options.RateLimitCount} messages per {_options.RateLimitWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
         }
 
-        var message = new ChatMessage(_key.CommunityId, _key.ChannelId, S.LastSeq + 1, Guid.NewGuid().ToString("n"),
-            command.AuthorId, command.AuthorName, text, now, clientMessageId);
-        await Commit(message);
+        var pending = new PendingSend(new ChatMessage(_key.CommunityId, _key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
+            command.AuthorId, command.AuthorName, text, now, clientMessageId));
+        _pending.Add(pending);
+        _pendingByClientId[(pending.Message.AuthorId, pending.Message.ClientMessageId)] = pending;
+        if (!_flushing)
+        {
+            // Runs on this grain's scheduler like any grain code; each waiting send awaits its own ack.
+            _flushing = true;
+            _ = FlushPending();
+        }
 
+        return await pending.Acked.Task;
+    }
+
+    private Task<SendAck>? TryFindEarlierSend(string authorId, string clientMessageId) =>
+        _dedupe.TryGet(authorId, clientMessageId, out var ack) ? Task.FromResult(ack)
+        : _pendingByClientId.TryGetValue((authorId, clientMessageId), out var pending) ? pending.Acked.Task
+        : null;
+
+    /// <summary>
+    /// The single writer: stores waiting sends in batches, in seq order, until none wait. Sends that arrive during a
+    /// write form the next batch, so a hot channel makes one storage write per batch rather than per message.
+    /// </summary>
+    private async Task FlushPending()
+    {
         try
         {
-            await _stream.OnNextAsync(new MessagePosted(message));
+            while (_pending.Count > 0)
+            {
+                if (_options.GroupCommitMaxDelay > TimeSpan.Zero && _pending.Count < _options.GroupCommitMaxBatch)
+                {
+                    await Task.Delay(_options.GroupCommitMaxDelay, clock);
+                }
+
+                var batch = _pending.GetRange(0, Math.Min(_pending.Count, Math.Max(1, _options.GroupCommitMaxBatch)));
+                _pending.RemoveRange(0, batch.Count);
+                if (!await Commit(batch))
+                {
+                    continue;
+                }
+
+                foreach (var sent in batch)
+                {
+                    _pendingByClientId.Remove((sent.Message.AuthorId, sent.Message.ClientMessageId));
+                    sent.Acked.TrySetResult(new SendAck(sent.Message.Seq, sent.Message.MessageId));
+                }
+
+                await Publish(batch);
+                await SealFullPages();
+            }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
-            // Live delivery may drop an event; gateways and clients fill the gap from history, so the ack stands.
-            LogPublishFailed(logger, ex, _key.ToString(), message.Seq);
+            // Not expected (each step handles its own failures), but no send may be left waiting forever.
+            LogFlushFailed(logger, ex, _key.ToString());
+            var refused = new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
+            foreach (var failed in _pending)
+            {
+                failed.Acked.TrySetException(refused);
+            }
+
+            _pending.Clear();
+            _pendingByClientId.Clear();
+            _nextSeq = _committedSeq + 1;
+            DeactivateOnIdle();
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    /// <summary>
+    /// Stores a batch. On failure, memory is put back exactly as storage has it and the batch, with every send queued
+    /// behind it (their seqs would leave a gap), is refused with <c>unavailable</c>: nothing is acked that is not stored.
+    /// </summary>
+    private async Task<bool> Commit(List<PendingSend> batch)
+    {
+        foreach (var sent in batch)
+        {
+            S.Tail.Add(sent.Message);
         }
 
-        await SealFullPages();
-        return new SendAck(message.Seq, message.MessageId);
+        S.LastSeq = batch[^1].Message.Seq;
+        try
+        {
+            await state.WriteStateAsync();
+            _committedSeq = S.LastSeq;
+            ChatMetrics.StorageWrites.Add(1);
+            ChatMetrics.MessagesStored.Add(batch.Count);
+            ChatMetrics.BatchSize.Record(batch.Count);
+            foreach (var sent in batch)
+            {
+                _dedupe.Remember(sent.Message);
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            S.Tail.RemoveRange(S.Tail.Count - batch.Count, batch.Count);
+            S.LastSeq = _committedSeq;
+            LogWriteFailed(logger, ex, _key.ToString(), batch[0].Message.Seq, batch.Count);
+            if (ex is InconsistentStateException)
+            {
+                // Another activation wrote this channel: this one's state is stale, so let a fresh activation take over.
+                DeactivateOnIdle();
+            }
+
+            var refused = new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
+            foreach (var failed in batch.Concat(_pending))
+            {
+                _pendingByClientId.Remove((failed.Message.AuthorId, failed.Message.ClientMessageId));
+                failed.Acked.TrySetException(refused);
+            }
+
+            ChatMetrics.SendsRefusedUnavailable.Add(batch.Count + _pending.Count);
+            _pending.Clear();
+            _nextSeq = _committedSeq + 1;
+            return false;
+        }
+    }
+
+    private async Task Publish(List<PendingSend> batch)
+    {
+        foreach (var sent in batch)
+        {
+            try
+            {
+                await _stream.OnNextAsync(new MessagePosted(sent.Message));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Live delivery may drop an event; gateways and clients fill the gap from history, so the ack stands.
+                LogPublishFailed(logger, ex, _key.ToString(), sent.Message.Seq);
+            }
+        }
+    }
+
+    private sealed class PendingSend(ChatMessage message)
+    {
+        public ChatMessage Message { get; } = message;
+
+        public TaskCompletionSource<SendAck> Acked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public async Task<HistoryPage> GetHistory(long afterSeq, int limit)
@@ -179,44 +325,19 @@ public sealed partial class ChannelGrain(
         _membershipCheckedUntil[userId] = now + _options.MembershipCacheDuration;
     }
 
-    /// <summary>Stores the message; on failure leaves memory exactly as storage has it and rethrows, so nothing is acked.</summary>
-    private async Task Commit(ChatMessage message)
-    {
-        S.Tail.Add(message);
-        S.LastSeq = message.Seq;
-        _dedupe.Remember(message);
-        try
-        {
-            await state.WriteStateAsync();
-            _committedSeq = message.Seq;
-        }
-        catch (Exception ex)
-        {
-            S.Tail.RemoveAt(S.Tail.Count - 1);
-            S.LastSeq = message.Seq - 1;
-            _dedupe.Forget(message);
-            LogWriteFailed(logger, ex, _key.ToString(), message.Seq);
-            if (ex is InconsistentStateException)
-            {
-                // Another activation wrote this channel: this one's state is stale, so let a fresh activation take over.
-                DeactivateOnIdle();
-            }
-
-            throw new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
-        }
-    }
-
     /// <summary>
-    /// Moves the oldest full page out of the tail once the tail holds two pages. The page is written before the tail
+    /// Moves the oldest full pages out of the tail while it holds two pages or more. The page is written before the tail
     /// shrinks, and sealing the same page twice is harmless, so a crash between the two writes loses nothing.
     /// </summary>
     private async Task SealFullPages()
     {
-        if (S.Tail.Count < 2 * S.PageSize)
+        while (S.Tail.Count >= 2 * S.PageSize && await SealOldestPage())
         {
-            return;
         }
+    }
 
+    private async Task<bool> SealOldestPage()
+    {
         var layout = new HistoryLayout(S.PageSize);
         var page = S.Tail.GetRange(0, S.PageSize);
         var pageIndex = layout.PageIndexOf(page[0].Seq);
@@ -226,19 +347,24 @@ public sealed partial class ChannelGrain(
             S.Tail.RemoveRange(0, S.PageSize);
             S.SealedThroughSeq = page[^1].Seq;
             await state.WriteStateAsync();
+            return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The messages are already durable in the tail; sealing is retried after the next send.
             LogSealFailed(logger, ex, _key.ToString(), pageIndex);
+            return false;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing seq {Seq} on channel {Channel} failed; gateways will fill the gap from history")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string channel, long seq);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storing seq {Seq} on channel {Channel} failed; the send was refused")]
-    private static partial void LogWriteFailed(ILogger logger, Exception ex, string channel, long seq);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} messages from seq {Seq} on channel {Channel} failed; the sends were refused")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex, string channel, long seq, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The writer of channel {Channel} failed; waiting sends were refused")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex, string channel);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sealing page {Page} of channel {Channel} failed; will retry")]
     private static partial void LogSealFailed(ILogger logger, Exception ex, string channel, long page);

@@ -29,4 +29,13 @@ public sealed class ChatOptions
     public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public int MaxChannelsPerCommunity { get; set; } = 500;
+
+    /// <summary>Group commit: the most sends one storage write may carry. 1 means one write per message.</summary>
+    public int GroupCommitMaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// Group commit: how long a write may wait for more sends when fewer than a full batch are queued. Zero (the default)
+    /// adds no latency: sends that arrive while a write is in flight already share the next write.
+    /// </summary>
+    public TimeSpan GroupCommitMaxDelay { get; set; } = TimeSpan.Zero;
 }

@@ -63,6 +63,7 @@ public static class SiloApp
     {
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.Configure<ChatOptions>(config.GetSection(ChatOptions.Section));
         silo.Services.Configure<PresenceOptions>(config.GetSection(PresenceOptions.Section));
         var providers = ProviderSettings.From(k => config[k]);

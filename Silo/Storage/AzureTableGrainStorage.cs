@@ -3,6 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using CommunityScale.Errors;
 using Orleans.Storage;
 
 namespace CommunityScale.Silo.Storage;
@@ -214,8 +215,11 @@ public sealed partial class AzureTableGrainStorage(
         }
     }
 
-    private GrainStorageUnavailableException Unreachable(string what, Exception ex) =>
-        new($"Azure Table storage at {service.Uri} is unreachable: could not {what} ({ex.GetBaseException().Message}). Is Azurite running?", ex);
+    private StorageUnavailableException Unreachable(string what, Exception ex)
+    {
+        LogUnreachable(logger, ex, service.Uri, what);
+        return new($"Azure Table storage at {service.Uri} is unreachable: could not {what} ({ex.GetBaseException().Message}). Is Azurite running?");
+    }
 
     /// <summary>Azure forbids / \ # ? and control characters in keys; percent-escape them (and % itself) reversibly.</summary>
     public static string EscapeKey(string key)
@@ -255,12 +259,12 @@ public sealed partial class AzureTableGrainStorage(
         return (int.Parse(composed.AsSpan(0, colon), CultureInfo.InvariantCulture), new ETag(composed[(colon + 1)..]));
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Azure Table storage at {Endpoint} is unreachable: could not {What}")]
+    private static partial void LogUnreachable(ILogger logger, Exception ex, Uri endpoint, string what);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage '{Name}' uses table '{Table}' at {Endpoint}")]
     private static partial void LogReady(ILogger logger, string name, string table, Uri endpoint);
 }
-
-/// <summary>Grain storage cannot be reached; the operation changed nothing and may be retried.</summary>
-public sealed class GrainStorageUnavailableException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>A state is larger than the provider stores; refused before anything is written.</summary>
 public sealed class GrainStateTooLargeException(string message) : Exception(message);

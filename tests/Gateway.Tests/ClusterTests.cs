@@ -107,3 +107,52 @@ public sealed class ClusterTests(SystemFixture fixture)
         Assert.Contains("Clustering:Provider is 'Consul'", badClustering.Message, StringComparison.Ordinal);
     }
 }
+
+[Trait("Area", "Cluster")]
+public sealed class StorageOutageTests
+{
+    [Fact]
+    public async Task While_storage_is_unreachable_sends_fail_fast_with_unavailable_and_the_system_recovers_by_itself()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var link = new TcpProxy(azurite.Port);
+        var settings = SystemFixture.Settings(azurite);
+        settings["Storage:AzureTable:ConnectionString"] = azurite.ConnectionString.Replace($":{azurite.Port}/", $":{link.Port}/", StringComparison.Ordinal);
+        await using var system = new ChatSystem(settings);
+        await system.StartAsync();
+        await using var ann = await TestUser.ConnectAsync(system.GatewayUrl, "ann");
+        await using var bob = await TestUser.ConnectAsync(system.GatewayUrl, "bob");
+        var (community, channel) = await SystemFixture.NewChannel(ann, bob);
+        await bob.JoinChannel(community, channel);
+        await ann.Send(community, channel, "before the outage");
+
+        link.Cut();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<HubException>(() => ann.Send(community, channel, "during", "during-1"));
+        Assert.Equal("unavailable", SystemFixture.CodeOf(refused));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the refusal took {clock.Elapsed}");
+        var rest = await bob.PostAsync("/api/communities", new { id = $"o-{Guid.NewGuid():n}"[..20], name = "During" });
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, rest.StatusCode);
+
+        link.Restore();
+        // The client retries its refused send with the same clientMessageId until storage is back.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        Chat.SendAck? ack = null;
+        while (ack is null)
+        {
+            try
+            {
+                ack = await ann.Send(community, channel, "during", "during-1");
+            }
+            catch (HubException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
+
+        Assert.Equal(2, ack.Seq);
+        await bob.WaitUntil(u => u.Shown(community, channel).Count == 2, TimeSpan.FromSeconds(30), "the message stored after recovery");
+        var history = await bob.GetAsync<Chat.HistoryPage>($"/api/communities/{community}/channels/{channel}/messages");
+        Assert.Equal(["before the outage", "during"], history.Messages.Select(m => m.Text));
+    }
+}

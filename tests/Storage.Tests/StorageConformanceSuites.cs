@@ -65,7 +65,7 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
         };
         var storage = AzuriteStorageFixture.Create(options);
         var started = DateTime.UtcNow;
-        var ex = await Assert.ThrowsAsync<GrainStorageUnavailableException>(() =>
+        var ex = await Assert.ThrowsAsync<Errors.StorageUnavailableException>(() =>
             storage.ReadStateAsync("s", GrainId.Create("conformance", "x"), new GrainState<SampleState>(new SampleState())));
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("unreachable", ex.Message, StringComparison.Ordinal);

@@ -1,0 +1,19 @@
+using System.Diagnostics.Metrics;
+
+namespace CommunityScale.Telemetry;
+
+/// <summary>The chat meter: what group commit buys (messages per storage write) is visible to operators and tests alike.</summary>
+public static class ChatMetrics
+{
+    public const string MeterName = "CommunityScale.Chat";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    public static readonly Counter<long> MessagesStored = Meter.CreateCounter<long>("chat.messages.stored", "{message}", "Chat messages durably stored and acked");
+
+    public static readonly Counter<long> StorageWrites = Meter.CreateCounter<long>("chat.storage.writes", "{write}", "Channel state writes that stored messages (one per group-commit batch)");
+
+    public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("chat.batch.size", "{message}", "Messages per group-commit write");
+
+    public static readonly Counter<long> SendsRefusedUnavailable = Meter.CreateCounter<long>("chat.sends.unavailable", "{send}", "Sends refused because storage failed");
+}
