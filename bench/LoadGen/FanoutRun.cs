@@ -17,9 +17,9 @@ public static class FanoutRun
     {
         using var http = new HttpClient { BaseAddress = o.Url };
         var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
-        var owner = await Token(http, "bench-owner");
-        await Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
-        await Post(http, owner, $"/api/communities/{community}/channels", new { id = "live", name = "Live" });
+        var owner = await Http.Token(http, "bench-owner");
+        await Http.Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
+        await Http.Post(http, owner, $"/api/communities/{community}/channels", new { id = "live", name = "Live" });
 
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);
         var measuring = false;
@@ -32,7 +32,7 @@ public static class FanoutRun
         {
             var tasks = Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async i =>
             {
-                var token = await Token(http, $"fan-{i}");
+                var token = await Http.Token(http, $"fan-{i}");
                 var hub = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c =>
                 {
                     c.AccessTokenProvider = () => Task.FromResult<string?>(token);
@@ -61,8 +61,8 @@ public static class FanoutRun
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            var token = await Token(http, $"sender-{s}");
-            await Post(http, token, $"/api/communities/{community}/members", null);
+            var token = await Http.Token(http, $"sender-{s}");
+            await Http.Post(http, token, $"/api/communities/{community}/members", null);
             var hub = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c => c.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
             await hub.StartAsync();
             senders.Add(hub);
@@ -117,19 +117,5 @@ public static class FanoutRun
         Volatile.Write(ref measuring, false);
         await Task.WhenAll(connections.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
         return new FanoutResult(o, Interlocked.Read(ref sent), Interlocked.Read(ref refused), Interlocked.Read(ref delivered), expected, elapsed, histogram);
-    }
-
-    private static async Task<string> Token(HttpClient http, string userId)
-    {
-        var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName = userId });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-    }
-
-    private static async Task Post(HttpClient http, string token, string path, object? body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        (await http.SendAsync(request)).EnsureSuccessStatusCode();
     }
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CommunityScale.Bench;
 
 /// <summary>Command-line flags: <c>--url http://127.0.0.1:5080 --clients 1000 --senders 5 --rate 50 --seconds 20</c>.</summary>
-public sealed record LoadOptions(Uri Url, int Clients, int Senders, double Rate, int Seconds, int WarmupSeconds, string Output)
+public sealed record LoadOptions(string Mode, Uri Url, int Clients, int Senders, double Rate, int Seconds, int WarmupSeconds, string Output)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -16,6 +16,7 @@ public sealed record LoadOptions(Uri Url, int Clients, int Senders, double Rate,
         int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
         var options = new LoadOptions(
+            Get("mode", "fanout"),
             new Uri(Get("url", "http://127.0.0.1:5080")),
             Int("clients", 1000),
             Int("senders", 5),

@@ -1,0 +1,22 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace CommunityScale.Bench;
+
+/// <summary>The few REST calls a load run needs: dev sign-in and setting up a community.</summary>
+internal static class Http
+{
+    public static async Task<string> Token(HttpClient http, string userId)
+    {
+        var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName = userId });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    public static async Task Post(HttpClient http, string token, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+}
