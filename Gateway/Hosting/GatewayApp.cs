@@ -63,6 +63,7 @@ public static class GatewayApp
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             }
 
+            client.Services.Configure<Orleans.Configuration.ClientMessagingOptions>(config.GetSection("Orleans:Messaging"));
             client.AddMemoryStreams(StreamNames.Provider);
             client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
             // When the connection to the cluster comes back (a silo restarted), the relay re-establishes its subscriptions.

@@ -54,6 +54,9 @@ public static class SiloApp
                 silo.UseInMemoryReminderService();
             }
 
+            // Failure detection and timeouts are Orleans' own options, bound so operators (and fault tests) can tune them.
+            silo.Services.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
+            silo.Services.Configure<SiloMessagingOptions>(config.GetSection("Orleans:Messaging"));
             silo.AddCommunityScale(config);
         });
     }
