@@ -27,6 +27,8 @@ public static class SiloApp
         var config = builder.Configuration;
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
         var providers = ProviderSettings.From(k => config[k]);
+        // The drain on SIGTERM (grains deactivate, state is written) must fit the orchestrator's grace period.
+        builder.Services.Configure<HostOptions>(config.GetSection("HostOptions"));
         builder.Services.AddHealthChecks()
             .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<SiloReadyCheck>("ready", tags: ["ready"]);
@@ -43,6 +45,11 @@ public static class SiloApp
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (endpoint.ClusterId, endpoint.ServiceId));
                     silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoint.AdvertisedIPAddress), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: endpoint.ListenOnAnyAddress);
                     break;
+            }
+
+            if (endpoint.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
             }
 
             if (providers.Reminders == RemindersProvider.Redis)

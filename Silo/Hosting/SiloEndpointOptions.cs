@@ -16,6 +16,12 @@ public sealed class SiloEndpointOptions
     /// <summary>The address other silos and clients use to reach this one (with Redis clustering; localhost clustering is always loopback).</summary>
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Running in Kubernetes: Microsoft.Orleans.Hosting.Kubernetes takes the silo's address and cluster identity from the
+    /// pod (POD_IP, POD_NAME, POD_NAMESPACE, ORLEANS_CLUSTER_ID, ORLEANS_SERVICE_ID) and removes pods of dead silos.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>Listen on every interface (in a container) rather than only on the advertised address.</summary>
     public bool ListenOnAnyAddress { get; set; }
 

@@ -34,8 +34,7 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var client in _open)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
-                client.Dispose();
+                Reset(client);
             }
 
             _open.Clear();
@@ -43,6 +42,23 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public void Restore() => _cut = false;
+
+    /// <summary>Closes with RST, as a partition looks to the peer; a socket already closed by its pipe is left alone.</summary>
+    private static void Reset(TcpClient client)
+    {
+        try
+        {
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        client.Dispose();
+    }
 
     private async Task AcceptLoop()
     {
@@ -60,8 +76,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
             if (_cut)
             {
-                inbound.Client.LingerState = new LingerOption(true, 0);
-                inbound.Dispose();
+                Reset(inbound);
                 continue;
             }
 
