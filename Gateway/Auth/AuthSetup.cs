@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -22,7 +23,7 @@ public static class AuthSetup
             throw new InvalidOperationException("Auth:SigningKey must be set to at least 32 characters (the JWT signing key).");
         }
 
-        services.Configure<AuthOptions>(config.GetSection(AuthOptions.Section));
+        services.AddValidatedOptions<AuthOptions>(config, AuthOptions.Section);
         services.AddSingleton<TokenIssuer>();
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
@@ -32,7 +33,7 @@ public static class AuthSetup
             {
                 ValidIssuer = options.Issuer,
                 ValidAudience = options.Audience,
-                IssuerSigningKey = SigningKey(options),
+                IssuerSigningKeys = [SigningKey(options), .. options.PreviousSigningKeys.Where(k => k.Length >= 32).Select(k => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(k)))],
                 NameClaimType = DisplayNameClaim,
                 ClockSkew = TimeSpan.FromSeconds(30),
             };

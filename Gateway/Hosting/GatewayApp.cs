@@ -4,7 +4,7 @@ using CommunityScale.Gateway.Hubs;
 using CommunityScale.Gateway.Relay;
 using CommunityScale.Hosting;
 using CommunityScale.Streams;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using CommunityScale.ServiceDefaults;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -16,6 +16,7 @@ public static class GatewayApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults("communityscale-gateway");
         builder.AddCommunityScaleGateway();
         customize?.Invoke(builder);
         var app = builder.Build();
@@ -28,7 +29,7 @@ public static class GatewayApp
         var config = builder.Configuration;
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.Configure<GatewayOptions>(config.GetSection(GatewayOptions.Section));
+        services.AddValidatedOptions<GatewayOptions>(config, GatewayOptions.Section);
         services.AddCommunityAuth(config);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemMapping>();
@@ -45,9 +46,7 @@ public static class GatewayApp
         services.AddSingleton<ChannelRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
 
-        services.AddHealthChecks()
-            .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<ClusterReadyCheck>("ready", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 
         var cluster = config.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
         var providers = ProviderSettings.From(k => config[k]);
@@ -64,6 +63,7 @@ public static class GatewayApp
             }
 
             client.Services.Configure<Orleans.Configuration.ClientMessagingOptions>(config.GetSection("Orleans:Messaging"));
+            client.AddActivityPropagation();
             client.AddMemoryStreams(StreamNames.Provider);
             client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
             // When the connection to the cluster comes back (a silo restarted), the relay re-establishes its subscriptions.
@@ -86,8 +86,7 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapServiceDefaults();
         app.MapCommunityApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }

@@ -3,6 +3,7 @@ using CommunityScale.Errors;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Gateway.Relay;
+using CommunityScale.Gateway.Telemetry;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -34,14 +35,26 @@ public sealed class CommunityHub(IClusterClient cluster, ChannelRelay relay, IOp
     public Task LeaveChannel(string communityId, string channelId) => relay.Leave(Context.ConnectionId, Key(communityId, channelId));
 
     /// <summary>Acknowledged with the message's seq only once it is durably stored; retry with the same clientMessageId.</summary>
-    public Task<SendAck> SendMessage(string communityId, string channelId, string text, string clientMessageId)
+    public async Task<SendAck> SendMessage(string communityId, string channelId, string text, string clientMessageId)
     {
         var actor = Context.User!.ToActor();
-        return cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString())
+        var ack = await cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString())
             .Send(new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId)));
+        GatewayMetrics.SendsAccepted.Add(1);
+        return ack;
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception) => relay.LeaveAll(Context.ConnectionId);
+    public override Task OnConnectedAsync()
+    {
+        GatewayMetrics.Connections.Add(1);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        GatewayMetrics.Connections.Add(-1);
+        return relay.LeaveAll(Context.ConnectionId);
+    }
 
     private static ChannelKey Key(string communityId, string channelId) =>
         new(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));

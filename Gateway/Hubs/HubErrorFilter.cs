@@ -1,4 +1,5 @@
 using CommunityScale.Errors;
+using CommunityScale.Gateway.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 
 namespace CommunityScale.Gateway.Hubs;
@@ -14,11 +15,21 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
         }
         catch (CommunityException ex)
         {
+            if (invocationContext.HubMethodName == nameof(CommunityHub.SendMessage))
+            {
+                GatewayMetrics.SendsRefused.Add(1, new KeyValuePair<string, object?>("code", ex.Code));
+            }
+
             throw new HubException($"{ex.Code}: {ex.Reason}");
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or StorageUnavailableException)
         {
             LogUnavailable(logger, ex, invocationContext.HubMethodName);
+            if (invocationContext.HubMethodName == nameof(CommunityHub.SendMessage))
+            {
+                GatewayMetrics.SendsRefused.Add(1, new KeyValuePair<string, object?>("code", ErrorCodes.Unavailable));
+            }
+
             throw new HubException($"{ErrorCodes.Unavailable}: The service is temporarily unavailable; retry shortly.");
         }
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Gateway.Hubs;
+using CommunityScale.Gateway.Telemetry;
 using CommunityScale.Streams;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -206,8 +207,16 @@ public sealed partial class ChannelRelay(
             await FillGap(channel, message.Seq - 1);
         }
 
+        await Deliver(channel, message);
+    }
+
+    private async Task Deliver(RelayedChannel channel, ChatMessage message)
+    {
         await hub.Clients.Group(channel.Group).ChannelMessage(message);
         channel.LastRelayedSeq = message.Seq;
+        GatewayMetrics.GroupSends.Add(1);
+        GatewayMetrics.Deliveries.Add(channel.Connections.Count);
+        GatewayMetrics.RelayLag.Record((clock.GetUtcNow() - message.SentAt).TotalMilliseconds);
     }
 
     /// <summary>Relays, from history, every message after the last relayed one up to <paramref name="upToSeq"/>.</summary>
@@ -227,8 +236,7 @@ public sealed partial class ChannelRelay(
             {
                 if (message.Seq > channel.LastRelayedSeq && message.Seq <= upToSeq)
                 {
-                    await hub.Clients.Group(channel.Group).ChannelMessage(message);
-                    channel.LastRelayedSeq = message.Seq;
+                    await Deliver(channel, message);
                 }
             }
         }

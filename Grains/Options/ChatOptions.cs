@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace CommunityScale.Options;
 
 /// <summary>Chat limits and history layout, bound from the <c>Chat</c> configuration section.</summary>
@@ -6,36 +8,46 @@ public sealed class ChatOptions
     public const string Section = "Chat";
 
     /// <summary>The message length limit of a new channel unless its creator sets another.</summary>
+    [Range(1, 100_000)]
     public int DefaultMaxMessageLength { get; set; } = 2000;
 
     /// <summary>The largest length limit a channel creator may set.</summary>
+    [Range(1, 100_000)]
     public int MaxMessageLengthCeiling { get; set; } = 10_000;
 
     /// <summary>Messages per sealed history page. Fixed per channel at creation, so changing it never breaks old history.</summary>
+    [Range(10, 1_000)]
     public int HistoryPageSize { get; set; } = 100;
 
     /// <summary>How many messages a join returns when the client has none yet.</summary>
+    [Range(0, 200)]
     public int RecentOnJoin { get; set; } = 50;
 
     /// <summary>The member rate limit: at most this many sends per <see cref="RateLimitWindow"/> per member and channel.</summary>
+    [Range(1, int.MaxValue)]
     public int RateLimitCount { get; set; } = 5;
 
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How many recent (author, clientMessageId) pairs a channel remembers to make retried sends idempotent.</summary>
+    [Range(1, 1_000_000)]
     public int DedupeCapacity { get; set; } = 4096;
 
     /// <summary>How long a channel trusts a membership it has looked up before asking again.</summary>
     public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Range(1, 10_000)]
     public int MaxChannelsPerCommunity { get; set; } = 500;
 
     /// <summary>Group commit: the most sends one storage write may carry. 1 means one write per message.</summary>
+    [Range(1, 10_000)]
     public int GroupCommitMaxBatch { get; set; } = 256;
 
     /// <summary>
     /// Group commit: how long a write may wait for more sends when fewer than a full batch are queued. Zero (the default)
     /// adds no latency: sends that arrive while a write is in flight already share the next write.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan GroupCommitMaxDelay { get; set; } = TimeSpan.Zero;
 }

@@ -2,23 +2,26 @@ using CommunityScale.Hosting;
 using CommunityScale.Options;
 using CommunityScale.Silo.Storage;
 using CommunityScale.Streams;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using CommunityScale.ServiceDefaults;
 using Orleans.Configuration;
 using Orleans.Storage;
 using StackExchange.Redis;
 
 namespace CommunityScale.Silo.Hosting;
 
-/// <summary>Composes the silo process: Orleans (clustering, storage, streams) plus its health endpoints.</summary>
+/// <summary>Composes the silo process: Orleans (clustering, storage, streams), telemetry, health, the dashboard.</summary>
 public static class SiloApp
 {
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults("communityscale-silo");
         builder.AddCommunityScaleSilo();
+        builder.AddOrleansDashboard();
+        customize?.Invoke(builder);
         var app = builder.Build();
-        app.MapHealthEndpoints();
+        app.MapServiceDefaults();
+        app.MapOrleansDashboardIfEnabled();
         return app;
     }
 
@@ -30,8 +33,8 @@ public static class SiloApp
         // The drain on SIGTERM (grains deactivate, state is written) must fit the orchestrator's grace period.
         builder.Services.Configure<HostOptions>(config.GetSection("HostOptions"));
         builder.Services.AddHealthChecks()
-            .AddCheck("live", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<SiloReadyCheck>("ready", tags: ["ready"]);
+            .AddCheck<SiloReadyCheck>("cluster", tags: ["ready"])
+            .AddCheck<StorageReadyCheck>("storage", tags: ["ready"]);
 
         builder.UseOrleans(silo =>
         {
@@ -64,6 +67,7 @@ public static class SiloApp
             // Failure detection and timeouts are Orleans' own options, bound so operators (and fault tests) can tune them.
             silo.Services.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
             silo.Services.Configure<SiloMessagingOptions>(config.GetSection("Orleans:Messaging"));
+            silo.AddActivityPropagation();
             silo.AddCommunityScale(config);
         });
     }
@@ -74,8 +78,8 @@ public static class SiloApp
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
         silo.Services.AddSingleton(TimeProvider.System);
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
-        silo.Services.Configure<ChatOptions>(config.GetSection(ChatOptions.Section));
-        silo.Services.Configure<PresenceOptions>(config.GetSection(PresenceOptions.Section));
+        silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
+        silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
         var providers = ProviderSettings.From(k => config[k]);
         // Stream subscriptions live in the PubSub store: on the same durable provider as grain state, they survive a
         // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
@@ -105,11 +109,5 @@ public static class SiloApp
                 silo.AddMemoryGrainStorage(name);
                 break;
         }
-    }
-
-    private static void MapHealthEndpoints(this WebApplication app)
-    {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
     }
 }

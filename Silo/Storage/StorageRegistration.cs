@@ -13,6 +13,7 @@ public static class StorageRegistration
     {
         services.AddOptions<AzureTableStorageOptions>(name)
             .BindConfiguration(AzureTableStorageOptions.Section)
+            .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "Storage:AzureTable:ConnectionString is required when Storage:Provider is AzureTable.")
             .ValidateOnStart();
         return services.AddGrainStorage(name, (sp, providerName) =>

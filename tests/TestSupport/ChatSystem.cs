@@ -17,11 +17,12 @@ public sealed class ChatSystem : IAsyncDisposable
     public const string SigningKey = "test-signing-key-0123456789-0123456789-abcdef";
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<WebApplicationBuilder>? _customizeGateway;
+    private readonly Action<WebApplicationBuilder>? _customizeSilo;
     private WebApplication? _silo;
     private WebApplication? _gateway;
     private Dictionary<string, string?> _currentSettings = [];
 
-    public ChatSystem(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customizeGateway = null)
+    public ChatSystem(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? customizeGateway = null, Action<WebApplicationBuilder>? customizeSilo = null)
     {
         _settings = new Dictionary<string, string?>(settings)
         {
@@ -32,6 +33,7 @@ public sealed class ChatSystem : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         };
         _customizeGateway = customizeGateway;
+        _customizeSilo = customizeSilo;
     }
 
     // Each program reads its own appsettings.json and (the gateway) serves its own wwwroot, as when run from its folder.
@@ -45,6 +47,8 @@ public sealed class ChatSystem : IAsyncDisposable
 
     public IServiceProvider SiloServices => _silo!.Services;
 
+    public Uri SiloUrl => new(_silo!.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+
     public async Task StartAsync()
     {
         var siloPort = FreePort.Next();
@@ -57,7 +61,7 @@ public sealed class ChatSystem : IAsyncDisposable
         _currentSettings = settings;
         var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").ToList();
 
-        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0", SiloContentRoot]);
+        _silo = SiloApp.Build([.. args, "--urls=http://127.0.0.1:0", SiloContentRoot], _customizeSilo);
         await _silo.StartAsync();
 
         _gateway = GatewayApp.Build([.. args, "--urls=http://127.0.0.1:0", GatewayContentRoot], _customizeGateway);
@@ -103,7 +107,7 @@ public sealed class ChatSystem : IAsyncDisposable
     {
         await _silo!.StopAsync();
         await _silo.DisposeAsync();
-        _silo = SiloApp.Build([.. _currentSettings.Select(kv => $"--{kv.Key}={kv.Value}"), "--urls=http://127.0.0.1:0", SiloContentRoot]);
+        _silo = SiloApp.Build([.. _currentSettings.Select(kv => $"--{kv.Key}={kv.Value}"), "--urls=http://127.0.0.1:0", SiloContentRoot], _customizeSilo);
         await _silo.StartAsync();
     }
 
