@@ -87,4 +87,32 @@ public sealed class AuthTests(SystemFixture fixture)
             await app.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task Rotating_the_signing_key_keeps_old_tokens_valid_while_new_ones_use_the_new_key()
+    {
+        const string NewKey = "the-new-signing-key-after-rotation-0123456789";
+        var oldToken = await TestUser.GetTokenAsync(fixture.Url, "rotating-ann");
+        var (app, url) = await fixture.System.StartExtraGatewayAsync(new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = NewKey,
+            ["Auth:PreviousSigningKeys:0"] = ChatSystem.SigningKey,
+        });
+        await using (app)
+        {
+            using var http = new HttpClient { BaseAddress = url };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", oldToken);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/communities/no-such-community")).StatusCode);
+
+            var newToken = await TestUser.GetTokenAsync(url, "rotating-bob");
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", newToken);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/communities/no-such-community")).StatusCode);
+
+            // New tokens are signed with the new key: a gateway that only knows the old key refuses them.
+            using var old = new HttpClient { BaseAddress = fixture.Url };
+            old.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", newToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await old.GetAsync("/api/communities/no-such-community")).StatusCode);
+            await app.StopAsync();
+        }
+    }
 }

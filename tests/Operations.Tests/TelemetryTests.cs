@@ -14,14 +14,33 @@ public sealed class TelemetryTests
 {
     private sealed class Exported
     {
-        public List<Activity> Spans { get; } = [];
+        private readonly List<Activity> _spans = [];
+        private readonly List<Metric> _metrics = [];
 
-        public List<Metric> Metrics { get; } = [];
+        // The exporters append from background threads; read copies.
+        public Activity[] Spans => Snapshot(_spans);
+
+        public Metric[] Metrics => Snapshot(_metrics);
+
+        private static T[] Snapshot<T>(List<T> list)
+        {
+            while (true)
+            {
+                try
+                {
+                    return [.. list.ToArray().Where(item => item is not null)];
+                }
+                catch (ArgumentException)
+                {
+                    // The list grew while it was copied; copy again.
+                }
+            }
+        }
 
         public void Wire(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
         {
-            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
-            builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(Metrics));
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_spans));
+            builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(_metrics));
         }
 
         public long Sum(string name, string? code = null)
@@ -94,8 +113,9 @@ public sealed class TelemetryTests
         Assert.Contains(silo.Metrics, m => m.MeterName == "Microsoft.Orleans");
 
         // The hub call that sent the message and the grain call that stored it share one trace.
+        var silosSpans = silo.Spans;
         var hubSend = gateway.Spans.First(s => s.Source.Name == "Microsoft.AspNetCore.SignalR.Server" && s.DisplayName.Contains("SendMessage", StringComparison.Ordinal));
-        Assert.Contains(silo.Spans, s => s.TraceId == hubSend.TraceId && s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)
+        Assert.Contains(silosSpans, s => s.TraceId == hubSend.TraceId && s.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)
             && s.DisplayName.Contains("ChannelGrain", StringComparison.OrdinalIgnoreCase));
 
         using var http = new HttpClient { BaseAddress = system.GatewayUrl };
