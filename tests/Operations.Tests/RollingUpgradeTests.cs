@@ -42,7 +42,8 @@ internal sealed class ResilientClient(string userId, IReadOnlyList<Uri> gateways
                 var user = await Connected();
                 return await user.Send(community, channel, text, clientMessageId);
             }
-            catch (Exception ex) when (DateTime.UtcNow < deadline && ex is Microsoft.AspNetCore.SignalR.HubException or InvalidOperationException or IOException or HttpRequestException or TaskCanceledException)
+            // Any failure of the call or the transport (refusal, closed connection, reset socket): retry, same id.
+            catch (Exception ex) when (DateTime.UtcNow < deadline && ex is not OutOfMemoryException)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200));
             }
