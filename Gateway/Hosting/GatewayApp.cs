@@ -88,6 +88,7 @@ public static class GatewayApp
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
         app.MapCommunityApi();
+        app.MapModerationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }
 

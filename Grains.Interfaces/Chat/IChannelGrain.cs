@@ -16,6 +16,14 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("GetInfo")]
     Task<Communities.ChannelInfo> GetInfo();
 
+    /// <summary>Sets slow mode (seconds between a member's messages; 0 = off). Moderators, admins and the owner only.</summary>
+    [Alias("SetSlowMode")]
+    Task<Communities.ChannelInfo> SetSlowMode(int seconds, Communities.Actor caller);
+
+    [AlwaysInterleave]
+    [Alias("GetSlowMode")]
+    Task<int> GetSlowMode();
+
     [Alias("Send")]
     Task<SendAck> Send(SendMessageCommand command);
 

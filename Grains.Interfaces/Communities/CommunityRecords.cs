@@ -26,7 +26,8 @@ public sealed record MemberInfo(
     [property: Id(1)] string UserId,
     [property: Id(2)] string DisplayName,
     [property: Id(3)] MemberRole Role,
-    [property: Id(4)] DateTimeOffset JoinedAt);
+    [property: Id(4)] DateTimeOffset JoinedAt,
+    [property: Id(5)] int TrustLevel = 0);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

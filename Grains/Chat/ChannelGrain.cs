@@ -1,5 +1,6 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
@@ -25,6 +26,9 @@ public sealed class ChannelState
     [Id(3)] public List<ChatMessage> Tail { get; set; } = [];
 
     [Id(4)] public int PageSize { get; set; }
+
+    /// <summary>Seconds a member must wait between messages; 0 = off. Set by moderators.</summary>
+    [Id(5)] public int SlowModeSeconds { get; set; }
 }
 
 /// <summary>
@@ -41,10 +45,13 @@ public sealed partial class ChannelGrain(
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain
 {
     private readonly ChatOptions _options = options.Value;
-    private readonly Dictionary<string, DateTimeOffset> _membershipCheckedUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (MemberInfo Member, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
     private readonly List<PendingSend> _pending = [];
     private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
-    private SlidingWindowRateLimiter _rateLimiter = null!;
+    private ModerationPipeline? _pipeline;
+    private long _pipelineVersion = -1;
+    private int _pipelineSlowMode;
+    private DateTimeOffset _policyCheckedUntil;
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private ChannelKey _key;
@@ -61,7 +68,6 @@ public sealed partial class ChannelGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ChannelKey.Parse(this.GetPrimaryKeyString());
-        _rateLimiter = new SlidingWindowRateLimiter(_options.RateLimitCount, _options.RateLimitWindow);
         _dedupe = new SendDeduplicator(_options.DedupeCapacity);
         _committedSeq = S.LastSeq;
         _nextSeq = S.LastSeq + 1;
@@ -99,18 +105,26 @@ public sealed partial class ChannelGrain(
         }
 
         var now = clock.GetUtcNow();
-        await RequireMembership(command.AuthorId, now);
-        // The membership check may have awaited: a retry of this very send may have been accepted meanwhile.
+        var member = await RequireMembership(command.AuthorId, now);
+        var pipeline = await CurrentPipeline(now);
+        // Those awaits may have let a retry of this very send be accepted meanwhile.
         if (TryFindEarlierSend(command.AuthorId, clientMessageId) is { } concurrent)
         {
             return await concurrent;
         }
 
-        if (!_rateLimiter.TryAcquire(command.AuthorId, now, out var retryAfter))
+        // Automatic moderation, before anything is accepted: the first refusing step wins and nothing changes.
+        var input = new ModerationInput(command.AuthorId, member.Role >= MemberRole.Moderator ? int.MaxValue : member.TrustLevel, text, now)
         {
-            throw new CommunityException(ErrorCodes.RateLimited,
-                $"At most {_options.RateLimitCount} messages per {_options.RateLimitWindow.TotalSeconds:0.#} s; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+            Privileged = member.Role >= MemberRole.Moderator,
+        };
+        if (pipeline.Evaluate(input) is { } verdict)
+        {
+            ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
+            throw new CommunityException(verdict.Code, verdict.Reason);
         }
+
+        pipeline.Accepted(input);
 
         var pending = new PendingSend(new ChatMessage(_key.CommunityId, _key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
             command.AuthorId, command.AuthorName, text, now, clientMessageId));
@@ -303,27 +317,69 @@ public sealed partial class ChannelGrain(
 
     private ChannelInfo RequireInfo() => S.Info ?? throw CommunityException.NotFound($"Channel '{_key}'");
 
-    private async Task RequireMembership(string userId, DateTimeOffset now)
+    private async Task<MemberInfo> RequireMembership(string userId, DateTimeOffset now)
     {
-        if (_membershipCheckedUntil.TryGetValue(userId, out var until) && until > now)
+        if (_members.TryGetValue(userId, out var cached) && cached.Until > now)
         {
-            return;
+            return cached.Member;
         }
 
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, userId)).Get();
-        if (member is null)
+        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, userId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{_key.CommunityId}' before sending messages in it.");
+        if (_members.Count > 10_000)
         {
-            throw new CommunityException(ErrorCodes.NotMember, $"Join community '{_key.CommunityId}' before sending messages in it.");
+            _members.Clear();
         }
 
-        if (_membershipCheckedUntil.Count > 10_000)
-        {
-            _membershipCheckedUntil.Clear();
-            _rateLimiter.Prune(now);
-        }
-
-        _membershipCheckedUntil[userId] = now + _options.MembershipCacheDuration;
+        _members[userId] = (member, now + _options.MembershipCacheDuration);
+        return member;
     }
+
+    /// <summary>
+    /// The compiled moderation pipeline for the community's current policy and this channel's slow mode. The policy is
+    /// asked for at most every <see cref="ChatOptions.PolicyRefreshInterval"/> and recompiled only when its version changed.
+    /// </summary>
+    private async Task<ModerationPipeline> CurrentPipeline(DateTimeOffset now)
+    {
+        if (_pipeline is not null && now < _policyCheckedUntil && _pipelineSlowMode == S.SlowModeSeconds)
+        {
+            return _pipeline;
+        }
+
+        var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
+        _policyCheckedUntil = now + _options.PolicyRefreshInterval;
+        if (_pipeline is null || policy.Version != _pipelineVersion || _pipelineSlowMode != S.SlowModeSeconds)
+        {
+            _pipeline = ModerationPipeline.Build(policy, S.SlowModeSeconds, _options.RateLimitCount, _options.RateLimitWindow).CarryMemoryFrom(_pipeline);
+            _pipelineVersion = policy.Version;
+            _pipelineSlowMode = S.SlowModeSeconds;
+        }
+
+        return _pipeline;
+    }
+
+    public async Task<ChannelInfo> SetSlowMode(int seconds, Actor caller)
+    {
+        RequireInfo();
+        if (seconds is < 0 or > MaxSlowModeSeconds)
+        {
+            throw CommunityException.Invalid($"Slow mode must be between 0 (off) and {MaxSlowModeSeconds} seconds.");
+        }
+
+        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, caller.UserId)).Get();
+        if (member is null || member.Role < MemberRole.Moderator)
+        {
+            throw new CommunityException(member is null ? ErrorCodes.NotMember : ErrorCodes.Forbidden, "Only moderators, admins and the owner set slow mode.");
+        }
+
+        S.SlowModeSeconds = seconds;
+        await state.WriteStateAsync();
+        return RequireInfo();
+    }
+
+    public Task<int> GetSlowMode() => Task.FromResult(S.SlowModeSeconds);
+
+    private const int MaxSlowModeSeconds = 6 * 60 * 60;
 
     /// <summary>
     /// Moves the oldest full pages out of the tail while it holds two pages or more. The page is written before the tail

@@ -37,6 +37,10 @@ public sealed class ChatOptions
     /// <summary>How long a channel trusts a membership it has looked up before asking again.</summary>
     public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often a channel asks for its community's moderation policy (a change takes effect within this).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PolicyRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     [Range(1, 10_000)]
     public int MaxChannelsPerCommunity { get; set; } = 500;
 

@@ -15,5 +15,7 @@ public static class ChatMetrics
 
     public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("chat.batch.size", "{message}", "Messages per group-commit write");
 
+    public static readonly Counter<long> ModerationRefusals = Meter.CreateCounter<long>("moderation.refusals", "{send}", "Sends refused by automatic moderation, tagged with the step");
+
     public static readonly Counter<long> SendsRefusedUnavailable = Meter.CreateCounter<long>("chat.sends.unavailable", "{send}", "Sends refused because storage failed");
 }

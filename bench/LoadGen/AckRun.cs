@@ -43,7 +43,7 @@ public static class AckRun
                     var start = Stopwatch.GetTimestamp();
                     try
                     {
-                        await hub.InvokeAsync<JsonElement>("SendMessage", community, "hot", "durable load", Guid.NewGuid().ToString("n"));
+                        await hub.InvokeAsync<JsonElement>("SendMessage", community, "hot", $"durable load {Stopwatch.GetTimestamp()}", Guid.NewGuid().ToString("n"));
                         if (record)
                         {
                             histogram.RecordValue(Math.Max(1, Stopwatch.GetElapsedTime(start).Ticks));

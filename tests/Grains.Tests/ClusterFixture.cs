@@ -20,6 +20,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ["Chat:RateLimitCount"] = "5",
         ["Chat:RateLimitWindow"] = "00:00:05",
         ["Presence:GatewayExpiry"] = "00:00:02",
+        ["Chat:PolicyRefreshInterval"] = "00:00:00.200",
     }).Build();
 
     public async Task InitializeAsync()

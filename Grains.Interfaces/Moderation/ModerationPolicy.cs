@@ -1,0 +1,49 @@
+using CommunityScale.Communities;
+
+namespace CommunityScale.Moderation;
+
+/// <summary>A community's automatic moderation rules, applied to every message before it is accepted.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ModerationPolicy")]
+public sealed record ModerationPolicy(
+    [property: Id(0)] IReadOnlyList<string> BlockedTerms,
+    [property: Id(1)] IReadOnlyList<string> AllowedWords,
+    [property: Id(2)] IReadOnlyList<string> AllowedLinkDomains,
+    [property: Id(3)] IReadOnlyList<string> DeniedLinkDomains,
+    [property: Id(4)] int MinTrustLevelForLinks,
+    [property: Id(5)] int MaxMentions,
+    [property: Id(6)] int DuplicateWindowSeconds,
+    [property: Id(7)] long Version)
+{
+    public const int MaxTerms = 10_000;
+    public const int MaxTermLength = 100;
+    public const int MaxDomains = 1_000;
+
+    public static ModerationPolicy Default { get; } = new([], [], [], [], 0, 5, 30, 0);
+}
+
+/// <summary>A change to the policy (<c>PUT /api/communities/{c}/moderation/policy</c>); what is null stays as it is.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ModerationPolicyUpdate")]
+public sealed record ModerationPolicyUpdate(
+    [property: Id(0)] IReadOnlyList<string>? BlockedTerms,
+    [property: Id(1)] IReadOnlyList<string>? AllowedWords,
+    [property: Id(2)] IReadOnlyList<string>? AllowedLinkDomains,
+    [property: Id(3)] IReadOnlyList<string>? DeniedLinkDomains,
+    [property: Id(4)] int? MinTrustLevelForLinks,
+    [property: Id(5)] int? MaxMentions,
+    [property: Id(6)] int? DuplicateWindowSeconds);
+
+/// <summary>A community's moderation policy (key: community id). Only moderators, admins and the owner change it.</summary>
+[Alias("cs.IModerationPolicyGrain")]
+public interface IModerationPolicyGrain : IGrainWithStringKey
+{
+    /// <summary>The policy in force (for the channels that apply it).</summary>
+    [Alias("Get")]
+    Task<ModerationPolicy> Get();
+
+    /// <summary>The policy, for a moderator to see: members do not get the list of blocked terms.</summary>
+    [Alias("Read")]
+    Task<ModerationPolicy> Read(Actor caller);
+
+    [Alias("Update")]
+    Task<ModerationPolicy> Update(ModerationPolicyUpdate update, Actor caller);
+}

@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Moderation;
+
+[GenerateSerializer, Alias("cs.ModerationPolicyState")]
+public sealed class ModerationPolicyState
+{
+    [Id(0)] public ModerationPolicy? Policy { get; set; }
+}
+
+/// <summary>A community's moderation policy: validated on change, versioned so channels know when to recompile it.</summary>
+public sealed partial class ModerationPolicyGrain(
+    [PersistentState("moderation-policy", StorageNames.Main)] IPersistentState<ModerationPolicyState> state) : Grain, IModerationPolicyGrain
+{
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public Task<ModerationPolicy> Get() => Task.FromResult(state.State.Policy ?? ModerationPolicy.Default);
+
+    public async Task<ModerationPolicy> Read(Actor caller)
+    {
+        await RequireModerator(caller);
+        return state.State.Policy ?? ModerationPolicy.Default;
+    }
+
+    public async Task<ModerationPolicy> Update(ModerationPolicyUpdate update, Actor caller)
+    {
+        await RequireModerator(caller);
+        var current = state.State.Policy ?? ModerationPolicy.Default;
+        var next = new ModerationPolicy(
+            Terms(update.BlockedTerms, "blockedTerms") ?? current.BlockedTerms,
+            Terms(update.AllowedWords, "allowedWords") ?? current.AllowedWords,
+            DomainList(update.AllowedLinkDomains, "allowedLinkDomains") ?? current.AllowedLinkDomains,
+            DomainList(update.DeniedLinkDomains, "deniedLinkDomains") ?? current.DeniedLinkDomains,
+            InRange(update.MinTrustLevelForLinks, 0, 4, "minTrustLevelForLinks") ?? current.MinTrustLevelForLinks,
+            InRange(update.MaxMentions, 0, 100, "maxMentions") ?? current.MaxMentions,
+            InRange(update.DuplicateWindowSeconds, 0, 3600, "duplicateWindowSeconds") ?? current.DuplicateWindowSeconds,
+            current.Version + 1);
+        state.State.Policy = next;
+        await state.WriteStateAsync();
+        return next;
+    }
+
+    private async Task RequireModerator(Actor caller)
+    {
+        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
+        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
+        if (member.Role < MemberRole.Moderator)
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Only moderators, admins and the owner manage moderation.");
+        }
+    }
+
+    private static IReadOnlyList<string>? Terms(IReadOnlyList<string>? terms, string field)
+    {
+        if (terms is null)
+        {
+            return null;
+        }
+
+        if (terms.Count > ModerationPolicy.MaxTerms)
+        {
+            throw CommunityException.Invalid($"{field} has {terms.Count} entries; at most {ModerationPolicy.MaxTerms} are allowed.");
+        }
+
+        foreach (var term in terms)
+        {
+            if (string.IsNullOrWhiteSpace(term) || term.Length > ModerationPolicy.MaxTermLength || TextNormalizer.Normalize(term.Trim('*')).Length == 0)
+            {
+                throw CommunityException.Invalid($"Each entry of {field} must have 1 to {ModerationPolicy.MaxTermLength} characters with at least one letter or digit.");
+            }
+        }
+
+        return [.. terms.Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    private static IReadOnlyList<string>? DomainList(IReadOnlyList<string>? domains, string field)
+    {
+        if (domains is null)
+        {
+            return null;
+        }
+
+        if (domains.Count > ModerationPolicy.MaxDomains)
+        {
+            throw CommunityException.Invalid($"{field} has {domains.Count} entries; at most {ModerationPolicy.MaxDomains} are allowed.");
+        }
+
+        foreach (var domain in domains)
+        {
+            if (domain is null || !Domain().IsMatch(domain))
+            {
+                throw CommunityException.Invalid($"'{domain}' in {field} is not a domain name.");
+            }
+        }
+
+        return [.. domains.Select(d => d.ToLowerInvariant()).Distinct()];
+    }
+
+    private static int? InRange(int? value, int min, int max, string field) =>
+        value is null || (value >= min && value <= max) ? value : throw CommunityException.Invalid($"{field} must be between {min} and {max}.");
+
+    [GeneratedRegex("^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\\.)+[a-zA-Z]{2,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Domain();
+}
