@@ -2,7 +2,10 @@ using CommunityScale.Communities;
 
 namespace CommunityScale.Moderation;
 
-/// <summary>A community's automatic moderation rules, applied to every message before it is accepted.</summary>
+/// <summary>
+/// A community's automatic moderation rules, applied to every message before it is accepted.
+/// <see cref="ClassifierThreshold"/>: messages the spam/abuse classifier scores at or above it are refused; 0 = off.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.ModerationPolicy")]
 public sealed record ModerationPolicy(
     [property: Id(0)] IReadOnlyList<string> BlockedTerms,
@@ -12,7 +15,8 @@ public sealed record ModerationPolicy(
     [property: Id(4)] int MinTrustLevelForLinks,
     [property: Id(5)] int MaxMentions,
     [property: Id(6)] int DuplicateWindowSeconds,
-    [property: Id(7)] long Version)
+    [property: Id(7)] long Version,
+    [property: Id(8)] double ClassifierThreshold = 0)
 {
     public const int MaxTerms = 10_000;
     public const int MaxTermLength = 100;
@@ -30,7 +34,8 @@ public sealed record ModerationPolicyUpdate(
     [property: Id(3)] IReadOnlyList<string>? DeniedLinkDomains,
     [property: Id(4)] int? MinTrustLevelForLinks,
     [property: Id(5)] int? MaxMentions,
-    [property: Id(6)] int? DuplicateWindowSeconds);
+    [property: Id(6)] int? DuplicateWindowSeconds,
+    [property: Id(7)] double? ClassifierThreshold = null);
 
 /// <summary>A community's moderation policy (key: community id). Only moderators, admins and the owner change it.</summary>
 [Alias("cs.IModerationPolicyGrain")]

@@ -1,6 +1,7 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Moderation.Classifier;
 using CommunityScale.Options;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
@@ -42,6 +43,7 @@ public sealed partial class ChannelGrain(
     [PersistentState("channel", StorageNames.Main)] IPersistentState<ChannelState> state,
     IOptions<ChatOptions> options,
     TimeProvider clock,
+    IMessageClassifier classifier,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain
 {
     private readonly ChatOptions _options = options.Value;
@@ -350,7 +352,7 @@ public sealed partial class ChannelGrain(
         _policyCheckedUntil = now + _options.PolicyRefreshInterval;
         if (_pipeline is null || policy.Version != _pipelineVersion || _pipelineSlowMode != S.SlowModeSeconds)
         {
-            _pipeline = ModerationPipeline.Build(policy, S.SlowModeSeconds, _options.RateLimitCount, _options.RateLimitWindow).CarryMemoryFrom(_pipeline);
+            _pipeline = ModerationPipeline.Build(policy, S.SlowModeSeconds, _options.RateLimitCount, _options.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
             _pipelineVersion = policy.Version;
             _pipelineSlowMode = S.SlowModeSeconds;
         }

@@ -38,7 +38,7 @@ public sealed class ModerationPipeline(IReadOnlyList<IModerationStep> steps)
 {
     public IReadOnlyList<IModerationStep> Steps { get; } = steps;
 
-    public static ModerationPipeline Build(ModerationPolicy policy, int slowModeSeconds, int rateLimitCount, TimeSpan rateLimitWindow) => new(
+    public static ModerationPipeline Build(ModerationPolicy policy, int slowModeSeconds, int rateLimitCount, TimeSpan rateLimitWindow, Classifier.IMessageClassifier? classifier = null) => new(
     [
         new SlowModeStep(TimeSpan.FromSeconds(slowModeSeconds)),
         new FloodControlStep(rateLimitCount, rateLimitWindow),
@@ -46,6 +46,7 @@ public sealed class ModerationPipeline(IReadOnlyList<IModerationStep> steps)
         new BlockedTermsStep(new TermMatcher(policy.BlockedTerms, policy.AllowedWords)),
         new LinkPolicyStep(policy.AllowedLinkDomains, policy.DeniedLinkDomains, policy.MinTrustLevelForLinks),
         new MentionFloodStep(policy.MaxMentions),
+        new ClassifierStep(classifier, policy.ClassifierThreshold),
     ]);
 
     /// <summary>Runs the steps; null means the message may be accepted (then call <see cref="Accepted"/>).</summary>
@@ -198,4 +199,23 @@ public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w@])@[a-z0-9-]{1,64}\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Mention();
+}
+
+/// <summary>The trained spam/abuse classifier: at or above the community's threshold the message is refused.</summary>
+public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, double threshold) : IModerationStep
+{
+    public string Name => "classifier";
+
+    public Verdict? Evaluate(ModerationInput input)
+    {
+        if (classifier is null || threshold <= 0 || input.Privileged)
+        {
+            return null;
+        }
+
+        var score = classifier.Score(input.Text);
+        return score >= threshold
+            ? new Verdict(ErrorCodes.BlockedContent, $"The message looks like spam or abuse (score {score:0.00}, this community's limit is {threshold:0.00}).", Name)
+            : null;
+    }
 }

@@ -37,7 +37,9 @@ public sealed partial class ModerationPolicyGrain(
             InRange(update.MinTrustLevelForLinks, 0, 4, "minTrustLevelForLinks") ?? current.MinTrustLevelForLinks,
             InRange(update.MaxMentions, 0, 100, "maxMentions") ?? current.MaxMentions,
             InRange(update.DuplicateWindowSeconds, 0, 3600, "duplicateWindowSeconds") ?? current.DuplicateWindowSeconds,
-            current.Version + 1);
+            current.Version + 1,
+            update.ClassifierThreshold is null or (>= 0 and <= 1) ? update.ClassifierThreshold ?? current.ClassifierThreshold
+                : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."));
         state.State.Policy = next;
         await state.WriteStateAsync();
         return next;

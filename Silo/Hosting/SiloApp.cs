@@ -80,6 +80,9 @@ public static class SiloApp
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
+        // The spam/abuse model ships with the silo (Models/); Moderation:ModelPath points elsewhere if wanted.
+        var modelPath = Path.Combine(AppContext.BaseDirectory, config["Moderation:ModelPath"] ?? Path.Combine("Models", "moderation-classifier.zip"));
+        silo.Services.AddSingleton<Moderation.Classifier.IMessageClassifier>(new Moderation.Classifier.LazyMessageClassifier(modelPath));
         var providers = ProviderSettings.From(k => config[k]);
         // Stream subscriptions live in the PubSub store: on the same durable provider as grain state, they survive a
         // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
