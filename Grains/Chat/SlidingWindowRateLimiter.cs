@@ -10,7 +10,8 @@ public sealed class SlidingWindowRateLimiter(int limit, TimeSpan window)
     {
         if (!_events.TryGetValue(key, out var times))
         {
-            times = new Queue<DateTimeOffset>(limit);
+            // Sized for the usual small limit; a huge configured limit must not pre-allocate per member.
+            times = new Queue<DateTimeOffset>(Math.Min(limit, 16));
             _events[key] = times;
         }
 

@@ -74,9 +74,17 @@ public static class TextNormalizer
     /// <summary>Separators that end a word even without a space (so "spam,eggs" is two words), unlike in-word punctuation.</summary>
     private static bool IsWordBreak(char ch) => ch is ',' or ';' or ':' or '?' or '(' or ')' or '[' or ']' or '{' or '}' or '"' or '/' or '\\' or '<' or '>' or '=' or '#';
 
+    private static readonly string[] Ascii = [.. Enumerable.Range(0, 128).Select(c => ((char)c).ToString())];
+
     /// <summary>"é" → "e", "ł" stays: accents other than the German umlauts are not meaning-bearing for matching.</summary>
     private static string StripAccent(char ch)
     {
+        if (ch < 128)
+        {
+            // The common case, without decomposing (and allocating) per letter.
+            return Ascii[ch];
+        }
+
         var decomposed = ch.ToString().Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
