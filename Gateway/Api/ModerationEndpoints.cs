@@ -29,3 +29,39 @@ public static class ModerationEndpoints
         });
     }
 }
+
+public sealed record MuteRequest(int? Minutes, string? Reason);
+
+public sealed record BanRequest(string? Reason);
+
+/// <summary>Moderator actions on members and the audit log.</summary>
+public static class MemberModerationEndpoints
+{
+    public static void MapMemberModerationApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/communities/{communityId}/moderation").RequireAuthorization().WithTags("Moderation");
+
+        api.MapPost("/members/{userId}/mute", (string communityId, string userId, MuteRequest request, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Mute(userId, TimeSpan.FromMinutes(request.Minutes ?? throw CommunityException.Invalid("minutes is required.")),
+                Reason(request.Reason), http.User.ToActor()));
+
+        api.MapDelete("/members/{userId}/mute", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Unmute(userId, http.User.ToActor()));
+
+        api.MapPost("/members/{userId}/ban", (string communityId, string userId, BanRequest request, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Ban(userId, Reason(request.Reason), http.User.ToActor()));
+
+        api.MapDelete("/members/{userId}/ban", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Unban(userId, http.User.ToActor()));
+
+        api.MapGet("/audit", (string communityId, long? before, int? limit, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IAuditLogGrain>(InputRules.RequireId(communityId, "community id"))
+                .Read(before is < 1 ? throw CommunityException.Invalid("before must be positive.") : before, InputRules.RequireLimit(limit, 50), http.User.ToActor()));
+    }
+
+    private static ICommunityModerationGrain Moderation(IClusterClient cluster, string communityId) =>
+        cluster.GetGrain<ICommunityModerationGrain>(InputRules.RequireId(communityId, "community id"));
+
+    private static string Reason(string? reason) =>
+        reason is { Length: > 500 } ? throw CommunityException.Invalid("A reason has at most 500 characters.") : reason?.Trim() ?? "";
+}

@@ -89,6 +89,7 @@ public static class GatewayApp
         app.MapServiceDefaults();
         app.MapCommunityApi();
         app.MapModerationApi();
+        app.MapMemberModerationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }
 

@@ -27,7 +27,9 @@ public sealed record MemberInfo(
     [property: Id(2)] string DisplayName,
     [property: Id(3)] MemberRole Role,
     [property: Id(4)] DateTimeOffset JoinedAt,
-    [property: Id(5)] int TrustLevel = 0);
+    [property: Id(5)] int TrustLevel = 0,
+    [property: Id(6)] DateTimeOffset? MutedUntil = null,
+    [property: Id(7)] string? BannedReason = null);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

@@ -9,6 +9,10 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<MemberInfo> Enroll(string displayName, MemberRole role);
 
     /// <summary>The membership, or null when the user is not a member.</summary>
+    /// <summary>Sets or lifts a mute and a ban (moderation grains only; they check the caller's role).</summary>
+    [Alias("Restrict")]
+    Task<MemberInfo> Restrict(DateTimeOffset? mutedUntil, string? bannedReason);
+
     [Alias("Get")]
     Task<MemberInfo?> Get();
 }

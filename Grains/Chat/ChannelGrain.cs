@@ -116,6 +116,16 @@ public sealed partial class ChannelGrain(
         }
 
         // Automatic moderation, before anything is accepted: the first refusing step wins and nothing changes.
+        if (member.BannedReason is { } banned)
+        {
+            throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {banned}");
+        }
+
+        if (member.MutedUntil is { } mutedUntil && mutedUntil > now)
+        {
+            throw new CommunityException(ErrorCodes.Muted, $"You are muted until {mutedUntil:u} ({Math.Ceiling((mutedUntil - now).TotalMinutes):0} min left).");
+        }
+
         var input = new ModerationInput(command.AuthorId, member.Role >= MemberRole.Moderator ? int.MaxValue : member.TrustLevel, text, now)
         {
             Privileged = member.Role >= MemberRole.Moderator,
@@ -368,14 +378,10 @@ public sealed partial class ChannelGrain(
             throw CommunityException.Invalid($"Slow mode must be between 0 (off) and {MaxSlowModeSeconds} seconds.");
         }
 
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, caller.UserId)).Get();
-        if (member is null || member.Role < MemberRole.Moderator)
-        {
-            throw new CommunityException(member is null ? ErrorCodes.NotMember : ErrorCodes.Forbidden, "Only moderators, admins and the owner set slow mode.");
-        }
-
+        await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
         S.SlowModeSeconds = seconds;
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(caller.UserId, "slow_mode", _key.ChannelId, seconds == 0 ? "off" : $"{seconds} s");
         return RequireInfo();
     }
 

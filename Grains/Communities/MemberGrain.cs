@@ -28,4 +28,12 @@ public sealed class MemberGrain(
     }
 
     public Task<MemberInfo?> Get() => Task.FromResult(state.State.Info);
+
+    public async Task<MemberInfo> Restrict(DateTimeOffset? mutedUntil, string? bannedReason)
+    {
+        var info = state.State.Info ?? throw Errors.CommunityException.NotFound($"Member '{this.GetPrimaryKeyString()}'");
+        state.State.Info = info with { MutedUntil = mutedUntil, BannedReason = bannedReason };
+        await state.WriteStateAsync();
+        return state.State.Info;
+    }
 }

@@ -42,19 +42,13 @@ public sealed partial class ModerationPolicyGrain(
                 : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."));
         state.State.Policy = next;
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",
+            $"{next.BlockedTerms.Count} blocked terms, {next.AllowedWords.Count} allowed words, links: trust {next.MinTrustLevelForLinks}, " +
+            $"{next.DeniedLinkDomains.Count} denied domains; mentions {next.MaxMentions}; classifier {next.ClassifierThreshold:0.00}");
         return next;
     }
 
-    private async Task RequireModerator(Actor caller)
-    {
-        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
-        if (member.Role < MemberRole.Moderator)
-        {
-            throw new CommunityException(ErrorCodes.Forbidden, "Only moderators, admins and the owner manage moderation.");
-        }
-    }
+    private Task RequireModerator(Actor caller) => ModerationRoles.RequireModerator(GrainFactory, CommunityId, caller);
 
     private static IReadOnlyList<string>? Terms(IReadOnlyList<string>? terms, string field)
     {

@@ -34,8 +34,11 @@ public sealed class ChatOptions
     [Range(1, 1_000_000)]
     public int DedupeCapacity { get; set; } = 4096;
 
-    /// <summary>How long a channel trusts a membership it has looked up before asking again.</summary>
-    public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a channel trusts a membership it has looked up before asking again: a mute or ban takes effect within
+    /// this. Short, because a member's sends are rate-limited anyway (one lookup per few sends at most).
+    /// </summary>
+    public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often a channel asks for its community's moderation policy (a change takes effect within this).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]

@@ -44,4 +44,41 @@ public sealed class ModerationApiTests(SystemFixture fixture)
         var history = await ann.GetAsync<Chat.HistoryPage>($"/api/communities/{community}/channels/{channel}/messages");
         Assert.Equal(["scampi for dinner", "one"], history.Messages.Select(m => m.Text));
     }
+
+    [Fact]
+    public async Task Moderators_mute_and_ban_over_rest_members_see_why_and_the_audit_log_records_it()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann);
+        var moderation = $"/api/communities/{community}/moderation";
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PostAsJsonAsync($"{moderation}/members/olga/mute", new { minutes = 5, reason = "revenge" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.PostAsJsonAsync($"{moderation}/members/ann/mute", new { minutes = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.Http.PostAsJsonAsync($"{moderation}/members/nobody/ban", new { reason = "x" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.PostAsJsonAsync($"{moderation}/members/ann/mute", new { minutes = 5, reason = "cool down" })).StatusCode);
+        HubException? muted = null;
+        for (var attempt = 0; muted is null && attempt < 50; attempt++)
+        {
+            try
+            {
+                await ann.Send(community, channel, $"still here {attempt}");
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+            catch (HubException ex)
+            {
+                muted = ex;
+            }
+        }
+
+        Assert.Equal("muted", SystemFixture.CodeOf(muted!));
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.DeleteAsync($"{moderation}/members/ann/mute")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.PostAsJsonAsync($"{moderation}/members/ann/ban", new { reason = "spam links" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.GetAsync($"{moderation}/audit")).StatusCode);
+        var audit = await owner.GetAsync<AuditPage>($"{moderation}/audit?limit=10");
+        Assert.Equal(["ban", "unmute", "mute"], audit.Entries.Select(e => e.Action));
+        Assert.Equal("spam links", audit.Entries[0].Reason);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ["Chat:RateLimitWindow"] = "00:00:05",
         ["Presence:GatewayExpiry"] = "00:00:02",
         ["Chat:PolicyRefreshInterval"] = "00:00:00.200",
+        ["Chat:MembershipCacheDuration"] = "00:00:00.050",
     }).Build();
 
     public async Task InitializeAsync()

@@ -1,0 +1,114 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Moderation;
+
+[GenerateSerializer, Alias("cs.AuditLogState")]
+public sealed class AuditLogState
+{
+    [Id(0)] public long LastId { get; set; }
+
+    /// <summary>Entries after the sealed pages, oldest first; sealed a page at a time, so the state stays bounded.</summary>
+    [Id(1)] public List<AuditEntry> Tail { get; set; } = [];
+}
+
+/// <summary>
+/// A community's audit log: append-only, paged like chat history (full pages of <see cref="PageSize"/> entries are
+/// sealed into <see cref="AuditPageGrain"/>s), readable by moderators newest first.
+/// </summary>
+public sealed class AuditLogGrain(
+    [PersistentState("audit", StorageNames.Main)] IPersistentState<AuditLogState> state,
+    TimeProvider clock) : Grain, IAuditLogGrain
+{
+    public const int PageSize = 100;
+
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public async Task<AuditEntry> Append(string actor, string action, string target, string reason)
+    {
+        var entry = new AuditEntry(state.State.LastId + 1, clock.GetUtcNow(), actor, action, target, reason);
+        state.State.Tail.Add(entry);
+        state.State.LastId = entry.Id;
+        if (state.State.Tail.Count == 2 * PageSize)
+        {
+            var page = state.State.Tail.GetRange(0, PageSize);
+            await GrainFactory.GetGrain<IAuditPageGrain>(PageKey((page[0].Id - 1) / PageSize)).Seal(page);
+            state.State.Tail.RemoveRange(0, PageSize);
+        }
+
+        await state.WriteStateAsync();
+        return entry;
+    }
+
+    public async Task<AuditPage> Read(long? before, int limit, Actor caller)
+    {
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, caller);
+        var upTo = Math.Min(before is { } b ? b - 1 : state.State.LastId, state.State.LastId);
+        var firstInTail = state.State.Tail.Count > 0 ? state.State.Tail[0].Id : state.State.LastId + 1;
+        var entries = new List<AuditEntry>(limit);
+        for (var id = upTo; id >= 1 && entries.Count < limit;)
+        {
+            if (id >= firstInTail)
+            {
+                entries.Add(state.State.Tail[(int)(id - firstInTail)]);
+                id--;
+                continue;
+            }
+
+            var page = await GrainFactory.GetGrain<IAuditPageGrain>(PageKey((id - 1) / PageSize)).Read();
+            foreach (var entry in page.Where(e => e.Id <= id).Reverse())
+            {
+                if (entries.Count == limit)
+                {
+                    break;
+                }
+
+                entries.Add(entry);
+            }
+
+            id = entries[^1].Id - 1;
+        }
+
+        return new AuditPage(entries, entries.Count > 0 && entries[^1].Id > 1 ? entries[^1].Id : null);
+    }
+
+    private string PageKey(long pageIndex) => $"{CommunityId}/{pageIndex}";
+}
+
+[GenerateSerializer, Alias("cs.AuditPageState")]
+public sealed class AuditPageState
+{
+    [Id(0)] public List<AuditEntry> Entries { get; set; } = [];
+}
+
+public sealed class AuditPageGrain(
+    [PersistentState("audit-page", StorageNames.Main)] IPersistentState<AuditPageState> state) : Grain, IAuditPageGrain
+{
+    public async Task Seal(IReadOnlyList<AuditEntry> entries)
+    {
+        if (state.RecordExists)
+        {
+            return;
+        }
+
+        state.State.Entries = [.. entries];
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<AuditEntry>> Read() => Task.FromResult<IReadOnlyList<AuditEntry>>(state.State.Entries);
+}
+
+/// <summary>The one role check all moderation entry points share.</summary>
+public static class ModerationRoles
+{
+    public static async Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller)
+    {
+        await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
+        var member = await grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, caller.UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{communityId}'.");
+        return member.Role >= MemberRole.Moderator
+            ? member
+            : throw new CommunityException(ErrorCodes.Forbidden, "Only moderators, admins and the owner moderate.");
+    }
+}
