@@ -54,6 +54,10 @@ public static class MemberModerationEndpoints
         api.MapDelete("/members/{userId}/ban", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
             Moderation(cluster, communityId).Unban(userId, http.User.ToActor()));
 
+        api.MapPost("/channels/{channelId}/messages/{seq:long}/remove", (string communityId, string channelId, long seq, BanRequest request, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IChannelGrain>(new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id")).ToString())
+                .RemoveMessage(seq, Reason(request.Reason), http.User.ToActor()));
+
         api.MapGet("/audit", (string communityId, long? before, int? limit, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IAuditLogGrain>(InputRules.RequireId(communityId, "community id"))
                 .Read(before is < 1 ? throw CommunityException.Invalid("before must be positive.") : before, InputRules.RequireLimit(limit, 50), http.User.ToActor()));

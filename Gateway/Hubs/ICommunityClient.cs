@@ -9,6 +9,8 @@ public interface ICommunityClient
     Task ChannelMessage(ChatMessage message);
 
     Task Presence(PresenceChanged presence);
+
+    Task MessageRemoved(MessageRemovedNotice removed);
 }
 
 public sealed record JoinChannelResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

@@ -183,6 +183,9 @@ public sealed partial class ChannelRelay(
                 case PresenceChanged presence:
                     await hub.Clients.Group(channel.Group).Presence(presence);
                     break;
+                case MessageRemoved removed:
+                    await hub.Clients.Group(channel.Group).MessageRemoved(removed.Notice);
+                    break;
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

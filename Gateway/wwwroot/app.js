@@ -91,6 +91,11 @@ async function connect() {
     if (m.seq > state.lastSeq + 1) { rejoin(); return; }
     render(m);
   });
+  connection.on("MessageRemoved", (r) => {
+    if (r.communityId !== state.community || r.channelId !== state.channel) return;
+    const li = document.querySelector(`#messages li[data-seq="${r.seq}"]`);
+    if (li) markRemoved(li);
+  });
   connection.on("Presence", (p) => {
     if (p.communityId === state.community && p.channelId === state.channel) $("presence").textContent = `${p.online} online`;
   });
@@ -134,8 +139,14 @@ function render(m) {
   const text = document.createElement("span");
   text.textContent = m.text;
   li.append(author, text);
+  if (m.removed) markRemoved(li);
   $("messages").append(li);
   li.scrollIntoView({ block: "end" });
+}
+
+function markRemoved(li) {
+  li.classList.add("removed");
+  li.lastChild.textContent = "(removed by a moderator)";
 }
 
 $("send-form").addEventListener("submit", async (e) => {

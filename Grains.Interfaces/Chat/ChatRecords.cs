@@ -15,7 +15,20 @@ public sealed record ChatMessage(
     [property: Id(5)] string AuthorName,
     [property: Id(6)] string Text,
     [property: Id(7)] DateTimeOffset SentAt,
-    [property: Id(8)] string ClientMessageId);
+    [property: Id(8)] string ClientMessageId,
+    [property: Id(9)] bool Removed = false)
+{
+    /// <summary>What history keeps of a removed message: its place in the sequence, who sent it, not what it said.</summary>
+    public ChatMessage AsRemoved() => this with { Text = "", Removed = true };
+}
+
+/// <summary>The payload of the <c>MessageRemoved</c> hub event.</summary>
+[GenerateSerializer, Immutable, Alias("cs.MessageRemovedNotice")]
+public sealed record MessageRemovedNotice(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string ChannelId,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] string MessageId);
 
 /// <summary>A fan's send: <see cref="ClientMessageId"/> makes a retried send idempotent.</summary>
 [GenerateSerializer, Immutable, Alias("cs.SendMessageCommand")]

@@ -24,6 +24,10 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("GetSlowMode")]
     Task<int> GetSlowMode();
 
+    /// <summary>Removes a message (moderators and up): history keeps its seq, not its text; everyone gets <c>MessageRemoved</c>.</summary>
+    [Alias("RemoveMessage")]
+    Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor moderator);
+
     [Alias("Send")]
     Task<SendAck> Send(SendMessageCommand command);
 
@@ -52,6 +56,10 @@ public interface IHistoryPageGrain : IGrainWithStringKey
 
     [Alias("Read")]
     Task<IReadOnlyList<ChatMessage>> Read();
+
+    /// <summary>Replaces a sealed message with its removed form (the only change a sealed page ever takes).</summary>
+    [Alias("Redact")]
+    Task<ChatMessage?> Redact(long seq);
 }
 
 /// <summary>

@@ -15,3 +15,6 @@ public sealed record PresenceChanged(
     [property: Id(0)] string CommunityId,
     [property: Id(1)] string ChannelId,
     [property: Id(2)] int Online) : ChannelStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.MessageRemoved")]
+public sealed record MessageRemoved([property: Id(0)] MessageRemovedNotice Notice) : ChannelStreamEvent;

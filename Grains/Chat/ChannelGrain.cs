@@ -387,6 +387,43 @@ public sealed partial class ChannelGrain(
 
     public Task<int> GetSlowMode() => Task.FromResult(S.SlowModeSeconds);
 
+    public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor moderator)
+    {
+        RequireInfo();
+        await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, moderator);
+        if (seq < 1 || seq > _committedSeq)
+        {
+            throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+        }
+
+        ChatMessage original;
+        var index = S.Tail.FindIndex(m => m.Seq == seq);
+        if (index >= 0)
+        {
+            original = S.Tail[index];
+            S.Tail[index] = original.AsRemoved();
+            await state.WriteStateAsync();
+        }
+        else
+        {
+            var page = GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
+            original = await page.Redact(seq) ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+        }
+
+        var notice = new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId);
+        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(moderator.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason);
+        try
+        {
+            await _stream.OnNextAsync(new MessageRemoved(notice));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(logger, ex, _key.ToString(), seq);
+        }
+
+        return notice;
+    }
+
     private const int MaxSlowModeSeconds = 6 * 60 * 60;
 
     /// <summary>

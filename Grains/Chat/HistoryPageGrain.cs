@@ -8,7 +8,7 @@ public sealed class HistoryPageState
     [Id(0)] public List<ChatMessage> Messages { get; set; } = [];
 }
 
-/// <summary>A sealed page of history: written once by its channel, then only read.</summary>
+/// <summary>A sealed page of history: written once by its channel, then only read (and redacted by moderators).</summary>
 public sealed class HistoryPageGrain(
     [PersistentState("page", StorageNames.Main)] IPersistentState<HistoryPageState> state) : Grain, IHistoryPageGrain
 {
@@ -24,4 +24,22 @@ public sealed class HistoryPageGrain(
     }
 
     public Task<IReadOnlyList<ChatMessage>> Read() => Task.FromResult<IReadOnlyList<ChatMessage>>(state.State.Messages);
+
+    public async Task<ChatMessage?> Redact(long seq)
+    {
+        var index = state.State.Messages.FindIndex(m => m.Seq == seq);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var original = state.State.Messages[index];
+        if (!original.Removed)
+        {
+            state.State.Messages[index] = original.AsRemoved();
+            await state.WriteStateAsync();
+        }
+
+        return original;
+    }
 }

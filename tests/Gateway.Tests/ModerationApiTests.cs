@@ -81,4 +81,32 @@ public sealed class ModerationApiTests(SystemFixture fixture)
         Assert.Equal(["ban", "unmute", "mute"], audit.Entries.Select(e => e.Action));
         Assert.Equal("spam links", audit.Entries[0].Reason);
     }
+
+    [Fact]
+    public async Task A_moderator_removes_a_message_and_everyone_sees_it_vanish_live_and_in_history()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann);
+        await owner.JoinChannel(community, channel);
+        await ann.JoinChannel(community, channel);
+        await ann.Send(community, channel, "fine");
+        var bad = await ann.Send(community, channel, "something nasty");
+        await ann.Send(community, channel, "also fine");
+        var remove = $"/api/communities/{community}/moderation/channels/{channel}/messages";
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PostAsJsonAsync($"{remove}/{bad.Seq}/remove", new { reason = "mine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.Http.PostAsJsonAsync($"{remove}/99/remove", new { reason = "?" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.PostAsJsonAsync($"{remove}/{bad.Seq}/remove", new { reason = "insult" })).StatusCode);
+
+        await ann.WaitUntil(u => u.RemovedEvents.Any(r => r.CommunityId == community && r.Seq == bad.Seq), what: "MessageRemoved at the author");
+        await owner.WaitUntil(u => u.RemovedEvents.Any(r => r.CommunityId == community && r.MessageId == bad.MessageId), what: "MessageRemoved at the owner");
+        var history = await ann.GetAsync<Chat.HistoryPage>($"/api/communities/{community}/channels/{channel}/messages");
+        Assert.Equal([1L, 2, 3], history.Messages.Select(m => m.Seq));
+        Assert.Equal(["fine", "", "also fine"], history.Messages.Select(m => m.Text));
+        Assert.True(history.Messages[1].Removed);
+        var audit = await owner.GetAsync<AuditPage>($"/api/communities/{community}/moderation/audit");
+        Assert.Equal("remove_message", audit.Entries[0].Action);
+        Assert.Equal("insult", audit.Entries[0].Reason);
+    }
 }

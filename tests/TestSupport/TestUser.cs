@@ -20,6 +20,7 @@ public sealed class TestUser : IAsyncDisposable
 
     private readonly ConcurrentQueue<ChatMessage> _received = new();
     private readonly ConcurrentQueue<PresenceChanged> _presence = new();
+    private readonly ConcurrentQueue<MessageRemovedNotice> _removed = new();
     private readonly SemaphoreSlim _signal = new(0);
 
     private TestUser(string userId, HttpClient http, HubConnection hub)
@@ -29,6 +30,7 @@ public sealed class TestUser : IAsyncDisposable
         Hub = hub;
         hub.On<ChatMessage>("ChannelMessage", m => { _received.Enqueue(m); _signal.Release(); });
         hub.On<PresenceChanged>("Presence", p => { _presence.Enqueue(p); _signal.Release(); });
+        hub.On<MessageRemovedNotice>("MessageRemoved", r => { _removed.Enqueue(r); _signal.Release(); });
     }
 
     public string UserId { get; }
@@ -40,6 +42,8 @@ public sealed class TestUser : IAsyncDisposable
     public IReadOnlyList<ChatMessage> Received => [.. _received];
 
     public IReadOnlyList<PresenceChanged> PresenceEvents => [.. _presence];
+
+    public IReadOnlyList<MessageRemovedNotice> RemovedEvents => [.. _removed];
 
     public static async Task<string> GetTokenAsync(Uri gateway, string userId, string? displayName = null)
     {

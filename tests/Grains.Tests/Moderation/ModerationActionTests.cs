@@ -141,4 +141,29 @@ public sealed class ModerationActionTests(ClusterFixture fixture)
 
         Assert.Equal(Enumerable.Range(1, 450).Reverse().Select(i => (long)i), seen);
     }
+
+    [Fact]
+    public async Task Removing_a_message_from_a_sealed_page_redacts_it_there_and_keeps_seq_gap_free()
+    {
+        var (community, channel, _) = await NewCommunity();
+        // One message per fan: the member rate limit (5 per 5 s here) stays out of the way.
+        for (var i = 1; i <= 3 * ClusterFixture.PageSize; i++)
+        {
+            await Client.GetGrain<ICommunityGrain>(community).Join(new Actor($"fan-{i}", "Fan"));
+            await channel.Send(new SendMessageCommand($"fan-{i}", "Fan", $"message {i}", $"m{i}"));
+        }
+
+        Assert.Equal(ErrorCodes.Forbidden, (await Assert.ThrowsAsync<CommunityException>(() => channel.RemoveMessage(3, "", Ann))).Code);
+        Assert.Equal(ErrorCodes.NotFound, (await Assert.ThrowsAsync<CommunityException>(() => channel.RemoveMessage(999, "", Owner))).Code);
+        var notice = await channel.RemoveMessage(3, "sealed but not safe", Owner);
+        Assert.Equal(3, notice.Seq);
+        await channel.RemoveMessage(3 * ClusterFixture.PageSize, "in the tail", Owner);
+
+        var history = await channel.GetHistory(0, 200);
+        Assert.Equal(Enumerable.Range(1, 3 * ClusterFixture.PageSize).Select(i => (long)i), history.Messages.Select(m => m.Seq));
+        Assert.True(history.Messages[2].Removed);
+        Assert.Equal("", history.Messages[2].Text);
+        Assert.True(history.Messages[^1].Removed);
+        Assert.Equal(3 * ClusterFixture.PageSize - 2, history.Messages.Count(m => !m.Removed));
+    }
 }
