@@ -5,6 +5,8 @@ namespace CommunityScale.Moderation;
 /// <summary>
 /// A community's automatic moderation rules, applied to every message before it is accepted.
 /// <see cref="ClassifierThreshold"/>: messages the spam/abuse classifier scores at or above it are refused; 0 = off.
+/// <see cref="AutoSlowModeThreshold"/>: more messages than this in 10 s switch a channel's slow mode on by itself
+/// (<see cref="AutoSlowModeSeconds"/>), and a calm minute switches it off again; 0 = off.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cs.ModerationPolicy")]
 public sealed record ModerationPolicy(
@@ -16,7 +18,9 @@ public sealed record ModerationPolicy(
     [property: Id(5)] int MaxMentions,
     [property: Id(6)] int DuplicateWindowSeconds,
     [property: Id(7)] long Version,
-    [property: Id(8)] double ClassifierThreshold = 0)
+    [property: Id(8)] double ClassifierThreshold = 0,
+    [property: Id(9)] int AutoSlowModeThreshold = 0,
+    [property: Id(10)] int AutoSlowModeSeconds = 10)
 {
     public const int MaxTerms = 10_000;
     public const int MaxTermLength = 100;
@@ -35,7 +39,9 @@ public sealed record ModerationPolicyUpdate(
     [property: Id(4)] int? MinTrustLevelForLinks,
     [property: Id(5)] int? MaxMentions,
     [property: Id(6)] int? DuplicateWindowSeconds,
-    [property: Id(7)] double? ClassifierThreshold = null);
+    [property: Id(7)] double? ClassifierThreshold = null,
+    [property: Id(8)] int? AutoSlowModeThreshold = null,
+    [property: Id(9)] int? AutoSlowModeSeconds = null);
 
 /// <summary>A community's moderation policy (key: community id). Only moderators, admins and the owner change it.</summary>
 [Alias("cs.IModerationPolicyGrain")]

@@ -54,6 +54,13 @@ public sealed partial class ChannelGrain(
     private long _pipelineVersion = -1;
     private int _pipelineSlowMode;
     private DateTimeOffset _policyCheckedUntil;
+    private ModerationPolicy _policy = ModerationPolicy.Default;
+    private AutoSlowModeController _autoSlowMode = new(0);
+    private int _autoSlowModeSeconds;
+    private IGrainTimer? _autoSlowModeTimer;
+
+    // Slow mode in force: the moderators' setting, or the automatic one while a burst lasts, whichever is longer.
+    private int EffectiveSlowMode => Math.Max(S.SlowModeSeconds, _autoSlowModeSeconds);
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private ChannelKey _key;
@@ -137,6 +144,7 @@ public sealed partial class ChannelGrain(
         }
 
         pipeline.Accepted(input);
+        await ApplyAutoSlowMode(_autoSlowMode.MessageAccepted(now));
 
         var pending = new PendingSend(new ChatMessage(_key.CommunityId, _key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
             command.AuthorId, command.AuthorName, text, now, clientMessageId));
@@ -353,18 +361,28 @@ public sealed partial class ChannelGrain(
     /// </summary>
     private async Task<ModerationPipeline> CurrentPipeline(DateTimeOffset now)
     {
-        if (_pipeline is not null && now < _policyCheckedUntil && _pipelineSlowMode == S.SlowModeSeconds)
+        if (_pipeline is not null && now < _policyCheckedUntil && _pipelineSlowMode == EffectiveSlowMode)
         {
             return _pipeline;
         }
 
-        var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
-        _policyCheckedUntil = now + _options.PolicyRefreshInterval;
-        if (_pipeline is null || policy.Version != _pipelineVersion || _pipelineSlowMode != S.SlowModeSeconds)
+        if (_pipeline is null || now >= _policyCheckedUntil)
         {
-            _pipeline = ModerationPipeline.Build(policy, S.SlowModeSeconds, _options.RateLimitCount, _options.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
-            _pipelineVersion = policy.Version;
-            _pipelineSlowMode = S.SlowModeSeconds;
+            var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
+            _policyCheckedUntil = now + _options.PolicyRefreshInterval;
+            if (policy.AutoSlowModeThreshold != _policy.AutoSlowModeThreshold || _pipeline is null)
+            {
+                _autoSlowMode = new AutoSlowModeController(policy.AutoSlowModeThreshold);
+            }
+
+            _policy = policy;
+        }
+
+        if (_pipeline is null || _policy.Version != _pipelineVersion || _pipelineSlowMode != EffectiveSlowMode)
+        {
+            _pipeline = ModerationPipeline.Build(_policy, EffectiveSlowMode, _options.RateLimitCount, _options.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
+            _pipelineVersion = _policy.Version;
+            _pipelineSlowMode = EffectiveSlowMode;
         }
 
         return _pipeline;
@@ -385,7 +403,30 @@ public sealed partial class ChannelGrain(
         return RequireInfo();
     }
 
-    public Task<int> GetSlowMode() => Task.FromResult(S.SlowModeSeconds);
+    public Task<int> GetSlowMode() => Task.FromResult(EffectiveSlowMode);
+
+    /// <summary>Switches automatic slow mode on or off as the controller decided, audited like a moderator's change.</summary>
+    private async Task ApplyAutoSlowMode(AutoSlowModeChange change)
+    {
+        switch (change)
+        {
+            case AutoSlowModeChange.TurnOn:
+                _autoSlowModeSeconds = _policy.AutoSlowModeSeconds;
+                _autoSlowModeTimer ??= this.RegisterGrainTimer(
+                    _ => ApplyAutoSlowMode(_autoSlowMode.Evaluate(clock.GetUtcNow())),
+                    new GrainTimerCreationOptions(AutoSlowModeController.Window, AutoSlowModeController.Window) { Interleave = true });
+                await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append("auto-moderation", "auto_slow_mode", _key.ChannelId,
+                    $"on: {_autoSlowMode.RecentMessages} messages in {AutoSlowModeController.Window.TotalSeconds:0} s; {_autoSlowModeSeconds} s between messages");
+                break;
+            case AutoSlowModeChange.TurnOff:
+                _autoSlowModeSeconds = 0;
+                _autoSlowModeTimer?.Dispose();
+                _autoSlowModeTimer = null;
+                await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append("auto-moderation", "auto_slow_mode", _key.ChannelId,
+                    $"off: calm for {AutoSlowModeController.CoolDown.TotalSeconds:0} s");
+                break;
+        }
+    }
 
     public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor moderator)
     {

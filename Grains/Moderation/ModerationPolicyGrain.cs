@@ -39,7 +39,9 @@ public sealed partial class ModerationPolicyGrain(
             InRange(update.DuplicateWindowSeconds, 0, 3600, "duplicateWindowSeconds") ?? current.DuplicateWindowSeconds,
             current.Version + 1,
             update.ClassifierThreshold is null or (>= 0 and <= 1) ? update.ClassifierThreshold ?? current.ClassifierThreshold
-                : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."));
+                : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."),
+            InRange(update.AutoSlowModeThreshold, 0, 10_000, "autoSlowModeThreshold") ?? current.AutoSlowModeThreshold,
+            InRange(update.AutoSlowModeSeconds, 1, 3600, "autoSlowModeSeconds") ?? current.AutoSlowModeSeconds);
         state.State.Policy = next;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",

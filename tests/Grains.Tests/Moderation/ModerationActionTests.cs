@@ -166,4 +166,27 @@ public sealed class ModerationActionTests(ClusterFixture fixture)
         Assert.True(history.Messages[^1].Removed);
         Assert.Equal(3 * ClusterFixture.PageSize - 2, history.Messages.Count(m => !m.Removed));
     }
+
+    [Fact]
+    public async Task A_burst_switches_slow_mode_on_by_itself_and_the_audit_log_says_so()
+    {
+        var (community, channel, _) = await NewCommunity();
+        await Client.GetGrain<IModerationPolicyGrain>(community).Update(
+            new ModerationPolicyUpdate(null, null, null, null, null, null, null, AutoSlowModeThreshold: 5, AutoSlowModeSeconds: 30), Owner);
+        for (var i = 1; i <= 6; i++)
+        {
+            await Client.GetGrain<ICommunityGrain>(community).Join(new Actor($"fan-{i}", "Fan"));
+            await channel.Send(new SendMessageCommand($"fan-{i}", "Fan", $"goal {i}", $"g{i}"));
+        }
+
+        Assert.Equal(30, await channel.GetSlowMode());
+        await channel.Send(new SendMessageCommand("fan-1", "Fan", "again", "g7"));
+        var ex = await Assert.ThrowsAsync<CommunityException>(() => channel.Send(new SendMessageCommand("fan-1", "Fan", "and again", "g8")));
+        Assert.Equal(ErrorCodes.SlowMode, ex.Code);
+
+        var audit = await Client.GetGrain<IAuditLogGrain>(community).Read(null, 10, Owner);
+        var auto = Assert.Single(audit.Entries, e => e.Action == "auto_slow_mode");
+        Assert.Equal("auto-moderation", auto.Actor);
+        Assert.StartsWith("on: 6 messages", auto.Reason, StringComparison.Ordinal);
+    }
 }
