@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Tests;
 using CommunityScale.TestSupport;
@@ -124,30 +123,15 @@ internal sealed class ResilientClient(string userId, IReadOnlyList<Uri> gateways
 [Trait("Area", "Operations")]
 public sealed class RollingUpgradeTests
 {
-    private static async Task<(int ExitCode, string Output)> LocalCluster(string verb, int portBase)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "deploy", "local-cluster"));
-        start.ArgumentList.Add(verb);
-        start.Environment["LOCAL_CLUSTER_PORT_BASE"] = portBase.ToString(CultureInfo.InvariantCulture);
-        start.Environment["LOCAL_CLUSTER_CONFIGURATION"] = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        start.Environment["LOCAL_CLUSTER_SKIP_BUILD"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(6));
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
     [Fact]
     public async Task A_rolling_restart_of_silos_then_gateways_during_live_traffic_loses_no_acked_message_and_clients_converge()
     {
         const int PortBase = 7600;
         try
         {
-            var (code, output) = await LocalCluster("up", PortBase);
+            var (code, output) = await LocalClusterScript.Run("up", PortBase);
             Assert.True(code == 0, output);
-            var gateways = Regex.Matches(output, "^gateway: (http://127\\.0\\.0\\.1:\\d+)$", RegexOptions.Multiline).Select(m => new Uri(m.Groups[1].Value)).ToList();
+            var gateways = LocalClusterScript.Gateways(output);
             Assert.Equal(2, gateways.Count);
 
             await using var owner = await TestUser.ConnectAsync(gateways[0], "owner", connectHub: false);
@@ -183,7 +167,7 @@ public sealed class RollingUpgradeTests
             }));
 
             await Task.Delay(TimeSpan.FromSeconds(2));
-            var (restartCode, restartOutput) = await LocalCluster("rolling-restart", PortBase);
+            var (restartCode, restartOutput) = await LocalClusterScript.Run("rolling-restart", PortBase);
             Assert.True(restartCode == 0, restartOutput);
             await Task.Delay(TimeSpan.FromSeconds(2));
             await stop.CancelAsync();
@@ -217,7 +201,7 @@ public sealed class RollingUpgradeTests
         }
         finally
         {
-            await LocalCluster("down", PortBase);
+            await LocalClusterScript.Run("down", PortBase);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace CommunityScale.TestSupport;
 
@@ -9,7 +8,6 @@ namespace CommunityScale.TestSupport;
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
 {
-    private static readonly TimeSpan PortPollInterval = TimeSpan.FromMilliseconds(100);
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
     private readonly string _dataDir;
@@ -53,28 +51,16 @@ public sealed class AzuriteServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new AzuriteServer(process, port, dataDir);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} before listening on {port}.");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return server;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(PortPollInterval);
-            }
+            await LoopbackPort.WaitUntilListening(process, port, TimeSpan.FromSeconds(30), "Azurite");
+            return server;
         }
-
-        await server.DisposeAsync();
-        throw new TimeoutException($"Azurite did not listen on port {port} within 30 s.");
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

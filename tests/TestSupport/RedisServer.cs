@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace CommunityScale.TestSupport;
 
 /// <summary>A real redis-server (Debian's, installed by the scripts) on a free loopback port, no persistence; stopped by pid.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private static readonly TimeSpan PortPollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly string[] Binaries = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
     private readonly Process _process;
 
@@ -38,28 +36,16 @@ public sealed class RedisServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new RedisServer(process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} before listening on {port}.");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return server;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(PortPollInterval);
-            }
+            await LoopbackPort.WaitUntilListening(process, port, TimeSpan.FromSeconds(15), "redis-server");
+            return server;
         }
-
-        await server.DisposeAsync();
-        throw new TimeoutException($"redis-server did not listen on port {port} within 15 s.");
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
