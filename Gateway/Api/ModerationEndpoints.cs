@@ -69,3 +69,26 @@ public static class MemberModerationEndpoints
     private static string Reason(string? reason) =>
         reason is { Length: > 500 } ? throw CommunityException.Invalid("A reason has at most 500 characters.") : reason?.Trim() ?? "";
 }
+
+/// <summary>The review queue: messages automatic moderation held, for moderators to approve or reject.</summary>
+public static class ReviewQueueEndpoints
+{
+    public static void MapReviewQueueApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/communities/{communityId}/moderation/queue").RequireAuthorization().WithTags("Moderation");
+
+        api.MapGet("/", (string communityId, HttpContext http, IClusterClient cluster) => Queue(cluster, communityId).List(http.User.ToActor()));
+
+        api.MapPost("/{heldId}/approve", (string communityId, string heldId, HttpContext http, IClusterClient cluster) =>
+            Queue(cluster, communityId).Approve(heldId, http.User.ToActor()));
+
+        api.MapPost("/{heldId}/reject", async (string communityId, string heldId, BanRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            await Queue(cluster, communityId).Reject(heldId, request.Reason?.Trim() ?? "", http.User.ToActor());
+            return Results.NoContent();
+        });
+    }
+
+    private static IModerationQueueGrain Queue(IClusterClient cluster, string communityId) =>
+        cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"));
+}

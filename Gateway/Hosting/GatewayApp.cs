@@ -90,6 +90,7 @@ public static class GatewayApp
         app.MapCommunityApi();
         app.MapModerationApi();
         app.MapMemberModerationApi();
+        app.MapReviewQueueApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }
 

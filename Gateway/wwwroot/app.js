@@ -156,8 +156,8 @@ $("send-form").addEventListener("submit", async (e) => {
   if (!text.trim()) return;
   const clientMessageId = crypto.randomUUID();
   try {
-    await state.connection.invoke("SendMessage", state.community, state.channel, text, clientMessageId);
+    const ack = await state.connection.invoke("SendMessage", state.community, state.channel, text, clientMessageId);
     input.value = "";
-    $("error").textContent = "";
+    $("error").textContent = ack.held ? "Your message is waiting for a moderator's review." : "";
   } catch (err) { showError(err); }
 });

@@ -38,9 +38,13 @@ public sealed record SendMessageCommand(
     [property: Id(2)] string Text,
     [property: Id(3)] string ClientMessageId);
 
-/// <summary>The acknowledgement of a send: given only once the message is durably stored.</summary>
+/// <summary>
+/// The acknowledgement of a send: given only once the message is durably stored. <see cref="Held"/>: automatic
+/// moderation held it for review instead; it has no <c>seq</c> (0) until a moderator approves it, and
+/// <see cref="MessageId"/> is its id in the moderation queue.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.SendAck")]
-public sealed record SendAck([property: Id(0)] long Seq, [property: Id(1)] string MessageId);
+public sealed record SendAck([property: Id(0)] long Seq, [property: Id(1)] string MessageId, [property: Id(2)] bool Held = false);
 
 /// <summary>A page of history: messages in <c>seq</c> order, the channel's last <c>seq</c>, and whether more follow the page.</summary>
 [GenerateSerializer, Immutable, Alias("cs.HistoryPage")]

@@ -28,6 +28,10 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("RemoveMessage")]
     Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor moderator);
 
+    /// <summary>Accepts a message a moderator approved from the review queue: it skips automatic moderation.</summary>
+    [Alias("AcceptApproved")]
+    Task<SendAck> AcceptApproved(SendMessageCommand command);
+
     [Alias("Send")]
     Task<SendAck> Send(SendMessageCommand command);
 

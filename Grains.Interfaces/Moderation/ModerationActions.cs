@@ -55,3 +55,36 @@ public interface ICommunityModerationGrain : IGrainWithStringKey
     [Alias("Unban")]
     Task<MemberInfo> Unban(string userId, Actor moderator);
 }
+
+/// <summary>A message automatic moderation held for review: not delivered, not in history, no seq yet.</summary>
+[GenerateSerializer, Immutable, Alias("cs.HeldMessage")]
+public sealed record HeldMessage(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string ChannelId,
+    [property: Id(2)] string AuthorId,
+    [property: Id(3)] string AuthorName,
+    [property: Id(4)] string Text,
+    [property: Id(5)] string ClientMessageId,
+    [property: Id(6)] string Reason,
+    [property: Id(7)] DateTimeOffset HeldAt);
+
+/// <summary>
+/// A community's review queue (key: community id): messages held by automatic moderation wait here until a moderator
+/// approves (the message is then accepted and gets its <c>seq</c>, so history stays gap-free) or rejects them.
+/// </summary>
+[Alias("cs.IModerationQueueGrain")]
+public interface IModerationQueueGrain : IGrainWithStringKey
+{
+    /// <summary>Queues a held message; holding the same (channel, author, clientMessageId) again returns the first.</summary>
+    [Alias("Hold")]
+    Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);
+
+    [Alias("List")]
+    Task<IReadOnlyList<HeldMessage>> List(Actor moderator);
+
+    [Alias("Approve")]
+    Task<Chat.SendAck> Approve(string heldId, Actor moderator);
+
+    [Alias("Reject")]
+    Task Reject(string heldId, string reason, Actor moderator);
+}

@@ -4,7 +4,8 @@ namespace CommunityScale.Moderation;
 
 /// <summary>
 /// A community's automatic moderation rules, applied to every message before it is accepted.
-/// <see cref="ClassifierThreshold"/>: messages the spam/abuse classifier scores at or above it are refused; 0 = off.
+/// <see cref="ClassifierThreshold"/>: messages the spam/abuse classifier scores at or above it are refused (or, with
+/// <see cref="HoldInsteadOfRefuse"/>, held for a moderator's review); 0 = off.
 /// <see cref="AutoSlowModeThreshold"/>: more messages than this in 10 s switch a channel's slow mode on by itself
 /// (<see cref="AutoSlowModeSeconds"/>), and a calm minute switches it off again; 0 = off.
 /// </summary>
@@ -20,7 +21,8 @@ public sealed record ModerationPolicy(
     [property: Id(7)] long Version,
     [property: Id(8)] double ClassifierThreshold = 0,
     [property: Id(9)] int AutoSlowModeThreshold = 0,
-    [property: Id(10)] int AutoSlowModeSeconds = 10)
+    [property: Id(10)] int AutoSlowModeSeconds = 10,
+    [property: Id(11)] bool HoldInsteadOfRefuse = false)
 {
     public const int MaxTerms = 10_000;
     public const int MaxTermLength = 100;
@@ -41,7 +43,8 @@ public sealed record ModerationPolicyUpdate(
     [property: Id(6)] int? DuplicateWindowSeconds,
     [property: Id(7)] double? ClassifierThreshold = null,
     [property: Id(8)] int? AutoSlowModeThreshold = null,
-    [property: Id(9)] int? AutoSlowModeSeconds = null);
+    [property: Id(9)] int? AutoSlowModeSeconds = null,
+    [property: Id(10)] bool? HoldInsteadOfRefuse = null);
 
 /// <summary>A community's moderation policy (key: community id). Only moderators, admins and the owner change it.</summary>
 [Alias("cs.IModerationPolicyGrain")]

@@ -140,14 +140,37 @@ public sealed partial class ChannelGrain(
         if (pipeline.Evaluate(input) is { } verdict)
         {
             ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
+            if (verdict.Hold)
+            {
+                var held = await GrainFactory.GetGrain<IModerationQueueGrain>(_key.CommunityId)
+                    .Hold(_key.ChannelId, command.AuthorId, command.AuthorName, text, clientMessageId, verdict.Reason);
+                return new SendAck(0, held.Id, Held: true);
+            }
+
             throw new CommunityException(verdict.Code, verdict.Reason);
         }
 
         pipeline.Accepted(input);
         await ApplyAutoSlowMode(_autoSlowMode.MessageAccepted(now));
+        return await Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now);
+    }
 
+    public async Task<SendAck> AcceptApproved(SendMessageCommand command)
+    {
+        RequireInfo();
+        if (TryFindEarlierSend(command.AuthorId, command.ClientMessageId) is { } earlier)
+        {
+            return await earlier;
+        }
+
+        return await Enqueue(command.AuthorId, command.AuthorName, command.Text, command.ClientMessageId, clock.GetUtcNow());
+    }
+
+    /// <summary>Gives the message the next seq and hands it to the writer; completes when it is stored (the ack).</summary>
+    private async Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now)
+    {
         var pending = new PendingSend(new ChatMessage(_key.CommunityId, _key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
-            command.AuthorId, command.AuthorName, text, now, clientMessageId));
+            authorId, authorName, text, now, clientMessageId));
         _pending.Add(pending);
         _pendingByClientId[(pending.Message.AuthorId, pending.Message.ClientMessageId)] = pending;
         if (!_flushing)

@@ -2,8 +2,12 @@ using CommunityScale.Errors;
 
 namespace CommunityScale.Moderation;
 
-/// <summary>What one step decided: nothing to say (pass), or refuse with a stable code and a reason.</summary>
-public sealed record Verdict(string Code, string Reason, string Step);
+/// <summary>What one step decided: nothing to say (pass), or refuse with a stable code and a reason, or hold for review.</summary>
+public sealed record Verdict(string Code, string Reason, string Step)
+{
+    /// <summary>Not refused but held: the message waits in the review queue for a moderator.</summary>
+    public bool Hold { get; init; }
+}
 
 /// <summary>A message on its way in: who sends it, how trusted they are, the text, and when.</summary>
 public sealed record ModerationInput(string AuthorId, int TrustLevel, string Text, DateTimeOffset Now)
@@ -46,7 +50,7 @@ public sealed class ModerationPipeline(IReadOnlyList<IModerationStep> steps)
         new BlockedTermsStep(new TermMatcher(policy.BlockedTerms, policy.AllowedWords)),
         new LinkPolicyStep(policy.AllowedLinkDomains, policy.DeniedLinkDomains, policy.MinTrustLevelForLinks),
         new MentionFloodStep(policy.MaxMentions),
-        new ClassifierStep(classifier, policy.ClassifierThreshold),
+        new ClassifierStep(classifier, policy.ClassifierThreshold, policy.HoldInsteadOfRefuse),
     ]);
 
     /// <summary>Runs the steps; null means the message may be accepted (then call <see cref="Accepted"/>).</summary>
@@ -202,7 +206,7 @@ public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
 }
 
 /// <summary>The trained spam/abuse classifier: at or above the community's threshold the message is refused.</summary>
-public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, double threshold) : IModerationStep
+public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, double threshold, bool hold = false) : IModerationStep
 {
     public string Name => "classifier";
 
@@ -215,7 +219,7 @@ public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, do
 
         var score = classifier.Score(input.Text);
         return score >= threshold
-            ? new Verdict(ErrorCodes.BlockedContent, $"The message looks like spam or abuse (score {score:0.00}, this community's limit is {threshold:0.00}).", Name)
+            ? new Verdict(ErrorCodes.BlockedContent, $"The message looks like spam or abuse (score {score:0.00}, this community's limit is {threshold:0.00}).", Name) { Hold = hold }
             : null;
     }
 }

@@ -41,7 +41,8 @@ public sealed partial class ModerationPolicyGrain(
             update.ClassifierThreshold is null or (>= 0 and <= 1) ? update.ClassifierThreshold ?? current.ClassifierThreshold
                 : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."),
             InRange(update.AutoSlowModeThreshold, 0, 10_000, "autoSlowModeThreshold") ?? current.AutoSlowModeThreshold,
-            InRange(update.AutoSlowModeSeconds, 1, 3600, "autoSlowModeSeconds") ?? current.AutoSlowModeSeconds);
+            InRange(update.AutoSlowModeSeconds, 1, 3600, "autoSlowModeSeconds") ?? current.AutoSlowModeSeconds,
+            update.HoldInsteadOfRefuse ?? current.HoldInsteadOfRefuse);
         state.State.Policy = next;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",
