@@ -17,18 +17,11 @@ public static class AckRun
     {
         using var http = new HttpClient { BaseAddress = o.Url };
         var community = $"acks-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        var owner = await Http.Token(http, "bench-owner");
-        await Http.Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
-        await Http.Post(http, owner, $"/api/communities/{community}/channels", new { id = "hot", name = "Hot" });
-
+        await Http.CreateChannel(http, community, "hot");
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            var token = await Http.Token(http, $"sender-{s}");
-            await Http.Post(http, token, $"/api/communities/{community}/members", null);
-            var hub = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c => c.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
-            await hub.StartAsync();
-            senders.Add(hub);
+            senders.Add(await Http.ConnectMember(http, o.Url, community, $"sender-{s}"));
         }
 
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);

@@ -17,9 +17,7 @@ public static class FanoutRun
     {
         using var http = new HttpClient { BaseAddress = o.Url };
         var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
-        var owner = await Http.Token(http, "bench-owner");
-        await Http.Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
-        await Http.Post(http, owner, $"/api/communities/{community}/channels", new { id = "live", name = "Live" });
+        await Http.CreateChannel(http, community, "live");
 
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);
         var measuring = false;
@@ -61,11 +59,7 @@ public static class FanoutRun
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            var token = await Http.Token(http, $"sender-{s}");
-            await Http.Post(http, token, $"/api/communities/{community}/members", null);
-            var hub = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c => c.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
-            await hub.StartAsync();
-            senders.Add(hub);
+            senders.Add(await Http.ConnectMember(http, o.Url, community, $"sender-{s}"));
         }
 
         long sent = 0, refused = 0;

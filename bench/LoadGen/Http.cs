@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CommunityScale.Bench;
 
@@ -11,6 +12,25 @@ internal static class Http
         var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName = userId });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A fresh community with one channel, owned by a bench user.</summary>
+    public static async Task CreateChannel(HttpClient http, string community, string channel)
+    {
+        var owner = await Token(http, "bench-owner");
+        await Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
+        await Post(http, owner, $"/api/communities/{community}/channels", new { id = channel, name = channel });
+    }
+
+    /// <summary>A signed-in member of the community with a started hub connection.</summary>
+    public static async Task<HubConnection> ConnectMember(HttpClient http, Uri gateway, string community, string userId)
+    {
+        var token = await Token(http, userId);
+        await Post(http, token, $"/api/communities/{community}/members", null);
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(gateway, "/hubs/community"), c => c.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
+        await hub.StartAsync();
+        return hub;
     }
 
     public static async Task Post(HttpClient http, string token, string path, object? body)

@@ -116,9 +116,7 @@ public sealed class StorageOutageTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         await using var link = new TcpProxy(azurite.Port);
-        var settings = SystemFixture.Settings(azurite);
-        settings["Storage:AzureTable:ConnectionString"] = azurite.ConnectionString.Replace($":{azurite.Port}/", $":{link.Port}/", StringComparison.Ordinal);
-        await using var system = new ChatSystem(settings);
+        await using var system = new ChatSystem(SystemFixture.SettingsThrough(azurite, link));
         await system.StartAsync();
         await using var ann = await TestUser.ConnectAsync(system.GatewayUrl, "ann");
         await using var bob = await TestUser.ConnectAsync(system.GatewayUrl, "bob");

@@ -31,6 +31,14 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Gateway:PresenceReportInterval"] = "00:00:00.200",
     };
 
+    /// <summary>Settings whose Azure Table traffic goes through <paramref name="link"/>, so a test can cut storage off.</summary>
+    public static Dictionary<string, string?> SettingsThrough(AzuriteServer azurite, TcpProxy link)
+    {
+        var settings = Settings(azurite);
+        settings["Storage:AzureTable:ConnectionString"] = azurite.ConnectionString.Replace($":{azurite.Port}/", $":{link.Port}/", StringComparison.Ordinal);
+        return settings;
+    }
+
     public async Task InitializeAsync()
     {
         Azurite = await AzuriteServer.StartAsync();

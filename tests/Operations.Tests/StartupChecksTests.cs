@@ -46,9 +46,7 @@ public sealed class StartupChecksTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         await using var link = new TcpProxy(azurite.Port);
-        var settings = SystemFixture.Settings(azurite);
-        settings["Storage:AzureTable:ConnectionString"] = azurite.ConnectionString.Replace($":{azurite.Port}/", $":{link.Port}/", StringComparison.Ordinal);
-        await using var system = new ChatSystem(settings);
+        await using var system = new ChatSystem(SystemFixture.SettingsThrough(azurite, link));
         await system.StartAsync();
         using var http = new HttpClient { BaseAddress = system.SiloUrl };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
