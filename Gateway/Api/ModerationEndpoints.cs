@@ -32,7 +32,8 @@ public static class ModerationEndpoints
 
 public sealed record MuteRequest(int? Minutes, string? Reason);
 
-public sealed record BanRequest(string? Reason);
+/// <summary>A body that only carries the moderator's reason (ban, remove, reject).</summary>
+public sealed record ReasonRequest(string? Reason);
 
 /// <summary>Moderator actions on members and the audit log.</summary>
 public static class MemberModerationEndpoints
@@ -48,13 +49,13 @@ public static class MemberModerationEndpoints
         api.MapDelete("/members/{userId}/mute", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
             Moderation(cluster, communityId).Unmute(userId, http.User.ToActor()));
 
-        api.MapPost("/members/{userId}/ban", (string communityId, string userId, BanRequest request, HttpContext http, IClusterClient cluster) =>
+        api.MapPost("/members/{userId}/ban", (string communityId, string userId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
             Moderation(cluster, communityId).Ban(userId, Reason(request.Reason), http.User.ToActor()));
 
         api.MapDelete("/members/{userId}/ban", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
             Moderation(cluster, communityId).Unban(userId, http.User.ToActor()));
 
-        api.MapPost("/channels/{channelId}/messages/{seq:long}/remove", (string communityId, string channelId, long seq, BanRequest request, HttpContext http, IClusterClient cluster) =>
+        api.MapPost("/channels/{channelId}/messages/{seq:long}/remove", (string communityId, string channelId, long seq, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IChannelGrain>(new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id")).ToString())
                 .RemoveMessage(seq, Reason(request.Reason), http.User.ToActor()));
 
@@ -82,7 +83,7 @@ public static class ReviewQueueEndpoints
         api.MapPost("/{heldId}/approve", (string communityId, string heldId, HttpContext http, IClusterClient cluster) =>
             Queue(cluster, communityId).Approve(heldId, http.User.ToActor()));
 
-        api.MapPost("/{heldId}/reject", async (string communityId, string heldId, BanRequest request, HttpContext http, IClusterClient cluster) =>
+        api.MapPost("/{heldId}/reject", async (string communityId, string heldId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
         {
             await Queue(cluster, communityId).Reject(heldId, request.Reason?.Trim() ?? "", http.User.ToActor());
             return Results.NoContent();

@@ -24,7 +24,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         {
             CommunityException ce => (ce.Code, ce.Reason),
             BadHttpRequestException bad => (ErrorCodes.Invalid, bad.Message),
-            TimeoutException or OrleansException or StorageUnavailableException => (ErrorCodes.Unavailable, "The service is temporarily unavailable; retry shortly."),
+            _ when ClusterFailures.IsUnavailable(exception) => (ErrorCodes.Unavailable, "The service is temporarily unavailable; retry shortly."),
             _ => (null, null),
         };
         if (code is null)

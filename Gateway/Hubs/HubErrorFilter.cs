@@ -1,4 +1,5 @@
 using CommunityScale.Errors;
+using CommunityScale.Gateway.Api;
 using CommunityScale.Gateway.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 
@@ -22,7 +23,7 @@ public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHu
 
             throw new HubException($"{ex.Code}: {ex.Reason}");
         }
-        catch (Exception ex) when (ex is TimeoutException or OrleansException or StorageUnavailableException)
+        catch (Exception ex) when (ClusterFailures.IsUnavailable(ex))
         {
             LogUnavailable(logger, ex, invocationContext.HubMethodName);
             if (invocationContext.HubMethodName == nameof(CommunityHub.SendMessage))

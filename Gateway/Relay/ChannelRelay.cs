@@ -33,18 +33,6 @@ public sealed partial class ChannelRelay(
     /// <summary>Identifies this gateway process to presence grains.</summary>
     public string GatewayId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():n}";
 
-    /// <summary>Channels with a live stream subscription on this gateway (for tests and metrics).</summary>
-    public int SubscribedChannels
-    {
-        get
-        {
-            lock (_channels)
-            {
-                return _channels.Values.Count(c => c.Subscription is not null);
-            }
-        }
-    }
-
     public async Task Join(string connectionId, string userId, ChannelKey key)
     {
         RelayedChannel channel;

@@ -34,44 +34,15 @@ public sealed class AzuriteServer : IAsyncDisposable
 
         var port = FreePort.Next();
         var dataDir = Directory.CreateTempSubdirectory("azurite-test-").FullName;
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { script, "--tableHost", "127.0.0.1", "--tablePort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", dataDir, "--disableTelemetry", "--skipApiVersionCheck", "--silent" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new AzuriteServer(process, port, dataDir);
-        try
-        {
-            await LoopbackPort.WaitUntilListening(process, port, TimeSpan.FromSeconds(30), "Azurite");
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        var process = await LoopbackPort.StartListening("node",
+            [script, "--tableHost", "127.0.0.1", "--tablePort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", dataDir, "--disableTelemetry", "--skipApiVersionCheck", "--silent"],
+            port, TimeSpan.FromSeconds(30), "Azurite");
+        return new AzuriteServer(process, port, dataDir);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        await LoopbackPort.StopAsync(_process);
         try
         {
             Directory.Delete(_dataDir, recursive: true);

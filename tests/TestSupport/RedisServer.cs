@@ -24,38 +24,11 @@ public sealed class RedisServer : IAsyncDisposable
         var binary = Binaries.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: run ./scripts/test, which installs it (apt-get install redis-server).");
         var port = FreePort.Next();
-        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new RedisServer(process, port);
-        try
-        {
-            await LoopbackPort.WaitUntilListening(process, port, TimeSpan.FromSeconds(15), "redis-server");
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        var process = await LoopbackPort.StartListening(binary,
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+            port, TimeSpan.FromSeconds(15), "redis-server");
+        return new RedisServer(process, port);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackPort.StopAsync(_process);
 }
