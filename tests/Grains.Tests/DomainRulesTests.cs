@@ -35,6 +35,19 @@ public sealed class DomainRulesTests
     }
 
     [Fact]
+    public void Rate_limiter_memory_stays_bounded_as_members_come_and_go()
+    {
+        var limiter = new SlidingWindowRateLimiter(5, TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 3 * SlidingWindowRateLimiter.PruneAbove; i++)
+        {
+            Assert.True(limiter.TryAcquire($"fan-{i}", T0.AddMilliseconds(i), out _));
+        }
+
+        // Each fan sent once, a millisecond apart: at most a window's worth (5,000) plus one pruning period are kept.
+        Assert.True(limiter.TrackedKeys <= SlidingWindowRateLimiter.PruneAbove, $"{limiter.TrackedKeys} keys tracked");
+    }
+
+    [Fact]
     public void Deduplicator_returns_the_first_ack_and_forgets_the_oldest_beyond_capacity()
     {
         var dedupe = new SendDeduplicator(2);
