@@ -2,6 +2,7 @@ using CommunityScale.Chat;
 using CommunityScale.Errors;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Moderation;
+using CommunityScale.Notifications;
 
 namespace CommunityScale.Gateway.Api;
 
@@ -59,6 +60,19 @@ public static class MemberModerationEndpoints
             cluster.GetGrain<IChannelGrain>(new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id")).ToString())
                 .RemoveMessage(seq, Reason(request.Reason), http.User.ToActor()));
 
+        api.MapPost("/members/{userId}/warn", (string communityId, string userId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Warn(userId, Reason(request.Reason), http.User.ToActor()));
+
+        api.MapGet("/members/{userId}/sanctions", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Sanctions(userId, http.User.ToActor()));
+
+        api.MapPost("/members/{userId}/sanctions/{sanctionId}/revoke", (string communityId, string userId, string sanctionId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
+            Moderation(cluster, communityId).Revoke(userId, InputRules.RequireId(sanctionId, "sanction id"), Reason(request.Reason), http.User.ToActor()));
+
+        api.MapPost("/channels/{channelId}/messages/{seq:long}/restore", (string communityId, string channelId, long seq, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"))
+                .Restore(InputRules.RequireId(channelId, "channel id"), seq, http.User.ToActor()));
+
         api.MapGet("/audit", (string communityId, long? before, int? limit, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IAuditLogGrain>(InputRules.RequireId(communityId, "community id"))
                 .Read(before is < 1 ? throw CommunityException.Invalid("before must be positive.") : before, InputRules.RequireLimit(limit, 50), http.User.ToActor()));
@@ -67,11 +81,11 @@ public static class MemberModerationEndpoints
     private static ICommunityModerationGrain Moderation(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<ICommunityModerationGrain>(InputRules.RequireId(communityId, "community id"));
 
-    private static string Reason(string? reason) =>
+    internal static string Reason(string? reason) =>
         reason is { Length: > 500 } ? throw CommunityException.Invalid("A reason has at most 500 characters.") : reason?.Trim() ?? "";
 }
 
-/// <summary>The review queue: messages automatic moderation held, for moderators to approve or reject.</summary>
+/// <summary>The review queue: held messages, reports and appeals, for moderators to approve or reject (docs/api.md says what each means per kind).</summary>
 public static class ReviewQueueEndpoints
 {
     public static void MapReviewQueueApi(this WebApplication app)
@@ -80,16 +94,49 @@ public static class ReviewQueueEndpoints
 
         api.MapGet("/", (string communityId, HttpContext http, IClusterClient cluster) => Queue(cluster, communityId).List(http.User.ToActor()));
 
-        api.MapPost("/{heldId}/approve", (string communityId, string heldId, HttpContext http, IClusterClient cluster) =>
-            Queue(cluster, communityId).Approve(heldId, http.User.ToActor()));
+        api.MapPost("/{itemId}/approve", (string communityId, string itemId, HttpContext http, IClusterClient cluster) =>
+            Queue(cluster, communityId).Approve(itemId, http.User.ToActor()));
 
-        api.MapPost("/{heldId}/reject", async (string communityId, string heldId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
-        {
-            await Queue(cluster, communityId).Reject(heldId, request.Reason?.Trim() ?? "", http.User.ToActor());
-            return Results.NoContent();
-        });
+        api.MapPost("/{itemId}/reject", (string communityId, string itemId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
+            Queue(cluster, communityId).Reject(itemId, MemberModerationEndpoints.Reason(request.Reason), http.User.ToActor()));
     }
 
     private static IModerationQueueGrain Queue(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"));
+}
+
+public sealed record AppealRequest(string? Text);
+
+public sealed record MarkReadRequest(long? UpTo);
+
+/// <summary>What members do about moderation and their own standing: report messages, read and appeal their sanctions, read notices.</summary>
+public static class MemberStandingEndpoints
+{
+    public static void MapMemberStandingApi(this WebApplication app)
+    {
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Moderation");
+
+        community.MapPost("/channels/{channelId}/messages/{seq:long}/report", (string communityId, string channelId, long seq, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"))
+                .Report(InputRules.RequireId(channelId, "channel id"), seq, MemberModerationEndpoints.Reason(request.Reason), http.User.ToActor()));
+
+        community.MapGet("/me/sanctions", (string communityId, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityModerationGrain>(InputRules.RequireId(communityId, "community id")).Sanctions(http.User.ToActor().UserId, http.User.ToActor()));
+
+        community.MapPost("/me/sanctions/{sanctionId}/appeal", (string communityId, string sanctionId, AppealRequest request, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"))
+                .Appeal(InputRules.RequireId(sanctionId, "sanction id"), request.Text ?? "", http.User.ToActor()));
+
+        var me = app.MapGroup("/api/me").RequireAuthorization().WithTags("Notifications");
+
+        me.MapGet("/notifications", (long? before, int? limit, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId)
+                .List(before is < 1 ? throw CommunityException.Invalid("before must be positive.") : before, InputRules.RequireLimit(limit, 50)));
+
+        me.MapPost("/notifications/read", async (MarkReadRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var upTo = request.UpTo is >= 0 ? request.UpTo.Value : throw CommunityException.Invalid("upTo is required and must not be negative.");
+            return new { unread = await cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId).MarkRead(upTo) };
+        });
+    }
 }

@@ -45,6 +45,8 @@ public static class GatewayApp
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
         services.AddSingleton<ChannelRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
+        services.AddSingleton<MemberRelay>();
+        services.AddSingleton<ModerationRelay>();
 
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 
@@ -72,6 +74,8 @@ public static class GatewayApp
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     sp.GetRequiredService<ChannelRelay>().OnClusterConnectionRecovered();
+                    _ = sp.GetRequiredService<MemberRelay>().ResubscribeAll();
+                    _ = sp.GetRequiredService<ModerationRelay>().ResubscribeAll();
                 }
             });
         });
@@ -91,6 +95,7 @@ public static class GatewayApp
         app.MapModerationApi();
         app.MapMemberModerationApi();
         app.MapReviewQueueApi();
+        app.MapMemberStandingApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }
 

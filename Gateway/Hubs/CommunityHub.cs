@@ -1,4 +1,6 @@
 using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Notifications;
 using CommunityScale.Errors;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Gateway.Hosting;
@@ -15,7 +17,8 @@ namespace CommunityScale.Gateway.Hubs;
 /// <see cref="ChannelRelay"/>, which holds one stream subscription per channel for all of this gateway's connections.
 /// </summary>
 [Authorize]
-public sealed class CommunityHub(IClusterClient cluster, ChannelRelay relay, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+public sealed class CommunityHub(
+    IClusterClient cluster, ChannelRelay relay, MemberRelay members, ModerationRelay moderation, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -44,16 +47,41 @@ public sealed class CommunityHub(IClusterClient cluster, ChannelRelay relay, IOp
         return ack;
     }
 
+    /// <summary>
+    /// Starts this connection's personal notices (<c>Notification</c>) and, for moderators and up, the community's review
+    /// queue changes (<c>ModerationEvent</c>). Returns the caller's role and unread count, so a client can fetch what it missed.
+    /// </summary>
+    public async Task<CommunityWatch> WatchCommunity(string communityId)
+    {
+        var community = InputRules.RequireId(communityId, "community id");
+        var actor = Context.User!.ToActor();
+        var member = await cluster.GetGrain<IMemberGrain>(MemberKey.For(community, actor.UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{community}' first.");
+        await members.Join(Context.ConnectionId, actor.UserId);
+        var moderator = member.Role >= MemberRole.Moderator;
+        if (moderator)
+        {
+            await moderation.Join(Context.ConnectionId, community);
+        }
+
+        var inbox = await cluster.GetGrain<INotificationInboxGrain>(actor.UserId).List(null, 1);
+        return new CommunityWatch(member.Role, inbox.Unread, moderator);
+    }
+
+    public Task UnwatchCommunity(string communityId) => moderation.Leave(Context.ConnectionId, InputRules.RequireId(communityId, "community id"));
+
     public override Task OnConnectedAsync()
     {
         GatewayMetrics.Connections.Add(1);
         return Task.CompletedTask;
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception)
+    public override async Task OnDisconnectedAsync(Exception? exception)
     {
         GatewayMetrics.Connections.Add(-1);
-        return relay.LeaveAll(Context.ConnectionId);
+        await relay.LeaveAll(Context.ConnectionId);
+        await members.LeaveAll(Context.ConnectionId);
+        await moderation.LeaveAll(Context.ConnectionId);
     }
 
     private static ChannelKey Key(string communityId, string channelId) =>

@@ -174,6 +174,9 @@ public sealed partial class ChannelRelay(
                 case MessageRemoved removed:
                     await hub.Clients.Group(channel.Group).MessageRemoved(removed.Notice);
                     break;
+                case MessageRestored restored:
+                    await hub.Clients.Group(channel.Group).MessageRestored(restored.Message);
+                    break;
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -28,6 +28,14 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("RemoveMessage")]
     Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor moderator);
 
+    /// <summary>Hides a message (the review queue calls this when reports pile up or a report is upheld): like a removal, without the audit.</summary>
+    [Alias("Hide")]
+    Task<ChatMessage> Hide(long seq);
+
+    /// <summary>Puts a removed message back as it was (the review queue keeps originals); everyone gets <c>MessageRestored</c>.</summary>
+    [Alias("Restore")]
+    Task Restore(ChatMessage original);
+
     /// <summary>Accepts a message a moderator approved from the review queue: it skips automatic moderation.</summary>
     [Alias("AcceptApproved")]
     Task<SendAck> AcceptApproved(SendMessageCommand command);
@@ -64,6 +72,10 @@ public interface IHistoryPageGrain : IGrainWithStringKey
     /// <summary>Replaces a sealed message with its removed form (the only change a sealed page ever takes).</summary>
     [Alias("Redact")]
     Task<ChatMessage?> Redact(long seq);
+
+    /// <summary>Puts a redacted message back (a moderator restored it).</summary>
+    [Alias("Restore")]
+    Task<bool> Restore(ChatMessage original);
 }
 
 /// <summary>

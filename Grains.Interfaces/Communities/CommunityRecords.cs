@@ -29,7 +29,10 @@ public sealed record MemberInfo(
     [property: Id(4)] DateTimeOffset JoinedAt,
     [property: Id(5)] int TrustLevel = 0,
     [property: Id(6)] DateTimeOffset? MutedUntil = null,
-    [property: Id(7)] string? BannedReason = null);
+    [property: Id(7)] string? BannedReason = null,
+    [property: Id(8)] int Strikes = 0,
+    [property: Id(9)] long AcceptedMessages = 0,
+    [property: Id(10)] int DaysActive = 0);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

@@ -9,12 +9,35 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<MemberInfo> Enroll(string displayName, MemberRole role);
 
     /// <summary>The membership, or null when the user is not a member.</summary>
-    /// <summary>Sets or lifts a mute and a ban (moderation grains only; they check the caller's role).</summary>
-    [Alias("Restrict")]
-    Task<MemberInfo> Restrict(DateTimeOffset? mutedUntil, string? bannedReason);
-
     [Alias("Get")]
     Task<MemberInfo?> Get();
+
+    /// <summary>Records and applies a sanction (moderation grains only; they check the caller's role). Idempotent on its id.</summary>
+    [Alias("Sanction")]
+    Task<MemberInfo> Sanction(Moderation.Sanction sanction);
+
+    /// <summary>Revokes one sanction: a warning stops counting; a mute or ban it imposed is lifted. Returns the member and the sanction.</summary>
+    [Alias("Revoke")]
+    Task<(MemberInfo Member, Moderation.Sanction Sanction)> Revoke(string sanctionId);
+
+    /// <summary>Lifts every active sanction of a kind (unmute, unban).</summary>
+    [Alias("Lift")]
+    Task<MemberInfo> Lift(Moderation.SanctionKind kind);
+
+    /// <summary>Marks a sanction appealed (each may be appealed once); not_found or invalid otherwise.</summary>
+    [Alias("MarkAppealed")]
+    Task<Moderation.Sanction> MarkAppealed(string sanctionId);
+
+    [Alias("GetSanctions")]
+    Task<IReadOnlyList<Moderation.Sanction>> GetSanctions();
+
+    /// <summary>
+    /// Counts accepted messages towards trust (channels call it after storing, without waiting): days active,
+    /// messages, and the trust level the thresholds give while no warning is active.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    [Alias("RecordActivity")]
+    Task RecordActivity(int messages, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
 }
 
 public static class MemberKey

@@ -54,7 +54,96 @@ public interface ICommunityModerationGrain : IGrainWithStringKey
 
     [Alias("Unban")]
     Task<MemberInfo> Unban(string userId, Actor moderator);
+
+    /// <summary>A warning (a strike): enough active warnings climb the policy's strike ladder to a mute or a ban by themselves.</summary>
+    [Alias("Warn")]
+    Task<MemberInfo> Warn(string userId, string reason, Actor moderator);
+
+    /// <summary>A member's sanctions, newest first: the member may read their own, moderators anyone's.</summary>
+    [Alias("Sanctions")]
+    Task<IReadOnlyList<Sanction>> Sanctions(string userId, Actor caller);
+
+    /// <summary>Withdraws a sanction (e.g. a granted appeal): a warning stops counting, a mute or ban it caused is lifted.</summary>
+    [Alias("Revoke")]
+    Task<MemberInfo> Revoke(string userId, string sanctionId, string reason, Actor moderator);
 }
+
+[GenerateSerializer, Alias("cs.SanctionKind")]
+public enum SanctionKind
+{
+    Warning = 0,
+    Mute = 1,
+    Ban = 2,
+}
+
+/// <summary>
+/// One moderation sanction on a member: a warning (a strike), a mute until a time, or a ban. <see cref="By"/> is the
+/// moderator, or <c>auto-moderation</c> when the strike ladder imposed it. Revoked sanctions stay on record.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.Sanction")]
+public sealed record Sanction(
+    [property: Id(0)] string Id,
+    [property: Id(1)] SanctionKind Kind,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] string By,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] DateTimeOffset? Until,
+    [property: Id(6)] bool Revoked = false,
+    [property: Id(7)] bool Appealed = false);
+
+[GenerateSerializer, Alias("cs.ReviewKind")]
+public enum ReviewKind
+{
+    /// <summary>A message automatic moderation held: approve delivers it, reject drops it.</summary>
+    Held = 0,
+
+    /// <summary>A message members reported: approve keeps (or restores) it, reject removes it.</summary>
+    Report = 1,
+
+    /// <summary>A member's appeal against a sanction: approve revokes the sanction, reject upholds it.</summary>
+    Appeal = 2,
+}
+
+/// <summary>
+/// One thing waiting for a moderator, as the queue lists it (highest <see cref="Priority"/> first). For reports,
+/// <see cref="Reports"/> counts distinct reporters and <see cref="Hidden"/> says the reports already hid the message;
+/// for appeals, <see cref="SanctionId"/> names the sanction and <see cref="Text"/> is the member's appeal.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ReviewItem")]
+public sealed record ReviewItem(
+    [property: Id(0)] string Id,
+    [property: Id(1)] ReviewKind Kind,
+    [property: Id(2)] string ChannelId,
+    [property: Id(3)] long Seq,
+    [property: Id(4)] string AuthorId,
+    [property: Id(5)] string AuthorName,
+    [property: Id(6)] string Text,
+    [property: Id(7)] string Reason,
+    [property: Id(8)] int Reports,
+    [property: Id(9)] double Priority,
+    [property: Id(10)] DateTimeOffset CreatedAt,
+    [property: Id(11)] bool Hidden,
+    [property: Id(12)] string? SanctionId);
+
+/// <summary>How a moderator's decision on a review item ended; <see cref="Ack"/> is set when an approved held message was accepted.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ReviewOutcome")]
+public sealed record ReviewOutcome(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] ReviewKind Kind,
+    [property: Id(2)] string Resolution,
+    [property: Id(3)] Chat.SendAck? Ack);
+
+/// <summary>
+/// The payload of the <c>ModerationEvent</c> hub event, published on the community's <c>moderation</c> stream whenever the
+/// queue changes: <see cref="Change"/> is <c>queued</c>, <c>updated</c> (more reports, hidden) or <c>resolved</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ModerationEvent")]
+public sealed record ModerationEvent(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string Change,
+    [property: Id(2)] ReviewItem Item,
+    [property: Id(3)] string? Resolution,
+    [property: Id(4)] string? By);
 
 /// <summary>A message automatic moderation held for review: not delivered, not in history, no seq yet.</summary>
 [GenerateSerializer, Immutable, Alias("cs.HeldMessage")]
@@ -69,8 +158,9 @@ public sealed record HeldMessage(
     [property: Id(7)] DateTimeOffset HeldAt);
 
 /// <summary>
-/// A community's review queue (key: community id): messages held by automatic moderation wait here until a moderator
-/// approves (the message is then accepted and gets its <c>seq</c>, so history stays gap-free) or rejects them.
+/// A community's review queue (key: community id): held messages, reported messages and appeals wait here for a moderator,
+/// highest priority first. Approving a held message accepts it then (it gets its <c>seq</c> at approval, so history stays
+/// gap-free). Every decision is audited and every change is pushed live on the <c>moderation</c> stream.
 /// </summary>
 [Alias("cs.IModerationQueueGrain")]
 public interface IModerationQueueGrain : IGrainWithStringKey
@@ -79,12 +169,28 @@ public interface IModerationQueueGrain : IGrainWithStringKey
     [Alias("Hold")]
     Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);
 
+    /// <summary>A member reports a message; reporting it again is a no-op. The policy's <c>reportsToHide</c>-th reporter hides it.</summary>
+    [Alias("Report")]
+    Task<ReviewItem> Report(string channelId, long seq, string reason, Actor reporter);
+
+    /// <summary>A member appeals one of their own sanctions, once.</summary>
+    [Alias("Appeal")]
+    Task<ReviewItem> Appeal(string sanctionId, string text, Actor member);
+
     [Alias("List")]
-    Task<IReadOnlyList<HeldMessage>> List(Actor moderator);
+    Task<IReadOnlyList<ReviewItem>> List(Actor moderator);
 
     [Alias("Approve")]
-    Task<Chat.SendAck> Approve(string heldId, Actor moderator);
+    Task<ReviewOutcome> Approve(string itemId, Actor moderator);
 
     [Alias("Reject")]
-    Task Reject(string heldId, string reason, Actor moderator);
+    Task<ReviewOutcome> Reject(string itemId, string reason, Actor moderator);
+
+    /// <summary>Keeps a removed message's original (channels call this) so a moderator can restore it later.</summary>
+    [Alias("Archive")]
+    Task Archive(Chat.ChatMessage original);
+
+    /// <summary>Restores a removed or hidden message (moderators): everyone gets <c>MessageRestored</c>.</summary>
+    [Alias("Restore")]
+    Task<Chat.ChatMessage> Restore(string channelId, long seq, Actor moderator);
 }

@@ -18,3 +18,14 @@ public sealed record PresenceChanged(
 
 [GenerateSerializer, Immutable, Alias("cs.MessageRemoved")]
 public sealed record MessageRemoved([property: Id(0)] MessageRemovedNotice Notice) : ChannelStreamEvent;
+
+/// <summary>A removed (or report-hidden) message a moderator restored; the payload of <c>MessageRestored</c> is the message.</summary>
+[GenerateSerializer, Immutable, Alias("cs.MessageRestored")]
+public sealed record MessageRestored([property: Id(0)] ChatMessage Message) : ChannelStreamEvent;
+
+/// <summary>What flows on a user's <c>member</c> stream.</summary>
+[GenerateSerializer, Immutable, Alias("cs.MemberStreamEvent")]
+public abstract record MemberStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.NotificationPosted")]
+public sealed record NotificationPosted([property: Id(0)] Notifications.Notification Notification) : MemberStreamEvent;

@@ -10,7 +10,17 @@ public static class StreamNames
 
     public const string ChannelNamespace = "channel";
 
+    /// <summary>A user's personal events (key: user id): notifications, later points and badges.</summary>
+    public const string MemberNamespace = "member";
+
+    /// <summary>A community's moderators' queue (key: community id).</summary>
+    public const string ModerationNamespace = "moderation";
+
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
+
+    public static StreamId ForMember(string userId) => StreamId.Create(MemberNamespace, userId);
+
+    public static StreamId ForModeration(string communityId) => StreamId.Create(ModerationNamespace, communityId);
 }
 
 /// <summary>The grain storage names the silo must register.</summary>

@@ -217,6 +217,7 @@ public sealed partial class ChannelGrain(
                 }
 
                 await Publish(batch);
+                RecordActivity(batch);
                 await SealFullPages();
             }
         }
@@ -455,6 +456,16 @@ public sealed partial class ChannelGrain(
     {
         RequireInfo();
         await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, moderator);
+        var original = await Hide(seq);
+        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(moderator.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason);
+        // History keeps only the message's place; the queue keeps the original for a while so a moderator can restore it.
+        await GrainFactory.GetGrain<IModerationQueueGrain>(_key.CommunityId).Archive(original);
+        return new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId);
+    }
+
+    public async Task<ChatMessage> Hide(long seq)
+    {
+        RequireInfo();
         if (seq < 1 || seq > _committedSeq)
         {
             throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
@@ -465,27 +476,64 @@ public sealed partial class ChannelGrain(
         if (index >= 0)
         {
             original = S.Tail[index];
-            S.Tail[index] = original.AsRemoved();
-            await state.WriteStateAsync();
+            if (!original.Removed)
+            {
+                S.Tail[index] = original.AsRemoved();
+                await state.WriteStateAsync();
+            }
         }
         else
         {
-            var page = GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
-            original = await page.Redact(seq) ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+            original = await Page(seq).Redact(seq) ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
         }
 
-        var notice = new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId);
-        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(moderator.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason);
+        await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId)), seq);
+        return original;
+    }
+
+    public async Task Restore(ChatMessage original)
+    {
+        RequireInfo();
+        var index = S.Tail.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId);
+        if (index >= 0)
+        {
+            if (S.Tail[index].Removed)
+            {
+                S.Tail[index] = original with { Removed = false };
+                await state.WriteStateAsync();
+            }
+        }
+        else if (!await Page(original.Seq).Restore(original))
+        {
+            throw CommunityException.NotFound($"Message {original.Seq} in channel '{_key}'");
+        }
+
+        await PublishChange(new MessageRestored(original with { Removed = false }), original.Seq);
+    }
+
+    private IHistoryPageGrain Page(long seq) =>
+        GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
+
+    private async Task PublishChange(ChannelStreamEvent change, long seq)
+    {
         try
         {
-            await _stream.OnNextAsync(new MessageRemoved(notice));
+            await _stream.OnNextAsync(change);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogPublishFailed(logger, ex, _key.ToString(), seq);
         }
+    }
 
-        return notice;
+    /// <summary>Counts accepted messages towards each author's trust, without waiting (a one-way call per author per batch).</summary>
+    private void RecordActivity(List<PendingSend> batch)
+    {
+        var levels = _policy.TrustLevels ?? ModerationPolicy.DefaultTrustLevels;
+        foreach (var byAuthor in batch.GroupBy(s => s.Message.AuthorId, StringComparer.Ordinal))
+        {
+            _ = GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).RecordActivity(byAuthor.Count(), byAuthor.Last().Message.SentAt, levels);
+        }
     }
 
     private const int MaxSlowModeSeconds = 6 * 60 * 60;

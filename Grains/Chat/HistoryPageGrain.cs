@@ -42,4 +42,21 @@ public sealed class HistoryPageGrain(
 
         return original;
     }
+
+    public async Task<bool> Restore(ChatMessage original)
+    {
+        var index = state.State.Messages.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        if (state.State.Messages[index].Removed)
+        {
+            state.State.Messages[index] = original with { Removed = false };
+            await state.WriteStateAsync();
+        }
+
+        return true;
+    }
 }

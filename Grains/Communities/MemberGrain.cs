@@ -1,3 +1,6 @@
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Notifications;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Communities;
@@ -6,13 +9,29 @@ namespace CommunityScale.Communities;
 public sealed class MemberState
 {
     [Id(0)] public MemberInfo? Info { get; set; }
+
+    /// <summary>Newest last; the oldest revoked ones go first when the list is full.</summary>
+    [Id(1)] public List<Sanction> Sanctions { get; set; } = [];
+
+    /// <summary>The last UTC day with an accepted message, for counting days active.</summary>
+    [Id(2)] public DateOnly? LastActiveDay { get; set; }
 }
 
-/// <summary>One user's membership of one community. Small on purpose: the community never holds its member list.</summary>
+/// <summary>
+/// One user's membership of one community: role, sanctions and standing (trust). Small on purpose: the community never
+/// holds its member list. Mutes and bans are applied here, from sanctions, so a sanction and its effect never disagree.
+/// </summary>
 public sealed class MemberGrain(
     [PersistentState("member", StorageNames.Main)] IPersistentState<MemberState> state,
     TimeProvider clock) : Grain, IMemberGrain
 {
+    public const int MaxSanctions = 100;
+
+    // Activity is counted in memory and written now and then: trust is not acknowledged data, and a write per
+    // message would double the storage writes of a busy channel. A new day, a new level or this many messages write.
+    private const int ActivityWriteEvery = 20;
+    private int _unsavedActivity;
+
     public async Task<MemberInfo> Enroll(string displayName, MemberRole role)
     {
         if (state.State.Info is { } existing)
@@ -29,11 +48,129 @@ public sealed class MemberGrain(
 
     public Task<MemberInfo?> Get() => Task.FromResult(state.State.Info);
 
-    public async Task<MemberInfo> Restrict(DateTimeOffset? mutedUntil, string? bannedReason)
+    public async Task<MemberInfo> Sanction(Sanction sanction)
     {
-        var info = state.State.Info ?? throw Errors.CommunityException.NotFound($"Member '{this.GetPrimaryKeyString()}'");
-        state.State.Info = info with { MutedUntil = mutedUntil, BannedReason = bannedReason };
+        var info = RequireInfo();
+        if (state.State.Sanctions.Exists(s => s.Id == sanction.Id))
+        {
+            return info;
+        }
+
+        state.State.Sanctions.Add(sanction);
+        TrimSanctions();
+        state.State.Info = Apply(info);
         await state.WriteStateAsync();
         return state.State.Info;
     }
+
+    public async Task<(MemberInfo Member, Sanction Sanction)> Revoke(string sanctionId)
+    {
+        RequireInfo();
+        var index = IndexOf(sanctionId);
+        var revoked = state.State.Sanctions[index] with { Revoked = true };
+        state.State.Sanctions[index] = revoked;
+        state.State.Info = Apply(state.State.Info!);
+        await state.WriteStateAsync();
+        return (state.State.Info, revoked);
+    }
+
+    public async Task<MemberInfo> Lift(SanctionKind kind)
+    {
+        RequireInfo();
+        for (var i = 0; i < state.State.Sanctions.Count; i++)
+        {
+            if (state.State.Sanctions[i] is { Revoked: false } active && active.Kind == kind)
+            {
+                state.State.Sanctions[i] = active with { Revoked = true };
+            }
+        }
+
+        state.State.Info = Apply(state.State.Info!);
+        await state.WriteStateAsync();
+        return state.State.Info;
+    }
+
+    public async Task<Sanction> MarkAppealed(string sanctionId)
+    {
+        RequireInfo();
+        var index = IndexOf(sanctionId);
+        var sanction = state.State.Sanctions[index];
+        if (sanction.Revoked || sanction.Appealed)
+        {
+            throw CommunityException.Invalid(sanction.Revoked ? "This sanction was already revoked." : "This sanction was already appealed; each may be appealed once.");
+        }
+
+        state.State.Sanctions[index] = sanction with { Appealed = true };
+        await state.WriteStateAsync();
+        return state.State.Sanctions[index];
+    }
+
+    public Task<IReadOnlyList<Sanction>> GetSanctions() =>
+        Task.FromResult<IReadOnlyList<Sanction>>([.. Enumerable.Reverse(state.State.Sanctions)]);
+
+    public async Task RecordActivity(int messages, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    {
+        if (state.State.Info is not { } info || messages <= 0)
+        {
+            return;
+        }
+
+        var day = DateOnly.FromDateTime(at.UtcDateTime);
+        var newDay = state.State.LastActiveDay != day;
+        state.State.LastActiveDay = day;
+        var updated = info with { AcceptedMessages = info.AcceptedMessages + messages, DaysActive = info.DaysActive + (newDay ? 1 : 0) };
+        var level = TrustLadder.LevelFor(updated.DaysActive, updated.AcceptedMessages, updated.Strikes, info.TrustLevel, levels);
+        state.State.Info = updated with { TrustLevel = level };
+        _unsavedActivity += messages;
+        if (newDay || level != info.TrustLevel || _unsavedActivity >= ActivityWriteEvery)
+        {
+            await state.WriteStateAsync();
+            _unsavedActivity = 0;
+        }
+
+        if (level > info.TrustLevel)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(info.UserId).Post(new NotificationDraft(info.CommunityId, NotificationKinds.TrustLevel,
+                $"You reached trust level {level} in this community: more of its rules relax for you.", $"trust:{info.CommunityId}:{level}"));
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unsavedActivity > 0)
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Derives the restrictions in force from the sanctions on record: the latest active mute, any active ban, the warning count.</summary>
+    private MemberInfo Apply(MemberInfo info)
+    {
+        var active = state.State.Sanctions.Where(s => !s.Revoked).ToList();
+        var mutedUntil = active.Where(s => s.Kind == SanctionKind.Mute).Select(s => s.Until).Max();
+        var ban = active.LastOrDefault(s => s.Kind == SanctionKind.Ban);
+        return info with
+        {
+            MutedUntil = mutedUntil,
+            BannedReason = ban is null ? null : string.IsNullOrWhiteSpace(ban.Reason) ? "no reason given" : ban.Reason,
+            Strikes = active.Count(s => s.Kind == SanctionKind.Warning),
+        };
+    }
+
+    private void TrimSanctions()
+    {
+        while (state.State.Sanctions.Count > MaxSanctions)
+        {
+            var oldestRevoked = state.State.Sanctions.FindIndex(s => s.Revoked || (s.Kind == SanctionKind.Mute && s.Until < clock.GetUtcNow()));
+            state.State.Sanctions.RemoveAt(oldestRevoked >= 0 ? oldestRevoked : 0);
+        }
+    }
+
+    private int IndexOf(string sanctionId)
+    {
+        var index = state.State.Sanctions.FindIndex(s => s.Id == sanctionId);
+        return index >= 0 ? index : throw CommunityException.NotFound($"Sanction '{sanctionId}'");
+    }
+
+    private MemberInfo RequireInfo() => state.State.Info ?? throw CommunityException.NotFound($"Member '{this.GetPrimaryKeyString()}'");
 }

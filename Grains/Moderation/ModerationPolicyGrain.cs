@@ -17,18 +17,20 @@ public sealed partial class ModerationPolicyGrain(
 {
     private string CommunityId => this.GetPrimaryKeyString();
 
-    public Task<ModerationPolicy> Get() => Task.FromResult(state.State.Policy ?? ModerationPolicy.Default);
+    private ModerationPolicy Current => state.State.Policy?.WithDefaults() ?? ModerationPolicy.Default;
+
+    public Task<ModerationPolicy> Get() => Task.FromResult(Current);
 
     public async Task<ModerationPolicy> Read(Actor caller)
     {
         await RequireModerator(caller);
-        return state.State.Policy ?? ModerationPolicy.Default;
+        return Current;
     }
 
     public async Task<ModerationPolicy> Update(ModerationPolicyUpdate update, Actor caller)
     {
         await RequireModerator(caller);
-        var current = state.State.Policy ?? ModerationPolicy.Default;
+        var current = Current;
         var next = new ModerationPolicy(
             Terms(update.BlockedTerms, "blockedTerms") ?? current.BlockedTerms,
             Terms(update.AllowedWords, "allowedWords") ?? current.AllowedWords,
@@ -42,7 +44,10 @@ public sealed partial class ModerationPolicyGrain(
                 : throw CommunityException.Invalid("classifierThreshold must be between 0 (off) and 1."),
             InRange(update.AutoSlowModeThreshold, 0, 10_000, "autoSlowModeThreshold") ?? current.AutoSlowModeThreshold,
             InRange(update.AutoSlowModeSeconds, 1, 3600, "autoSlowModeSeconds") ?? current.AutoSlowModeSeconds,
-            update.HoldInsteadOfRefuse ?? current.HoldInsteadOfRefuse);
+            update.HoldInsteadOfRefuse ?? current.HoldInsteadOfRefuse,
+            InRange(update.ReportsToHide, 1, 100, "reportsToHide") ?? current.ReportsToHide,
+            Ladder(update.StrikeLadder) ?? current.StrikeLadder,
+            TrustLevels(update.TrustLevels) ?? current.TrustLevels);
         state.State.Policy = next;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",
@@ -97,6 +102,59 @@ public sealed partial class ModerationPolicyGrain(
         }
 
         return [.. domains.Select(d => d.ToLowerInvariant()).Distinct()];
+    }
+
+    private static IReadOnlyList<StrikeStep>? Ladder(IReadOnlyList<StrikeStep>? steps)
+    {
+        if (steps is null)
+        {
+            return null;
+        }
+
+        if (steps.Count > ModerationPolicy.MaxLadderSteps)
+        {
+            throw CommunityException.Invalid($"strikeLadder has {steps.Count} steps; at most {ModerationPolicy.MaxLadderSteps} are allowed.");
+        }
+
+        var previous = 0;
+        foreach (var step in steps)
+        {
+            if (step is null || step.Warnings <= previous || step.Warnings > 100)
+            {
+                throw CommunityException.Invalid("strikeLadder steps need warnings between 1 and 100, strictly rising.");
+            }
+
+            if (!step.Ban && step.MuteMinutes is < 1 or > 365 * 24 * 60)
+            {
+                throw CommunityException.Invalid("A strikeLadder step either bans or mutes for 1 minute to 365 days (muteMinutes).");
+            }
+
+            previous = step.Warnings;
+        }
+
+        return [.. steps];
+    }
+
+    private static IReadOnlyList<TrustThreshold>? TrustLevels(IReadOnlyList<TrustThreshold>? levels)
+    {
+        if (levels is null)
+        {
+            return null;
+        }
+
+        var previous = new TrustThreshold(0, 0, 0);
+        foreach (var level in levels)
+        {
+            if (level is null || level.Level != previous.Level + 1 || level.Level > 4
+                || level.DaysActive < previous.DaysActive || level.AcceptedMessages < previous.AcceptedMessages || level.DaysActive > 3650 || level.AcceptedMessages > 10_000_000)
+            {
+                throw CommunityException.Invalid("trustLevels list levels 1, 2, … (at most 4) in order, each needing at least the days and messages of the one before.");
+            }
+
+            previous = level;
+        }
+
+        return [.. levels];
     }
 
     private static int? InRange(int? value, int min, int max, string field) =>

@@ -109,4 +109,70 @@ public sealed class ModerationApiTests(SystemFixture fixture)
         Assert.Equal("remove_message", audit.Entries[0].Action);
         Assert.Equal("insult", audit.Entries[0].Reason);
     }
+
+    [Fact]
+    public async Task Reports_reach_watching_moderators_live_hide_the_message_for_everyone_and_a_restore_brings_it_back()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob");
+        await using var cid = await TestUser.ConnectAsync(fixture.Url, "cid");
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann, bob, cid);
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/moderation/policy", new { reportsToHide = 2 })).StatusCode);
+        Assert.True((await owner.WatchCommunity(community)).ModerationEvents);
+        Assert.False((await bob.WatchCommunity(community)).ModerationEvents);
+        await ann.JoinChannel(community, channel);
+        await bob.JoinChannel(community, channel);
+        var rude = await ann.Send(community, channel, "you are all idiots");
+        var messages = $"/api/communities/{community}/channels/{channel}/messages";
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"{messages}/{rude.Seq}/report", new { reason = "mine" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"{messages}/999/report", new { reason = "?" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bob.PostAsync($"{messages}/{rude.Seq}/report", new { reason = "insult" })).StatusCode);
+        await owner.WaitUntil(u => u.ModerationEvents.Any(e => e.CommunityId == community && e.Change == "queued" && e.Item.Seq == rude.Seq), what: "ModerationEvent queued");
+        Assert.Equal(HttpStatusCode.OK, (await cid.PostAsync($"{messages}/{rude.Seq}/report", new { reason = "rude" })).StatusCode);
+        await owner.WaitUntil(u => u.ModerationEvents.Any(e => e.CommunityId == community && e.Change == "updated" && e.Item.Hidden), what: "ModerationEvent hidden");
+        await bob.WaitUntil(u => u.RemovedEvents.Any(r => r.CommunityId == community && r.Seq == rude.Seq), what: "MessageRemoved at a member");
+        Assert.Empty(bob.ModerationEvents);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.GetAsync($"/api/communities/{community}/moderation/queue")).StatusCode);
+        var item = Assert.Single(await owner.GetAsync<List<ReviewItem>>($"/api/communities/{community}/moderation/queue"));
+        Assert.Equal((ReviewKind.Report, 2, "you are all idiots"), (item.Kind, item.Reports, item.Text));
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/api/communities/{community}/moderation/queue/{item.Id}/approve")).StatusCode);
+        await bob.WaitUntil(u => u.RestoredEvents.Any(m => m.CommunityId == community && m.Seq == rude.Seq && m.Text == "you are all idiots"), what: "MessageRestored");
+        await owner.WaitUntil(u => u.ModerationEvents.Any(e => e.Change == "resolved" && e.Resolution == "kept"), what: "ModerationEvent resolved");
+    }
+
+    [Fact]
+    public async Task A_warned_member_is_notified_live_with_the_reason_and_appeals_over_rest()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var moderation = $"/api/communities/{community}/moderation";
+        await ann.WatchCommunity(community);
+        await owner.WatchCommunity(community);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync($"{moderation}/members/olga/warn", new { reason = "payback" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync($"{moderation}/members/ann/warn", new { reason = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"{moderation}/members/ann/warn", new { reason = "posting phone numbers" })).StatusCode);
+        await ann.WaitUntil(u => u.Notifications.Any(n => n.CommunityId == community && n.Kind == "warning" && n.Text.Contains("posting phone numbers", StringComparison.Ordinal)),
+            what: "the warning notification");
+
+        var sanctions = await ann.GetAsync<List<Sanction>>($"/api/communities/{community}/me/sanctions");
+        var warning = Assert.Single(sanctions);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"/api/communities/{community}/me/sanctions/{warning.Id}/appeal", new { text = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ann.PostAsync($"/api/communities/{community}/me/sanctions/{warning.Id}/appeal", new { text = "It was my own shop's number" })).StatusCode);
+        await owner.WaitUntil(u => u.ModerationEvents.Any(e => e.CommunityId == community && e.Item.Kind == ReviewKind.Appeal), what: "the appeal in the queue");
+        var appeal = Assert.Single(await owner.GetAsync<List<ReviewItem>>($"{moderation}/queue"));
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"{moderation}/queue/{appeal.Id}/approve")).StatusCode);
+        await ann.WaitUntil(u => u.Notifications.Any(n => n.Kind == "appeal_decided"), what: "the appeal decision");
+        Assert.True((await ann.GetAsync<List<Sanction>>($"/api/communities/{community}/me/sanctions"))[0].Revoked);
+
+        var inbox = await ann.GetAsync<Notifications.NotificationPage>("/api/me/notifications?limit=50");
+        Assert.True(inbox.Unread >= 2);
+        var read = await ann.PostAsync("/api/me/notifications/read", new { upTo = inbox.Items[0].Id });
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(0, (await ann.GetAsync<Notifications.NotificationPage>("/api/me/notifications")).Unread);
+    }
 }

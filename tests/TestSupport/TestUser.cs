@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CommunityScale.Chat;
+using CommunityScale.Moderation;
+using CommunityScale.Notifications;
 using CommunityScale.Streams;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +23,9 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<ChatMessage> _received = new();
     private readonly ConcurrentQueue<PresenceChanged> _presence = new();
     private readonly ConcurrentQueue<MessageRemovedNotice> _removed = new();
+    private readonly ConcurrentQueue<ChatMessage> _restored = new();
+    private readonly ConcurrentQueue<Notification> _notifications = new();
+    private readonly ConcurrentQueue<ModerationEvent> _moderation = new();
     private readonly SemaphoreSlim _signal = new(0);
 
     private TestUser(string userId, HttpClient http, HubConnection hub)
@@ -31,6 +36,9 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<ChatMessage>("ChannelMessage", m => { _received.Enqueue(m); _signal.Release(); });
         hub.On<PresenceChanged>("Presence", p => { _presence.Enqueue(p); _signal.Release(); });
         hub.On<MessageRemovedNotice>("MessageRemoved", r => { _removed.Enqueue(r); _signal.Release(); });
+        hub.On<ChatMessage>("MessageRestored", m => { _restored.Enqueue(m); _signal.Release(); });
+        hub.On<Notification>("Notification", n => { _notifications.Enqueue(n); _signal.Release(); });
+        hub.On<ModerationEvent>("ModerationEvent", e => { _moderation.Enqueue(e); _signal.Release(); });
     }
 
     public string UserId { get; }
@@ -44,6 +52,12 @@ public sealed class TestUser : IAsyncDisposable
     public IReadOnlyList<PresenceChanged> PresenceEvents => [.. _presence];
 
     public IReadOnlyList<MessageRemovedNotice> RemovedEvents => [.. _removed];
+
+    public IReadOnlyList<ChatMessage> RestoredEvents => [.. _restored];
+
+    public IReadOnlyList<Notification> Notifications => [.. _notifications];
+
+    public IReadOnlyList<ModerationEvent> ModerationEvents => [.. _moderation];
 
     public static async Task<string> GetTokenAsync(Uri gateway, string userId, string? displayName = null)
     {
@@ -84,6 +98,8 @@ public sealed class TestUser : IAsyncDisposable
 
     public Task<JoinResult> JoinChannel(string community, string channel, long? afterSeq = null) =>
         Hub.InvokeAsync<JoinResult>("JoinChannel", community, channel, afterSeq);
+
+    public Task<CommunityWatch> WatchCommunity(string community) => Hub.InvokeAsync<CommunityWatch>("WatchCommunity", community);
 
     public Task<SendAck> Send(string community, string channel, string text, string? clientMessageId = null) =>
         Hub.InvokeAsync<SendAck>("SendMessage", community, channel, text, clientMessageId ?? Guid.NewGuid().ToString("n"));
@@ -128,5 +144,7 @@ public sealed class TestUser : IAsyncDisposable
         _signal.Dispose();
     }
 }
+
+public sealed record CommunityWatch(Communities.MemberRole Role, int UnreadNotifications, bool ModerationEvents);
 
 public sealed record JoinResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

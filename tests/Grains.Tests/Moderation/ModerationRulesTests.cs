@@ -148,3 +148,45 @@ public sealed class ModerationRulesTests
         Assert.Null(second.Evaluate(Say("spam", atSeconds: 11)));
     }
 }
+
+[Trait("Area", "Moderation")]
+public sealed class StandingRulesTests
+{
+    private static readonly StrikeStep[] Ladder = [new(3, 60, false), new(4, 1440, false), new(5, 0, true)];
+
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(2, null)]
+    [InlineData(3, 60)]
+    [InlineData(4, 1440)]
+    [InlineData(5, 0)]
+    [InlineData(9, 0)]
+    public void The_strike_ladder_gives_each_rung_its_penalty_and_the_top_rung_past_it(int warnings, int? muteMinutes)
+    {
+        var step = StrikeLadder.PenaltyFor(warnings, Ladder);
+        Assert.Equal(muteMinutes, step?.MuteMinutes);
+        Assert.Equal(warnings >= 5, step?.Ban ?? false);
+    }
+
+    [Fact]
+    public void Trust_is_earned_by_days_and_messages_kept_when_quiet_and_frozen_by_an_active_warning()
+    {
+        TrustThreshold[] levels = [new(1, 1, 10), new(2, 7, 100), new(3, 30, 500)];
+        Assert.Equal(0, TrustLadder.LevelFor(0, 50, 0, 0, levels));
+        Assert.Equal(1, TrustLadder.LevelFor(3, 50, 0, 0, levels));
+        Assert.Equal(1, TrustLadder.LevelFor(30, 99, 0, 0, levels));
+        Assert.Equal(3, TrustLadder.LevelFor(30, 500, 0, 1, levels));
+        Assert.Equal(1, TrustLadder.LevelFor(30, 500, 1, 1, levels));
+        Assert.Equal(2, TrustLadder.LevelFor(0, 0, 0, 2, levels));
+    }
+
+    [Fact]
+    public void Report_priority_sums_reporter_accuracy_with_a_neutral_start()
+    {
+        Assert.Equal(0.5, ReviewPriority.Accuracy(0, 0));
+        Assert.Equal(0.8, ReviewPriority.Accuracy(3, 0), 3);
+        Assert.Equal(0.2, ReviewPriority.Accuracy(0, 3), 3);
+        Assert.Equal(1.5, ReviewPriority.ForReport([0.5, 0.8, 0.2]), 3);
+        Assert.True(ReviewPriority.ForReport([0.5, 0.5, 0.5]) > ReviewPriority.Held);
+    }
+}

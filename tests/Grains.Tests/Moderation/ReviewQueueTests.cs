@@ -42,7 +42,7 @@ public sealed class ReviewQueueTests(ClusterFixture fixture)
         Assert.Contains("spam or abuse", waiting.Reason, StringComparison.Ordinal);
 
         var approved = await queue.Approve(held.MessageId, Owner);
-        Assert.Equal(2, approved.Seq);
+        Assert.Equal(2, approved.Ack!.Seq);
         Assert.Equal(["See you at the stadium tonight", Spam], (await channel.GetHistory(0, 50)).Messages.Select(m => m.Text));
         Assert.Empty(await queue.List(Owner));
         Assert.Equal(ErrorCodes.NotFound, (await Assert.ThrowsAsync<CommunityException>(() => queue.Approve(held.MessageId, Owner))).Code);

@@ -1,0 +1,62 @@
+namespace CommunityScale.Notifications;
+
+/// <summary>
+/// A personal notice to one user (moderation decisions, trust level changes; later points, badges, mentions). Also the
+/// payload of the <c>Notification</c> hub event. <see cref="Id"/> grows per user, so a client can page and mark read.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.Notification")]
+public sealed record Notification(
+    [property: Id(0)] long Id,
+    [property: Id(1)] string CommunityId,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string Text,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] string SourceId);
+
+/// <summary>
+/// What a grain asks to tell a user. <see cref="SourceId"/> names the event that caused it (e.g. <c>sanction:…</c>), so
+/// posting the same notice again after a retry does not notify twice.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.NotificationDraft")]
+public sealed record NotificationDraft(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Text,
+    [property: Id(3)] string SourceId);
+
+/// <summary>A page of the inbox, newest first, with the unread count; pass <see cref="NextBefore"/> as <c>before</c> for older ones.</summary>
+[GenerateSerializer, Immutable, Alias("cs.NotificationPage")]
+public sealed record NotificationPage(
+    [property: Id(0)] IReadOnlyList<Notification> Items,
+    [property: Id(1)] int Unread,
+    [property: Id(2)] long? NextBefore);
+
+/// <summary>The notification kinds this release sends (docs/api.md lists them).</summary>
+public static class NotificationKinds
+{
+    public const string Warning = "warning";
+    public const string Muted = "muted";
+    public const string Banned = "banned";
+    public const string SanctionLifted = "sanction_lifted";
+    public const string AppealDecided = "appeal_decided";
+    public const string TrustLevel = "trust_level";
+    public const string MessageReviewed = "message_reviewed";
+}
+
+/// <summary>
+/// One user's inbox across communities (key: user id). Keeps the latest <c>Capacity</c> notices, and publishes each new
+/// one once on the user's <c>member</c> stream for the gateways that have the user online.
+/// </summary>
+[Alias("cs.INotificationInboxGrain")]
+public interface INotificationInboxGrain : IGrainWithStringKey
+{
+    [Alias("Post")]
+    Task<Notification> Post(NotificationDraft draft);
+
+    [Alias("List")]
+    Task<NotificationPage> List(long? before, int limit);
+
+    /// <summary>Marks every notice up to and including <paramref name="upToId"/> read; returns the unread count left.</summary>
+    [Alias("MarkRead")]
+    Task<int> MarkRead(long upToId);
+}

@@ -1,0 +1,80 @@
+using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace CommunityScale.Notifications;
+
+[GenerateSerializer, Alias("cs.NotificationInboxState")]
+public sealed class NotificationInboxState
+{
+    [Id(0)] public long LastId { get; set; }
+
+    [Id(1)] public long ReadThroughId { get; set; }
+
+    /// <summary>Oldest first, at most <see cref="NotificationInboxGrain.Capacity"/>.</summary>
+    [Id(2)] public List<Notification> Items { get; set; } = [];
+}
+
+/// <summary>
+/// A user's notifications: stored first, then published once on the user's <c>member</c> stream, so a notice the live
+/// push drops is still in the inbox when the client next reads it. Bounded: the oldest notices give way.
+/// </summary>
+public sealed partial class NotificationInboxGrain(
+    [PersistentState("inbox", StorageNames.Main)] IPersistentState<NotificationInboxState> state,
+    TimeProvider clock,
+    ILogger<NotificationInboxGrain> logger) : Grain, INotificationInboxGrain
+{
+    public const int Capacity = 200;
+
+    public async Task<Notification> Post(NotificationDraft draft)
+    {
+        if (state.State.Items.Find(n => n.SourceId == draft.SourceId) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var notification = new Notification(state.State.LastId + 1, draft.CommunityId, draft.Kind, draft.Text, clock.GetUtcNow(), draft.SourceId);
+        state.State.Items.Add(notification);
+        state.State.LastId = notification.Id;
+        if (state.State.Items.Count > Capacity)
+        {
+            state.State.Items.RemoveRange(0, state.State.Items.Count - Capacity);
+        }
+
+        await state.WriteStateAsync();
+        try
+        {
+            await this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(this.GetPrimaryKeyString()))
+                .OnNextAsync(new NotificationPosted(notification));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(logger, ex, this.GetPrimaryKeyString(), notification.Id);
+        }
+
+        return notification;
+    }
+
+    public Task<NotificationPage> List(long? before, int limit)
+    {
+        var items = state.State.Items.Where(n => before is null || n.Id < before).Reverse().Take(limit).ToList();
+        var hasOlder = items.Count > 0 && state.State.Items[0].Id < items[^1].Id;
+        return Task.FromResult(new NotificationPage(items, Unread(), hasOlder ? items[^1].Id : null));
+    }
+
+    public async Task<int> MarkRead(long upToId)
+    {
+        var through = Math.Min(upToId, state.State.LastId);
+        if (through > state.State.ReadThroughId)
+        {
+            state.State.ReadThroughId = through;
+            await state.WriteStateAsync();
+        }
+
+        return Unread();
+    }
+
+    private int Unread() => state.State.Items.Count(n => n.Id > state.State.ReadThroughId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing notification {Id} to {User} failed; it waits in the inbox")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex, string user, long id);
+}
