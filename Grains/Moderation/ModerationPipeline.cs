@@ -188,16 +188,22 @@ public sealed class BlockedTermsStep(TermMatcher matcher) : IModerationStep
             : null;
 }
 
-/// <summary>Too many @mentions in one message (mention spam).</summary>
+/// <summary>
+/// Too many @mentions in one message (mention spam). The limit relaxes with trust: each trust level allows
+/// <see cref="ExtraPerTrustLevel"/> more, since established members organise and greet groups, and spammers are new.
+/// </summary>
 public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
 {
+    public const int ExtraPerTrustLevel = 2;
+
     public string Name => "mention_flood";
 
     public Verdict? Evaluate(ModerationInput input)
     {
         var mentions = Mention().Matches(input.Text).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).Count();
-        return mentions > maxMentions
-            ? new Verdict(ErrorCodes.BlockedContent, $"The message mentions {mentions} members; at most {maxMentions} are allowed.", Name)
+        var allowed = maxMentions + (ExtraPerTrustLevel * Math.Clamp(input.TrustLevel, 0, 4));
+        return mentions > allowed
+            ? new Verdict(ErrorCodes.BlockedContent, $"The message mentions {mentions} members; at most {allowed} are allowed at your trust level.", Name)
             : null;
     }
 

@@ -132,6 +132,8 @@ public sealed class ModerationRulesTests
         Assert.Null(step.Evaluate(Say("@a @b @c hi @a")));
         Assert.Contains("4 members", step.Evaluate(Say("@a @b @c @d"))!.Reason, StringComparison.Ordinal);
         Assert.Null(step.Evaluate(Say("mail me at x@y.com @a")));
+        Assert.Null(step.Evaluate(Say("@a @b @c @d @e", trust: 1)));
+        Assert.Contains("at most 5", step.Evaluate(Say("@a @b @c @d @e @f", trust: 1))!.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
