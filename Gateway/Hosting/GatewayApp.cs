@@ -40,7 +40,9 @@ public static class GatewayApp
         var gateway = config.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = gateway.MaxHubMessageBytes)
             .AddHubOptions<CommunityHub>(o => o.AddFilter<HubErrorFilter>())
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+            // Browsers speak JSON; native clients and bots may choose the smaller, cheaper MessagePack (enums as numbers there).
+            .AddMessagePackProtocol();
         services.AddSingleton<HubErrorFilter>();
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
         services.AddSingleton<ChannelRelay>();

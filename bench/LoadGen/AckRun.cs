@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
 using HdrHistogram;
 using Microsoft.AspNetCore.SignalR;
@@ -13,7 +12,7 @@ namespace CommunityScale.Bench;
 /// </summary>
 public static class AckRun
 {
-    public static async Task<AckResult> RunAsync(LoadOptions o)
+    public static async Task<Part> RunAsync(LoadOptions o)
     {
         using var http = new HttpClient { BaseAddress = o.Url };
         var community = $"acks-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
@@ -21,7 +20,7 @@ public static class AckRun
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            senders.Add(await Http.ConnectMember(http, o.Url, community, $"sender-{s}"));
+            senders.Add(await Connections.Connect(o, http, $"sender-{s}", community, member: true));
         }
 
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);
@@ -51,22 +50,16 @@ public static class AckRun
             }));
         }
 
-        Console.WriteLine($"{o.Senders} senders in a closed loop into one channel for {o.Seconds} s (after {o.WarmupSeconds} s warm-up)");
+        Console.WriteLine($"[{o.Scenario}/{o.Role}] {o.Senders} senders in a closed loop into one channel for {o.StepSeconds} s (after {o.WarmupSeconds} s warm-up)");
         await Loop(TimeSpan.FromSeconds(o.WarmupSeconds), record: false);
         var clock = Stopwatch.StartNew();
-        await Loop(TimeSpan.FromSeconds(o.Seconds), record: true);
+        await Loop(TimeSpan.FromSeconds(o.StepSeconds), record: true);
         var elapsed = clock.Elapsed;
         await Task.WhenAll(senders.Select(c => c.DisposeAsync().AsTask()));
-        return new AckResult(o, Interlocked.Read(ref acked), Interlocked.Read(ref refused), elapsed, histogram);
+        double Ms(double p) => Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
+        var perSecond = Math.Round(Interlocked.Read(ref acked) / elapsed.TotalSeconds);
+        Console.WriteLine($"acked/s={perSecond} refused={Interlocked.Read(ref refused)} ack p50={Ms(50)} ms p99={Ms(99)} ms p99.9={Ms(99.9)} ms");
+        return new Part(o.Scenario, o.Role, o.BaselineName, "acked_sends_per_second", perSecond, Ms(50), Ms(99), Ms(99.9), o.Notes,
+            new Dictionary<string, double> { ["senders"] = o.Senders, ["refused"] = Interlocked.Read(ref refused) }, []);
     }
-}
-
-public sealed record AckResult(LoadOptions Options, long Acked, long Refused, TimeSpan Elapsed, HistogramBase Latency)
-{
-    public double AcksPerSecond => Acked / Elapsed.TotalSeconds;
-
-    public double Ms(double percentile) => Latency.GetValueAtPercentile(percentile) / (double)TimeSpan.TicksPerMillisecond;
-
-    public void Print() => Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"senders={Options.Senders} acked={Acked} refused={Refused} acked/s={AcksPerSecond:0} ack p50={Ms(50):0.0} ms p99={Ms(99):0.0} ms p99.9={Ms(99.9):0.0} ms"));
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using HdrHistogram;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -8,108 +6,186 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace CommunityScale.Bench;
 
 /// <summary>
-/// One fan-out measurement. Every client joins one channel; senders send at a fixed total rate with their send time
-/// (this process's monotonic clock) in the text, so each receiver measures send→receive on the same clock.
+/// Fan-out: N clients in one channel, senders at rising rates until p99 send→receive passes 250 ms or deliveries stop
+/// growing; the peak is the best step, and latency is then measured at half the peak's rate. The send time travels in
+/// the text (this process's monotonic clock), so every receiver measures on the same clock as the sender.
 /// </summary>
 public static class FanoutRun
 {
-    public static async Task<FanoutResult> RunAsync(LoadOptions o)
+    private const double LatencyLimitMs = 250;
+    private const int MaxInFlightSends = 2_000;
+
+    public static async Task<Part> RunAsync(LoadOptions o)
     {
         using var http = new HttpClient { BaseAddress = o.Url };
-        var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
-        await Http.CreateChannel(http, community, "live");
+        var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        if (!o.Bare)
+        {
+            await Http.CreateChannel(http, community, "live");
+        }
 
-        var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks, 3);
-        var measuring = false;
-        long measureFromTicks = long.MaxValue;
-        long delivered = 0;
+        var front = o.ServerPids.Count > 0 ? o.ServerPids[0] : 0;
+        var rssBefore = front > 0 ? ProcessStats.RssBytes(front) : 0;
+        var window = new Window();
         var connections = new List<HubConnection>(o.Clients);
-        Console.WriteLine($"connecting {o.Clients} clients to {o.Url} ...");
+        Console.WriteLine($"[{o.Scenario}/{o.Role}] connecting {o.Clients} clients to {o.Url} ({o.Protocol}) ...");
         var connectClock = Stopwatch.StartNew();
         for (var batch = 0; batch < o.Clients; batch += 100)
         {
-            var tasks = Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async i =>
+            connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async i =>
             {
-                var token = await Http.Token(http, $"fan-{i}");
-                var hub = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c =>
-                {
-                    c.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                    c.SkipNegotiation = true;
-                    c.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                }).Build();
-                hub.On<JsonElement>("ChannelMessage", message =>
-                {
-                    var text = message.GetProperty("text").GetString()!;
-                    var sentTicks = long.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-                    // Only messages sent inside the measured window count (warm-up messages may still be in flight).
-                    if (Volatile.Read(ref measuring) && sentTicks >= Volatile.Read(ref measureFromTicks))
-                    {
-                        histogram.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - sentTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                        Interlocked.Increment(ref delivered);
-                    }
-                });
-                await hub.StartAsync();
-                await hub.InvokeAsync<JsonElement>("JoinChannel", community, "live", null);
+                var hub = await Connections.Connect(o, http, $"fan-{i}", community, member: false);
+                hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
+                await hub.InvokeAsync<object>("JoinChannel", community, "live", null);
                 return hub;
-            });
-            connections.AddRange(await Task.WhenAll(tasks));
+            })));
         }
 
-        Console.WriteLine($"connected in {connectClock.Elapsed.TotalSeconds:0.0} s; sending {o.Rate} msg/s from {o.Senders} senders");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var memoryPerConnection = front > 0 ? (ProcessStats.RssBytes(front) - rssBefore) / (double)o.Clients : 0;
+        Console.WriteLine($"connected in {connectClock.Elapsed.TotalSeconds:0.0} s; {memoryPerConnection / 1024:0.0} KiB per connection");
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            senders.Add(await Http.ConnectMember(http, o.Url, community, $"sender-{s}"));
+            senders.Add(await Connections.Connect(o, http, $"sender-{s}", community, member: true));
         }
 
-        long sent = 0, refused = 0;
-        async Task SendFor(TimeSpan duration)
+        await Step(o, senders, community, window, o.Rates[0], o.WarmupSeconds);
+        var steps = new List<StepResult>();
+        foreach (var rate in o.Rates)
         {
-            var interval = TimeSpan.FromSeconds(o.Senders / o.Rate);
-            var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(senders.Select(async (hub, s) =>
+            var step = await Step(o, senders, community, window, rate, o.StepSeconds);
+            steps.Add(step);
+            Console.WriteLine(step);
+            if (step.P99 > LatencyLimitMs || (steps.Count > 1 && step.DeliveriesPerSecond < 1.05 * steps[..^1].Max(s => s.DeliveriesPerSecond)))
             {
-                var next = Stopwatch.GetTimestamp() + (long)(s * interval.TotalSeconds / o.Senders * Stopwatch.Frequency);
-                while (next < until)
-                {
-                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait);
-                    }
-
-                    try
-                    {
-                        await hub.InvokeAsync<JsonElement>("SendMessage", community, "live", $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
-                        Interlocked.Increment(ref sent);
-                    }
-                    catch (HubException)
-                    {
-                        Interlocked.Increment(ref refused);
-                    }
-
-                    next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
-                }
-            }));
+                break;
+            }
         }
 
-        await SendFor(TimeSpan.FromSeconds(o.WarmupSeconds));
-        Interlocked.Exchange(ref sent, 0);
-        Volatile.Write(ref measureFromTicks, Stopwatch.GetTimestamp());
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await SendFor(TimeSpan.FromSeconds(o.Seconds));
-        // Let in-flight deliveries land: at most two seconds after the last send.
-        var expected = Interlocked.Read(ref sent) * o.Clients;
-        var drainUntil = DateTime.UtcNow.AddSeconds(2);
-        while (Interlocked.Read(ref delivered) < expected && DateTime.UtcNow < drainUntil)
-        {
-            await Task.Delay(50);
-        }
-
-        var elapsed = clock.Elapsed;
-        Volatile.Write(ref measuring, false);
+        var peak = steps.MaxBy(s => s.DeliveriesPerSecond)!;
+        // Near the knee a backlog may still drain: a calm pause before the latency run.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var cpuBefore = ProcessStats.CpuTime(o.ServerPids);
+        var half = await Step(o, senders, community, window, peak.Rate / 2, o.StepSeconds);
+        var cpu = ProcessStats.CpuTime(o.ServerPids) - cpuBefore;
+        Console.WriteLine($"at half the peak rate: {half}");
         await Task.WhenAll(connections.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
-        return new FanoutResult(o, Interlocked.Read(ref sent), Interlocked.Read(ref refused), Interlocked.Read(ref delivered), expected, elapsed, histogram);
+        return new Part(o.Scenario, o.Role, o.BaselineName, "deliveries_per_second", Math.Round(peak.DeliveriesPerSecond), half.P50, half.P99, half.P999, o.Notes,
+            new Dictionary<string, double>
+            {
+                ["clients"] = o.Clients,
+                ["peak_rate_msgs_per_second"] = peak.Rate,
+                ["half_peak_rate_msgs_per_second"] = half.Rate,
+                ["cpu_us_per_delivery"] = half.Delivered > 0 && o.ServerPids.Count > 0 ? Math.Round(cpu.TotalMicroseconds / half.Delivered, 2) : 0,
+                ["memory_bytes_per_connection"] = Math.Round(memoryPerConnection),
+                ["half_peak_delivered_share"] = half.Expected > 0 ? Math.Round(half.Delivered / (double)half.Expected, 4) : 0,
+            },
+            [.. steps, half with { Label = "half-peak" }]);
+    }
+
+    private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, string community, Window window, double rate, int seconds)
+    {
+        var from = window.Start();
+        long sent = 0, refused = 0, inFlight = 0;
+        var interval = o.Senders / rate;
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(senders.Select(async (hub, s) =>
+        {
+            var next = Stopwatch.GetTimestamp() + (long)(s * interval / o.Senders * Stopwatch.Frequency);
+            while (next < until)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                next += (long)(interval * Stopwatch.Frequency);
+                if (Interlocked.Read(ref inFlight) >= MaxInFlightSends)
+                {
+                    // The target cannot keep up: count it as refused rather than queue without bound in this process.
+                    Interlocked.Increment(ref refused);
+                    continue;
+                }
+
+                // Open loop: the schedule does not wait for acks, as real fans do not wait for each other.
+                Interlocked.Increment(ref inFlight);
+                _ = SendOne(hub);
+            }
+        }));
+
+        async Task SendOne(HubConnection hub)
+        {
+            try
+            {
+                await hub.InvokeAsync<object>("SendMessage", community, "live", $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
+                Interlocked.Increment(ref sent);
+            }
+            catch (HubException)
+            {
+                Interlocked.Increment(ref refused);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
+
+        // Let in-flight sends and deliveries land: at most three seconds after the last send.
+        var drainUntil = DateTime.UtcNow.AddSeconds(3);
+        while ((Interlocked.Read(ref inFlight) > 0 || window.Delivered < Interlocked.Read(ref sent) * o.Clients) && DateTime.UtcNow < drainUntil)
+        {
+            await Task.Delay(20);
+        }
+
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var (delivered, histogram) = window.Stop(from);
+        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
+        return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, Interlocked.Read(ref sent) * o.Clients, Interlocked.Read(ref refused));
+    }
+
+    /// <summary>Counts deliveries of messages sent inside the current step only (stragglers of earlier steps are ignored).</summary>
+    private sealed class Window
+    {
+        private LongConcurrentHistogram _histogram = New();
+        private long _fromTicks = long.MaxValue;
+        private long _delivered;
+
+        public long Delivered => Interlocked.Read(ref _delivered);
+
+        public long Start()
+        {
+            Volatile.Write(ref _histogram, New());
+            Interlocked.Exchange(ref _delivered, 0);
+            var now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _fromTicks, now);
+            return now;
+        }
+
+        public (long Delivered, HistogramBase Histogram) Stop(long from)
+        {
+            Volatile.Write(ref _fromTicks, long.MaxValue);
+            return (Interlocked.Read(ref _delivered), Volatile.Read(ref _histogram));
+        }
+
+        public void OnMessage(ReceivedMessage message)
+        {
+            var text = message.Text;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0 || !long.TryParse(text.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture, out var sentTicks))
+            {
+                return;
+            }
+
+            if (sentTicks >= Volatile.Read(ref _fromTicks))
+            {
+                Volatile.Read(ref _histogram).RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - sentTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                Interlocked.Increment(ref _delivered);
+            }
+        }
+
+        private static LongConcurrentHistogram New() => new(1, TimeSpan.FromMinutes(1).Ticks, 3);
     }
 }

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CommunityScale.Bench;
 
@@ -20,17 +19,6 @@ internal static class Http
         var owner = await Token(http, "bench-owner");
         await Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
         await Post(http, owner, $"/api/communities/{community}/channels", new { id = channel, name = channel });
-    }
-
-    /// <summary>A signed-in member of the community with a started hub connection.</summary>
-    public static async Task<HubConnection> ConnectMember(HttpClient http, Uri gateway, string community, string userId)
-    {
-        var token = await Token(http, userId);
-        await Post(http, token, $"/api/communities/{community}/members", null);
-        var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(gateway, "/hubs/community"), c => c.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
-        await hub.StartAsync();
-        return hub;
     }
 
     public static async Task Post(HttpClient http, string token, string path, object? body)

@@ -2,8 +2,26 @@ using System.Globalization;
 
 namespace CommunityScale.Bench;
 
-/// <summary>Command-line flags: <c>--url http://127.0.0.1:5080 --clients 1000 --senders 5 --rate 50 --seconds 20</c>.</summary>
-public sealed record LoadOptions(string Mode, Uri Url, int Clients, int Senders, double Rate, int Seconds, int WarmupSeconds, string Output)
+/// <summary>
+/// Command-line flags, e.g. <c>--mode fanout --scenario fanout-1k --role ours --url http://127.0.0.1:5080 --clients 1000
+/// --protocol json --pids 123,456</c>. <c>--bare</c>: the target is the bare SignalR baseline (no sign-in, no REST set-up).
+/// </summary>
+public sealed record LoadOptions(
+    string Mode,
+    string Scenario,
+    string Role,
+    string BaselineName,
+    Uri Url,
+    bool Bare,
+    string Protocol,
+    int Clients,
+    int Senders,
+    IReadOnlyList<double> Rates,
+    int StepSeconds,
+    int WarmupSeconds,
+    IReadOnlyList<int> ServerPids,
+    string ResultsDir,
+    string Notes)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -17,16 +35,28 @@ public sealed record LoadOptions(string Mode, Uri Url, int Clients, int Senders,
 
         var options = new LoadOptions(
             Get("mode", "fanout"),
+            Get("scenario", "fanout-1k"),
+            Get("role", "ours"),
+            Get("baseline-name", "bare-signalr"),
             new Uri(Get("url", "http://127.0.0.1:5080")),
+            args.Contains("--bare"),
+            Get("protocol", "json"),
             Int("clients", 1000),
             Int("senders", 5),
-            double.Parse(Get("rate", "50"), CultureInfo.InvariantCulture),
-            Int("seconds", 20),
+            [.. Get("rates", "10,20,40,80,160,320").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
+            Int("step-seconds", 5),
             Int("warmup", 3),
-            Get("output", Path.Combine("bench", "results", "latest.json")));
-        if (options.Clients < 1 || options.Senders < 1 || options.Rate <= 0 || options.Seconds < 1)
+            [.. Get("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
+            Get("results", Path.Combine("bench", "results")),
+            Get("notes", ""));
+        if (options.Clients < 1 || options.Senders < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r <= 0) || options.StepSeconds < 1)
         {
-            throw new ArgumentException("clients, senders, rate and seconds must be positive.");
+            throw new ArgumentException("clients, senders, rates and step-seconds must be positive.");
+        }
+
+        if (options.Protocol is not ("json" or "messagepack"))
+        {
+            throw new ArgumentException("--protocol is json or messagepack.");
         }
 
         return options;

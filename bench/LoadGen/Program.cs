@@ -1,16 +1,14 @@
 using CommunityScale.Bench;
 
-// Load for the chat path. --mode fanout (default): N SignalR clients in one channel, K senders at a total rate.
-// --mode acks: K senders in a closed loop into one channel, measuring durable acks. See LoadOptions for the flags.
+// The load generator of ./scripts/bench. --mode fanout: one channel, N clients, a rising-rate sweep; --mode acks:
+// closed-loop durable sends; each writes its part under bench/results/parts. --mode report joins the parts into
+// bench/results/latest.json (ratios ours ÷ baseline), a dated copy and latest.png. See LoadOptions for the flags.
 var options = LoadOptions.Parse(args);
-if (options.Mode == "acks")
+if (options.Mode == "report")
 {
-    var acks = await AckRun.RunAsync(options);
-    acks.Print();
-    return acks.Acked == 0 ? 1 : 0;
+    return await Results.Report(options.ResultsDir);
 }
 
-var result = await FanoutRun.RunAsync(options);
-result.Print();
-await result.WriteAsync(options.Output);
-return result.Delivered == 0 ? 1 : 0;
+var part = options.Mode == "acks" ? await AckRun.RunAsync(options) : await FanoutRun.RunAsync(options);
+await Results.WritePart(options.ResultsDir, part);
+return part.Value > 0 ? 0 : 1;

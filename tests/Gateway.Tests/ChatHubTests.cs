@@ -38,6 +38,24 @@ public sealed class ChatHubTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task A_messagepack_client_and_a_json_client_chat_with_each_other()
+    {
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob", messagePack: true);
+        var (community, channel) = await SystemFixture.NewChannel(ann, bob);
+        await ann.JoinChannel(community, channel);
+        await bob.JoinChannel(community, channel);
+
+        var fromAnn = await ann.Send(community, channel, "Tor! ⚽", "a1");
+        var fromBob = await bob.Send(community, channel, "Was für ein Spiel", "b1");
+        Assert.Equal((1L, 2L), (fromAnn.Seq, fromBob.Seq));
+        await bob.WaitUntil(u => u.Shown(community, channel).Count == 2, what: "both messages over MessagePack");
+        await ann.WaitUntil(u => u.Shown(community, channel).Count == 2, what: "both messages over JSON");
+        Assert.Equal(["Tor! ⚽", "Was für ein Spiel"], bob.Shown(community, channel).Select(m => m.Text));
+        Assert.Equal(ann.Shown(community, channel).Select(m => (m.Seq, m.MessageId, m.SentAt)), bob.Shown(community, channel).Select(m => (m.Seq, m.MessageId, m.SentAt)));
+    }
+
+    [Fact]
     public async Task Many_messages_from_several_senders_arrive_complete_and_in_seq_order()
     {
         await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");

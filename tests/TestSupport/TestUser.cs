@@ -68,15 +68,15 @@ public sealed class TestUser : IAsyncDisposable
         return body.GetProperty("token").GetString()!;
     }
 
-    public static async Task<TestUser> ConnectAsync(Uri gateway, string userId, bool connectHub = true)
+    /// <summary>Signs in and connects; <paramref name="messagePack"/> picks the MessagePack hub protocol instead of JSON.</summary>
+    public static async Task<TestUser> ConnectAsync(Uri gateway, string userId, bool connectHub = true, bool messagePack = false)
     {
         var token = await GetTokenAsync(gateway, userId);
         var http = new HttpClient { BaseAddress = gateway };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(gateway, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
-            .Build();
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(gateway, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token));
+        var hub = (messagePack ? builder.AddMessagePackProtocol() : builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))).Build();
         var user = new TestUser(userId, http, hub);
         if (connectHub)
         {
