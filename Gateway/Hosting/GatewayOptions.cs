@@ -33,4 +33,12 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan CatchUpInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A channel's connections on this gateway are split into this many groups, each sent to by its own ordered queue, so
+    /// one hot channel's group sends use every core (0 = one per processor). A connection stays in one group, so its
+    /// order holds.
+    /// </summary>
+    [Range(0, 64)]
+    public int RelayShards { get; set; }
 }

@@ -40,7 +40,7 @@ public sealed partial class ChannelRelay(
         {
             if (!_channels.TryGetValue(key, out channel!))
             {
-                _channels[key] = channel = new RelayedChannel(key);
+                _channels[key] = channel = new RelayedChannel(key, ShardCount, hub, logger);
             }
 
             channel.PendingJoins++;
@@ -61,7 +61,7 @@ public sealed partial class ChannelRelay(
 
                 if (channel.Connections.TryAdd(connectionId, userId))
                 {
-                    await hub.Groups.AddToGroupAsync(connectionId, channel.Group);
+                    await hub.Groups.AddToGroupAsync(connectionId, channel.ShardOf(connectionId).Group);
                     channel.AddUser(userId);
                     _connections.GetOrAdd(connectionId, _ => new()).TryAdd(key, 0);
                 }
@@ -121,7 +121,7 @@ public sealed partial class ChannelRelay(
                     keys.TryRemove(key, out _);
                 }
 
-                await hub.Groups.RemoveFromGroupAsync(connectionId, channel.Group);
+                await hub.Groups.RemoveFromGroupAsync(connectionId, channel.ShardOf(connectionId).Group);
             }
 
             if (channel.Connections.Count == 0 && channel.Subscription is { } subscription)
@@ -169,13 +169,13 @@ public sealed partial class ChannelRelay(
                     await Relay(channel, posted.Message);
                     break;
                 case PresenceChanged presence:
-                    await hub.Clients.Group(channel.Group).Presence(presence);
+                    channel.Broadcast(c => c.Presence(presence));
                     break;
                 case MessageRemoved removed:
-                    await hub.Clients.Group(channel.Group).MessageRemoved(removed.Notice);
+                    channel.Broadcast(c => c.MessageRemoved(removed.Notice));
                     break;
                 case MessageRestored restored:
-                    await hub.Clients.Group(channel.Group).MessageRestored(restored.Message);
+                    channel.Broadcast(c => c.MessageRestored(restored.Message));
                     break;
             }
         }
@@ -204,14 +204,17 @@ public sealed partial class ChannelRelay(
         await Deliver(channel, message);
     }
 
-    private async Task Deliver(RelayedChannel channel, ChatMessage message)
+    private Task Deliver(RelayedChannel channel, ChatMessage message)
     {
-        await hub.Clients.Group(channel.Group).ChannelMessage(message);
+        channel.Broadcast(c => c.ChannelMessage(message));
         channel.LastRelayedSeq = message.Seq;
         GatewayMetrics.GroupSends.Add(1);
         GatewayMetrics.Deliveries.Add(channel.Connections.Count);
         GatewayMetrics.RelayLag.Record((clock.GetUtcNow() - message.SentAt).TotalMilliseconds);
+        return Task.CompletedTask;
     }
+
+    private int ShardCount => _options.RelayShards > 0 ? _options.RelayShards : Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Relays, from history, every message after the last relayed one up to <paramref name="upToSeq"/>.</summary>
     private async Task FillGap(RelayedChannel channel, long upToSeq)
@@ -265,6 +268,7 @@ public sealed partial class ChannelRelay(
                     if (channel is { PendingJoins: 0, Online: 0, ReportedOnline: 0, Subscription: null })
                     {
                         _channels.Remove(channel.Key);
+                        channel.Complete();
                     }
                 }
             }
@@ -364,6 +368,11 @@ public sealed partial class ChannelRelay(
 
         foreach (var channel in channels)
         {
+            channel.Complete();
+        }
+
+        foreach (var channel in channels)
+        {
             try
             {
                 if (channel.Subscription is { } subscription)
@@ -401,9 +410,71 @@ public sealed partial class ChannelRelay(
     [LoggerMessage(Level = LogLevel.Information, Message = "Channel {Channel}: filling gap {From}..{To} from history")]
     private static partial void LogFillingGap(ILogger logger, string channel, long from, long to);
 
-    /// <summary>One channel as this gateway relays it. Mutable fields are guarded by <see cref="Gate"/> unless noted.</summary>
-    private sealed class RelayedChannel(ChannelKey key)
+    /// <summary>
+    /// A share of a channel's connections on this gateway: one SignalR group, sent to by one FIFO queue and pump, so sends
+    /// to its connections keep the relay's order while the shards of a hot channel send in parallel. Bounded: a shard
+    /// that falls 10,000 sends behind drops the newest, and its clients fill the gap from history (they see the seq jump).
+    /// </summary>
+    private sealed class RelayShard
     {
+        private readonly System.Threading.Channels.Channel<Func<ICommunityClient, Task>> _queue =
+            System.Threading.Channels.Channel.CreateBounded<Func<ICommunityClient, Task>>(new System.Threading.Channels.BoundedChannelOptions(10_000)
+            {
+                SingleReader = true,
+                FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+            });
+
+        public RelayShard(string group, IHubContext<CommunityHub, ICommunityClient> hub, ILogger logger)
+        {
+            Group = group;
+            _ = Task.Run(async () =>
+            {
+                var clients = hub.Clients.Group(group);
+                await foreach (var send in _queue.Reader.ReadAllAsync())
+                {
+                    try
+                    {
+                        await send(clients);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        LogRelayFailed(logger, ex, group);
+                    }
+                }
+            });
+        }
+
+        public string Group { get; }
+
+        public void Enqueue(Func<ICommunityClient, Task> send) => _queue.Writer.TryWrite(send);
+
+        public void Complete() => _queue.Writer.TryComplete();
+    }
+
+    /// <summary>One channel as this gateway relays it. Mutable fields are guarded by <see cref="Gate"/> unless noted.</summary>
+    private sealed class RelayedChannel(ChannelKey key, int shards, IHubContext<CommunityHub, ICommunityClient> hub, ILogger logger)
+    {
+        private readonly RelayShard[] _shards = [.. Enumerable.Range(0, shards).Select(i => new RelayShard($"{key}#{i}", hub, logger))];
+
+        public RelayShard ShardOf(string connectionId) => _shards[(int)((uint)StringComparer.Ordinal.GetHashCode(connectionId) % (uint)_shards.Length)];
+
+        /// <summary>Hands one send to every shard, in the relay's order; returns without waiting for the sends.</summary>
+        public void Broadcast(Func<ICommunityClient, Task> send)
+        {
+            foreach (var shard in _shards)
+            {
+                shard.Enqueue(send);
+            }
+        }
+
+        public void Complete()
+        {
+            foreach (var shard in _shards)
+            {
+                shard.Complete();
+            }
+        }
+
         private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
         private volatile int _online;
 

@@ -89,7 +89,10 @@ public static class SiloApp
         silo.AddGrainStorage(StorageNames.Main, providers);
         silo.AddGrainStorage(StorageNames.PubSub, providers);
         silo.AddMemoryStreams(StreamNames.Provider, streams =>
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = endpoint.StreamPollingPeriod)));
+        {
+            streams.ConfigurePartitioning(endpoint.StreamQueueCount);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = endpoint.StreamPollingPeriod));
+        });
         return silo;
     }
 

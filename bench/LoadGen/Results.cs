@@ -61,6 +61,12 @@ public static class Results
                 ["baseline_p999_ms"] = baseline?.P999,
                 ["notes"] = main.Notes,
             };
+            if (ours?.Extra.GetValueOrDefault("reference_p99_ms") is > 0 and var oursP99 && baseline?.Extra.GetValueOrDefault("reference_p99_ms") is > 0 and var baseP99)
+            {
+                // Latency is compared at the same offered load: ours ÷ baseline, lower is better (the goal is ≤ 1.2).
+                entry["reference_p99_ratio"] = Math.Round(oursP99 / baseP99, 3);
+            }
+
             foreach (var (key, value) in ours?.Extra ?? [])
             {
                 entry[key] = value;
@@ -91,11 +97,12 @@ public static class Results
         Chart.Write(parts, Path.Combine(resultsDir, "latest.png"));
 
         Console.WriteLine();
-        Console.WriteLine($"{"scenario",-22} {"metric",-24} {"ours",10} {"baseline",-14} {"value",10} {"ratio",7} {"p50 ms",8} {"p99 ms",8} {"base p99",9}");
+        Console.WriteLine($"{"scenario",-22} {"metric",-24} {"ours",10} {"baseline",-14} {"value",10} {"ratio",7} {"p50 ms",8} {"p99 ms",8} {"base p99",9} {"ref p99",8} {"base ref",9} {"cpu µs/d",9} {"base cpu",9} {"B/conn",8} {"base B/c",9}");
         foreach (var s in scenarios)
         {
+            object? Get(string key) => s.GetValueOrDefault(key);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s["name"],-22} {s["metric"],-24} {s["ours"],10} {s["baseline_name"],-14} {s["baseline"],10} {s["ratio"],7} {s["p50_ms"],8} {s["p99_ms"],8} {s["baseline_p99_ms"],9}"));
+                $"{s["name"],-22} {s["metric"],-24} {s["ours"],10} {s["baseline_name"],-14} {s["baseline"],10} {s["ratio"],7} {s["p50_ms"],8} {s["p99_ms"],8} {s["baseline_p99_ms"],9} {Get("reference_p99_ms"),8} {Get("baseline_reference_p99_ms"),9} {Get("reference_cpu_us_per_delivery"),9} {Get("baseline_reference_cpu_us_per_delivery"),9} {Get("memory_bytes_per_connection"),8} {Get("baseline_memory_bytes_per_connection"),9}"));
         }
 
         Console.WriteLine($"wrote {Path.Combine(resultsDir, "latest.json")} and latest.png");
