@@ -28,13 +28,17 @@ internal static class Connections
     }
 
     /// <summary>A connected client ready to join; on our gateway it signs in first (and joins the community when <paramref name="member"/>).</summary>
-    public static async Task<HubConnection> Connect(LoadOptions o, HttpClient http, string userId, string? community, bool member)
+    public static Task<HubConnection> Connect(LoadOptions o, HttpClient http, string userId, string? community, bool member) =>
+        Connect(o, http, userId, member && community is not null ? [community] : []);
+
+    /// <summary>A connected client; on our gateway it signs in first and joins <paramref name="memberOf"/>.</summary>
+    public static async Task<HubConnection> Connect(LoadOptions o, HttpClient http, string userId, IReadOnlyList<string> memberOf)
     {
         string? token = null;
         if (!o.Bare)
         {
             token = await Http.Token(http, userId);
-            if (member && community is not null)
+            foreach (var community in memberOf)
             {
                 await Http.Post(http, token, $"/api/communities/{community}/members", null);
             }

@@ -14,29 +14,36 @@ public static class FanoutRun
 {
     private const double LatencyLimitMs = 250;
     private const int MaxInFlightSends = 2_000;
+    private const int ChannelsPerCommunity = 250;
+
+    private sealed record Target(string Community, string Channel);
 
     public static async Task<Part> RunAsync(LoadOptions o)
     {
         using var http = new HttpClient { BaseAddress = o.Url };
-        var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        var run = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Target[] targets = [.. Enumerable.Range(0, o.Channels).Select(i => new Target($"{run}-{i / ChannelsPerCommunity}", o.Channels == 1 ? "live" : $"ch-{i}"))];
+        var silo = o.ServerPids.Count > 1 ? o.ServerPids[1] : 0;
+        var siloRssBefore = silo > 0 ? ProcessStats.RssBytes(silo) : 0;
         if (!o.Bare)
         {
-            await Http.CreateChannel(http, community, "live");
+            await Http.CreateChannels(http, [.. targets.Select(t => (t.Community, t.Channel))]);
         }
 
         var front = o.ServerPids.Count > 0 ? o.ServerPids[0] : 0;
         var rssBefore = front > 0 ? ProcessStats.RssBytes(front) : 0;
         var window = new Window();
         var connections = new List<HubConnection>(o.Clients);
-        Console.WriteLine($"[{o.Scenario}/{o.Role}] connecting {o.Clients} clients to {o.Url} ({o.Protocol}) ...");
+        Console.WriteLine($"[{o.Scenario}/{o.Role}] connecting {o.Clients} clients in {o.Channels} channels to {o.Url} ({o.Protocol}) ...");
         var connectClock = Stopwatch.StartNew();
         for (var batch = 0; batch < o.Clients; batch += 100)
         {
             connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async i =>
             {
-                var hub = await Connections.Connect(o, http, $"fan-{i}", community, member: false);
+                var hub = await Connections.Connect(o, http, $"fan-{i}", null, member: false);
                 hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
-                await hub.InvokeAsync<object>("JoinChannel", community, "live", null);
+                var target = targets[i % targets.Length];
+                await hub.InvokeAsync<object>("JoinChannel", target.Community, target.Channel, null);
                 return hub;
             })));
         }
@@ -47,14 +54,14 @@ public static class FanoutRun
         var senders = new List<HubConnection>();
         for (var s = 0; s < o.Senders; s++)
         {
-            senders.Add(await Connections.Connect(o, http, $"sender-{s}", community, member: true));
+            senders.Add(await Connections.Connect(o, http, $"sender-{s}", [.. targets.Select(t => t.Community).Distinct()]));
         }
 
-        await Step(o, senders, community, window, o.Rates[0], o.WarmupSeconds);
+        await Step(o, senders, targets, window, o.Rates[0], o.WarmupSeconds);
         var steps = new List<StepResult>();
         foreach (var rate in o.Rates)
         {
-            var step = await Step(o, senders, community, window, rate, o.StepSeconds);
+            var step = await Step(o, senders, targets, window, rate, o.StepSeconds);
             steps.Add(step);
             Console.WriteLine(step);
             if (step.P99 > LatencyLimitMs || (steps.Count > 1 && step.DeliveriesPerSecond < 1.05 * steps[..^1].Max(s => s.DeliveriesPerSecond)))
@@ -65,20 +72,23 @@ public static class FanoutRun
 
         // The peak: the best step still within the latency limit (the best step at all if none is).
         var peak = steps.Where(s => s.P99 <= LatencyLimitMs).MaxBy(s => s.DeliveriesPerSecond) ?? steps.MaxBy(s => s.DeliveriesPerSecond)!;
-        var (half, cpuHalf) = await MeasuredStep(o, senders, community, window, peak.Rate / 2);
+        var (half, cpuHalf) = await MeasuredStep(o, senders, targets, window, peak.Rate / 2);
         Console.WriteLine($"at half the peak rate: {half}");
         // The same offered load on every target (10,000 deliveries/s), so latency and CPU compare like for like.
-        var referenceRate = 10_000.0 / o.Clients;
-        var (reference, cpuReference) = await MeasuredStep(o, senders, community, window, referenceRate);
+        var referenceRate = 10_000.0 / (o.Clients / o.Channels);
+        var (reference, cpuReference) = await MeasuredStep(o, senders, targets, window, referenceRate);
         Console.WriteLine($"at the reference rate: {reference}");
         Console.WriteLine($"  server CPU per delivery by process ({string.Join(",", o.ServerPids)}): {string.Join(" + ", cpuReference.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}");
         await Task.WhenAll(connections.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
+        var siloRssAfter = silo > 0 ? ProcessStats.RssBytes(silo) : 0;
         double PerDelivery(TimeSpan cpu, StepResult step) => step.Delivered > 0 && o.ServerPids.Count > 0 ? Math.Round(cpu.TotalMicroseconds / step.Delivered, 2) : 0;
         var total = (TimeSpan[] cpu) => cpu.Aggregate(TimeSpan.Zero, (a, b) => a + b);
         return new Part(o.Scenario, o.Role, o.BaselineName, "deliveries_per_second", Math.Round(peak.DeliveriesPerSecond), half.P50, half.P99, half.P999, o.Notes,
             new Dictionary<string, double>
             {
                 ["clients"] = o.Clients,
+                ["channels"] = o.Channels,
+                ["silo_memory_bytes_per_channel"] = silo > 0 && o.Channels > 1 ? Math.Round((siloRssAfter - siloRssBefore) / (double)o.Channels) : 0,
                 ["peak_rate_msgs_per_second"] = peak.Rate,
                 ["half_peak_rate_msgs_per_second"] = half.Rate,
                 ["cpu_us_per_delivery"] = PerDelivery(total(cpuHalf), half),
@@ -95,19 +105,20 @@ public static class FanoutRun
     }
 
     /// <summary>One step with the server processes' CPU time over it, per process.</summary>
-    private static async Task<(StepResult Step, TimeSpan[] Cpu)> MeasuredStep(LoadOptions o, List<HubConnection> senders, string community, Window window, double rate)
+    private static async Task<(StepResult Step, TimeSpan[] Cpu)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
     {
         // Near the knee a backlog may still drain: a calm pause first.
         await Task.Delay(TimeSpan.FromSeconds(3));
         var before = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
-        var step = await Step(o, senders, community, window, rate, o.StepSeconds);
+        var step = await Step(o, senders, targets, window, rate, o.StepSeconds);
         return (step, [.. o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i])]);
     }
 
-    private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, string community, Window window, double rate, int seconds)
+    private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate, int seconds)
     {
         var from = window.Start();
-        long sent = 0, refused = 0, inFlight = 0;
+        long sent = 0, refused = 0, inFlight = 0, nextTarget = 0;
+        var receivers = o.Clients / o.Channels;
         var interval = o.Senders / rate;
         var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var clock = Stopwatch.StartNew();
@@ -140,7 +151,8 @@ public static class FanoutRun
         {
             try
             {
-                await hub.InvokeAsync<object>("SendMessage", community, "live", $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
+                var target = targets[(int)((ulong)Interlocked.Increment(ref nextTarget) % (ulong)targets.Length)];
+                await hub.InvokeAsync<object>("SendMessage", target.Community, target.Channel, $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
                 Interlocked.Increment(ref sent);
             }
             catch (HubException)
@@ -155,7 +167,7 @@ public static class FanoutRun
 
         // Let in-flight sends and deliveries land: at most three seconds after the last send.
         var drainUntil = DateTime.UtcNow.AddSeconds(3);
-        while ((Interlocked.Read(ref inFlight) > 0 || window.Delivered < Interlocked.Read(ref sent) * o.Clients) && DateTime.UtcNow < drainUntil)
+        while ((Interlocked.Read(ref inFlight) > 0 || window.Delivered < Interlocked.Read(ref sent) * receivers) && DateTime.UtcNow < drainUntil)
         {
             await Task.Delay(20);
         }
@@ -163,7 +175,7 @@ public static class FanoutRun
         var elapsed = clock.Elapsed.TotalSeconds;
         var (delivered, histogram) = window.Stop(from);
         double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
-        return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, Interlocked.Read(ref sent) * o.Clients, Interlocked.Read(ref refused));
+        return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, Interlocked.Read(ref sent) * receivers, Interlocked.Read(ref refused));
     }
 
     /// <summary>Counts deliveries of messages sent inside the current step only (stragglers of earlier steps are ignored).</summary>

@@ -21,6 +21,19 @@ internal static class Http
         await Post(http, owner, $"/api/communities/{community}/channels", new { id = channel, name = channel });
     }
 
+    /// <summary>Communities and their channels, owned by a bench user (a community holds at most 500 channels).</summary>
+    public static async Task CreateChannels(HttpClient http, IReadOnlyList<(string Community, string Channel)> targets)
+    {
+        var owner = await Token(http, "bench-owner");
+        foreach (var community in targets.Select(t => t.Community).Distinct())
+        {
+            await Post(http, owner, "/api/communities", new { id = community, name = "Bench" });
+        }
+
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, _) =>
+            await Post(http, owner, $"/api/communities/{t.Community}/channels", new { id = t.Channel, name = t.Channel }));
+    }
+
     public static async Task Post(HttpClient http, string token, string path, object? body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };

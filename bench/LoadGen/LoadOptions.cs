@@ -21,7 +21,8 @@ public sealed record LoadOptions(
     int WarmupSeconds,
     IReadOnlyList<int> ServerPids,
     string ResultsDir,
-    string Notes)
+    string Notes,
+    int Channels)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -48,7 +49,13 @@ public sealed record LoadOptions(
             Int("warmup", 3),
             [.. Get("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
             Get("results", Path.Combine("bench", "results")),
-            Get("notes", ""));
+            Get("notes", ""),
+            Int("channels", 1));
+        if (options.Channels < 1 || options.Clients % options.Channels != 0)
+        {
+            throw new ArgumentException("channels must be positive and divide clients.");
+        }
+
         if (options.Clients < 1 || options.Senders < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r <= 0) || options.StepSeconds < 1)
         {
             throw new ArgumentException("clients, senders, rates and step-seconds must be positive.");

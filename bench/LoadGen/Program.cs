@@ -1,7 +1,7 @@
 using CommunityScale.Bench;
 
 // The load generator of ./scripts/bench. --mode fanout: one channel, N clients, a rising-rate sweep; --mode acks:
-// closed-loop durable sends; each writes its part under bench/results/parts. --mode report joins the parts into
+// closed-loop durable sends; --mode reconnect: a reconnect storm; each writes its part under bench/results/parts. --mode report joins the parts into
 // bench/results/latest.json (ratios ours ÷ baseline), a dated copy and latest.png. See LoadOptions for the flags.
 var options = LoadOptions.Parse(args);
 if (options.Mode == "report")
@@ -9,6 +9,11 @@ if (options.Mode == "report")
     return await Results.Report(options.ResultsDir);
 }
 
-var part = options.Mode == "acks" ? await AckRun.RunAsync(options) : await FanoutRun.RunAsync(options);
+var part = options.Mode switch
+{
+    "acks" => await AckRun.RunAsync(options),
+    "reconnect" => await ReconnectRun.RunAsync(options),
+    _ => await FanoutRun.RunAsync(options),
+};
 await Results.WritePart(options.ResultsDir, part);
 return part.Value > 0 ? 0 : 1;
