@@ -98,6 +98,7 @@ public static class GatewayApp
         app.MapMemberModerationApi();
         app.MapReviewQueueApi();
         app.MapMemberStandingApi();
+        app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }
 

@@ -20,6 +20,9 @@ public interface ICommunityClient
     /// <summary>A personal notice (after <c>WatchCommunity</c>), also kept in the inbox.</summary>
     Task Notification(Notification notification);
 
+    /// <summary>Points earned (or taken back) by the user, after <c>WatchCommunity</c>.</summary>
+    Task PointsAwarded(Gamification.PointsAwarded award);
+
     /// <summary>A change of the review queue, to moderators watching the community.</summary>
     Task ModerationEvent(ModerationEvent moderationEvent);
 }

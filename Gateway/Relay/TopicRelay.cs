@@ -180,6 +180,7 @@ public sealed class MemberRelay(IClusterClient cluster, IHubContext<CommunityHub
     protected override Task Deliver(string group, MemberStreamEvent streamEvent) => streamEvent switch
     {
         NotificationPosted posted => Hub.Clients.Group(group).Notification(posted.Notification),
+        PointsPosted points => Hub.Clients.Group(group).PointsAwarded(points.Award),
         _ => Task.CompletedTask,
     };
 }

@@ -41,6 +41,7 @@ public static class NotificationKinds
     public const string AppealDecided = "appeal_decided";
     public const string TrustLevel = "trust_level";
     public const string MessageReviewed = "message_reviewed";
+    public const string LevelUp = "level_up";
 }
 
 /// <summary>

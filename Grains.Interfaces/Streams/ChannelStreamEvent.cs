@@ -29,3 +29,6 @@ public abstract record MemberStreamEvent;
 
 [GenerateSerializer, Immutable, Alias("cs.NotificationPosted")]
 public sealed record NotificationPosted([property: Id(0)] Notifications.Notification Notification) : MemberStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.PointsPosted")]
+public sealed record PointsPosted([property: Id(0)] Gamification.PointsAwarded Award) : MemberStreamEvent;

@@ -1,5 +1,6 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Moderation.Classifier;
 using CommunityScale.Options;
@@ -30,6 +31,12 @@ public sealed class ChannelState
 
     /// <summary>Seconds a member must wait between messages; 0 = off. Set by moderators.</summary>
     [Id(5)] public int SlowModeSeconds { get; set; }
+
+    /// <summary>
+    /// Every message up to this seq has been handed to gamification and taken. Written with the next batch; on activation
+    /// the tail after it is handed over again (awards are idempotent on the message), so no accepted message goes unscored.
+    /// </summary>
+    [Id(6)] public long ActivityThroughSeq { get; set; }
 }
 
 /// <summary>
@@ -86,6 +93,7 @@ public sealed partial class ChannelGrain(
         }
 
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key));
+        AwardPoints([.. S.Tail.Where(m => m.Seq > S.ActivityThroughSeq && !m.Removed)]);
         return Task.CompletedTask;
     }
 
@@ -218,6 +226,7 @@ public sealed partial class ChannelGrain(
 
                 await Publish(batch);
                 RecordActivity(batch);
+                AwardPoints([.. batch.Select(b => b.Message)]);
                 await SealFullPages();
             }
         }
@@ -488,6 +497,8 @@ public sealed partial class ChannelGrain(
         }
 
         await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId)), seq);
+        // What the message earned goes, too: removed content must not pay.
+        _ = TakeBackPoints(original);
         return original;
     }
 
@@ -511,6 +522,18 @@ public sealed partial class ChannelGrain(
         await PublishChange(new MessageRestored(original with { Removed = false }), original.Seq);
     }
 
+    private async Task TakeBackPoints(ChatMessage original)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, original.AuthorId)).TakeBack(PointsSource(original));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAwardFailed(logger, ex, _key.ToString(), original.Seq);
+        }
+    }
+
     private IHistoryPageGrain Page(long seq) =>
         GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
 
@@ -525,6 +548,42 @@ public sealed partial class ChannelGrain(
             LogPublishFailed(logger, ex, _key.ToString(), seq);
         }
     }
+
+    /// <summary>
+    /// Hands accepted messages to gamification, one call per author, after the acks (a send never waits for points).
+    /// The hand-overs run one after another, so the cursor only passes messages whose awards were taken.
+    /// </summary>
+    private void AwardPoints(IReadOnlyList<ChatMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var previous = _awarding;
+        _awarding = AwardAfter(previous, messages);
+    }
+
+    private async Task AwardAfter(Task previous, IReadOnlyList<ChatMessage> messages)
+    {
+        await previous;
+        try
+        {
+            await Task.WhenAll(messages.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Select(byAuthor =>
+                GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
+                    [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
+            S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, messages[^1].Seq);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not lost: the cursor stays, and the next activation hands these messages over again.
+            LogAwardFailed(logger, ex, _key.ToString(), messages[0].Seq);
+        }
+    }
+
+    private static string PointsSource(ChatMessage message) => $"msg:{message.MessageId}";
+
+    private Task _awarding = Task.CompletedTask;
 
     /// <summary>Counts accepted messages towards each author's trust, without waiting (a one-way call per author per batch).</summary>
     private void RecordActivity(List<PendingSend> batch)
@@ -578,6 +637,9 @@ public sealed partial class ChannelGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The writer of channel {Channel} failed; waiting sends were refused")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
+    private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sealing page {Page} of channel {Channel} failed; will retry")]
     private static partial void LogSealFailed(ILogger logger, Exception ex, string channel, long page);

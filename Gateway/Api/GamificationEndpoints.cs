@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gamification;
+using CommunityScale.Gateway.Auth;
+
+namespace CommunityScale.Gateway.Api;
+
+/// <summary>Points rules (admins), members' points, and leaderboards: <c>all</c> (all time), <c>week</c> (this ISO week, UTC) or a week like <c>2026-W48</c>.</summary>
+public static partial class GamificationEndpoints
+{
+    public static void MapGamificationApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Gamification");
+
+        api.MapGet("/gamification/rules", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<IPointsRulesGrain>(InputRules.RequireId(communityId, "community id")).Get());
+
+        api.MapPut("/gamification/rules", (string communityId, PointsRulesUpdate update, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IPointsRulesGrain>(InputRules.RequireId(communityId, "community id")).Update(update, http.User.ToActor()));
+
+        api.MapGet("/members/{userId}/points", async (string communityId, string userId, IClusterClient cluster) =>
+        {
+            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
+            _ = await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
+            return await cluster.GetGrain<IMemberPointsGrain>(key).GetProfile();
+        });
+
+        api.MapGet("/leaderboards/{board}", (string communityId, string board, int? offset, int? limit, TimeProvider clock, IClusterClient cluster) =>
+            Board(cluster, communityId, board, clock).Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
+
+        api.MapGet("/leaderboards/{board}/me", async (string communityId, string board, HttpContext http, TimeProvider clock, IClusterClient cluster) =>
+            await Board(cluster, communityId, board, clock).Me(http.User.ToActor().UserId) is { } entry ? Results.Ok(entry) : Results.NoContent());
+    }
+
+    private static ILeaderboardGrain Board(IClusterClient cluster, string communityId, string board, TimeProvider clock)
+    {
+        var id = board switch
+        {
+            Leaderboards.AllTime => board,
+            "week" => Leaderboards.IsoWeek(clock.GetUtcNow()),
+            _ when IsoWeek().IsMatch(board) => board,
+            _ => throw CommunityException.Invalid("board is 'all', 'week' or an ISO week like 2026-W48."),
+        };
+        return cluster.GetGrain<ILeaderboardGrain>($"{InputRules.RequireId(communityId, "community id")}/{id}");
+    }
+
+    [GeneratedRegex("^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoWeek();
+}

@@ -1,0 +1,167 @@
+using CommunityScale.Communities;
+
+namespace CommunityScale.Gamification;
+
+/// <summary>The actions points are given for. Later issues raise the ones chat does not (threads, events, polls, surveys).</summary>
+public static class ActionKinds
+{
+    public const string MessageAccepted = "message_accepted";
+    public const string ThreadCreated = "thread_created";
+    public const string Reply = "reply";
+    public const string ReactionReceived = "reaction_received";
+    public const string AnswerAccepted = "answer_accepted";
+    public const string EventCheckIn = "event_checkin";
+    public const string PollVote = "poll_vote";
+    public const string SurveyAnswered = "survey_answered";
+
+    public static IReadOnlyList<string> All { get; } =
+        [MessageAccepted, ThreadCreated, Reply, ReactionReceived, AnswerAccepted, EventCheckIn, PollVote, SurveyAnswered];
+}
+
+/// <summary>
+/// Points for one action: <see cref="Points"/> for each of the first <see cref="FullPerDay"/> of a member's actions of
+/// this kind in a day, then half as many again for each further one (diminishing, rounded down), and nothing past
+/// <see cref="DailyCap"/> actions that day.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ActionRule")]
+public sealed record ActionRule([property: Id(0)] int Points, [property: Id(1)] int FullPerDay, [property: Id(2)] int DailyCap);
+
+/// <summary>A community's points rules (per action) and level thresholds (points needed for level 1, 2, …).</summary>
+[GenerateSerializer, Immutable, Alias("cs.PointsRules")]
+public sealed record PointsRules(
+    [property: Id(0)] IReadOnlyDictionary<string, ActionRule> Actions,
+    [property: Id(1)] IReadOnlyList<long> LevelThresholds,
+    [property: Id(2)] long Version)
+{
+    public const int MaxPoints = 10_000;
+    public const int MaxLevels = 100;
+
+    public static PointsRules Default { get; } = new(
+        new Dictionary<string, ActionRule>
+        {
+            [ActionKinds.MessageAccepted] = new(1, 20, 50),
+            [ActionKinds.ThreadCreated] = new(5, 5, 10),
+            [ActionKinds.Reply] = new(2, 10, 30),
+            [ActionKinds.ReactionReceived] = new(1, 20, 50),
+            [ActionKinds.AnswerAccepted] = new(15, 5, 10),
+            [ActionKinds.EventCheckIn] = new(10, 3, 5),
+            [ActionKinds.PollVote] = new(1, 10, 20),
+            [ActionKinds.SurveyAnswered] = new(5, 3, 5),
+        },
+        [10, 50, 150, 400, 1_000, 2_500, 6_000, 15_000],
+        0);
+}
+
+/// <summary>A change to the rules (<c>PUT /api/communities/{c}/gamification/rules</c>); what is null stays. Listed actions replace theirs.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PointsRulesUpdate")]
+public sealed record PointsRulesUpdate(
+    [property: Id(0)] IReadOnlyDictionary<string, ActionRule>? Actions,
+    [property: Id(1)] IReadOnlyList<long>? LevelThresholds);
+
+/// <summary>Something a member did that may earn points; <see cref="SourceId"/> makes each award happen once.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ActivityEvent")]
+public sealed record ActivityEvent(
+    [property: Id(0)] string SourceId,
+    [property: Id(1)] string CommunityId,
+    [property: Id(2)] string UserId,
+    [property: Id(3)] string DisplayName,
+    [property: Id(4)] string Kind,
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(6)] string? ChannelId);
+
+/// <summary>A member's standing in a community: points (all time and this ISO week), level.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PointsProfile")]
+public sealed record PointsProfile(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] long Points,
+    [property: Id(3)] long WeekPoints,
+    [property: Id(4)] string Week,
+    [property: Id(5)] int Level,
+    [property: Id(6)] long? NextLevelAt);
+
+/// <summary>The payload of the <c>PointsAwarded</c> hub event (negative <see cref="Points"/>: taken back after a removal).</summary>
+[GenerateSerializer, Immutable, Alias("cs.PointsAwarded")]
+public sealed record PointsAwarded(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] int Points,
+    [property: Id(3)] long Total,
+    [property: Id(4)] int Level,
+    [property: Id(5)] string Kind,
+    [property: Id(6)] string SourceId);
+
+[GenerateSerializer, Immutable, Alias("cs.LeaderboardEntry")]
+public sealed record LeaderboardEntry(
+    [property: Id(0)] long Rank,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] string DisplayName,
+    [property: Id(3)] long Points);
+
+/// <summary>A page of a leaderboard: entries from rank <c>offset + 1</c>, and how many members are on it.</summary>
+[GenerateSerializer, Immutable, Alias("cs.LeaderboardPage")]
+public sealed record LeaderboardPage(
+    [property: Id(0)] string Board,
+    [property: Id(1)] IReadOnlyList<LeaderboardEntry> Entries,
+    [property: Id(2)] long Members);
+
+/// <summary>A community's points rules (key: community id). Admins and the owner change them.</summary>
+[Alias("cs.IPointsRulesGrain")]
+public interface IPointsRulesGrain : IGrainWithStringKey
+{
+    [Alias("Get")]
+    Task<PointsRules> Get();
+
+    [Alias("Update")]
+    Task<PointsRules> Update(PointsRulesUpdate update, Actor caller);
+}
+
+/// <summary>One member's points in one community (key: <c>community/user</c>): awards once per source, caps, levels.</summary>
+[Alias("cs.IMemberPointsGrain")]
+public interface IMemberPointsGrain : IGrainWithStringKey
+{
+    /// <summary>Applies activity events in order; an event whose source was seen before changes nothing.</summary>
+    [Alias("Record")]
+    Task Record(IReadOnlyList<ActivityEvent> events);
+
+    /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>
+    [Alias("TakeBack")]
+    Task TakeBack(string sourceId);
+
+    [Alias("GetProfile")]
+    Task<PointsProfile> GetProfile();
+}
+
+/// <summary>
+/// One shard of a leaderboard (key: <c>community/board/shard</c>; board <c>all</c> or an ISO week like <c>2026-W48</c>).
+/// Members are spread over shards by a hash of their id, so writes spread; readers merge the shards' top entries.
+/// </summary>
+[Alias("cs.ILeaderboardShardGrain")]
+public interface ILeaderboardShardGrain : IGrainWithStringKey
+{
+    [Alias("Set")]
+    Task Set(string userId, string displayName, long points);
+
+    [Alias("Top")]
+    Task<IReadOnlyList<LeaderboardEntry>> Top(int count);
+
+    /// <summary>The member's entry here (null if absent) and how many entries here rank above <paramref name="points"/>.</summary>
+    [Alias("Standing")]
+    Task<(LeaderboardEntry? Mine, long Above)> Standing(string userId, long points);
+
+    [Alias("Count")]
+    Task<int> Count();
+}
+
+/// <summary>Reads a leaderboard (key: <c>community/board</c>) by merging its shards; keeps no state.</summary>
+[Alias("cs.ILeaderboardGrain")]
+public interface ILeaderboardGrain : IGrainWithStringKey
+{
+    /// <summary>Entries ranked <paramref name="offset"/> + 1 … + <paramref name="limit"/> (ties: by user id).</summary>
+    [Alias("Page")]
+    Task<LeaderboardPage> Page(int offset, int limit);
+
+    /// <summary>The member's rank and points, or null when they have none on this board.</summary>
+    [Alias("Me")]
+    Task<LeaderboardEntry?> Me(string userId);
+}

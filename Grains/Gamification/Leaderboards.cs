@@ -1,0 +1,129 @@
+using CommunityScale.Errors;
+using CommunityScale.Streams;
+using Orleans.Concurrency;
+
+namespace CommunityScale.Gamification;
+
+[GenerateSerializer, Alias("cs.LeaderboardShardState")]
+public sealed class LeaderboardShardState
+{
+    [Id(0)] public Dictionary<string, LeaderboardEntry> Entries { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A shard of a board: its members' totals, kept sorted in memory. Writes are absolute totals from the member's points
+/// grain, so replays are harmless; the state is written at most once a second (a board is derived data: a lost update
+/// is put right by the member's next award).
+/// </summary>
+public sealed class LeaderboardShardGrain(
+    [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state) : Grain, ILeaderboardShardGrain
+{
+    private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
+    private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
+    private bool _dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in state.State.Entries.Values)
+        {
+            _sorted.Add(entry);
+        }
+
+        this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+
+    public Task Set(string userId, string displayName, long points)
+    {
+        if (state.State.Entries.TryGetValue(userId, out var old))
+        {
+            if (old.Points == points && old.DisplayName == displayName)
+            {
+                return Task.CompletedTask;
+            }
+
+            _sorted.Remove(old);
+        }
+
+        var entry = new LeaderboardEntry(0, userId, displayName, points);
+        state.State.Entries[userId] = entry;
+        _sorted.Add(entry);
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<LeaderboardEntry>> Top(int count) => Task.FromResult<IReadOnlyList<LeaderboardEntry>>([.. _sorted.Take(count)]);
+
+    public Task<int> Count() => Task.FromResult(_sorted.Count);
+
+    public Task<(LeaderboardEntry? Mine, long Above)> Standing(string userId, long points)
+    {
+        var probe = new LeaderboardEntry(0, userId, "", points);
+        long above = 0;
+        foreach (var entry in _sorted)
+        {
+            if (Order.Compare(entry, probe) >= 0)
+            {
+                break;
+            }
+
+            above++;
+        }
+
+        return Task.FromResult<(LeaderboardEntry?, long)>((state.State.Entries.GetValueOrDefault(userId), above));
+    }
+
+    private async Task Flush(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+}
+
+/// <summary>Merges a board's shards for a page or a member's rank. Stateless, so reads spread over silos.</summary>
+[StatelessWorker]
+public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
+{
+    private (string Community, string Board) Key
+    {
+        get
+        {
+            var key = this.GetPrimaryKeyString();
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            return (key[..slash], key[(slash + 1)..]);
+        }
+    }
+
+    public async Task<LeaderboardPage> Page(int offset, int limit)
+    {
+        if (offset < 0 || limit < 1 || offset + limit > Leaderboards.MaxRead)
+        {
+            throw CommunityException.Invalid($"offset + limit must be at most {Leaderboards.MaxRead}, limit at least 1.");
+        }
+
+        var shards = await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Top(offset + limit)));
+        var members = (await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Count()))).Sum();
+        var merged = shards.SelectMany(s => s).ToList();
+        merged.Sort(Leaderboards.Compare);
+        return new LeaderboardPage(Key.Board, [.. merged.Skip(offset).Take(limit).Select((e, i) => e with { Rank = offset + i + 1 })], members);
+    }
+
+    public async Task<LeaderboardEntry?> Me(string userId)
+    {
+        var (mine, _) = await ShardGrain(Leaderboards.ShardOf(userId)).Standing(userId, 0);
+        if (mine is null)
+        {
+            return null;
+        }
+
+        var standings = await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Standing(userId, mine.Points)));
+        return mine with { Rank = standings.Sum(s => s.Above) + 1 };
+    }
+
+    private ILeaderboardShardGrain ShardGrain(int shard) => GrainFactory.GetGrain<ILeaderboardShardGrain>($"{Key.Community}/{Key.Board}/{shard}");
+}

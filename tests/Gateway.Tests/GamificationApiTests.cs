@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using CommunityScale.Gamification;
+using CommunityScale.TestSupport;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace CommunityScale.Gateway.Tests;
+
+[Collection(SharedSystem.Name)]
+[Trait("Area", "Gamification")]
+public sealed class GamificationApiTests(SystemFixture fixture)
+{
+    [Fact]
+    public async Task A_fan_sees_points_arrive_live_after_chatting_and_finds_themselves_on_the_leaderboards()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob");
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann, bob);
+        await ann.WatchCommunity(community);
+        var points = new List<PointsAwarded>();
+        ann.Hub.On<PointsAwarded>("PointsAwarded", p => { lock (points) { points.Add(p); } });
+
+        await ann.Send(community, channel, "Tor!");
+        await ann.Send(community, channel, "Noch eins!");
+        await bob.Send(community, channel, "Ja!");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline && points.Count(p => p.CommunityId == community) < 2)
+        {
+            await Task.Delay(50);
+        }
+
+        lock (points)
+        {
+            Assert.Equal([1L, 2L], points.Where(p => p.CommunityId == community).Select(p => p.Total).Order());
+            Assert.All(points, p => Assert.Equal(ActionKinds.MessageAccepted, p.Kind));
+        }
+
+        var profile = await ann.GetAsync<PointsProfile>($"/api/communities/{community}/members/ann/points");
+        Assert.Equal(2, profile.Points);
+        Assert.Equal(2, profile.WeekPoints);
+        LeaderboardPage board = null!;
+        for (var attempt = 0; attempt < 100 && (board is null || board.Members < 2); attempt++)
+        {
+            board = await ann.GetAsync<LeaderboardPage>($"/api/communities/{community}/leaderboards/all?limit=10");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal([("ann", 2L, 1L), ("bob", 1L, 2L)], board.Entries.Select(e => (e.UserId, e.Points, e.Rank)));
+        Assert.Equal(["ann", "bob"], (await ann.GetAsync<LeaderboardPage>($"/api/communities/{community}/leaderboards/week")).Entries.Select(e => e.UserId));
+        Assert.Equal(2, (await bob.GetAsync<LeaderboardEntry>($"/api/communities/{community}/leaderboards/all/me")).Rank);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.GetAsync($"/api/communities/{community}/leaderboards/all/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"/api/communities/{community}/leaderboards/yesterday")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"/api/communities/{community}/leaderboards/all?offset=990&limit=20")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admins_edit_the_points_rules_over_rest_and_members_cannot()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var rules = $"/api/communities/{community}/gamification/rules";
+        var update = new { actions = new Dictionary<string, object> { ["message_accepted"] = new { points = 3, fullPerDay = 10, dailyCap = 20 } } };
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync(rules, update)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.PutAsJsonAsync(rules, new { levelThresholds = new[] { 100, 10 } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.PutAsJsonAsync(rules, new { actions = new Dictionary<string, object> { ["sleeping"] = new { points = 1, fullPerDay = 1, dailyCap = 1 } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.PutAsJsonAsync(rules, update)).StatusCode);
+        var current = await ann.GetAsync<PointsRules>(rules);
+        Assert.Equal((1L, 3), (current.Version, current.Actions["message_accepted"].Points));
+    }
+}

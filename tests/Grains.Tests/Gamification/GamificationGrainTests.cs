@@ -1,0 +1,157 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gamification;
+using CommunityScale.Notifications;
+using Xunit.Abstractions;
+
+namespace CommunityScale.Grains.Tests.Gamification;
+
+[Collection(SharedCluster.Name)]
+[Trait("Area", "Gamification")]
+public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly Actor Owner = new("owner", "Owner");
+    private static readonly Actor Ann = new("ann", "Ann");
+    private static readonly Actor Bob = new("bob", "Bob");
+
+    private IGrainFactory Grains => fixture.Client;
+
+    private async Task<string> NewCommunity()
+    {
+        var community = $"gm-{Guid.NewGuid():n}";
+        await Grains.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await Grains.GetGrain<ICommunityGrain>(community).Join(Ann);
+        await Grains.GetGrain<ICommunityGrain>(community).Join(Bob);
+        return community;
+    }
+
+    private static ActivityEvent Message(string community, Actor who, string source, DateTimeOffset at) =>
+        new(source, community, who.UserId, who.DisplayName, ActionKinds.MessageAccepted, at, "live");
+
+    [Fact]
+    public async Task Accepted_chat_messages_earn_points_asynchronously_and_a_moderators_removal_takes_them_back()
+    {
+        var community = await NewCommunity();
+        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, Owner);
+        var channel = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        await channel.Send(new SendMessageCommand("ann", "Ann", "first", "a1"));
+        var second = await channel.Send(new SendMessageCommand("ann", "Ann", "second", "a2"));
+        await Eventually(async () => (await points.GetProfile()).Points == 2);
+
+        await channel.RemoveMessage(second.Seq, "spam", Owner);
+        await Eventually(async () => (await points.GetProfile()).Points == 1);
+        var board = await Grains.GetGrain<ILeaderboardGrain>($"{community}/all").Page(0, 10);
+        Assert.Equal([("ann", 1L, 1L)], board.Entries.Select(e => (e.UserId, e.Points, e.Rank)));
+    }
+
+    [Fact]
+    public async Task Replaying_the_same_events_awards_nothing_twice_and_caps_and_diminishing_apply_per_day()
+    {
+        var community = await NewCommunity();
+        await Grains.GetGrain<IPointsRulesGrain>(community).Update(
+            new PointsRulesUpdate(new Dictionary<string, ActionRule> { [ActionKinds.MessageAccepted] = new(4, 2, 4) }, [10, 20]), Owner);
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var day1 = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        ActivityEvent[] events = [.. Enumerable.Range(1, 6).Select(i => Message(community, Ann, $"s{i}", day1.AddMinutes(i)))];
+
+        await points.Record(events);
+        Assert.Equal(4 + 4 + 2 + 1, (await points.GetProfile()).Points);
+        await points.Record(events);
+        await points.Record([events[0], events[3]]);
+        Assert.Equal(11, (await points.GetProfile()).Points);
+
+        await points.Record([Message(community, Ann, "next-day", day1.AddDays(1))]);
+        var profile = await points.GetProfile();
+        Assert.Equal((15L, 1, 20L), (profile.Points, profile.Level, profile.NextLevelAt));
+        var notices = (await Grains.GetGrain<INotificationInboxGrain>("ann").List(null, 200)).Items;
+        Assert.Contains(notices, n => n.CommunityId == community && n.Kind == NotificationKinds.LevelUp && n.Text.Contains("level 1", StringComparison.Ordinal));
+
+        await points.TakeBack("s1");
+        await points.TakeBack("s1");
+        Assert.Equal(11, (await points.GetProfile()).Points);
+    }
+
+    [Fact]
+    public async Task Only_admins_change_the_rules_and_bad_rules_change_nothing()
+    {
+        var community = await NewCommunity();
+        var rules = Grains.GetGrain<IPointsRulesGrain>(community);
+        Assert.Equal(ErrorCodes.Forbidden, (await Assert.ThrowsAsync<CommunityException>(() => rules.Update(new PointsRulesUpdate(null, [1, 2]), Ann))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() =>
+            rules.Update(new PointsRulesUpdate(new Dictionary<string, ActionRule> { ["telepathy"] = new(1, 1, 1) }, null), Owner))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() =>
+            rules.Update(new PointsRulesUpdate(new Dictionary<string, ActionRule> { [ActionKinds.Reply] = new(-5, 1, 1) }, null), Owner))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() => rules.Update(new PointsRulesUpdate(null, [50, 10]), Owner))).Code);
+        var unchanged = await rules.Get();
+        Assert.Equal(0, unchanged.Version);
+        Assert.Equal(PointsRules.Default.LevelThresholds, unchanged.LevelThresholds);
+        Assert.Equal(PointsRules.Default.Actions.OrderBy(a => a.Key), unchanged.Actions.OrderBy(a => a.Key));
+
+        var changed = await rules.Update(new PointsRulesUpdate(new Dictionary<string, ActionRule> { [ActionKinds.Reply] = new(3, 5, 10) }, null), Owner);
+        Assert.Equal((1L, 3), (changed.Version, changed.Actions[ActionKinds.Reply].Points));
+        Assert.Equal(PointsRules.Default.Actions[ActionKinds.MessageAccepted], changed.Actions[ActionKinds.MessageAccepted]);
+    }
+
+    [Fact]
+    public async Task A_sharded_board_of_100000_members_gives_the_same_top_100_and_ranks_as_a_brute_force_sort()
+    {
+        var community = $"lb-{Guid.NewGuid():n}";
+        var random = new Random(20261123);
+        var totals = new Dictionary<string, long>();
+        var clock = Stopwatch.StartNew();
+        var writes = 0;
+        for (var batch = 0; batch < 100_000; batch += 2_000)
+        {
+            await Task.WhenAll(Enumerable.Range(batch, 2_000).Select(i =>
+            {
+                var user = $"m{i}";
+                var points = (long)random.Next(0, 50_000);
+                totals[user] = points;
+                writes++;
+                return Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).Set(user, user, points);
+            }).ToArray());
+        }
+
+        // Random further awards to a tenth of them: totals only ever replace.
+        for (var i = 0; i < 10_000; i++)
+        {
+            var user = $"m{random.Next(100_000)}";
+            totals[user] += random.Next(1, 500);
+            writes++;
+            await Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).Set(user, user, totals[user]);
+        }
+
+        var writeSeconds = clock.Elapsed.TotalSeconds;
+        var reference = totals.Select(t => new LeaderboardEntry(0, t.Key, t.Key, t.Value)).ToList();
+        reference.Sort(Leaderboards.Compare);
+        var board = Grains.GetGrain<ILeaderboardGrain>($"{community}/all");
+        clock.Restart();
+        var top = await board.Page(0, 100);
+        var readMs = clock.Elapsed.TotalMilliseconds;
+        Assert.Equal(100_000, top.Members);
+        Assert.Equal(reference.Take(100).Select(e => (e.UserId, e.Points)), top.Entries.Select(e => (e.UserId, e.Points)));
+        Assert.Equal(Enumerable.Range(1, 100).Select(r => (long)r), top.Entries.Select(e => e.Rank));
+        Assert.Equal(reference.Skip(100).Take(50).Select(e => e.UserId), (await board.Page(100, 50)).Entries.Select(e => e.UserId));
+        foreach (var probe in new[] { 0, 1, 99, 4_321, 99_999 })
+        {
+            var me = await board.Me(reference[probe].UserId);
+            Assert.Equal(probe + 1, me!.Rank);
+        }
+
+        Assert.Null(await board.Me("nobody"));
+        output.WriteLine($"{writes} board writes in {writeSeconds:0.0} s ({writes / writeSeconds:0}/s); top-100 read in {readMs:0.0} ms (in-process test cluster)");
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 10 s");
+            await Task.Delay(50);
+        }
+    }
+}
