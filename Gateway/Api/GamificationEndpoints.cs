@@ -7,6 +7,8 @@ using CommunityScale.Gateway.Auth;
 namespace CommunityScale.Gateway.Api;
 
 /// <summary>Points rules (admins), members' points, and leaderboards: <c>all</c> (all time), <c>week</c> (this ISO week, UTC) or a week like <c>2026-W48</c>.</summary>
+public sealed record GamificationSettings(string? TimeZone);
+
 public static partial class GamificationEndpoints
 {
     public static void MapGamificationApi(this WebApplication app)
@@ -24,6 +26,13 @@ public static partial class GamificationEndpoints
             var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
             _ = await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
             return await cluster.GetGrain<IMemberPointsGrain>(key).GetProfile();
+        });
+
+        api.MapPut("/me/gamification", async (string communityId, GamificationSettings settings, HttpContext http, IClusterClient cluster) =>
+        {
+            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), http.User.ToActor().UserId);
+            _ = await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+            return await cluster.GetGrain<IMemberPointsGrain>(key).SetTimeZone(settings.TimeZone ?? "");
         });
 
         api.MapGet("/leaderboards/{board}", (string communityId, string board, int? offset, int? limit, TimeProvider clock, IClusterClient cluster) =>

@@ -23,6 +23,9 @@ public interface ICommunityClient
     /// <summary>Points earned (or taken back) by the user, after <c>WatchCommunity</c>.</summary>
     Task PointsAwarded(Gamification.PointsAwarded award);
 
+    /// <summary>A badge the user earned, after <c>WatchCommunity</c>.</summary>
+    Task BadgeEarned(Gamification.BadgeEarned earned);
+
     /// <summary>A change of the review queue, to moderators watching the community.</summary>
     Task ModerationEvent(ModerationEvent moderationEvent);
 }

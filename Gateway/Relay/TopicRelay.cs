@@ -181,6 +181,7 @@ public sealed class MemberRelay(IClusterClient cluster, IHubContext<CommunityHub
     {
         NotificationPosted posted => Hub.Clients.Group(group).Notification(posted.Notification),
         PointsPosted points => Hub.Clients.Group(group).PointsAwarded(points.Award),
+        BadgePosted badge => Hub.Clients.Group(group).BadgeEarned(badge.Earned),
         _ => Task.CompletedTask,
     };
 }

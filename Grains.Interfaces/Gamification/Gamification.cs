@@ -67,9 +67,13 @@ public sealed record ActivityEvent(
     [property: Id(3)] string DisplayName,
     [property: Id(4)] string Kind,
     [property: Id(5)] DateTimeOffset At,
-    [property: Id(6)] string? ChannelId);
+    [property: Id(6)] string? ChannelId,
+    [property: Id(7)] string? ActorId = null);
 
-/// <summary>A member's standing in a community: points (all time and this ISO week), level.</summary>
+/// <summary>
+/// A member's standing in a community: points (all time and this ISO week), level, badges, and the daily streak (days
+/// in a row with an awarded action, counted in the member's <see cref="TimeZone"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.PointsProfile")]
 public sealed record PointsProfile(
     [property: Id(0)] string CommunityId,
@@ -78,7 +82,27 @@ public sealed record PointsProfile(
     [property: Id(3)] long WeekPoints,
     [property: Id(4)] string Week,
     [property: Id(5)] int Level,
-    [property: Id(6)] long? NextLevelAt);
+    [property: Id(6)] long? NextLevelAt,
+    [property: Id(7)] IReadOnlyList<Badge>? Badges = null,
+    [property: Id(8)] int Streak = 0,
+    [property: Id(9)] int BestStreak = 0,
+    [property: Id(10)] string TimeZone = "UTC");
+
+[GenerateSerializer, Alias("cs.BadgeTier")]
+public enum BadgeTier
+{
+    Bronze = 0,
+    Silver = 1,
+    Gold = 2,
+}
+
+/// <summary>A badge a member earned, once, with when. <see cref="Id"/>: <c>first_message</c>, <c>messages</c>, <c>streak</c>, <c>first_answer</c>, <c>event_attendee</c>.</summary>
+[GenerateSerializer, Immutable, Alias("cs.Badge")]
+public sealed record Badge([property: Id(0)] string Id, [property: Id(1)] BadgeTier Tier, [property: Id(2)] DateTimeOffset At);
+
+/// <summary>The payload of the <c>BadgeEarned</c> hub event.</summary>
+[GenerateSerializer, Immutable, Alias("cs.BadgeEarned")]
+public sealed record BadgeEarned([property: Id(0)] string CommunityId, [property: Id(1)] string UserId, [property: Id(2)] Badge Badge);
 
 /// <summary>The payload of the <c>PointsAwarded</c> hub event (negative <see cref="Points"/>: taken back after a removal).</summary>
 [GenerateSerializer, Immutable, Alias("cs.PointsAwarded")]
@@ -130,6 +154,10 @@ public interface IMemberPointsGrain : IGrainWithStringKey
 
     [Alias("GetProfile")]
     Task<PointsProfile> GetProfile();
+
+    /// <summary>Sets the IANA time zone the member's days (streaks) are counted in; <c>invalid</c> when unknown.</summary>
+    [Alias("SetTimeZone")]
+    Task<PointsProfile> SetTimeZone(string timeZone);
 }
 
 /// <summary>

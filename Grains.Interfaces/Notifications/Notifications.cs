@@ -42,6 +42,7 @@ public static class NotificationKinds
     public const string TrustLevel = "trust_level";
     public const string MessageReviewed = "message_reviewed";
     public const string LevelUp = "level_up";
+    public const string BadgeEarned = "badge_earned";
 }
 
 /// <summary>

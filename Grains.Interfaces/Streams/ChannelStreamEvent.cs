@@ -32,3 +32,6 @@ public sealed record NotificationPosted([property: Id(0)] Notifications.Notifica
 
 [GenerateSerializer, Immutable, Alias("cs.PointsPosted")]
 public sealed record PointsPosted([property: Id(0)] Gamification.PointsAwarded Award) : MemberStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.BadgePosted")]
+public sealed record BadgePosted([property: Id(0)] Gamification.BadgeEarned Earned) : MemberStreamEvent;

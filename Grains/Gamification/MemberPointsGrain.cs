@@ -25,6 +25,23 @@ public sealed class MemberPointsState
     [Id(6)] public List<AwardRecord> Recent { get; set; } = [];
 
     [Id(7)] public string DisplayName { get; set; } = "";
+
+    [Id(8)] public string TimeZone { get; set; } = "UTC";
+
+    [Id(9)] public int Streak { get; set; }
+
+    [Id(10)] public int BestStreak { get; set; }
+
+    /// <summary>The last local day (in <see cref="TimeZone"/>) with activity.</summary>
+    [Id(11)] public DateOnly? LastLocalDay { get; set; }
+
+    /// <summary>Lifetime count of each action, for badges.</summary>
+    [Id(12)] public Dictionary<string, long> Actions { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(13)] public List<Badge> Badges { get; set; } = [];
+
+    /// <summary>Who reacted to this member's content lately (oldest first), for reaction-ring dampening.</summary>
+    [Id(14)] public List<string> RecentReactors { get; set; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]
@@ -59,6 +76,7 @@ public sealed partial class MemberPointsGrain(
     {
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         var awarded = new List<(ActivityEvent Event, int Points)>();
+        var earned = new List<Badge>();
         foreach (var e in events)
         {
             if (S.Recent.Exists(r => r.SourceId == e.SourceId) || !rules.Actions.TryGetValue(e.Kind, out var rule))
@@ -72,9 +90,33 @@ public sealed partial class MemberPointsGrain(
                 (S.Day, S.Today) = (day, new Dictionary<string, int>(StringComparer.Ordinal));
             }
 
+            var factor = 1.0;
+            if (e.Kind == ActionKinds.ReactionReceived && e.ActorId is { } reactor)
+            {
+                factor = ReactionFarming.Factor(reactor, Key.User, S.RecentReactors);
+                if (reactor == Key.User)
+                {
+                    // Reacting to your own content is not activity at all: no points, no cap used, no streak.
+                    S.Recent.Add(new AwardRecord(e.SourceId, 0, PointsMath.IsoWeek(e.At)));
+                    continue;
+                }
+
+                S.RecentReactors.Add(reactor);
+                if (S.RecentReactors.Count > ReactionFarming.Window)
+                {
+                    S.RecentReactors.RemoveAt(0);
+                }
+            }
+
             var nth = S.Today[e.Kind] = S.Today.GetValueOrDefault(e.Kind) + 1;
-            var points = PointsMath.Award(rule, nth);
+            var points = (int)Math.Floor(PointsMath.Award(rule, nth) * factor);
             var week = PointsMath.IsoWeek(e.At);
+            S.Actions[e.Kind] = S.Actions.GetValueOrDefault(e.Kind) + 1;
+            var localDay = Streaks.LocalDay(e.At, Zone);
+            S.Streak = Streaks.Next(S.LastLocalDay, S.Streak, localDay);
+            S.LastLocalDay = S.LastLocalDay is { } last && last > localDay ? last : localDay;
+            S.BestStreak = Math.Max(S.BestStreak, S.Streak);
+            CollectBadges(e.At, earned);
             S.Recent.Add(new AwardRecord(e.SourceId, points, week));
             S.DisplayName = e.DisplayName;
             Add(points, week);
@@ -88,12 +130,14 @@ public sealed partial class MemberPointsGrain(
 
         if (awarded.Count == 0)
         {
+            await state.WriteStateAsync();
             return;
         }
 
         var levelBefore = S.Level;
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
         await state.WriteStateAsync();
+        await AnnounceBadges(earned);
         await Announce(awarded.Where(a => a.Points != 0).Select(a => new PointsAwarded(Key.Community, Key.User, a.Points, S.Points, S.Level, a.Event.Kind, a.Event.SourceId)));
         if (S.Level > levelBefore)
         {
@@ -123,7 +167,59 @@ public sealed partial class MemberPointsGrain(
     {
         var week = PointsMath.IsoWeek(clock.GetUtcNow());
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
-        return new PointsProfile(Key.Community, Key.User, S.Points, S.Week == week ? S.WeekPoints : 0, week, S.Level, PointsMath.NextLevelAt(S.Level, rules.LevelThresholds));
+        // A streak is current only while its last day is today or yesterday in the member's zone.
+        var today = Streaks.LocalDay(clock.GetUtcNow(), Zone);
+        var streak = S.LastLocalDay is { } last && last.AddDays(1) >= today ? S.Streak : 0;
+        return new PointsProfile(Key.Community, Key.User, S.Points, S.Week == week ? S.WeekPoints : 0, week, S.Level, PointsMath.NextLevelAt(S.Level, rules.LevelThresholds),
+            [.. S.Badges], streak, S.BestStreak, S.TimeZone);
+    }
+
+    public async Task<PointsProfile> SetTimeZone(string timeZone)
+    {
+        if (timeZone is not { Length: > 0 and <= 64 } || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var zone))
+        {
+            throw Errors.CommunityException.Invalid($"'{timeZone}' is not a known IANA time zone (e.g. Europe/Berlin).");
+        }
+
+        (S.TimeZone, _zone) = (timeZone, zone);
+        await state.WriteStateAsync();
+        return await GetProfile();
+    }
+
+    private TimeZoneInfo? _zone;
+
+    private TimeZoneInfo Zone => _zone ??= TimeZoneInfo.TryFindSystemTimeZoneById(S.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    /// <summary>Gives each badge the record now qualifies for and has not had, dated by the event that earned it.</summary>
+    private void CollectBadges(DateTimeOffset at, List<Badge> earned)
+    {
+        foreach (var (id, tier) in BadgeRules.Qualifying(S.Actions, S.BestStreak))
+        {
+            if (!S.Badges.Exists(b => b.Id == id && b.Tier == tier))
+            {
+                var badge = new Badge(id, tier, at);
+                S.Badges.Add(badge);
+                earned.Add(badge);
+            }
+        }
+    }
+
+    private async Task AnnounceBadges(List<Badge> earned)
+    {
+        foreach (var badge in earned)
+        {
+            try
+            {
+                await this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(Key.User))
+                    .OnNextAsync(new BadgePosted(new BadgeEarned(Key.Community, Key.User, badge)));
+                await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.BadgeEarned,
+                    $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.Community}:{badge.Id}:{badge.Tier}"));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogAnnounceFailed(logger, ex, this.GetPrimaryKeyString());
+            }
+        }
     }
 
     private void Add(int points, string week)

@@ -20,12 +20,16 @@ public sealed class GamificationApiTests(SystemFixture fixture)
         await ann.WatchCommunity(community);
         var points = new List<PointsAwarded>();
         ann.Hub.On<PointsAwarded>("PointsAwarded", p => { lock (points) { points.Add(p); } });
+        var badges = new List<BadgeEarned>();
+        ann.Hub.On<BadgeEarned>("BadgeEarned", b => { lock (badges) { badges.Add(b); } });
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"/api/communities/{community}/me/gamification", new { timeZone = "Nowhere/Land" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ann.Http.PutAsJsonAsync($"/api/communities/{community}/me/gamification", new { timeZone = "Europe/Vienna" })).StatusCode);
 
         await ann.Send(community, channel, "Tor!");
         await ann.Send(community, channel, "Noch eins!");
         await bob.Send(community, channel, "Ja!");
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline && points.Count(p => p.CommunityId == community) < 2)
+        while (DateTime.UtcNow < deadline && (points.Count(p => p.CommunityId == community) < 2 || !badges.Any(b => b.CommunityId == community)))
         {
             await Task.Delay(50);
         }
@@ -36,9 +40,14 @@ public sealed class GamificationApiTests(SystemFixture fixture)
             Assert.All(points, p => Assert.Equal(ActionKinds.MessageAccepted, p.Kind));
         }
 
+        lock (badges)
+        {
+            Assert.Equal([("first_message", BadgeTier.Bronze)], badges.Where(b => b.CommunityId == community).Select(b => (b.Badge.Id, b.Badge.Tier)));
+        }
+
         var profile = await ann.GetAsync<PointsProfile>($"/api/communities/{community}/members/ann/points");
-        Assert.Equal(2, profile.Points);
-        Assert.Equal(2, profile.WeekPoints);
+        Assert.Equal((2L, 2L, 1, "Europe/Vienna"), (profile.Points, profile.WeekPoints, profile.Streak, profile.TimeZone));
+        Assert.Equal(["first_message"], profile.Badges!.Select(b => b.Id));
         LeaderboardPage board = null!;
         for (var attempt = 0; attempt < 100 && (board is null || board.Members < 2); attempt++)
         {

@@ -75,6 +75,50 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_streak_counts_days_in_the_members_time_zone_and_badges_are_given_once_with_a_notice()
+    {
+        var community = await NewCommunity();
+        var ann = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var bob = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "bob"));
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() => ann.SetTimeZone("Mars/Olympus_Mons"))).Code);
+        await ann.SetTimeZone("Europe/Berlin");
+        // 23:30 and 00:30 UTC on consecutive UTC days are the same day in Berlin (00:30 and 01:30 on the 24th).
+        var late = new DateTimeOffset(2026, 11, 23, 23, 30, 0, TimeSpan.Zero);
+        ActivityEvent[] Both(Actor who) => [Message(community, who, $"{who.UserId}-1", late), Message(community, who, $"{who.UserId}-2", late.AddHours(1))];
+        await ann.Record(Both(Ann));
+        await bob.Record(Both(Bob));
+        var annProfile = await ann.GetProfile();
+        var bobProfile = await bob.GetProfile();
+        Assert.Equal(("Europe/Berlin", 1), (annProfile.TimeZone, annProfile.BestStreak));
+        Assert.Equal(("UTC", 2), (bobProfile.TimeZone, bobProfile.BestStreak));
+
+        await ann.Record([.. Enumerable.Range(3, 10).Select(i => Message(community, Ann, $"ann-{i}", late.AddHours(2)))]);
+        await ann.Record([Message(community, Ann, "ann-3", late.AddHours(2))]);
+        var badges = (await ann.GetProfile()).Badges!;
+        Assert.Equal([("first_message", BadgeTier.Bronze), ("messages", BadgeTier.Bronze)], badges.Select(b => (b.Id, b.Tier)));
+        Assert.Equal(late, badges[0].At);
+        var notices = (await Grains.GetGrain<INotificationInboxGrain>("ann").List(null, 200)).Items.Where(n => n.CommunityId == community && n.Kind == NotificationKinds.BadgeEarned);
+        Assert.Equal(2, notices.Count());
+    }
+
+    [Fact]
+    public async Task Reacting_to_your_own_content_earns_nothing_and_a_reaction_ring_is_dampened()
+    {
+        var community = await NewCommunity();
+        var ann = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var at = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        ActivityEvent Reaction(string source, string reactor) => new(source, community, "ann", "Ann", ActionKinds.ReactionReceived, at, "live", reactor);
+
+        await ann.Record([Reaction("self-1", "ann"), Reaction("self-2", "ann")]);
+        Assert.Equal(0, (await ann.GetProfile()).Points);
+        await ann.Record([.. Enumerable.Range(0, 12).Select(i => Reaction($"bob-{i}", "bob"))]);
+        // Bob's first 5 count fully; from the 6th he gives half of Ann's recent reactions, and the points halve each time.
+        Assert.Equal(5, (await ann.GetProfile()).Points);
+        await ann.Record([Reaction("cid-1", "cid")]);
+        Assert.Equal(6, (await ann.GetProfile()).Points);
+    }
+
+    [Fact]
     public async Task Only_admins_change_the_rules_and_bad_rules_change_nothing()
     {
         var community = await NewCommunity();

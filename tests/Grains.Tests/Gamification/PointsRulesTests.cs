@@ -49,3 +49,52 @@ public sealed class PointsRulesTests
         Assert.Equal(Leaderboards.ShardOf("ann"), Leaderboards.ShardOf("ann"));
     }
 }
+
+[Trait("Area", "Gamification")]
+public sealed class RecognitionRulesTests
+{
+    private static readonly DateOnly Monday = new(2026, 11, 23);
+
+    [Fact]
+    public void A_streak_grows_on_consecutive_days_holds_within_a_day_and_restarts_after_a_gap()
+    {
+        Assert.Equal(1, Streaks.Next(null, 0, Monday));
+        Assert.Equal(1, Streaks.Next(Monday, 1, Monday));
+        Assert.Equal(2, Streaks.Next(Monday, 1, Monday.AddDays(1)));
+        Assert.Equal(1, Streaks.Next(Monday, 5, Monday.AddDays(2)));
+        Assert.Equal(5, Streaks.Next(Monday, 5, Monday.AddDays(-3)));
+    }
+
+    [Fact]
+    public void Local_days_follow_the_members_time_zone()
+    {
+        var lateUtc = new DateTimeOffset(2026, 11, 23, 23, 30, 0, TimeSpan.Zero);
+        Assert.Equal(Monday, Streaks.LocalDay(lateUtc, TimeZoneInfo.Utc));
+        Assert.Equal(Monday.AddDays(1), Streaks.LocalDay(lateUtc, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")));
+        Assert.Equal(Monday, Streaks.LocalDay(lateUtc.AddHours(3), TimeZoneInfo.FindSystemTimeZoneById("America/New_York")));
+    }
+
+    [Fact]
+    public void Badges_come_in_tiers_from_counts_and_streaks()
+    {
+        Assert.Empty(BadgeRules.Qualifying(new Dictionary<string, long>(), 0));
+        Assert.Equal([("first_message", BadgeTier.Bronze)], BadgeRules.Qualifying(new Dictionary<string, long> { [ActionKinds.MessageAccepted] = 9 }, 6));
+        var many = BadgeRules.Qualifying(new Dictionary<string, long> { [ActionKinds.MessageAccepted] = 150, [ActionKinds.AnswerAccepted] = 1 }, 30).ToList();
+        Assert.Equal(
+            [("first_message", BadgeTier.Bronze), ("first_answer", BadgeTier.Bronze), ("messages", BadgeTier.Bronze), ("messages", BadgeTier.Silver), ("streak", BadgeTier.Bronze), ("streak", BadgeTier.Silver)],
+            many);
+    }
+
+    [Fact]
+    public void Self_reactions_earn_nothing_and_one_reactor_feeding_a_member_is_dampened()
+    {
+        Assert.Equal(0, ReactionFarming.Factor("ann", "ann", []));
+        Assert.Equal(1, ReactionFarming.Factor("bob", "ann", []));
+        string[] mixed = ["bob", "cid", "dee", "eve", "bob", "fay", "gus", "hal", "ivy", "jon"];
+        Assert.Equal(1, ReactionFarming.Factor("bob", "ann", mixed));
+        string[] ring = [.. Enumerable.Repeat("bob", 6), "cid", "dee", "eve", "fay"];
+        Assert.Equal(0.25, ReactionFarming.Factor("bob", "ann", ring));
+        Assert.Equal(1, ReactionFarming.Factor("cid", "ann", ring));
+        Assert.True(ReactionFarming.Factor("bob", "ann", [.. Enumerable.Repeat("bob", 20)]) < 0.001);
+    }
+}
