@@ -28,6 +28,16 @@ public static partial class GamificationEndpoints
             return await cluster.GetGrain<IMemberPointsGrain>(key).GetProfile();
         });
 
+        api.MapGet("/gamification/challenges", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<IChallengesGrain>(InputRules.RequireId(communityId, "community id")).List());
+
+        api.MapPost("/gamification/challenges", async (string communityId, Challenge challenge, HttpContext http, IClusterClient cluster) =>
+        {
+            var id = InputRules.RequireId(communityId, "community id");
+            var created = await cluster.GetGrain<IChallengesGrain>(id).Create(challenge, http.User.ToActor());
+            return Results.Created($"/api/communities/{id}/gamification/challenges/{created.Id}", created);
+        });
+
         api.MapPut("/me/gamification", async (string communityId, GamificationSettings settings, HttpContext http, IClusterClient cluster) =>
         {
             var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), http.User.ToActor().UserId);

@@ -86,7 +86,47 @@ public sealed record PointsProfile(
     [property: Id(7)] IReadOnlyList<Badge>? Badges = null,
     [property: Id(8)] int Streak = 0,
     [property: Id(9)] int BestStreak = 0,
-    [property: Id(10)] string TimeZone = "UTC");
+    [property: Id(10)] string TimeZone = "UTC",
+    [property: Id(11)] IReadOnlyList<ChallengeProgress>? Challenges = null);
+
+/// <summary>
+/// A time-boxed goal: do <see cref="Target"/> actions of <see cref="Kind"/> between <see cref="StartsAt"/> and
+/// <see cref="EndsAt"/> (UTC) and earn <see cref="BonusPoints"/> once.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.Challenge")]
+public sealed record Challenge(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] int Target,
+    [property: Id(4)] DateTimeOffset StartsAt,
+    [property: Id(5)] DateTimeOffset EndsAt,
+    [property: Id(6)] int BonusPoints)
+{
+    public bool Covers(DateTimeOffset at) => at >= StartsAt && at < EndsAt;
+}
+
+/// <summary>A member's progress on a challenge; <see cref="CompletedAt"/> once the target is reached.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ChallengeProgress")]
+public sealed record ChallengeProgress(
+    [property: Id(0)] string ChallengeId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] int Progress,
+    [property: Id(3)] int Target,
+    [property: Id(4)] DateTimeOffset EndsAt,
+    [property: Id(5)] DateTimeOffset? CompletedAt);
+
+/// <summary>A community's challenges (key: community id): admins create them; members' points grains count progress.</summary>
+[Alias("cs.IChallengesGrain")]
+public interface IChallengesGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task<Challenge> Create(Challenge challenge, Communities.Actor caller);
+
+    /// <summary>Challenges not ended more than 30 days ago, soonest ending first.</summary>
+    [Alias("List")]
+    Task<IReadOnlyList<Challenge>> List();
+}
 
 [GenerateSerializer, Alias("cs.BadgeTier")]
 public enum BadgeTier

@@ -43,6 +43,7 @@ public static class NotificationKinds
     public const string MessageReviewed = "message_reviewed";
     public const string LevelUp = "level_up";
     public const string BadgeEarned = "badge_earned";
+    public const string ChallengeCompleted = "challenge_completed";
 }
 
 /// <summary>

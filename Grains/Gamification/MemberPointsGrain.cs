@@ -42,6 +42,9 @@ public sealed class MemberPointsState
 
     /// <summary>Who reacted to this member's content lately (oldest first), for reaction-ring dampening.</summary>
     [Id(14)] public List<string> RecentReactors { get; set; } = [];
+
+    /// <summary>Progress per challenge id.</summary>
+    [Id(15)] public Dictionary<string, ChallengeProgress> Challenges { get; set; } = new(StringComparer.Ordinal);
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]
@@ -75,8 +78,10 @@ public sealed partial class MemberPointsGrain(
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
+        var challenges = await GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
         var awarded = new List<(ActivityEvent Event, int Points)>();
         var earned = new List<Badge>();
+        var completed = new List<Challenge>();
         foreach (var e in events)
         {
             if (S.Recent.Exists(r => r.SourceId == e.SourceId) || !rules.Actions.TryGetValue(e.Kind, out var rule))
@@ -117,6 +122,28 @@ public sealed partial class MemberPointsGrain(
             S.LastLocalDay = S.LastLocalDay is { } last && last > localDay ? last : localDay;
             S.BestStreak = Math.Max(S.BestStreak, S.Streak);
             CollectBadges(e.At, earned);
+            foreach (var challenge in challenges.Where(c => c.Kind == e.Kind && c.Covers(e.At)))
+            {
+                var progress = S.Challenges.GetValueOrDefault(challenge.Id) ?? new ChallengeProgress(challenge.Id, challenge.Title, 0, challenge.Target, challenge.EndsAt, null);
+                if (progress.CompletedAt is not null)
+                {
+                    continue;
+                }
+
+                progress = progress with { Progress = progress.Progress + 1 };
+                if (progress.Progress >= challenge.Target)
+                {
+                    // The bonus is an award of its own, once per challenge.
+                    progress = progress with { CompletedAt = e.At };
+                    var bonusSource = $"challenge:{challenge.Id}";
+                    S.Recent.Add(new AwardRecord(bonusSource, challenge.BonusPoints, week));
+                    Add(challenge.BonusPoints, week);
+                    awarded.Add((e with { SourceId = bonusSource, Kind = "challenge" }, challenge.BonusPoints));
+                    completed.Add(challenge);
+                }
+
+                S.Challenges[challenge.Id] = progress;
+            }
             S.Recent.Add(new AwardRecord(e.SourceId, points, week));
             S.DisplayName = e.DisplayName;
             Add(points, week);
@@ -136,8 +163,20 @@ public sealed partial class MemberPointsGrain(
 
         var levelBefore = S.Level;
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
+        // Progress on challenges long over is dropped, so the state stays bounded.
+        var latest = awarded[^1].Event.At;
+        foreach (var stale in S.Challenges.Where(c => c.Value.EndsAt < latest - TimeSpan.FromDays(30)).Select(c => c.Key).ToList())
+        {
+            S.Challenges.Remove(stale);
+        }
+
         await state.WriteStateAsync();
         await AnnounceBadges(earned);
+        foreach (var challenge in completed)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.ChallengeCompleted,
+                $"Challenge complete: {challenge.Title} (+{challenge.BonusPoints} points).", $"challenge:{Key.Community}:{challenge.Id}"));
+        }
         await Announce(awarded.Where(a => a.Points != 0).Select(a => new PointsAwarded(Key.Community, Key.User, a.Points, S.Points, S.Level, a.Event.Kind, a.Event.SourceId)));
         if (S.Level > levelBefore)
         {
@@ -171,7 +210,7 @@ public sealed partial class MemberPointsGrain(
         var today = Streaks.LocalDay(clock.GetUtcNow(), Zone);
         var streak = S.LastLocalDay is { } last && last.AddDays(1) >= today ? S.Streak : 0;
         return new PointsProfile(Key.Community, Key.User, S.Points, S.Week == week ? S.WeekPoints : 0, week, S.Level, PointsMath.NextLevelAt(S.Level, rules.LevelThresholds),
-            [.. S.Badges], streak, S.BestStreak, S.TimeZone);
+            [.. S.Badges], streak, S.BestStreak, S.TimeZone, [.. S.Challenges.Values.OrderBy(c => c.EndsAt)]);
     }
 
     public async Task<PointsProfile> SetTimeZone(string timeZone)

@@ -78,5 +78,12 @@ public sealed class GamificationApiTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await owner.Http.PutAsJsonAsync(rules, update)).StatusCode);
         var current = await ann.GetAsync<PointsRules>(rules);
         Assert.Equal((1L, 3), (current.Version, current.Actions["message_accepted"].Points));
+
+        var challenges = $"/api/communities/{community}/gamification/challenges";
+        var challenge = new { id = "week-talk", title = "Talk 5 times this week", kind = "message_accepted", target = 5, startsAt = DateTimeOffset.UtcNow, endsAt = DateTimeOffset.UtcNow.AddDays(7), bonusPoints = 20 };
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync(challenges, challenge)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync(challenges, challenge with { target = -1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsync(challenges, challenge)).StatusCode);
+        Assert.Equal(["week-talk"], (await ann.GetAsync<List<Challenge>>(challenges)).Select(c => c.Id));
     }
 }

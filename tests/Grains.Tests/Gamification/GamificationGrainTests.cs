@@ -119,6 +119,34 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_challenge_counts_matching_actions_inside_its_window_and_pays_its_bonus_once()
+    {
+        var community = await NewCommunity();
+        var challenges = Grains.GetGrain<IChallengesGrain>(community);
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var week = new Challenge("talk-3", "Say three things this week", ActionKinds.MessageAccepted, 3, start, start.AddDays(7), 25);
+        Assert.Equal(ErrorCodes.Forbidden, (await Assert.ThrowsAsync<CommunityException>(() => challenges.Create(week, Ann))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() => challenges.Create(week with { EndsAt = start }, Owner))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() => challenges.Create(week with { Kind = "dancing" }, Owner))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() => challenges.Create(week with { Target = 0 }, Owner))).Code);
+        await challenges.Create(week, Owner);
+        Assert.Equal(ErrorCodes.AlreadyExists, (await Assert.ThrowsAsync<CommunityException>(() => challenges.Create(week, Owner))).Code);
+
+        var ann = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        await ann.Record([Message(community, Ann, "before", start.AddHours(-1)), Message(community, Ann, "in-1", start.AddHours(1))]);
+        var halfway = Assert.Single((await ann.GetProfile()).Challenges!);
+        Assert.Equal((1, 3, (DateTimeOffset?)null), (halfway.Progress, halfway.Target, halfway.CompletedAt));
+
+        await ann.Record([Message(community, Ann, "in-2", start.AddHours(2)), Message(community, Ann, "in-3", start.AddHours(3)), Message(community, Ann, "in-4", start.AddHours(4))]);
+        var profile = await ann.GetProfile();
+        var done = Assert.Single(profile.Challenges!);
+        Assert.Equal((3, start.AddHours(3)), (done.Progress, done.CompletedAt));
+        Assert.Equal(5 + 25, profile.Points);
+        Assert.Contains((await Grains.GetGrain<INotificationInboxGrain>("ann").List(null, 200)).Items,
+            n => n.CommunityId == community && n.Kind == NotificationKinds.ChallengeCompleted);
+    }
+
+    [Fact]
     public async Task Only_admins_change_the_rules_and_bad_rules_change_nothing()
     {
         var community = await NewCommunity();

@@ -1,0 +1,77 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Gamification;
+
+[GenerateSerializer, Alias("cs.ChallengesState")]
+public sealed class ChallengesState
+{
+    [Id(0)] public List<Challenge> Challenges { get; set; } = [];
+}
+
+/// <summary>A community's challenges: validated on creation (admins and the owner), audited; old ones age out of the list.</summary>
+public sealed class ChallengesGrain(
+    [PersistentState("challenges", StorageNames.Main)] IPersistentState<ChallengesState> state,
+    TimeProvider clock) : Grain, IChallengesGrain
+{
+    public const int MaxOpen = 50;
+    private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);
+
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public async Task<Challenge> Create(Challenge challenge, Actor caller)
+    {
+        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
+        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
+        if (member.Role < MemberRole.Admin)
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Only admins and the owner create challenges.");
+        }
+
+        InputRules.RequireId(challenge.Id, "challenge id");
+        var title = InputRules.RequireName(challenge.Title, "title");
+        if (!ActionKinds.All.Contains(challenge.Kind))
+        {
+            throw CommunityException.Invalid($"Unknown action '{challenge.Kind}'; the actions are {string.Join(", ", ActionKinds.All)}.");
+        }
+
+        if (challenge.Target is < 1 or > 10_000 || challenge.BonusPoints is < 0 or > PointsRules.MaxPoints)
+        {
+            throw CommunityException.Invalid($"target is 1–10,000 and bonusPoints 0–{PointsRules.MaxPoints}.");
+        }
+
+        if (challenge.EndsAt <= challenge.StartsAt || challenge.EndsAt - challenge.StartsAt > TimeSpan.FromDays(366) || challenge.EndsAt <= clock.GetUtcNow())
+        {
+            throw CommunityException.Invalid("A challenge ends after it starts, in the future, and lasts at most 366 days.");
+        }
+
+        Prune();
+        if (state.State.Challenges.Exists(c => c.Id == challenge.Id))
+        {
+            throw new CommunityException(ErrorCodes.AlreadyExists, $"Challenge '{challenge.Id}' already exists.");
+        }
+
+        if (state.State.Challenges.Count >= MaxOpen)
+        {
+            throw CommunityException.Invalid($"At most {MaxOpen} challenges may be open or recent at once.");
+        }
+
+        var created = challenge with { Title = title };
+        state.State.Challenges.Add(created);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "challenge", created.Id,
+            $"{created.Title}: {created.Target} × {created.Kind}, {created.StartsAt:u} – {created.EndsAt:u}, {created.BonusPoints} points");
+        return created;
+    }
+
+    public Task<IReadOnlyList<Challenge>> List()
+    {
+        Prune();
+        return Task.FromResult<IReadOnlyList<Challenge>>([.. state.State.Challenges.OrderBy(c => c.EndsAt)]);
+    }
+
+    private void Prune() => state.State.Challenges.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow());
+}
