@@ -45,6 +45,10 @@ public static partial class GamificationEndpoints
             return await cluster.GetGrain<IMemberPointsGrain>(key).SetTimeZone(settings.TimeZone ?? "");
         });
 
+        api.MapGet("/channels/{channelId}/leaderboard", (string communityId, string channelId, int? offset, int? limit, IClusterClient cluster) =>
+            cluster.GetGrain<ILeaderboardGrain>($"{InputRules.RequireId(communityId, "community id")}/{Leaderboards.ForChannel(InputRules.RequireId(channelId, "channel id"))}")
+                .Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
+
         api.MapGet("/leaderboards/{board}", (string communityId, string board, int? offset, int? limit, TimeProvider clock, IClusterClient cluster) =>
             Board(cluster, communityId, board, clock).Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
 

@@ -7,6 +7,9 @@ public static class Leaderboards
     public const string AllTime = "all";
     public const int MaxRead = 1_000;
 
+    /// <summary>The board of points earned in one channel.</summary>
+    public static string ForChannel(string channelId) => $"channel.{channelId}";
+
     public static ILeaderboardShardGrain Shard(IGrainFactory grains, string communityId, string board, string userId) =>
         grains.GetGrain<ILeaderboardShardGrain>($"{communityId}/{board}/{ShardOf(userId)}");
 

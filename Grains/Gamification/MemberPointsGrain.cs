@@ -45,10 +45,18 @@ public sealed class MemberPointsState
 
     /// <summary>Progress per challenge id.</summary>
     [Id(15)] public Dictionary<string, ChallengeProgress> Challenges { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points earned per channel (for channel leaderboards); at most <see cref="MemberPointsGrain.MaxChannels"/>.</summary>
+    [Id(16)] public Dictionary<string, long> ChannelPoints { get; set; } = new(StringComparer.Ordinal);
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]
-public sealed record AwardRecord([property: Id(0)] string SourceId, [property: Id(1)] int Points, [property: Id(2)] string Week, [property: Id(3)] bool TakenBack = false);
+public sealed record AwardRecord(
+    [property: Id(0)] string SourceId,
+    [property: Id(1)] int Points,
+    [property: Id(2)] string Week,
+    [property: Id(3)] bool TakenBack = false,
+    [property: Id(4)] string? ChannelId = null);
 
 /// <summary>
 /// A member's points in a community. Awards are idempotent on the source id (the last <see cref="RecentSources"/> are
@@ -62,6 +70,8 @@ public sealed partial class MemberPointsGrain(
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain
 {
     public const int RecentSources = 2_000;
+    public const int MaxChannels = 200;
+    private readonly HashSet<string> _changedChannels = new(StringComparer.Ordinal);
 
     private MemberPointsState S => state.State;
 
@@ -144,9 +154,10 @@ public sealed partial class MemberPointsGrain(
 
                 S.Challenges[challenge.Id] = progress;
             }
-            S.Recent.Add(new AwardRecord(e.SourceId, points, week));
+            S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId));
             S.DisplayName = e.DisplayName;
             Add(points, week);
+            AddToChannel(e.ChannelId, points);
             awarded.Add((e, points));
         }
 
@@ -196,6 +207,7 @@ public sealed partial class MemberPointsGrain(
         var record = S.Recent[index];
         S.Recent[index] = record with { TakenBack = true };
         Add(-record.Points, record.Week);
+        AddToChannel(record.ChannelId, -record.Points);
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
         await state.WriteStateAsync();
@@ -261,6 +273,22 @@ public sealed partial class MemberPointsGrain(
         }
     }
 
+    private void AddToChannel(string? channelId, int points)
+    {
+        if (channelId is null || points == 0)
+        {
+            return;
+        }
+
+        S.ChannelPoints[channelId] = Math.Max(0, S.ChannelPoints.GetValueOrDefault(channelId) + points);
+        _changedChannels.Add(channelId);
+        if (S.ChannelPoints.Count > MaxChannels)
+        {
+            // A member active in more channels than that keeps their biggest; the smallest leaves its board's memory here.
+            S.ChannelPoints.Remove(S.ChannelPoints.MinBy(c => c.Value).Key);
+        }
+    }
+
     private void Add(int points, string week)
     {
         S.Points = Math.Max(0, S.Points + points);
@@ -284,6 +312,14 @@ public sealed partial class MemberPointsGrain(
             {
                 await Leaderboards.Shard(GrainFactory, Key.Community, S.Week, Key.User).Set(Key.User, S.DisplayName, S.WeekPoints);
             }
+
+            foreach (var channel in _changedChannels)
+            {
+                await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.ForChannel(channel), Key.User)
+                    .Set(Key.User, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
+            }
+
+            _changedChannels.Clear();
 
             var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(Key.User));
             foreach (var award in awards)

@@ -57,6 +57,7 @@ public sealed class GamificationApiTests(SystemFixture fixture)
 
         Assert.Equal([("ann", 2L, 1L), ("bob", 1L, 2L)], board.Entries.Select(e => (e.UserId, e.Points, e.Rank)));
         Assert.Equal(["ann", "bob"], (await ann.GetAsync<LeaderboardPage>($"/api/communities/{community}/leaderboards/week")).Entries.Select(e => e.UserId));
+        Assert.Equal(["ann", "bob"], (await ann.GetAsync<LeaderboardPage>($"/api/communities/{community}/channels/{channel}/leaderboard")).Entries.Select(e => e.UserId));
         Assert.Equal(2, (await bob.GetAsync<LeaderboardEntry>($"/api/communities/{community}/leaderboards/all/me")).Rank);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.GetAsync($"/api/communities/{community}/leaderboards/all/me")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"/api/communities/{community}/leaderboards/yesterday")).StatusCode);

@@ -147,6 +147,30 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Weekly_boards_start_empty_each_iso_week_while_all_time_and_channel_boards_keep_adding_up()
+    {
+        var community = await NewCommunity();
+        var sunday = new DateTimeOffset(2026, 11, 29, 23, 0, 0, TimeSpan.Zero);
+        var ann = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var bob = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "bob"));
+        await ann.Record([Message(community, Ann, "a1", sunday), Message(community, Ann, "a2", sunday.AddMinutes(1))]);
+        await bob.Record([Message(community, Bob, "b1", sunday.AddHours(2)) with { ChannelId = "other" }]);
+        await ann.Record([Message(community, Ann, "a3", sunday.AddHours(3))]);
+
+        async Task<string[]> Board(string board) => [.. (await Grains.GetGrain<ILeaderboardGrain>($"{community}/{board}").Page(0, 10)).Entries.Select(e => $"{e.UserId}:{e.Points}")];
+        Assert.Equal(["ann:2"], await Board("2026-W48"));
+        Assert.Equal(["ann:1", "bob:1"], await Board("2026-W49"));
+        Assert.Equal(["ann:3", "bob:1"], await Board(Leaderboards.AllTime));
+        Assert.Equal(["ann:3"], await Board(Leaderboards.ForChannel("live")));
+        Assert.Equal(["bob:1"], await Board(Leaderboards.ForChannel("other")));
+
+        await ann.TakeBack("a1");
+        Assert.Equal(["ann:2"], await Board(Leaderboards.ForChannel("live")));
+        Assert.Equal(["ann:2", "bob:1"], await Board(Leaderboards.AllTime));
+        Assert.Equal(["ann:2"], await Board("2026-W48")); // a past week's board is final
+    }
+
+    [Fact]
     public async Task Only_admins_change_the_rules_and_bad_rules_change_nothing()
     {
         var community = await NewCommunity();
