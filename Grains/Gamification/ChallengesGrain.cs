@@ -23,13 +23,7 @@ public sealed class ChallengesGrain(
 
     public async Task<Challenge> Create(Challenge challenge, Actor caller)
     {
-        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
-        if (member.Role < MemberRole.Admin)
-        {
-            throw new CommunityException(ErrorCodes.Forbidden, "Only admins and the owner create challenges.");
-        }
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner create challenges.");
 
         InputRules.RequireId(challenge.Id, "challenge id");
         var title = InputRules.RequireName(challenge.Title, "title");

@@ -21,13 +21,7 @@ public sealed class PointsRulesGrain(
 
     public async Task<PointsRules> Update(PointsRulesUpdate update, Actor caller)
     {
-        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
-        if (member.Role < MemberRole.Admin)
-        {
-            throw new CommunityException(ErrorCodes.Forbidden, "Only admins and the owner change the points rules.");
-        }
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner change the points rules.");
 
         var current = state.State.Rules ?? PointsRules.Default;
         var actions = new Dictionary<string, ActionRule>(current.Actions);

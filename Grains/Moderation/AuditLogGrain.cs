@@ -102,13 +102,17 @@ public sealed class AuditPageGrain(
 /// <summary>The one role check all moderation entry points share.</summary>
 public static class ModerationRoles
 {
-    public static async Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller)
+    public static Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller) =>
+        RequireRole(grains, communityId, caller, MemberRole.Moderator, "Only moderators, admins and the owner moderate.");
+
+    public static Task<MemberInfo> RequireAdmin(IGrainFactory grains, string communityId, Actor caller, string refusal) =>
+        RequireRole(grains, communityId, caller, MemberRole.Admin, refusal);
+
+    private static async Task<MemberInfo> RequireRole(IGrainFactory grains, string communityId, Actor caller, MemberRole least, string refusal)
     {
         await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
         var member = await grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, caller.UserId)).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{communityId}'.");
-        return member.Role >= MemberRole.Moderator
-            ? member
-            : throw new CommunityException(ErrorCodes.Forbidden, "Only moderators, admins and the owner moderate.");
+        return member.Role >= least ? member : throw new CommunityException(ErrorCodes.Forbidden, refusal);
     }
 }
