@@ -201,17 +201,16 @@ public sealed partial class ChannelRelay(
             await FillGap(channel, message.Seq - 1);
         }
 
-        await Deliver(channel, message);
+        Deliver(channel, message);
     }
 
-    private Task Deliver(RelayedChannel channel, ChatMessage message)
+    private void Deliver(RelayedChannel channel, ChatMessage message)
     {
         channel.Broadcast(c => c.ChannelMessage(message));
         channel.LastRelayedSeq = message.Seq;
         GatewayMetrics.GroupSends.Add(1);
         GatewayMetrics.Deliveries.Add(channel.Connections.Count);
         GatewayMetrics.RelayLag.Record((clock.GetUtcNow() - message.SentAt).TotalMilliseconds);
-        return Task.CompletedTask;
     }
 
     private int ShardCount => _options.RelayShards > 0 ? _options.RelayShards : Math.Max(1, Environment.ProcessorCount);
@@ -233,7 +232,7 @@ public sealed partial class ChannelRelay(
             {
                 if (message.Seq > channel.LastRelayedSeq && message.Seq <= upToSeq)
                 {
-                    await Deliver(channel, message);
+                    Deliver(channel, message);
                 }
             }
         }

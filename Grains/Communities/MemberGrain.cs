@@ -39,9 +39,8 @@ public sealed class MemberGrain(
             return existing;
         }
 
-        var key = this.GetPrimaryKeyString();
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        state.State.Info = new MemberInfo(key[..slash], key[(slash + 1)..], displayName, role, clock.GetUtcNow());
+        var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
+        state.State.Info = new MemberInfo(communityId, userId, displayName, role, clock.GetUtcNow());
         await state.WriteStateAsync();
         return state.State.Info;
     }

@@ -1,3 +1,4 @@
+using CommunityScale.Communities;
 using CommunityScale.Notifications;
 using CommunityScale.Streams;
 using Microsoft.Extensions.Logging;
@@ -75,18 +76,16 @@ public sealed partial class MemberPointsGrain(
 
     private MemberPointsState S => state.State;
 
-    private (string Community, string User) Key
-    {
-        get
-        {
-            var key = this.GetPrimaryKeyString();
-            var slash = key.IndexOf('/', StringComparison.Ordinal);
-            return (key[..slash], key[(slash + 1)..]);
-        }
-    }
+    private (string Community, string User) Key => MemberKey.Parse(this.GetPrimaryKeyString());
 
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
+        // A replay (a channel re-sending its tail after a restart) costs no rules lookup and no write.
+        if (events.All(e => S.Recent.Exists(r => r.SourceId == e.SourceId)))
+        {
+            return;
+        }
+
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         var challenges = await GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
         var awarded = new List<(ActivityEvent Event, int Points)>();
@@ -112,7 +111,7 @@ public sealed partial class MemberPointsGrain(
                 if (reactor == Key.User)
                 {
                     // Reacting to your own content is not activity at all: no points, no cap used, no streak.
-                    S.Recent.Add(new AwardRecord(e.SourceId, 0, PointsMath.IsoWeek(e.At)));
+                    S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
                     continue;
                 }
 
@@ -125,7 +124,7 @@ public sealed partial class MemberPointsGrain(
 
             var nth = S.Today[e.Kind] = S.Today.GetValueOrDefault(e.Kind) + 1;
             var points = (int)Math.Floor(PointsMath.Award(rule, nth) * factor);
-            var week = PointsMath.IsoWeek(e.At);
+            var week = Leaderboards.IsoWeek(e.At);
             S.Actions[e.Kind] = S.Actions.GetValueOrDefault(e.Kind) + 1;
             var localDay = Streaks.LocalDay(e.At, Zone);
             S.Streak = Streaks.Next(S.LastLocalDay, S.Streak, localDay);
@@ -216,7 +215,7 @@ public sealed partial class MemberPointsGrain(
 
     public async Task<PointsProfile> GetProfile()
     {
-        var week = PointsMath.IsoWeek(clock.GetUtcNow());
+        var week = Leaderboards.IsoWeek(clock.GetUtcNow());
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         // A streak is current only while its last day is today or yesterday in the member's zone.
         var today = Streaks.LocalDay(clock.GetUtcNow(), Zone);

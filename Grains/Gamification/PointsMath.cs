@@ -32,6 +32,4 @@ public static class PointsMath
 
     /// <summary>The points the next level needs, or null at the top.</summary>
     public static long? NextLevelAt(int level, IReadOnlyList<long> thresholds) => level < thresholds.Count ? thresholds[level] : null;
-
-    public static string IsoWeek(DateTimeOffset at) => Leaderboards.IsoWeek(at);
 }
