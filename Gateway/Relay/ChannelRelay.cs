@@ -26,6 +26,10 @@ public sealed partial class ChannelRelay(
     ILogger<ChannelRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxCatchUpBackoff = TimeSpan.FromSeconds(15);
+
+    // Gap fill and catch-up hold the channel's gate: a call lost with a restarting silo must not hold it (and every
+    // live event behind it) for Orleans' 30 s response timeout. Given up on, the call is simply tried again next tick.
+    private static readonly TimeSpan RepairCallTimeout = TimeSpan.FromSeconds(5);
     private readonly Dictionary<ChannelKey, RelayedChannel> _channels = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<ChannelKey, byte>> _connections = new(StringComparer.Ordinal);
     private readonly GatewayOptions _options = options.Value;
@@ -222,7 +226,8 @@ public sealed partial class ChannelRelay(
         LogFillingGap(logger, channel.Group, channel.LastRelayedSeq + 1, upToSeq);
         while (channel.LastRelayedSeq < upToSeq)
         {
-            var page = await Grain(channel.Key).GetHistory(channel.LastRelayedSeq, (int)Math.Min(Errors.InputRules.MaxPageLimit, upToSeq - channel.LastRelayedSeq));
+            var page = await Grain(channel.Key).GetHistory(channel.LastRelayedSeq, (int)Math.Min(Errors.InputRules.MaxPageLimit, upToSeq - channel.LastRelayedSeq))
+                .WaitAsync(RepairCallTimeout);
             if (page.Messages.Count == 0)
             {
                 return;
@@ -310,7 +315,7 @@ public sealed partial class ChannelRelay(
                 return;
             }
 
-            var lastSeq = await Grain(channel.Key).GetLastSeq();
+            var lastSeq = await Grain(channel.Key).GetLastSeq().WaitAsync(RepairCallTimeout);
             if (lastSeq > channel.LastRelayedSeq || channel.ResubscribeRequested)
             {
                 // Messages were stored that the stream never brought: the subscription may be dead, so renew it.
@@ -340,7 +345,7 @@ public sealed partial class ChannelRelay(
         {
             try
             {
-                await old.UnsubscribeAsync();
+                await old.UnsubscribeAsync().WaitAsync(RepairCallTimeout);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -349,7 +354,7 @@ public sealed partial class ChannelRelay(
             }
         }
 
-        channel.Subscription = await Stream(channel.Key).SubscribeAsync((e, _) => OnEvent(channel, e));
+        channel.Subscription = await Stream(channel.Key).SubscribeAsync((e, _) => OnEvent(channel, e)).WaitAsync(RepairCallTimeout);
         Resubscriptions++;
     }
 
