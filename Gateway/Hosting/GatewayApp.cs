@@ -47,6 +47,8 @@ public static class GatewayApp
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
         services.AddSingleton<ChannelRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
+        services.AddSingleton<ThreadRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<ThreadRelay>());
         services.AddSingleton<MemberRelay>();
         services.AddSingleton<ModerationRelay>();
 
@@ -76,6 +78,7 @@ public static class GatewayApp
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     sp.GetRequiredService<ChannelRelay>().OnClusterConnectionRecovered();
+                    sp.GetRequiredService<ThreadRelay>().OnClusterConnectionRecovered();
                     _ = sp.GetRequiredService<MemberRelay>().ResubscribeAll();
                     _ = sp.GetRequiredService<ModerationRelay>().ResubscribeAll();
                 }
@@ -98,6 +101,7 @@ public static class GatewayApp
         app.MapMemberModerationApi();
         app.MapReviewQueueApi();
         app.MapMemberStandingApi();
+        app.MapThreadsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }

@@ -18,7 +18,7 @@ namespace CommunityScale.Gateway.Hubs;
 /// </summary>
 [Authorize]
 public sealed class CommunityHub(
-    IClusterClient cluster, ChannelRelay relay, MemberRelay members, ModerationRelay moderation, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+    IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -34,6 +34,25 @@ public sealed class CommunityHub(
             : await channel.GetHistory(after, options.Value.JoinBacklogLimit);
         return new JoinChannelResult(page.LastSeq, page.Messages, page.HasMore);
     }
+
+    /// <summary>
+    /// Starts live delivery of a thread's posts and changes, then returns posts after <paramref name="afterSeq"/> (from the
+    /// start when null): as with channels, every post is in the page or delivered live, and clients drop seqs they have.
+    /// </summary>
+    public async Task<JoinThreadResult> JoinThread(string communityId, string threadId, long? afterSeq)
+    {
+        var key = new Threads.ThreadKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(threadId, "thread id"));
+        var after = InputRules.RequireAfterSeq(afterSeq);
+        var thread = cluster.GetGrain<Threads.IThreadGrain>(key.ToString());
+        var userId = Context.User!.ToActor().UserId;
+        await thread.GetSummary();
+        await threads.Join(Context.ConnectionId, userId, key);
+        var page = await thread.GetPosts(after, options.Value.JoinBacklogLimit);
+        return new JoinThreadResult(page.Thread, page.LastSeq, page.Posts, page.HasMore, await thread.IsFollowing(userId));
+    }
+
+    public Task LeaveThread(string communityId, string threadId) =>
+        threads.Leave(Context.ConnectionId, new Threads.ThreadKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(threadId, "thread id")));
 
     public Task LeaveChannel(string communityId, string channelId) => relay.Leave(Context.ConnectionId, Key(communityId, channelId));
 
@@ -80,6 +99,7 @@ public sealed class CommunityHub(
     {
         GatewayMetrics.Connections.Add(-1);
         await relay.LeaveAll(Context.ConnectionId);
+        await threads.LeaveAll(Context.ConnectionId);
         await members.LeaveAll(Context.ConnectionId);
         await moderation.LeaveAll(Context.ConnectionId);
     }

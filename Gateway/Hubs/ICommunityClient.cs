@@ -28,9 +28,25 @@ public interface ICommunityClient
 
     /// <summary>A change of the review queue, to moderators watching the community.</summary>
     Task ModerationEvent(ModerationEvent moderationEvent);
+
+    /// <summary>A new post in a thread the connection joined (<c>JoinThread</c>), in seq order, gap-filled.</summary>
+    Task ThreadPost(Threads.ThreadPost post);
+
+    Task PostEdited(Threads.ThreadPost post);
+
+    Task PostRemoved(Threads.PostRemovedNotice removed);
+
+    /// <summary>A post's reaction counts after a change (<c>mine</c> is null: it is the same event for everyone).</summary>
+    Task PostReactions(Threads.PostReactions reactions);
+
+    /// <summary>The thread changed: accepted answer, votes, idea status, removal.</summary>
+    Task ThreadUpdated(Threads.ThreadSummary thread);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>
 public sealed record CommunityWatch(MemberRole Role, int UnreadNotifications, bool ModerationEvents);
 
 public sealed record JoinChannelResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);
+
+/// <summary>What <c>JoinThread</c> returns: the thread, its last seq, the first posts after <c>afterSeq</c>, whether more follow, and whether the caller follows it.</summary>
+public sealed record JoinThreadResult(Threads.ThreadSummary Thread, long LastSeq, IReadOnlyList<Threads.ThreadPost> Posts, bool HasMore, bool Following);

@@ -44,6 +44,10 @@ public static class NotificationKinds
     public const string LevelUp = "level_up";
     public const string BadgeEarned = "badge_earned";
     public const string ChallengeCompleted = "challenge_completed";
+    public const string Mention = "mention";
+    public const string Reply = "reply";
+    public const string AnswerAccepted = "answer_accepted";
+    public const string IdeaStatus = "idea_status";
 }
 
 /// <summary>

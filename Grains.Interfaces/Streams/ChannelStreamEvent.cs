@@ -35,3 +35,23 @@ public sealed record PointsPosted([property: Id(0)] Gamification.PointsAwarded A
 
 [GenerateSerializer, Immutable, Alias("cs.BadgePosted")]
 public sealed record BadgePosted([property: Id(0)] Gamification.BadgeEarned Earned) : MemberStreamEvent;
+
+/// <summary>What flows on a thread's stream: new posts in seq order (gap-filled like chat), and changes as they happen.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ThreadStreamEvent")]
+public abstract record ThreadStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.PostPublished")]
+public sealed record PostPublished([property: Id(0)] Threads.ThreadPost Post) : ThreadStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.PostEdited")]
+public sealed record PostEdited([property: Id(0)] Threads.ThreadPost Post) : ThreadStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.PostRemoved")]
+public sealed record PostRemoved([property: Id(0)] Threads.PostRemovedNotice Notice) : ThreadStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.PostReactionsChanged")]
+public sealed record PostReactionsChanged([property: Id(0)] Threads.PostReactions Reactions) : ThreadStreamEvent;
+
+/// <summary>The thread itself changed: accepted answer, votes, idea status, removal.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ThreadChanged")]
+public sealed record ThreadChanged([property: Id(0)] Threads.ThreadSummary Thread) : ThreadStreamEvent;

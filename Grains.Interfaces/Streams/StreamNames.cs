@@ -16,6 +16,11 @@ public static class StreamNames
     /// <summary>A community's moderators' queue (key: community id).</summary>
     public const string ModerationNamespace = "moderation";
 
+    /// <summary>A forum thread's posts and changes (key: <c>community/thread</c>).</summary>
+    public const string ThreadNamespace = "thread";
+
+    public static StreamId ForThread(Threads.ThreadKey key) => StreamId.Create(ThreadNamespace, key.ToString());
+
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
 
     public static StreamId ForMember(string userId) => StreamId.Create(MemberNamespace, userId);

@@ -131,20 +131,8 @@ public sealed partial class ChannelGrain(
         }
 
         // Automatic moderation, before anything is accepted: the first refusing step wins and nothing changes.
-        if (member.BannedReason is { } banned)
-        {
-            throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {banned}");
-        }
-
-        if (member.MutedUntil is { } mutedUntil && mutedUntil > now)
-        {
-            throw new CommunityException(ErrorCodes.Muted, $"You are muted until {mutedUntil:u} ({Math.Ceiling((mutedUntil - now).TotalMinutes):0} min left).");
-        }
-
-        var input = new ModerationInput(command.AuthorId, member.Role >= MemberRole.Moderator ? int.MaxValue : member.TrustLevel, text, now)
-        {
-            Privileged = member.Role >= MemberRole.Moderator,
-        };
+        PostingRules.RequireMayPost(member, now);
+        var input = PostingRules.InputFor(member, command.AuthorId, text, now);
         if (pipeline.Evaluate(input) is { } verdict)
         {
             ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));

@@ -17,5 +17,7 @@ public static class ChatMetrics
 
     public static readonly Counter<long> ModerationRefusals = Meter.CreateCounter<long>("moderation.refusals", "{send}", "Sends refused by automatic moderation, tagged with the step");
 
+    public static readonly Counter<long> PostsStored = Meter.CreateCounter<long>("forum.posts.stored", "{post}", "Forum posts (thread openings and replies) durably stored");
+
     public static readonly Counter<long> SendsRefusedUnavailable = Meter.CreateCounter<long>("chat.sends.unavailable", "{send}", "Sends refused because storage failed");
 }

@@ -26,6 +26,7 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<ChatMessage> _restored = new();
     private readonly ConcurrentQueue<Notification> _notifications = new();
     private readonly ConcurrentQueue<ModerationEvent> _moderation = new();
+    private readonly ConcurrentQueue<object> _threadEvents = new();
     private readonly SemaphoreSlim _signal = new(0);
 
     private TestUser(string userId, HttpClient http, HubConnection hub)
@@ -39,7 +40,15 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<ChatMessage>("MessageRestored", m => { _restored.Enqueue(m); _signal.Release(); });
         hub.On<Notification>("Notification", n => { _notifications.Enqueue(n); _signal.Release(); });
         hub.On<ModerationEvent>("ModerationEvent", e => { _moderation.Enqueue(e); _signal.Release(); });
+        hub.On<Threads.ThreadPost>("ThreadPost", p => { _threadEvents.Enqueue(p); _signal.Release(); });
+        hub.On<Threads.ThreadPost>("PostEdited", p => { _threadEvents.Enqueue(new PostEditedEvent(p)); _signal.Release(); });
+        hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
+        hub.On<Threads.PostReactions>("PostReactions", r => { _threadEvents.Enqueue(r); _signal.Release(); });
+        hub.On<Threads.ThreadSummary>("ThreadUpdated", t => { _threadEvents.Enqueue(t); _signal.Release(); });
     }
+
+    /// <summary>Thread events in arrival order: <c>ThreadPost</c>, <see cref="PostEditedEvent"/>, <c>PostRemovedNotice</c>, <c>PostReactions</c>, <c>ThreadSummary</c>.</summary>
+    public IReadOnlyList<object> ThreadEvents => [.. _threadEvents];
 
     public string UserId { get; }
 
@@ -146,5 +155,8 @@ public sealed class TestUser : IAsyncDisposable
 }
 
 public sealed record CommunityWatch(Communities.MemberRole Role, int UnreadNotifications, bool ModerationEvents);
+
+/// <summary>A <c>PostEdited</c> hub event (the payload is a post, like <c>ThreadPost</c>).</summary>
+public sealed record PostEditedEvent(Threads.ThreadPost Post);
 
 public sealed record JoinResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

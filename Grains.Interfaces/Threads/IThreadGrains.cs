@@ -1,0 +1,116 @@
+using CommunityScale.Communities;
+using Orleans.Concurrency;
+
+namespace CommunityScale.Threads;
+
+/// <summary>
+/// One forum thread (key: <c>community/thread</c>). It checks and moderates every post, gives it the next gap-free
+/// <c>seq</c>, stores it in a <see cref="IThreadPageGrain"/> before answering, then publishes once on the thread stream
+/// (the same relay and gap fill as channels). Followers, mentioned members and answerers are notified; points go
+/// through gamification.
+/// </summary>
+[Alias("cs.IThreadGrain")]
+public interface IThreadGrain : IGrainWithStringKey
+{
+    /// <summary>Called by the community's directory, which chose the id and checked the category.</summary>
+    [Alias("Create")]
+    Task<ThreadSummary> Create(ThreadDraft draft, ForumSettings settings, Actor author);
+
+    [AlwaysInterleave]
+    [Alias("GetSummary")]
+    Task<ThreadSummary> GetSummary();
+
+    [Alias("Reply")]
+    Task<ThreadPost> Reply(NewReply reply, Actor author);
+
+    /// <summary>The author edits their post (the old text is kept as a revision); seq 1 is the opening post.</summary>
+    [Alias("Edit")]
+    Task<ThreadPost> Edit(long seq, string body, Actor editor);
+
+    /// <summary>The author or a moderator removes a post; removing seq 1 removes the thread from listings.</summary>
+    [Alias("Remove")]
+    Task<PostRemovedNotice> Remove(long seq, string reason, Actor caller);
+
+    /// <summary>Adds (<paramref name="on"/>) or takes back the caller's reaction; one per member per emoji.</summary>
+    [Alias("React")]
+    Task<PostReactions> React(long seq, string emoji, bool on, Actor caller);
+
+    /// <summary>
+    /// The thread's author or a moderator marks the accepted answer of a question by the post's id (<c>thread-seq</c>);
+    /// null clears it. A post of another thread is <c>invalid</c>.
+    /// </summary>
+    [Alias("Accept")]
+    Task<ThreadSummary> Accept(string? postId, Actor caller);
+
+    [Alias("Follow")]
+    Task<bool> Follow(bool follow, Actor caller);
+
+    [AlwaysInterleave]
+    [Alias("IsFollowing")]
+    Task<bool> IsFollowing(string userId);
+
+    /// <summary>Upvotes an idea (or takes the vote back); one per member.</summary>
+    [Alias("Vote")]
+    Task<ThreadSummary> Vote(bool up, Actor caller);
+
+    /// <summary>An admin sets an idea's status with a comment; voters are notified.</summary>
+    [Alias("SetStatus")]
+    Task<ThreadSummary> SetStatus(IdeaStatus status, string? comment, Actor caller);
+
+    [AlwaysInterleave]
+    [Alias("GetPosts")]
+    Task<ThreadPostsPage> GetPosts(long afterSeq, int limit);
+
+    [AlwaysInterleave]
+    [Alias("GetLastSeq")]
+    Task<long> GetLastSeq();
+
+    /// <summary>Earlier texts of a post, oldest first (of a removed post: moderators only).</summary>
+    [AlwaysInterleave]
+    [Alias("GetRevisions")]
+    Task<IReadOnlyList<PostRevision>> GetRevisions(long seq, Actor caller);
+}
+
+/// <summary>Up to <c>ThreadRules.PageSize</c> stored posts of a thread (key: <c>community/thread/page</c>); only its thread writes it.</summary>
+[Alias("cs.IThreadPageGrain")]
+public interface IThreadPageGrain : IGrainWithStringKey
+{
+    [Alias("Read")]
+    Task<IReadOnlyList<StoredPost>> Read();
+
+    /// <summary>Stores a post, replacing the one with the same seq.</summary>
+    [Alias("Put")]
+    Task Put(StoredPost post);
+}
+
+/// <summary>
+/// A community's forum (key: community id): categories, settings, thread ids, and the summaries listings are served
+/// from. Summaries are copies the threads push on every change; the directory keeps the newest version of each.
+/// </summary>
+[Alias("cs.IThreadDirectoryGrain")]
+public interface IThreadDirectoryGrain : IGrainWithStringKey
+{
+    [Alias("CreateThread")]
+    Task<ThreadSummary> CreateThread(NewThread thread, Actor author);
+
+    [OneWay]
+    [Alias("Upsert")]
+    Task Upsert(ThreadSummary summary);
+
+    [Alias("List")]
+    Task<ThreadListing> List(ThreadQuery query);
+
+    [Alias("CreateCategory")]
+    Task<ForumCategory> CreateCategory(ForumCategory category, Actor caller);
+
+    [AlwaysInterleave]
+    [Alias("GetCategories")]
+    Task<IReadOnlyList<ForumCategory>> GetCategories();
+
+    [AlwaysInterleave]
+    [Alias("GetSettings")]
+    Task<ForumSettings> GetSettings();
+
+    [Alias("UpdateSettings")]
+    Task<ForumSettings> UpdateSettings(IReadOnlyList<string> reactions, Actor caller);
+}

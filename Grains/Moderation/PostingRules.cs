@@ -1,0 +1,29 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+
+namespace CommunityScale.Moderation;
+
+/// <summary>What a member's standing says about posting anything (a chat message, a forum post, a reaction).</summary>
+public static class PostingRules
+{
+    /// <summary>Refuses a banned member (<c>banned</c>) or one muted until later (<c>muted</c>, with the minutes left).</summary>
+    public static void RequireMayPost(MemberInfo member, DateTimeOffset now)
+    {
+        if (member.BannedReason is { } banned)
+        {
+            throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {banned}");
+        }
+
+        if (member.MutedUntil is { } mutedUntil && mutedUntil > now)
+        {
+            throw new CommunityException(ErrorCodes.Muted, $"You are muted until {mutedUntil:u} ({Math.Ceiling((mutedUntil - now).TotalMinutes):0} min left).");
+        }
+    }
+
+    /// <summary>The pipeline's view of a post: moderators and up are trusted without limit and skip slow mode.</summary>
+    public static ModerationInput InputFor(MemberInfo member, string authorId, string text, DateTimeOffset now) =>
+        new(authorId, member.Role >= MemberRole.Moderator ? int.MaxValue : member.TrustLevel, text, now)
+        {
+            Privileged = member.Role >= MemberRole.Moderator,
+        };
+}

@@ -1,0 +1,214 @@
+using System.Globalization;
+using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace CommunityScale.Threads;
+
+[GenerateSerializer, Alias("cs.ThreadDirectoryState")]
+public sealed class ThreadDirectoryState
+{
+    [Id(0)] public long LastThreadId { get; set; }
+
+    [Id(1)] public List<ForumCategory> Categories { get; set; } = [];
+
+    [Id(2)] public ForumSettings Settings { get; set; } = ForumSettings.Default;
+
+    [Id(3)] public Dictionary<string, ThreadSummary> Threads { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A community's forum directory. Thread ids are numbers it hands out (stored before use, so never twice); listings are
+/// sorted from the summaries in memory. Summaries arrive after every change of a thread and are written behind, at most
+/// once a second: the thread holds the truth and hands its summary over again when it next activates.
+/// </summary>
+public sealed partial class ThreadDirectoryGrain(
+    [PersistentState("forum", StorageNames.Main)] IPersistentState<ThreadDirectoryState> state,
+    TimeProvider clock,
+    ILogger<ThreadDirectoryGrain> logger) : Grain, IThreadDirectoryGrain
+{
+    public const string DefaultCategory = "general";
+
+    /// <summary>Listings cover the most recently active threads up to this many; older ones stay readable by id.</summary>
+    public const int MaxListed = 20_000;
+
+    public const int MaxCategories = 100;
+    private const int MaxDescriptionLength = 500;
+    private static readonly ForumCategory General = new(DefaultCategory, "General", "Everything else.");
+
+    private readonly SlidingWindowRateLimiter _creationLimiter = new(5, TimeSpan.FromMinutes(10));
+    private bool _dirty;
+    private IGrainTimer? _flushTimer;
+
+    private ThreadDirectoryState S => state.State;
+
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public async Task<ThreadSummary> CreateThread(NewThread thread, Actor author)
+    {
+        await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
+        var category = thread.CategoryId ?? DefaultCategory;
+        if (!Categories().Any(c => c.Id == category))
+        {
+            throw CommunityException.NotFound($"Category '{(InputRules.IsValidId(category) ? category : "?")}'");
+        }
+
+        if (!Enum.IsDefined(thread.Kind))
+        {
+            throw CommunityException.Invalid("kind must be discussion, question or idea.");
+        }
+
+        // Checked here as well as in the thread, so a bad thread does not use up an id and a write.
+        var title = ThreadRules.RequireTitle(thread.Title);
+        ThreadRules.RequireBody(thread.Body);
+        var tags = ThreadRules.RequireTags(thread.Tags);
+        if (!_creationLimiter.TryAcquire(author.UserId, clock.GetUtcNow(), out var retryAfter))
+        {
+            throw new CommunityException(ErrorCodes.RateLimited, $"You started several threads just now; try again in {Math.Ceiling(retryAfter.TotalMinutes):0} min.");
+        }
+
+        S.LastThreadId++;
+        await Write();
+        var id = S.LastThreadId.ToString(CultureInfo.InvariantCulture);
+        var summary = await GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(CommunityId, id).ToString())
+            .Create(new ThreadDraft(id, category, thread.Kind, title, thread.Body, tags), S.Settings, author);
+        Keep(summary);
+        return summary;
+    }
+
+    public Task Upsert(ThreadSummary summary)
+    {
+        if (summary.CommunityId == CommunityId)
+        {
+            Keep(summary);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ThreadListing> List(ThreadQuery query)
+    {
+        if (query.Limit is < 1 or > 100)
+        {
+            throw CommunityException.Invalid("limit must be between 1 and 100.");
+        }
+
+        if (query.Tag is { } tag && !ThreadRules.IsTag(tag))
+        {
+            throw CommunityException.Invalid("tag must match [a-z0-9-]{1,30}.");
+        }
+
+        if (query.CategoryId is { } category && !InputRules.IsValidId(category))
+        {
+            throw CommunityException.Invalid("category must match [a-z0-9-]{1,64}.");
+        }
+
+        return Task.FromResult(ThreadListings.Page(S.Threads.Values, query));
+    }
+
+    public async Task<ForumCategory> CreateCategory(ForumCategory category, Actor caller)
+    {
+        var id = InputRules.RequireId(category.Id, "category id");
+        var name = InputRules.RequireName(category.Name, "category name");
+        var description = category.Description?.Trim() ?? "";
+        if (description.Length > MaxDescriptionLength)
+        {
+            throw new CommunityException(ErrorCodes.TooLong, $"The description has {description.Length} characters; at most {MaxDescriptionLength} are allowed.");
+        }
+
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner create categories.");
+        if (Categories().Any(c => c.Id == id))
+        {
+            throw new CommunityException(ErrorCodes.AlreadyExists, $"Category '{id}' already exists.");
+        }
+
+        if (S.Categories.Count >= MaxCategories)
+        {
+            throw CommunityException.Invalid($"A community has at most {MaxCategories} categories.");
+        }
+
+        var created = new ForumCategory(id, name, description);
+        S.Categories.Add(created);
+        await Write();
+        return created;
+    }
+
+    public Task<IReadOnlyList<ForumCategory>> GetCategories() => Task.FromResult(Categories());
+
+    public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);
+
+    public async Task<ForumSettings> UpdateSettings(IReadOnlyList<string> reactions, Actor caller)
+    {
+        var set = ThreadRules.RequireReactionSet(reactions);
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner change forum settings.");
+        S.Settings = new ForumSettings(set, S.Settings.Version + 1);
+        await Write();
+        return S.Settings;
+    }
+
+    private IReadOnlyList<ForumCategory> Categories() => S.Categories.Any(c => c.Id == DefaultCategory) ? S.Categories : [General, .. S.Categories];
+
+    private void Keep(ThreadSummary summary)
+    {
+        if (S.Threads.TryGetValue(summary.ThreadId, out var known) && known.Version >= summary.Version)
+        {
+            return;
+        }
+
+        S.Threads[summary.ThreadId] = summary;
+        if (S.Threads.Count > MaxListed)
+        {
+            var oldest = S.Threads.Values.MinBy(t => t.LastActivityAt)!;
+            S.Threads.Remove(oldest.ThreadId);
+        }
+
+        _dirty = true;
+        _flushTimer ??= this.RegisterGrainTimer(FlushIfDirty, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+    }
+
+    private async Task FlushIfDirty(CancellationToken cancellationToken)
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        try
+        {
+            await Write();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Kept dirty: the next tick tries again.
+            LogFlushFailed(logger, ex, CommunityId);
+        }
+    }
+
+    private async Task Write()
+    {
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            await FlushIfDirty(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the forum directory of {Community} failed; will retry")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex, string community);
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using CommunityScale.Gamification;
+using CommunityScale.Notifications;
+using CommunityScale.TestSupport;
+using CommunityScale.Threads;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace CommunityScale.Gateway.Tests;
+
+[Collection(SharedSystem.Name)]
+[Trait("Area", "Threads")]
+public sealed class ThreadApiTests(SystemFixture fixture)
+{
+    [Fact]
+    public async Task Members_ask_answer_edit_react_and_accept_live_and_followers_and_mentioned_members_are_notified()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob");
+        var (community, _) = await SystemFixture.NewChannel(owner, ann, bob);
+        var forum = $"/api/communities/{community}";
+        await ann.WatchCommunity(community);
+        await bob.WatchCommunity(community);
+
+        var question = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads",
+            new { kind = "Question", title = "How do I sync my calendar?", body = "It **fails** every time, @bob any idea? (@nobody-here)", tags = new[] { "Help", "sync" } }));
+        Assert.Equal((ThreadKind.Question, "general", 0), (question.Kind, question.CategoryId, question.Replies));
+        Assert.Equal(["help", "sync"], question.Tags);
+        var thread = $"{forum}/threads/{question.ThreadId}";
+        await bob.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.Mention && n.CommunityId == community), what: "the mention");
+
+        var joined = await bob.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, question.ThreadId, null);
+        Assert.Equal((1L, false), (joined.LastSeq, joined.Following));
+        Assert.Contains("<strong>fails</strong>", joined.Posts[0].Html);
+        Assert.Equal(["bob"], joined.Posts[0].Mentions);
+        await ann.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, question.ThreadId, 1L);
+
+        var reply = new { body = "Turn it off and on again.", replyToSeq = 1, clientPostId = "bob-1" };
+        var answer = await Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply));
+        Assert.Equal((2L, $"{question.ThreadId}-2", 1L), (answer.Seq, answer.PostId, answer.ReplyToSeq));
+        Assert.Equal(2L, (await Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply))).Seq);
+        await ann.WaitUntil(u => u.ThreadEvents.OfType<ThreadPost>().Any(p => p.Seq == 2), what: "the reply, live");
+        await ann.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.Reply && n.CommunityId == community), what: "the reply notice to the author, who follows");
+        Assert.True((await bob.GetAsync<FollowState>($"{thread}/follow")).Following);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{thread}/posts/2", new { body = "Not mine to change" })).StatusCode);
+        var edited = await Ok<ThreadPost>(await bob.Http.PutAsJsonAsync($"{thread}/posts/2", new { body = "Turn it off and on again, then *wait*." }));
+        Assert.Equal((1, true), (edited.Revisions, edited.Html.Contains("<em>wait</em>", StringComparison.Ordinal)));
+        await ann.WaitUntil(u => u.ThreadEvents.OfType<PostEditedEvent>().Any(e => e.Post.Seq == 2), what: "the edit, live");
+        Assert.Equal(["Turn it off and on again."], (await ann.GetAsync<List<PostRevision>>($"{thread}/posts/2/revisions")).Select(r => r.Markdown));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsync($"{thread}/posts/2/reactions/poop", null)).StatusCode);
+        var reacted = await Ok<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null));
+        Assert.Equal(1, reacted.Counts["+1"]);
+        Assert.Equal(["+1"], reacted.Mine!);
+        Assert.Equal(1, (await Ok<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null))).Counts["+1"]);
+        await bob.WaitUntil(u => u.ThreadEvents.OfType<PostReactions>().Any(r => r.Seq == 2 && r.Counts.GetValueOrDefault("+1") == 1), what: "the reaction, live");
+
+        var other = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Off topic", body = "Anything goes." }));
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = answer.PostId })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = $"{other.ThreadId}-1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{forum}/threads/{other.ThreadId}/accepted", new { postId = $"{other.ThreadId}-1" })).StatusCode);
+        var accepted = await Ok<ThreadSummary>(await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = answer.PostId }));
+        Assert.Equal(2L, accepted.AcceptedSeq);
+        await bob.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.AnswerAccepted && n.CommunityId == community), what: "the accepted-answer notice");
+        await ann.WaitUntil(u => u.ThreadEvents.OfType<ThreadSummary>().Any(t => t.AcceptedSeq == 2), what: "the accepted answer, live");
+        await Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 2 + 1 + 15, "bob's points: reply 2, reaction 1, accepted 15");
+
+        Assert.Empty((await ann.GetAsync<ThreadListing>($"{forum}/threads?sort=unanswered")).Items);
+        var tagged = await ann.GetAsync<ThreadListing>($"{forum}/threads?sort=latest&tag=help");
+        Assert.Equal([question.ThreadId], tagged.Items.Select(t => t.ThreadId));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.DeleteAsync($"{thread}/posts/2")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bob.Http.DeleteAsync($"{thread}/posts/2")).StatusCode);
+        await ann.WaitUntil(u => u.ThreadEvents.OfType<PostRemovedNotice>().Any(r => r.Seq == 2), what: "the removal, live");
+        var page = await ann.GetAsync<ThreadPostsPage>($"{thread}?afterSeq=0&limit=10");
+        Assert.Equal((2, true, "", (long?)null), (page.Posts.Count, page.Posts[1].Removed, page.Posts[1].Html, page.Thread.AcceptedSeq));
+        await Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 0, "bob's points taken back with the removed post");
+    }
+
+    [Fact]
+    public async Task Bad_input_is_refused_with_its_code_and_changes_nothing()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann", connectHub: false);
+        await using var stranger = await TestUser.ConnectAsync(fixture.Url, "stranger", connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var forum = $"/api/communities/{community}";
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = new string('t', 201), body = "b" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "t", body = " " })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "t", body = new string('b', 20_001) })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "t", body = "b", categoryId = "nope" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "t", body = "b" })).StatusCode);
+        Assert.Empty((await ann.GetAsync<ThreadListing>($"{forum}/threads")).Items);
+
+        var created = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Hello", body = "First!" }));
+        var thread = $"{forum}/threads/{created.ThreadId}";
+        Assert.Equal(HttpStatusCode.NotFound, (await ann.Http.GetAsync($"{forum}/threads/999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ann.PostAsync($"{forum}/threads/999999/posts", new { body = "hi" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ann.Http.PutAsJsonAsync($"{thread}/posts/7", new { body = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsync($"{thread}/posts", new { body = "quote", replyToSeq = 5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsync($"{thread}/posts", new { body = "let me in" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = $"{created.ThreadId}-1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsync($"{thread}/vote", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"{forum}/threads?sort=hot")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"{forum}/threads?cursor=garbage!")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"{forum}/threads?tag=Not%20a%20tag")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync($"{forum}/forum/categories", new { id = "ideas", name = "Ideas", description = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{forum}/forum/settings", new { reactions = new[] { "+1" } })).StatusCode);
+
+        var page = await ann.GetAsync<ThreadPostsPage>(thread);
+        Assert.Equal((1L, 0), (page.LastSeq, page.Thread.Replies));
+    }
+
+    [Fact]
+    public async Task Members_vote_on_ideas_and_voters_hear_when_a_manager_sets_the_status()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann", connectHub: false);
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob");
+        var (community, _) = await SystemFixture.NewChannel(owner, ann, bob);
+        var forum = $"/api/communities/{community}";
+        await bob.WatchCommunity(community);
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsync($"{forum}/forum/categories", new { id = "ideas", name = "Ideas", description = "Product feedback" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsync($"{forum}/forum/categories", new { id = "ideas", name = "Again", description = "" })).StatusCode);
+        Assert.Equal(["general", "ideas"], (await ann.GetAsync<List<ForumCategory>>($"{forum}/forum/categories")).Select(c => c.Id));
+
+        var idea = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { categoryId = "ideas", kind = "Idea", title = "Dark mode", body = "Please." }));
+        var thread = $"{forum}/threads/{idea.ThreadId}";
+        Assert.Equal(1, (await Ok<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(1, (await Ok<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(2, (await Ok<ThreadSummary>(await owner.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(1, (await Ok<ThreadSummary>(await owner.Http.DeleteAsync($"{thread}/vote"))).Votes);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{thread}/status", new { status = "Planned", comment = "me!" })).StatusCode);
+        var planned = await Ok<ThreadSummary>(await owner.Http.PutAsJsonAsync($"{thread}/status", new { status = "Planned", comment = "Coming in March." }));
+        Assert.Equal((IdeaStatus.Planned, "Coming in March."), (planned.Status, planned.StatusComment));
+        await bob.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.IdeaStatus && n.Text.Contains("planned", StringComparison.Ordinal)), what: "the status notice to a voter");
+
+        var ideas = await ann.GetAsync<ThreadListing>($"{forum}/threads?category=ideas&kind=Idea");
+        Assert.Equal([(idea.ThreadId, 1, IdeaStatus.Planned)], ideas.Items.Select(t => (t.ThreadId, t.Votes, t.Status)));
+    }
+
+    private static async Task<T> Created<T>(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
+    }
+
+    private static async Task<T> Ok<T>(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    private sealed record FollowState(bool Following);
+
+    private sealed record JoinThreadResult(ThreadSummary Thread, long LastSeq, IReadOnlyList<ThreadPost> Posts, bool HasMore, bool Following);
+}
