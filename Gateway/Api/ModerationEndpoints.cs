@@ -110,6 +110,9 @@ public sealed record AppealRequest(string? Text);
 public sealed record MarkReadRequest(long? UpTo);
 
 /// <summary>What members do about moderation and their own standing: report messages, read and appeal their sanctions, read notices.</summary>
+/// <summary>The notification kinds a member turned off (<c>/api/me/notifications/settings</c>).</summary>
+public sealed record NotificationSettings(IReadOnlyList<string>? Muted);
+
 public static class MemberStandingEndpoints
 {
     public static void MapMemberStandingApi(this WebApplication app)
@@ -132,6 +135,15 @@ public static class MemberStandingEndpoints
         me.MapGet("/notifications", (long? before, int? limit, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId)
                 .List(before is < 1 ? throw CommunityException.Invalid("before must be positive.") : before, InputRules.RequireLimit(limit, 50)));
+
+        me.MapPost("/notifications/read-all", async (HttpContext http, IClusterClient cluster) =>
+            new { unread = await cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId).MarkRead(long.MaxValue) });
+
+        me.MapGet("/notifications/settings", async (HttpContext http, IClusterClient cluster) =>
+            new NotificationSettings(await cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId).GetMuted()));
+
+        me.MapPut("/notifications/settings", async (NotificationSettings settings, HttpContext http, IClusterClient cluster) =>
+            new NotificationSettings(await cluster.GetGrain<INotificationInboxGrain>(http.User.ToActor().UserId).SetMuted(settings.Muted ?? [])));
 
         me.MapPost("/notifications/read", async (MarkReadRequest request, HttpContext http, IClusterClient cluster) =>
         {

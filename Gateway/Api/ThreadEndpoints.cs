@@ -37,6 +37,10 @@ public static class ThreadEndpoints
         forum.MapGet("/threads", (string communityId, string? sort, string? tag, string? category, ThreadKind? kind, string? cursor, int? limit, IClusterClient cluster) =>
             Directory(cluster, communityId).List(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20)));
 
+        forum.MapGet("/search", (string communityId, string? q, int? limit, IClusterClient cluster) =>
+            cluster.GetGrain<IForumSearchGrain>(InputRules.RequireId(communityId, "community id"))
+                .Search(q is { Length: > 0 and <= 200 } ? q : throw CommunityException.Invalid("q must be 1 to 200 characters."), InputRules.RequireLimit(limit, 20)));
+
         forum.MapPost("/threads", async (string communityId, NewThread thread, HttpContext http, IClusterClient cluster) =>
         {
             var created = await Directory(cluster, communityId).CreateThread(thread, http.User.ToActor());

@@ -66,6 +66,18 @@ public sealed class CommunityHub(
         return ack;
     }
 
+    /// <summary>The author edits their message; moderation's content rules apply to the new text.</summary>
+    public Task<ChatMessage> EditMessage(string communityId, string channelId, long seq, string text) =>
+        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).EditMessage(seq, text, Context.User!.ToActor());
+
+    /// <summary>The author removes their own message, or a moderator removes any (with a reason, audited).</summary>
+    public Task<MessageRemovedNotice> RemoveMessage(string communityId, string channelId, long seq, string? reason) =>
+        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).RemoveMessage(seq, Api.MemberModerationEndpoints.Reason(reason), Context.User!.ToActor());
+
+    /// <summary>Adds (<paramref name="on"/> true) or takes back a reaction from the community's set.</summary>
+    public Task<MessageReactionCounts> React(string communityId, string channelId, long seq, string emoji, bool on) =>
+        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).React(seq, emoji, on, Context.User!.ToActor());
+
     /// <summary>
     /// Starts this connection's personal notices (<c>Notification</c>) and, for moderators and up, the community's review
     /// queue changes (<c>ModerationEvent</c>). Returns the caller's role and unread count, so a client can fetch what it missed.

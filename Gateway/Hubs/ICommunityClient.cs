@@ -17,6 +17,12 @@ public interface ICommunityClient
 
     Task MessageRestored(ChatMessage message);
 
+    /// <summary>The author edited a message (the payload is the message as it is now).</summary>
+    Task MessageEdited(ChatMessage message);
+
+    /// <summary>A message's reaction counts after a change (<c>mine</c> is null: the same event goes to everyone).</summary>
+    Task MessageReactions(MessageReactionCounts reactions);
+
     /// <summary>A personal notice (after <c>WatchCommunity</c>), also kept in the inbox.</summary>
     Task Notification(Notification notification);
 

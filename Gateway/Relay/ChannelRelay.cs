@@ -49,6 +49,8 @@ public sealed partial class ChannelRelay(
         PresenceChanged presence => new(null, c => c.Presence(presence)),
         MessageRemoved removed => new(null, c => c.MessageRemoved(removed.Notice)),
         MessageRestored restored => new(null, c => c.MessageRestored(restored.Message)),
+        MessageEdited edited => new(null, c => c.MessageEdited(edited.Message)),
+        MessageReactionsChanged reactions => new(null, c => c.MessageReactions(reactions.Reactions)),
         _ => default,
     };
 

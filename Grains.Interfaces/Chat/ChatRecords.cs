@@ -16,11 +16,29 @@ public sealed record ChatMessage(
     [property: Id(6)] string Text,
     [property: Id(7)] DateTimeOffset SentAt,
     [property: Id(8)] string ClientMessageId,
-    [property: Id(9)] bool Removed = false)
+    [property: Id(9)] bool Removed = false,
+    [property: Id(10)] DateTimeOffset? EditedAt = null,
+    [property: Id(11)] IReadOnlyDictionary<string, int>? Reactions = null)
 {
     /// <summary>What history keeps of a removed message: its place in the sequence, who sent it, not what it said.</summary>
-    public ChatMessage AsRemoved() => this with { Text = "", Removed = true };
+    public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null };
 }
+
+/// <summary>A message's reaction counts after a change (the payload of <c>MessageReactions</c>), and the caller's own (<see cref="Mine"/>, null in the event).</summary>
+[GenerateSerializer, Immutable, Alias("cs.MessageReactionCounts")]
+public sealed record MessageReactionCounts(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] string ChannelId,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] IReadOnlyDictionary<string, int> Counts,
+    [property: Id(4)] IReadOnlyList<string>? Mine);
+
+/// <summary>What a reactions page answers to a toggle: the counts, the caller's reactions, and whether anything changed.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ReactionToggle")]
+public sealed record ReactionToggle(
+    [property: Id(0)] IReadOnlyDictionary<string, int> Counts,
+    [property: Id(1)] IReadOnlyList<string> Mine,
+    [property: Id(2)] bool Changed);
 
 /// <summary>The payload of the <c>MessageRemoved</c> hub event.</summary>
 [GenerateSerializer, Immutable, Alias("cs.MessageRemovedNotice")]

@@ -24,9 +24,20 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("GetSlowMode")]
     Task<int> GetSlowMode();
 
-    /// <summary>Removes a message (moderators and up): history keeps its seq, not its text; everyone gets <c>MessageRemoved</c>.</summary>
+    /// <summary>
+    /// Removes a message (its author, or moderators and up, audited): history keeps its seq, not its text; everyone gets
+    /// <c>MessageRemoved</c>.
+    /// </summary>
     [Alias("RemoveMessage")]
-    Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor moderator);
+    Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor caller);
+
+    /// <summary>The author changes a message's text (content rules apply again); everyone gets <c>MessageEdited</c>.</summary>
+    [Alias("EditMessage")]
+    Task<ChatMessage> EditMessage(long seq, string text, Communities.Actor editor);
+
+    /// <summary>Adds (<paramref name="on"/>) or takes back the caller's reaction, one per member per emoji; everyone gets <c>MessageReactions</c>.</summary>
+    [Alias("React")]
+    Task<MessageReactionCounts> React(long seq, string emoji, bool on, Communities.Actor caller);
 
     /// <summary>Hides a message (the review queue calls this when reports pile up or a report is upheld): like a removal, without the audit.</summary>
     [Alias("Hide")]
@@ -76,6 +87,29 @@ public interface IHistoryPageGrain : IGrainWithStringKey
     /// <summary>Puts a redacted message back (a moderator restored it).</summary>
     [Alias("Restore")]
     Task<bool> Restore(ChatMessage original);
+
+    /// <summary>The author's edit of a sealed message; null when the page does not hold it.</summary>
+    [Alias("Edit")]
+    Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt);
+
+    /// <summary>New reaction counts for a sealed message; null when the page does not hold it.</summary>
+    [Alias("SetReactions")]
+    Task<ChatMessage?> SetReactions(long seq, IReadOnlyDictionary<string, int> counts);
+}
+
+/// <summary>
+/// Who reacted with what to the messages of one history page's range (key: <c>community/channel/pageIndex</c>), so a
+/// member reacts once per emoji; the messages themselves carry only the counts.
+/// </summary>
+[Alias("cs.IMessageReactionsGrain")]
+public interface IMessageReactionsGrain : IGrainWithStringKey
+{
+    [Alias("Toggle")]
+    Task<ReactionToggle> Toggle(long seq, string emoji, string userId, bool on);
+
+    /// <summary>Forgets a removed message's reactions; returns who had reacted with what, so their points can be taken back.</summary>
+    [Alias("Clear")]
+    Task<IReadOnlyList<KeyValuePair<string, string>>> Clear(long seq);
 }
 
 /// <summary>

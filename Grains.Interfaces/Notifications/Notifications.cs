@@ -48,6 +48,13 @@ public static class NotificationKinds
     public const string Reply = "reply";
     public const string AnswerAccepted = "answer_accepted";
     public const string IdeaStatus = "idea_status";
+
+    /// <summary>
+    /// The kinds a member may turn off. Moderation notices (warnings, mutes, bans, decisions) are not among them: a
+    /// member must always be able to learn why they cannot post.
+    /// </summary>
+    public static IReadOnlyList<string> Optional { get; } =
+        [Mention, Reply, AnswerAccepted, IdeaStatus, LevelUp, BadgeEarned, ChallengeCompleted, TrustLevel];
 }
 
 /// <summary>
@@ -57,8 +64,16 @@ public static class NotificationKinds
 [Alias("cs.INotificationInboxGrain")]
 public interface INotificationInboxGrain : IGrainWithStringKey
 {
+    /// <summary>Stores and pushes the notice; null when the user turned this kind off (then nothing is stored).</summary>
     [Alias("Post")]
-    Task<Notification> Post(NotificationDraft draft);
+    Task<Notification?> Post(NotificationDraft draft);
+
+    /// <summary>The kinds the user turned off (see <see cref="NotificationKinds.Optional"/>).</summary>
+    [Alias("GetMuted")]
+    Task<IReadOnlyList<string>> GetMuted();
+
+    [Alias("SetMuted")]
+    Task<IReadOnlyList<string>> SetMuted(IReadOnlyList<string> kinds);
 
     [Alias("List")]
     Task<NotificationPage> List(long? before, int limit);

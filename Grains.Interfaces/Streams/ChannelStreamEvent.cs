@@ -23,6 +23,13 @@ public sealed record MessageRemoved([property: Id(0)] MessageRemovedNotice Notic
 [GenerateSerializer, Immutable, Alias("cs.MessageRestored")]
 public sealed record MessageRestored([property: Id(0)] ChatMessage Message) : ChannelStreamEvent;
 
+/// <summary>The author edited a message; the payload of <c>MessageEdited</c> is the message.</summary>
+[GenerateSerializer, Immutable, Alias("cs.MessageEdited")]
+public sealed record MessageEdited([property: Id(0)] ChatMessage Message) : ChannelStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.MessageReactionsChanged")]
+public sealed record MessageReactionsChanged([property: Id(0)] MessageReactionCounts Reactions) : ChannelStreamEvent;
+
 /// <summary>What flows on a user's <c>member</c> stream.</summary>
 [GenerateSerializer, Immutable, Alias("cs.MemberStreamEvent")]
 public abstract record MemberStreamEvent;

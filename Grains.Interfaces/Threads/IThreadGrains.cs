@@ -103,6 +103,11 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("CreateCategory")]
     Task<ForumCategory> CreateCategory(ForumCategory category, Actor caller);
 
+    /// <summary>The ids of the threads listings cover (the search index rebuilds from them).</summary>
+    [AlwaysInterleave]
+    [Alias("GetThreadIds")]
+    Task<IReadOnlyList<string>> GetThreadIds();
+
     [AlwaysInterleave]
     [Alias("GetCategories")]
     Task<IReadOnlyList<ForumCategory>> GetCategories();

@@ -56,6 +56,14 @@ public sealed partial class ChannelGrain(
     private readonly ChatOptions _options = options.Value;
     private readonly Dictionary<string, (MemberInfo Member, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
     private readonly List<PendingSend> _pending = [];
+    private readonly List<TailChange> _changes = [];
+    // The last reaction in progress: each waits for the one before (grain code is single-threaded, so a chain is a lock).
+    private Task _reactionTurn = Task.CompletedTask;
+    private readonly SlidingWindowRateLimiter _reactionLimiter = new(30, TimeSpan.FromSeconds(10));
+    private Threads.ForumSettings _reactionSettings = Threads.ForumSettings.Default;
+    private DateTimeOffset _reactionSettingsUntil;
+    private ModerationPipeline? _contentPipeline;
+    private long _contentPipelineVersion = -1;
     private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
     private ModerationPipeline? _pipeline;
     private long _pipelineVersion = -1;
@@ -192,16 +200,42 @@ public sealed partial class ChannelGrain(
     {
         try
         {
-            while (_pending.Count > 0)
+            while (_pending.Count > 0 || _changes.Count > 0)
             {
-                if (_options.GroupCommitMaxDelay > TimeSpan.Zero && _pending.Count < _options.GroupCommitMaxBatch)
+                if (_pending.Count > 0 && _options.GroupCommitMaxDelay > TimeSpan.Zero && _pending.Count < _options.GroupCommitMaxBatch)
                 {
                     await Task.Delay(_options.GroupCommitMaxDelay, clock);
                 }
 
+                // Edits, reactions and removals of tail messages ride on the same write as the batch: one writer, no
+                // concurrent writes of the channel's state.
+                var changes = _changes.ToList();
+                _changes.Clear();
+                var undo = ApplyChanges(changes);
                 var batch = _pending.GetRange(0, Math.Min(_pending.Count, Math.Max(1, _options.GroupCommitMaxBatch)));
                 _pending.RemoveRange(0, batch.Count);
-                if (!await Commit(batch))
+                var stored = batch.Count > 0 ? await Commit(batch) : undo.Count == 0 || await WriteChanges();
+                if (!stored)
+                {
+                    for (var i = undo.Count - 1; i >= 0; i--)
+                    {
+                        undo[i]();
+                    }
+
+                    foreach (var change in changes)
+                    {
+                        change.Done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The change could not be stored; retry."));
+                    }
+
+                    continue;
+                }
+
+                foreach (var change in changes)
+                {
+                    change.Done.TrySetResult(change.Found);
+                }
+
+                if (batch.Count == 0)
                 {
                     continue;
                 }
@@ -230,6 +264,12 @@ public sealed partial class ChannelGrain(
 
             _pending.Clear();
             _pendingByClientId.Clear();
+            foreach (var change in _changes)
+            {
+                change.Done.TrySetException(refused);
+            }
+
+            _changes.Clear();
             _nextSeq = _committedSeq + 1;
             DeactivateOnIdle();
         }
@@ -304,6 +344,78 @@ public sealed partial class ChannelGrain(
                 LogPublishFailed(logger, ex, _key.ToString(), sent.Message.Seq);
             }
         }
+    }
+
+    /// <summary>
+    /// Changes a tail message through the writer; false when the message is not in the tail (sealed into a page, where
+    /// the page grain changes it). <paramref name="change"/> sees the message as it is then, so changes never overwrite
+    /// each other; returning the same instance means "nothing to change".
+    /// </summary>
+    private Task<bool> ChangeInTail(long seq, Func<ChatMessage, ChatMessage> change)
+    {
+        var pending = new TailChange(seq, change);
+        _changes.Add(pending);
+        if (!_flushing)
+        {
+            _flushing = true;
+            _ = FlushPending();
+        }
+
+        return pending.Done.Task;
+    }
+
+    private List<Action> ApplyChanges(List<TailChange> changes)
+    {
+        var undo = new List<Action>();
+        foreach (var change in changes)
+        {
+            var index = S.Tail.FindIndex(m => m.Seq == change.Seq);
+            change.Found = index >= 0;
+            if (index < 0)
+            {
+                continue;
+            }
+
+            var before = S.Tail[index];
+            var after = change.Change(before);
+            if (!ReferenceEquals(before, after))
+            {
+                S.Tail[index] = after;
+                undo.Add(() => S.Tail[index] = before);
+            }
+        }
+
+        return undo;
+    }
+
+    private async Task<bool> WriteChanges()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogChangeFailed(logger, ex, _key.ToString());
+            if (ex is InconsistentStateException)
+            {
+                DeactivateOnIdle();
+            }
+
+            return false;
+        }
+    }
+
+    private sealed class TailChange(long seq, Func<ChatMessage, ChatMessage> change)
+    {
+        public long Seq { get; } = seq;
+
+        public Func<ChatMessage, ChatMessage> Change { get; } = change;
+
+        public bool Found { get; set; }
+
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class PendingSend(ChatMessage message)
@@ -449,16 +561,179 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor moderator)
+    public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor caller)
     {
         RequireInfo();
-        await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, moderator);
+        var current = await Read(seq);
+        if (current.Removed)
+        {
+            return new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, current.MessageId);
+        }
+
+        if (current.AuthorId == caller.UserId)
+        {
+            // Taking back your own words needs no moderator and leaves no audit entry.
+            var own = await Hide(seq);
+            return new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, own.MessageId);
+        }
+
+        await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
         var original = await Hide(seq);
-        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(moderator.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason);
+        await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(caller.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason);
         // History keeps only the message's place; the queue keeps the original for a while so a moderator can restore it.
         await GrainFactory.GetGrain<IModerationQueueGrain>(_key.CommunityId).Archive(original);
         return new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId);
     }
+
+    public async Task<ChatMessage> EditMessage(long seq, string text, Actor editor)
+    {
+        var info = RequireInfo();
+        var newText = MessageRules.RequireText(text, info.MaxMessageLength);
+        var current = await Read(seq);
+        if (current.Removed)
+        {
+            throw CommunityException.NotFound($"Message {seq} in channel '{_key}' was removed; it");
+        }
+
+        if (current.AuthorId != editor.UserId)
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Only the author may edit a message.");
+        }
+
+        var now = clock.GetUtcNow();
+        var member = await RequireMembership(editor.UserId, now);
+        PostingRules.RequireMayPost(member, now);
+        // The content rules apply to the new text; the rate rules (slow mode, flood, duplicates) are about sending, not editing.
+        var content = await ContentPipeline(now);
+        if (content.Evaluate(PostingRules.InputFor(member, editor.UserId, newText, now)) is { } verdict)
+        {
+            throw verdict.Hold
+                ? new CommunityException(ErrorCodes.BlockedContent, $"This text needs a moderator's review ({verdict.Reason}); the message was not changed.")
+                : new CommunityException(verdict.Code, verdict.Reason);
+        }
+
+        ChatMessage? edited = null;
+        if (!await ChangeInTail(seq, m => edited = m.Removed ? m : m with { Text = newText, EditedAt = now }))
+        {
+            edited = await Page(seq).Edit(seq, newText, now);
+        }
+
+        if (edited is null || edited.Removed)
+        {
+            throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+        }
+
+        await PublishChange(new MessageEdited(edited), seq);
+        return edited;
+    }
+
+    public async Task<MessageReactionCounts> React(long seq, string emoji, bool on, Actor caller)
+    {
+        RequireInfo();
+        var now = clock.GetUtcNow();
+        var allowed = await ReactionSet(now);
+        if (emoji is null || !allowed.Contains(emoji, StringComparer.Ordinal))
+        {
+            throw CommunityException.Invalid($"Unknown reaction; this community allows {string.Join(", ", allowed)}.");
+        }
+
+        PostingRules.RequireMayPost(await RequireMembership(caller.UserId, now), now);
+        if (!_reactionLimiter.TryAcquire(caller.UserId, now, out var retryAfter))
+        {
+            throw new CommunityException(ErrorCodes.RateLimited, $"Too many reactions; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+        }
+
+        // One reaction at a time per channel: the counts written to the message are always the reactions grain's latest.
+        var previous = _reactionTurn;
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reactionTurn = turn.Task;
+        await previous;
+        try
+        {
+            var current = await Read(seq);
+            if (current.Removed)
+            {
+                throw CommunityException.NotFound($"Message {seq} in channel '{_key}' was removed; it");
+            }
+
+            var toggle = await Reactions(seq).Toggle(seq, emoji, caller.UserId, on);
+            if (toggle.Changed)
+            {
+                var counts = toggle.Counts;
+                if (!await ChangeInTail(seq, m => m.Removed ? m : m with { Reactions = counts.Count == 0 ? null : counts }))
+                {
+                    await Page(seq).SetReactions(seq, counts);
+                }
+
+                await PublishChange(new MessageReactionsChanged(new MessageReactionCounts(_key.CommunityId, _key.ChannelId, seq, counts, null)), seq);
+                if (current.AuthorId != caller.UserId)
+                {
+                    _ = on ? AwardReaction(current, caller, emoji, now) : TakeBackSource(current.AuthorId, ReactionSource(current, caller.UserId, emoji));
+                }
+            }
+
+            return new MessageReactionCounts(_key.CommunityId, _key.ChannelId, seq, toggle.Counts, toggle.Mine);
+        }
+        finally
+        {
+            turn.SetResult();
+        }
+    }
+
+    /// <summary>A committed message, from the tail or its sealed page; <c>not_found</c> otherwise.</summary>
+    private async Task<ChatMessage> Read(long seq)
+    {
+        if (seq < 1 || seq > _committedSeq)
+        {
+            throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+        }
+
+        return S.Tail.Find(m => m.Seq == seq)
+            ?? (await Page(seq).Read()).FirstOrDefault(m => m.Seq == seq)
+            ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
+    }
+
+    private async Task<ModerationPipeline> ContentPipeline(DateTimeOffset now)
+    {
+        await CurrentPipeline(now);
+        if (_contentPipeline is null || _contentPipelineVersion != _policy.Version)
+        {
+            _contentPipeline = ModerationPipeline.BuildContentRules(_policy, classifier);
+            _contentPipelineVersion = _policy.Version;
+        }
+
+        return _contentPipeline;
+    }
+
+    /// <summary>The community's reaction set (its forum settings), asked for at most every 30 s.</summary>
+    private async Task<IReadOnlyList<string>> ReactionSet(DateTimeOffset now)
+    {
+        if (now >= _reactionSettingsUntil)
+        {
+            _reactionSettings = await GrainFactory.GetGrain<Threads.IThreadDirectoryGrain>(_key.CommunityId).GetSettings();
+            _reactionSettingsUntil = now + TimeSpan.FromSeconds(30);
+        }
+
+        return _reactionSettings.Reactions;
+    }
+
+    private IMessageReactionsGrain Reactions(long seq) =>
+        GrainFactory.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
+
+    private async Task AwardReaction(ChatMessage message, Actor reactor, string emoji, DateTimeOffset now)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, message.AuthorId)).Record(
+                [new ActivityEvent(ReactionSource(message, reactor.UserId, emoji), _key.CommunityId, message.AuthorId, message.AuthorName, ActionKinds.ReactionReceived, now, _key.ChannelId, reactor.UserId)]);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAwardFailed(logger, ex, _key.ToString(), message.Seq);
+        }
+    }
+
+    private static string ReactionSource(ChatMessage message, string reactor, string emoji) => $"reaction:{message.MessageId}:{reactor}:{emoji}";
 
     public async Task<ChatMessage> Hide(long seq)
     {
@@ -468,41 +743,24 @@ public sealed partial class ChannelGrain(
             throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
         }
 
-        ChatMessage original;
-        var index = S.Tail.FindIndex(m => m.Seq == seq);
-        if (index >= 0)
-        {
-            original = S.Tail[index];
-            if (!original.Removed)
-            {
-                S.Tail[index] = original.AsRemoved();
-                await state.WriteStateAsync();
-            }
-        }
-        else
+        ChatMessage? original = null;
+        if (!await ChangeInTail(seq, m => (original = m).Removed ? m : m.AsRemoved()))
         {
             original = await Page(seq).Redact(seq) ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
         }
 
-        await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original.MessageId)), seq);
+        await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId)), seq);
         // What the message earned goes, too: removed content must not pay.
-        _ = TakeBackPoints(original);
-        return original;
+        _ = TakeBackPoints(original!);
+        return original!;
     }
 
     public async Task Restore(ChatMessage original)
     {
         RequireInfo();
-        var index = S.Tail.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId);
-        if (index >= 0)
-        {
-            if (S.Tail[index].Removed)
-            {
-                S.Tail[index] = original with { Removed = false };
-                await state.WriteStateAsync();
-            }
-        }
-        else if (!await Page(original.Seq).Restore(original))
+        var restored = original with { Removed = false };
+        if (!await ChangeInTail(original.Seq, m => m.MessageId == original.MessageId && m.Removed ? restored : m)
+            && !await Page(original.Seq).Restore(original))
         {
             throw CommunityException.NotFound($"Message {original.Seq} in channel '{_key}'");
         }
@@ -512,13 +770,29 @@ public sealed partial class ChannelGrain(
 
     private async Task TakeBackPoints(ChatMessage original)
     {
+        await TakeBackSource(original.AuthorId, PointsSource(original));
         try
         {
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, original.AuthorId)).TakeBack(PointsSource(original));
+            foreach (var (reactor, emoji) in await Reactions(original.Seq).Clear(original.Seq))
+            {
+                await TakeBackSource(original.AuthorId, ReactionSource(original, reactor, emoji));
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogAwardFailed(logger, ex, _key.ToString(), original.Seq);
+        }
+    }
+
+    private async Task TakeBackSource(string authorId, string source)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, authorId)).TakeBack(source);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogTakeBackFailed(logger, ex, _key.ToString(), source);
         }
     }
 
@@ -628,6 +902,12 @@ public sealed partial class ChannelGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
     private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Taking back {Source} in channel {Channel} failed")]
+    private static partial void LogTakeBackFailed(ILogger logger, Exception ex, string channel, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing a change of channel {Channel} failed; it was refused")]
+    private static partial void LogChangeFailed(ILogger logger, Exception ex, string channel);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sealing page {Page} of channel {Channel} failed; will retry")]
     private static partial void LogSealFailed(ILogger logger, Exception ex, string channel, long page);

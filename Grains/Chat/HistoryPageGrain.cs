@@ -59,4 +59,28 @@ public sealed class HistoryPageGrain(
 
         return true;
     }
+
+    public Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt) =>
+        Change(seq, m => m.Removed ? m : m with { Text = text, EditedAt = editedAt });
+
+    public Task<ChatMessage?> SetReactions(long seq, IReadOnlyDictionary<string, int> counts) =>
+        Change(seq, m => m.Removed ? m : m with { Reactions = counts.Count == 0 ? null : counts });
+
+    private async Task<ChatMessage?> Change(long seq, Func<ChatMessage, ChatMessage> change)
+    {
+        var index = state.State.Messages.FindIndex(m => m.Seq == seq);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var changed = change(state.State.Messages[index]);
+        if (!ReferenceEquals(changed, state.State.Messages[index]))
+        {
+            state.State.Messages[index] = changed;
+            await state.WriteStateAsync();
+        }
+
+        return changed;
+    }
 }

@@ -12,6 +12,8 @@ public sealed class NotificationInboxState
 
     /// <summary>Oldest first, at most <see cref="NotificationInboxGrain.Capacity"/>.</summary>
     [Id(2)] public List<Notification> Items { get; set; } = [];
+
+    [Id(3)] public HashSet<string> Muted { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -25,9 +27,15 @@ public sealed partial class NotificationInboxGrain(
 {
     public const int Capacity = 200;
 
-    public async Task<Notification> Post(NotificationDraft draft)
+    public async Task<Notification?> Post(NotificationDraft draft)
     {
-        if (state.State.Items.Find(n => n.SourceId == draft.SourceId) is { } earlier)
+        if (state.State.Muted.Contains(draft.Kind))
+        {
+            return null;
+        }
+
+        // Sources are unique within a community (thread "1" exists in many), so the pair identifies a notice.
+        if (state.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
         {
             return earlier;
         }
@@ -71,6 +79,22 @@ public sealed partial class NotificationInboxGrain(
         }
 
         return Unread();
+    }
+
+    public Task<IReadOnlyList<string>> GetMuted() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Muted.Order(StringComparer.Ordinal)]);
+
+    public async Task<IReadOnlyList<string>> SetMuted(IReadOnlyList<string> kinds)
+    {
+        var muted = new HashSet<string>(kinds ?? [], StringComparer.Ordinal);
+        if (muted.FirstOrDefault(k => !NotificationKinds.Optional.Contains(k, StringComparer.Ordinal)) is { } refused)
+        {
+            throw Errors.CommunityException.Invalid(
+                $"'{(refused.Length > 40 ? refused[..40] : refused)}' cannot be turned off; these can: {string.Join(", ", NotificationKinds.Optional)}.");
+        }
+
+        state.State.Muted = muted;
+        await state.WriteStateAsync();
+        return await GetMuted();
     }
 
     private int Unread() => state.State.Items.Count(n => n.Id > state.State.ReadThroughId);

@@ -23,6 +23,9 @@ public static class PostRenderer
 
     public static string ToHtml(string markdown) => Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
 
+    /// <summary>A post as plain text (for the search index).</summary>
+    public static string PlainText(string markdown) => Markdown.ToPlainText(markdown, Pipeline).ReplaceLineEndings(" ").Trim();
+
     /// <summary>The first words of a post as plain text, for listings and notifications.</summary>
     public static string Excerpt(string markdown, int length = 160)
     {

@@ -136,6 +136,9 @@ public sealed partial class ThreadDirectoryGrain(
         return created;
     }
 
+    public Task<IReadOnlyList<string>> GetThreadIds() =>
+        Task.FromResult<IReadOnlyList<string>>([.. S.Threads.Values.Where(t => !t.Removed).Select(t => t.ThreadId)]);
+
     public Task<IReadOnlyList<ForumCategory>> GetCategories() => Task.FromResult(Categories());
 
     public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);

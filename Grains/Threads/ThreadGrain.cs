@@ -99,6 +99,7 @@ public sealed partial class ThreadGrain(
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
         Directory.Upsert(S.Summary).Ignore();
+        Search.Index(ForumSearchGrain.ToDocument(S.Summary, post)).Ignore();
         _ = AfterPost(post, ActionKinds.ThreadCreated, PointsSourceOfThread, notifyFollowers: false);
         return S.Summary;
     }
@@ -150,6 +151,7 @@ public sealed partial class ThreadGrain(
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
         Directory.Upsert(S.Summary!).Ignore();
+        Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post)).Ignore();
         _ = AfterPost(post, ActionKinds.Reply, PointsSourceOf, notifyFollowers: true, followedBefore);
         return post;
     }
@@ -191,6 +193,7 @@ public sealed partial class ThreadGrain(
         }
 
         await Publish(new PostEdited(edited));
+        Search.Index(ForumSearchGrain.ToDocument(S.Summary!, edited)).Ignore();
         _ = NotifyMentioned(edited, mentions.Except(stored.Post.Mentions, StringComparer.Ordinal).ToList());
         return edited;
     }
@@ -226,6 +229,7 @@ public sealed partial class ThreadGrain(
         }
 
         Directory.Upsert(S.Summary!).Ignore();
+        (seq == 1 ? Search.RemoveThread(_key.ThreadId) : Search.RemovePost(stored.Post.PostId)).Ignore();
         if (!byAuthor)
         {
             await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(caller.UserId, "remove_post", $"thread {_key.ThreadId}#{seq} by {stored.Post.AuthorId}", reason ?? "");
@@ -488,6 +492,8 @@ public sealed partial class ThreadGrain(
 
     private IThreadPageGrain PageGrain(long pageIndex) =>
         GrainFactory.GetGrain<IThreadPageGrain>($"{_key}/{pageIndex.ToString(CultureInfo.InvariantCulture)}");
+
+    private IForumSearchGrain Search => GrainFactory.GetGrain<IForumSearchGrain>(_key.CommunityId);
 
     private IThreadDirectoryGrain Directory => GrainFactory.GetGrain<IThreadDirectoryGrain>(_key.CommunityId);
 

@@ -143,6 +143,50 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         Assert.Equal([(idea.ThreadId, 1, IdeaStatus.Planned)], ideas.Items.Select(t => (t.ThreadId, t.Votes, t.Status)));
     }
 
+    [Fact]
+    public async Task Search_finds_a_post_by_its_words_and_stops_finding_it_once_removed()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann", connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var forum = $"/api/communities/{community}";
+        var thread = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Stadium parking", body = "Where do you park near the stadium?" }));
+        var reply = await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "The **north garage** opens two hours before kick-off." }));
+
+        await Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage%20kick-off")).Hits.Any(h => h.PostId == reply.PostId), "the reply in search");
+        var hits = (await ann.GetAsync<SearchResults>($"{forum}/search?q=stadium")).Hits;
+        Assert.Equal([(thread.ThreadId, 1L, "Stadium parking")], hits.Select(h => (h.ThreadId, h.Seq, h.Title)));
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"{forum}/search?q=")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.DeleteAsync($"{forum}/threads/{thread.ThreadId}/posts/{reply.Seq}")).StatusCode);
+        await Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage")).Hits.Count == 0, "the removed reply gone from search");
+        Assert.Single((await ann.GetAsync<SearchResults>($"{forum}/search?q=stadium")).Hits);
+    }
+
+    [Fact]
+    public async Task Members_choose_what_notifies_them_and_mark_everything_read()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var dora = await TestUser.ConnectAsync(fixture.Url, $"dora-{Guid.NewGuid():n}"[..20], connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, dora);
+        var forum = $"/api/communities/{community}";
+        Assert.Equal(HttpStatusCode.BadRequest, (await dora.Http.PutAsJsonAsync("/api/me/notifications/settings", new { muted = new[] { "banned" } })).StatusCode);
+        var settings = await Ok<NotificationSettingsView>(await dora.Http.PutAsJsonAsync("/api/me/notifications/settings", new { muted = new[] { "reply" } }));
+        Assert.Equal(["reply"], settings.Muted);
+
+        var thread = await Created<ThreadSummary>(await dora.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Away kit", body = "Thoughts?" }));
+        await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "Love it." }));
+        await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = $"@{dora.UserId} what do you think of the socks?" }));
+        await Eventually(async () => (await dora.GetAsync<NotificationPage>("/api/me/notifications")).Items.Any(n => n.Kind == NotificationKinds.Mention), "the mention");
+        var inbox = await dora.GetAsync<NotificationPage>("/api/me/notifications");
+        Assert.DoesNotContain(inbox.Items, n => n.Kind == NotificationKinds.Reply);
+        Assert.True(inbox.Unread > 0);
+
+        var read = await Ok<UnreadCount>(await dora.Http.PostAsync("/api/me/notifications/read-all", null));
+        Assert.Equal(0, read.Unread);
+        Assert.Equal(0, (await dora.GetAsync<NotificationPage>("/api/me/notifications")).Unread);
+    }
+
     private static async Task<T> Created<T>(HttpResponseMessage response)
     {
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
@@ -166,6 +210,10 @@ public sealed class ThreadApiTests(SystemFixture fixture)
     }
 
     private sealed record FollowState(bool Following);
+
+    private sealed record NotificationSettingsView(IReadOnlyList<string> Muted);
+
+    private sealed record UnreadCount(int Unread);
 
     private sealed record JoinThreadResult(ThreadSummary Thread, long LastSeq, IReadOnlyList<ThreadPost> Posts, bool HasMore, bool Following);
 }

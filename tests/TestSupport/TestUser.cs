@@ -27,6 +27,8 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<Notification> _notifications = new();
     private readonly ConcurrentQueue<ModerationEvent> _moderation = new();
     private readonly ConcurrentQueue<object> _threadEvents = new();
+    private readonly ConcurrentQueue<ChatMessage> _edited = new();
+    private readonly ConcurrentQueue<MessageReactionCounts> _reactions = new();
     private readonly SemaphoreSlim _signal = new(0);
 
     private TestUser(string userId, HttpClient http, HubConnection hub)
@@ -40,6 +42,8 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<ChatMessage>("MessageRestored", m => { _restored.Enqueue(m); _signal.Release(); });
         hub.On<Notification>("Notification", n => { _notifications.Enqueue(n); _signal.Release(); });
         hub.On<ModerationEvent>("ModerationEvent", e => { _moderation.Enqueue(e); _signal.Release(); });
+        hub.On<ChatMessage>("MessageEdited", m => { _edited.Enqueue(m); _signal.Release(); });
+        hub.On<MessageReactionCounts>("MessageReactions", r => { _reactions.Enqueue(r); _signal.Release(); });
         hub.On<Threads.ThreadPost>("ThreadPost", p => { _threadEvents.Enqueue(p); _signal.Release(); });
         hub.On<Threads.ThreadPost>("PostEdited", p => { _threadEvents.Enqueue(new PostEditedEvent(p)); _signal.Release(); });
         hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
@@ -63,6 +67,10 @@ public sealed class TestUser : IAsyncDisposable
     public IReadOnlyList<MessageRemovedNotice> RemovedEvents => [.. _removed];
 
     public IReadOnlyList<ChatMessage> RestoredEvents => [.. _restored];
+
+    public IReadOnlyList<ChatMessage> EditedEvents => [.. _edited];
+
+    public IReadOnlyList<MessageReactionCounts> ReactionEvents => [.. _reactions];
 
     public IReadOnlyList<Notification> Notifications => [.. _notifications];
 
