@@ -10,7 +10,6 @@ public sealed record AcceptAnswerRequest(string? PostId);
 
 public sealed record IdeaStatusRequest(IdeaStatus Status, string? Comment);
 
-public sealed record ForumSettingsRequest(IReadOnlyList<string>? Reactions);
 
 public sealed record FollowState(bool Following);
 
@@ -31,8 +30,8 @@ public static class ThreadEndpoints
 
         forum.MapGet("/forum/settings", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetSettings());
 
-        forum.MapPut("/forum/settings", (string communityId, ForumSettingsRequest request, HttpContext http, IClusterClient cluster) =>
-            Directory(cluster, communityId).UpdateSettings(request.Reactions ?? [], http.User.ToActor()));
+        forum.MapPut("/forum/settings", (string communityId, ForumSettingsUpdate update, HttpContext http, IClusterClient cluster) =>
+            Directory(cluster, communityId).UpdateSettings(update, http.User.ToActor()));
 
         forum.MapGet("/threads", (string communityId, string? sort, string? tag, string? category, ThreadKind? kind, string? cursor, int? limit, IClusterClient cluster) =>
             Directory(cluster, communityId).List(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20)));

@@ -30,6 +30,8 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddValidatedOptions<GatewayOptions>(config, GatewayOptions.Section);
+        services.AddValidatedOptions<Attachments.AttachmentOptions>(config, Attachments.AttachmentOptions.Section);
+        services.AddSingleton<Attachments.AttachmentStore>();
         services.AddCommunityAuth(config);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemMapping>();
@@ -102,6 +104,7 @@ public static class GatewayApp
         app.MapReviewQueueApi();
         app.MapMemberStandingApi();
         app.MapThreadsApi();
+        app.MapAttachmentsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }

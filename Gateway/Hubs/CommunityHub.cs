@@ -66,13 +66,23 @@ public sealed class CommunityHub(
         return ack;
     }
 
+    /// <summary>Like <see cref="SendMessage"/>, with files uploaded before (<c>POST /api/communities/{c}/attachments</c>), at most 10.</summary>
+    public async Task<SendAck> SendMessageWithAttachments(string communityId, string channelId, string text, string clientMessageId, string[]? attachmentIds)
+    {
+        var actor = Context.User!.ToActor();
+        var ack = await cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString())
+            .Send(new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId), attachmentIds));
+        GatewayMetrics.SendsAccepted.Add(1);
+        return ack;
+    }
+
     /// <summary>The author edits their message; moderation's content rules apply to the new text.</summary>
     public Task<ChatMessage> EditMessage(string communityId, string channelId, long seq, string text) =>
         cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).EditMessage(seq, text, Context.User!.ToActor());
 
     /// <summary>The author removes their own message, or a moderator removes any (with a reason, audited).</summary>
     public Task<MessageRemovedNotice> RemoveMessage(string communityId, string channelId, long seq, string? reason) =>
-        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).RemoveMessage(seq, Api.MemberModerationEndpoints.Reason(reason), Context.User!.ToActor());
+        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).RemoveMessage(seq, Api.MemberModerationEndpoints.Reason(reason), Context.User!.ToActor(), authorMayRemove: true);
 
     /// <summary>Adds (<paramref name="on"/> true) or takes back a reaction from the community's set.</summary>
     public Task<MessageReactionCounts> React(string communityId, string channelId, long seq, string emoji, bool on) =>

@@ -18,10 +18,11 @@ public sealed record ChatMessage(
     [property: Id(8)] string ClientMessageId,
     [property: Id(9)] bool Removed = false,
     [property: Id(10)] DateTimeOffset? EditedAt = null,
-    [property: Id(11)] IReadOnlyDictionary<string, int>? Reactions = null)
+    [property: Id(11)] IReadOnlyDictionary<string, int>? Reactions = null,
+    [property: Id(12)] IReadOnlyList<Threads.AttachmentInfo>? Attachments = null)
 {
     /// <summary>What history keeps of a removed message: its place in the sequence, who sent it, not what it said.</summary>
-    public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null };
+    public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null, Attachments = null };
 }
 
 /// <summary>A message's reaction counts after a change (the payload of <c>MessageReactions</c>), and the caller's own (<see cref="Mine"/>, null in the event).</summary>
@@ -54,7 +55,8 @@ public sealed record SendMessageCommand(
     [property: Id(0)] string AuthorId,
     [property: Id(1)] string AuthorName,
     [property: Id(2)] string Text,
-    [property: Id(3)] string ClientMessageId);
+    [property: Id(3)] string ClientMessageId,
+    [property: Id(4)] IReadOnlyList<string>? AttachmentIds = null);
 
 /// <summary>
 /// The acknowledgement of a send: given only once the message is durably stored. <see cref="Held"/>: automatic

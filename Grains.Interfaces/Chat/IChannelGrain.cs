@@ -25,11 +25,11 @@ public interface IChannelGrain : IGrainWithStringKey
     Task<int> GetSlowMode();
 
     /// <summary>
-    /// Removes a message (its author, or moderators and up, audited): history keeps its seq, not its text; everyone gets
-    /// <c>MessageRemoved</c>.
+    /// Removes a message (moderators and up, audited; its author too when <paramref name="authorMayRemove"/>, without an
+    /// audit): history keeps its seq, not its text; everyone gets <c>MessageRemoved</c>.
     /// </summary>
     [Alias("RemoveMessage")]
-    Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor caller);
+    Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Communities.Actor caller, bool authorMayRemove = false);
 
     /// <summary>The author changes a message's text (content rules apply again); everyone gets <c>MessageEdited</c>.</summary>
     [Alias("EditMessage")]

@@ -117,5 +117,5 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     Task<ForumSettings> GetSettings();
 
     [Alias("UpdateSettings")]
-    Task<ForumSettings> UpdateSettings(IReadOnlyList<string> reactions, Actor caller);
+    Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller);
 }

@@ -86,7 +86,8 @@ public sealed record ThreadPost(
     [property: Id(12)] IReadOnlyDictionary<string, int> Reactions,
     [property: Id(13)] IReadOnlyList<string> Mentions,
     [property: Id(14)] string ClientPostId,
-    [property: Id(15)] int Revisions);
+    [property: Id(15)] int Revisions,
+    [property: Id(16)] IReadOnlyList<AttachmentInfo>? Attachments = null);
 
 /// <summary>An earlier text of a post (edits and removals keep one each); <see cref="By"/> is who replaced it.</summary>
 [GenerateSerializer, Immutable, Alias("cs.PostRevision")]
@@ -109,14 +110,16 @@ public sealed record NewThread(
     [property: Id(1)] ThreadKind Kind,
     [property: Id(2)] string Title,
     [property: Id(3)] string Body,
-    [property: Id(4)] IReadOnlyList<string>? Tags);
+    [property: Id(4)] IReadOnlyList<string>? Tags,
+    [property: Id(5)] IReadOnlyList<string>? AttachmentIds = null);
 
 /// <summary>A reply: <see cref="ReplyToSeq"/> quotes an earlier post of the same thread; <see cref="ClientPostId"/> makes a retry safe.</summary>
 [GenerateSerializer, Immutable, Alias("cs.NewReply")]
 public sealed record NewReply(
     [property: Id(0)] string Body,
     [property: Id(1)] long? ReplyToSeq,
-    [property: Id(2)] string? ClientPostId);
+    [property: Id(2)] string? ClientPostId,
+    [property: Id(3)] IReadOnlyList<string>? AttachmentIds = null);
 
 /// <summary>What a directory hands a thread grain to create it (the id is the directory's).</summary>
 [GenerateSerializer, Immutable, Alias("cs.ThreadDraft")]
@@ -126,7 +129,8 @@ public sealed record ThreadDraft(
     [property: Id(2)] ThreadKind Kind,
     [property: Id(3)] string Title,
     [property: Id(4)] string Body,
-    [property: Id(5)] IReadOnlyList<string> Tags);
+    [property: Id(5)] IReadOnlyList<string> Tags,
+    [property: Id(6)] IReadOnlyList<string>? AttachmentIds = null);
 
 /// <summary>Posts in seq order after a given seq, the thread's last seq, and whether more follow.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ThreadPostsPage")]
@@ -157,12 +161,25 @@ public sealed record PostReactions(
 [GenerateSerializer, Immutable, Alias("cs.ForumCategory")]
 public sealed record ForumCategory([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string Description);
 
-/// <summary>A community's forum settings (admins): the reactions members may use.</summary>
+/// <summary>A community's settings for posts and messages (admins): the reactions members may use, and what they may upload.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ForumSettings")]
-public sealed record ForumSettings([property: Id(0)] IReadOnlyList<string> Reactions, [property: Id(1)] long Version)
+public sealed record ForumSettings(
+    [property: Id(0)] IReadOnlyList<string> Reactions,
+    [property: Id(1)] long Version,
+    [property: Id(2)] long MaxAttachmentBytes,
+    [property: Id(3)] IReadOnlyList<string> AttachmentTypes)
 {
-    public static ForumSettings Default { get; } = new(["+1", "heart", "laugh", "tada", "eyes", "rocket"], 0);
+    public static ForumSettings Default { get; } = new(
+        ["+1", "heart", "laugh", "tada", "eyes", "rocket"], 0, 10L * 1024 * 1024,
+        ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]);
 }
+
+/// <summary>A change of <see cref="ForumSettings"/>; what is null stays.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ForumSettingsUpdate")]
+public sealed record ForumSettingsUpdate(
+    [property: Id(0)] IReadOnlyList<string>? Reactions,
+    [property: Id(1)] long? MaxAttachmentBytes,
+    [property: Id(2)] IReadOnlyList<string>? AttachmentTypes);
 
 /// <summary>How to list threads: <c>latest</c> activity, <c>top</c> engagement, or <c>unanswered</c> questions; filters; a cursor from the previous page.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ThreadQuery")]

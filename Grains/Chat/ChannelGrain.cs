@@ -154,9 +154,11 @@ public sealed partial class ChannelGrain(
             throw new CommunityException(verdict.Code, verdict.Reason);
         }
 
+        // Bound before the seq is given: a refused binding (not your upload, already used) refuses the send and stores nothing.
+        var attachments = await AttachAll(command, clientMessageId);
         pipeline.Accepted(input);
         await ApplyAutoSlowMode(_autoSlowMode.MessageAccepted(now));
-        return await Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now);
+        return await Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments);
     }
 
     public async Task<SendAck> AcceptApproved(SendMessageCommand command)
@@ -171,10 +173,11 @@ public sealed partial class ChannelGrain(
     }
 
     /// <summary>Gives the message the next seq and hands it to the writer; completes when it is stored (the ack).</summary>
-    private async Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now)
+    private async Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
+        IReadOnlyList<Threads.AttachmentInfo>? attachments = null)
     {
         var pending = new PendingSend(new ChatMessage(_key.CommunityId, _key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
-            authorId, authorName, text, now, clientMessageId));
+            authorId, authorName, text, now, clientMessageId, Attachments: attachments));
         _pending.Add(pending);
         _pendingByClientId[(pending.Message.AuthorId, pending.Message.ClientMessageId)] = pending;
         if (!_flushing)
@@ -185,6 +188,24 @@ public sealed partial class ChannelGrain(
         }
 
         return await pending.Acked.Task;
+    }
+
+    private async Task<IReadOnlyList<Threads.AttachmentInfo>?> AttachAll(SendMessageCommand command, string clientMessageId)
+    {
+        var ids = (command.AttachmentIds ?? []).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        if (ids.Count > Threads.AttachmentGrain.MaxPerPost)
+        {
+            throw CommunityException.Invalid($"A message carries at most {Threads.AttachmentGrain.MaxPerPost} attachments.");
+        }
+
+        var author = new Actor(command.AuthorId, command.AuthorName);
+        var target = $"channel:{_key.ChannelId}:{command.AuthorId}/{clientMessageId}";
+        return await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<Threads.IAttachmentGrain>($"{_key.CommunityId}/{InputRules.RequireId(id, "attachment id")}").Attach(target, author)));
     }
 
     private Task<SendAck>? TryFindEarlierSend(string authorId, string clientMessageId) =>
@@ -561,7 +582,7 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor caller)
+    public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor caller, bool authorMayRemove = false)
     {
         RequireInfo();
         var current = await Read(seq);
@@ -570,7 +591,7 @@ public sealed partial class ChannelGrain(
             return new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, current.MessageId);
         }
 
-        if (current.AuthorId == caller.UserId)
+        if (authorMayRemove && current.AuthorId == caller.UserId)
         {
             // Taking back your own words needs no moderator and leaves no audit entry.
             var own = await Hide(seq);
@@ -750,8 +771,9 @@ public sealed partial class ChannelGrain(
         }
 
         await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId)), seq);
-        // What the message earned goes, too: removed content must not pay.
+        // What the message earned goes, too: removed content must not pay. Its files stop being served.
         _ = TakeBackPoints(original!);
+        _ = RevokeAttachments(original!);
         return original!;
     }
 
@@ -781,6 +803,21 @@ public sealed partial class ChannelGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogAwardFailed(logger, ex, _key.ToString(), original.Seq);
+        }
+    }
+
+    private async Task RevokeAttachments(ChatMessage message)
+    {
+        foreach (var attachment in message.Attachments ?? [])
+        {
+            try
+            {
+                await GrainFactory.GetGrain<Threads.IAttachmentGrain>($"{_key.CommunityId}/{attachment.Id}").Revoke();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogTakeBackFailed(logger, ex, _key.ToString(), $"attachment:{attachment.Id}");
+            }
         }
     }
 

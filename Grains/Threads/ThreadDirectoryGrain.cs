@@ -74,7 +74,7 @@ public sealed partial class ThreadDirectoryGrain(
         await Write();
         var id = S.LastThreadId.ToString(CultureInfo.InvariantCulture);
         var summary = await GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(CommunityId, id).ToString())
-            .Create(new ThreadDraft(id, category, thread.Kind, title, thread.Body, tags), S.Settings, author);
+            .Create(new ThreadDraft(id, category, thread.Kind, title, thread.Body, tags, thread.AttachmentIds), S.Settings, author);
         Keep(summary);
         return summary;
     }
@@ -143,11 +143,24 @@ public sealed partial class ThreadDirectoryGrain(
 
     public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);
 
-    public async Task<ForumSettings> UpdateSettings(IReadOnlyList<string> reactions, Actor caller)
+    public async Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller)
     {
-        var set = ThreadRules.RequireReactionSet(reactions);
+        var current = S.Settings;
+        var reactions = update.Reactions is null ? current.Reactions : ThreadRules.RequireReactionSet(update.Reactions);
+        var maxBytes = update.MaxAttachmentBytes ?? current.MaxAttachmentBytes;
+        if (maxBytes is < 1 or > AttachmentRules.MaxBytesCeiling)
+        {
+            throw CommunityException.Invalid($"maxAttachmentBytes must be between 1 and {AttachmentRules.MaxBytesCeiling}.");
+        }
+
+        var types = update.AttachmentTypes?.Distinct(StringComparer.Ordinal).ToList() ?? [.. current.AttachmentTypes];
+        if (types.FirstOrDefault(t => !AttachmentRules.KnownTypes.Contains(t, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw CommunityException.Invalid($"attachmentTypes may hold only {string.Join(", ", AttachmentRules.KnownTypes)}; '{(unknown is { Length: > 40 } ? unknown[..40] : unknown)}' is not one.");
+        }
+
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner change forum settings.");
-        S.Settings = new ForumSettings(set, S.Settings.Version + 1);
+        S.Settings = new ForumSettings(reactions, current.Version + 1, maxBytes, types);
         await Write();
         return S.Settings;
     }

@@ -84,11 +84,12 @@ public sealed partial class ThreadGrain(
         var title = ThreadRules.RequireTitle(draft.Title);
         var body = ThreadRules.RequireBody(draft.Body);
         var tags = ThreadRules.RequireTags(draft.Tags);
+        var attachmentIds = RequireAttachmentIds(draft.AttachmentIds);
         var now = clock.GetUtcNow();
         var member = await RequireMayPost(author, now);
         await Moderate(member, author, $"{title}\n{body}", now);
         var mentions = await ResolveMentions(body, author.UserId);
-        var post = NewPost(1, author, body, null, mentions, "opening", now);
+        var post = NewPost(1, author, body, null, mentions, "opening", now) with { Attachments = await AttachAll(attachmentIds, "opening", author) };
         await Page(1).Put(new StoredPost(post, [], []));
         S.Settings = settings;
         S.LastSeq = 1;
@@ -127,11 +128,13 @@ public sealed partial class ThreadGrain(
             throw CommunityException.Invalid($"replyToSeq must name a post of this thread (1 to {S.LastSeq}).");
         }
 
+        var attachmentIds = RequireAttachmentIds(reply.AttachmentIds);
         var now = clock.GetUtcNow();
         var member = await RequireMayPost(author, now);
         await Moderate(member, author, body, now);
         var mentions = await ResolveMentions(body, author.UserId);
-        var post = NewPost(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now);
+        var post = NewPost(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
+            with { Attachments = await AttachAll(attachmentIds, $"{author.UserId}/{clientPostId}", author) };
         await Page(post.Seq).Put(new StoredPost(post, [], []));
         S.LastSeq = post.Seq;
         S.RecentClientPosts.Add(new(retryKey, post.Seq));
@@ -216,7 +219,8 @@ public sealed partial class ThreadGrain(
 
         var now = clock.GetUtcNow();
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, caller.UserId));
-        await Page(seq).Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count } });
+        await Page(seq).Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
+        await RevokeAll(stored.Post.Attachments);
         var wasAccepted = S.Summary!.AcceptedSeq == seq;
         ChangeSummary(s => seq == 1
             ? s with { Removed = true }
@@ -454,6 +458,27 @@ public sealed partial class ThreadGrain(
     private ThreadPost NewPost(long seq, Actor author, string body, long? replyTo, IReadOnlyList<string> mentions, string clientPostId, DateTimeOffset now) =>
         new(_key.CommunityId, _key.ThreadId, seq, $"{_key.ThreadId}-{seq.ToString(CultureInfo.InvariantCulture)}", author.UserId, author.DisplayName,
             body, PostRenderer.ToHtml(body), now, null, false, replyTo, new Dictionary<string, int>(), mentions, clientPostId, 0);
+
+    private static IReadOnlyList<string> RequireAttachmentIds(IReadOnlyList<string>? ids)
+    {
+        var distinct = (ids ?? []).Distinct(StringComparer.Ordinal).ToList();
+        return distinct.Count > AttachmentGrain.MaxPerPost
+            ? throw CommunityException.Invalid($"A post carries at most {AttachmentGrain.MaxPerPost} attachments.")
+            : [.. distinct.Select(id => InputRules.RequireId(id, "attachment id"))];
+    }
+
+    /// <summary>Binds the uploads to this post; <paramref name="slot"/> names it so that a retried post binds them again, not twice.</summary>
+    private async Task<IReadOnlyList<AttachmentInfo>?> AttachAll(IReadOnlyList<string> ids, string slot, Actor author) =>
+        ids.Count == 0 ? null
+        : await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{id}").Attach($"thread:{_key.ThreadId}:{slot}", author)));
+
+    private async Task RevokeAll(IReadOnlyList<AttachmentInfo>? attachments)
+    {
+        foreach (var attachment in attachments ?? [])
+        {
+            await GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{attachment.Id}").Revoke();
+        }
+    }
 
     private long SeqOfPostId(string postId)
     {

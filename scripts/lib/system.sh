@@ -4,12 +4,14 @@
 GATEWAY_URL="http://127.0.0.1:5080"
 SILO_URL="http://127.0.0.1:5081"
 AZURITE_PORT=10002
+# Blob storage (attachments) on Azurite's default blob port, which "UseDevelopmentStorage=true" points at.
+AZURITE_BLOB_PORT=10000
 SYSTEM_PIDS=()
 
 start_system() {
   local data_dir="$1" logs="$1/logs" port
   mkdir -p "$data_dir/azurite" "$logs"
-  for port in 5080 5081 $AZURITE_PORT 11111 30000; do
+  for port in 5080 5081 $AZURITE_PORT $AZURITE_BLOB_PORT 11111 30000; do
     port_in_use "$port" && die "port $port is already in use by another program (is ./scripts/run running?); free it and retry."
   done
 
@@ -18,6 +20,10 @@ start_system() {
     --location "$data_dir/azurite" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &
   SYSTEM_PIDS+=($!)
   wait_port "$AZURITE_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite did not start; see $logs/azurite.log"
+  node "$REPO_ROOT/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 --blobPort "$AZURITE_BLOB_PORT" \
+    --location "$data_dir/azurite" --disableTelemetry --skipApiVersionCheck >"$logs/azurite-blob.log" 2>&1 &
+  SYSTEM_PIDS+=($!)
+  wait_port "$AZURITE_BLOB_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite's blob service did not start; see $logs/azurite-blob.log"
 
   say "starting the silo (logs: $logs/silo.log)"
   (cd "$REPO_ROOT/Silo" && exec dotnet bin/Release/net10.0/CommunityScale.Silo.dll) >"$logs/silo.log" 2>&1 &

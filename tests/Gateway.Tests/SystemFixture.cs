@@ -29,6 +29,7 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Storage:AzureTable:TableName"] = $"t{Guid.NewGuid():n}",
         ["Gateway:CatchUpInterval"] = "00:00:01",
         ["Gateway:PresenceReportInterval"] = "00:00:00.200",
+        ["Attachments:ConnectionString"] = azurite.BlobPort > 0 ? azurite.BlobConnectionString : null,
     };
 
     /// <summary>Settings whose Azure Table traffic goes through <paramref name="link"/>, so a test can cut storage off.</summary>
@@ -41,7 +42,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteServer.StartAsync();
+        Azurite = await AzuriteServer.StartAsync(blobs: true);
         System = new ChatSystem(Settings(Azurite), b => b.Services.AddSingleton<IChannelEventFilter>(Drops));
         await System.StartAsync();
     }

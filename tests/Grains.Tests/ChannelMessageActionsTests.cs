@@ -48,7 +48,7 @@ public sealed class ChannelMessageActionsTests(ClusterFixture fixture)
             Assert.Equal(("corrected", 1), (stored.Text, stored.Reactions!["heart"]));
             Assert.NotNull(stored.EditedAt);
 
-            await channel.RemoveMessage(message.Seq, "", author);
+            await channel.RemoveMessage(message.Seq, "", author, authorMayRemove: true);
             var removed = (await channel.GetHistory(message.Seq - 1, 1)).Messages[0];
             Assert.Equal((true, "", (IReadOnlyDictionary<string, int>?)null), (removed.Removed, removed.Text, removed.Reactions));
             Assert.Equal(ErrorCodes.NotFound, (await Assert.ThrowsAsync<CommunityException>(() => channel.React(message.Seq, "heart", true, other))).Code);
