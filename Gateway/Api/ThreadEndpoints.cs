@@ -13,6 +13,8 @@ public sealed record IdeaStatusRequest(IdeaStatus Status, string? Comment);
 
 public sealed record FollowState(bool Following);
 
+public sealed record HeldPost(bool Held, string ReviewId);
+
 /// <summary>The forum: categories, threads, posts, reactions, accepted answers, follows, idea votes and statuses.</summary>
 public static class ThreadEndpoints
 {
@@ -51,8 +53,11 @@ public static class ThreadEndpoints
 
         forum.MapPost("/threads/{threadId}/posts", async (string communityId, string threadId, NewReply reply, HttpContext http, IClusterClient cluster) =>
         {
-            var post = await Thread(cluster, communityId, threadId).Reply(reply, http.User.ToActor());
-            return Results.Created($"/api/communities/{communityId}/threads/{threadId}/posts/{post.Seq}", post);
+            var outcome = await Thread(cluster, communityId, threadId).Reply(reply, http.User.ToActor());
+            // Held for review: accepted for a moderator, not posted (it gets its seq if approved).
+            return outcome.Post is { } post
+                ? Results.Created($"/api/communities/{communityId}/threads/{threadId}/posts/{post.Seq}", post)
+                : Results.Accepted(value: new HeldPost(true, outcome.HeldId!));
         });
 
         forum.MapPut("/threads/{threadId}/posts/{seq:long}", (string communityId, string threadId, long seq, EditPostRequest edit, HttpContext http, IClusterClient cluster) =>

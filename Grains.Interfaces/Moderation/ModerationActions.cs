@@ -123,7 +123,8 @@ public sealed record ReviewItem(
     [property: Id(9)] double Priority,
     [property: Id(10)] DateTimeOffset CreatedAt,
     [property: Id(11)] bool Hidden,
-    [property: Id(12)] string? SanctionId);
+    [property: Id(12)] string? SanctionId,
+    [property: Id(13)] string? ThreadId = null);
 
 /// <summary>How a moderator's decision on a review item ended; <see cref="Ack"/> is set when an approved held message was accepted.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ReviewOutcome")]
@@ -155,7 +156,9 @@ public sealed record HeldMessage(
     [property: Id(4)] string Text,
     [property: Id(5)] string ClientMessageId,
     [property: Id(6)] string Reason,
-    [property: Id(7)] DateTimeOffset HeldAt);
+    [property: Id(7)] DateTimeOffset HeldAt,
+    [property: Id(8)] string? ThreadId = null,
+    [property: Id(9)] long? ReplyToSeq = null);
 
 /// <summary>
 /// A community's review queue (key: community id): held messages, reported messages and appeals wait here for a moderator,
@@ -168,6 +171,13 @@ public interface IModerationQueueGrain : IGrainWithStringKey
     /// <summary>Queues a held message; holding the same (channel, author, clientMessageId) again returns the first.</summary>
     [Alias("Hold")]
     Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);
+
+    /// <summary>
+    /// Queues a held forum reply (<see cref="HeldMessage.ThreadId"/> set, <c>channelId</c> empty); approving it posts it
+    /// to the thread then, with the next seq. Holding the same (thread, author, clientPostId) again returns the first.
+    /// </summary>
+    [Alias("HoldPost")]
+    Task<HeldMessage> HoldPost(string threadId, string authorId, string authorName, string body, long? replyToSeq, string clientPostId, string reason);
 
     /// <summary>A member reports a message; reporting it again is a no-op. The policy's <c>reportsToHide</c>-th reporter hides it.</summary>
     [Alias("Report")]

@@ -20,8 +20,13 @@ public interface IThreadGrain : IGrainWithStringKey
     [Alias("GetSummary")]
     Task<ThreadSummary> GetSummary();
 
+    /// <summary>Posts a reply, or (when automatic moderation holds it) queues it for review: then <see cref="PostOutcome.HeldId"/> is set.</summary>
     [Alias("Reply")]
-    Task<ThreadPost> Reply(NewReply reply, Actor author);
+    Task<PostOutcome> Reply(NewReply reply, Actor author);
+
+    /// <summary>A reply a moderator approved from the review queue: it skips automatic moderation and gets the next seq now.</summary>
+    [Alias("AcceptApproved")]
+    Task<Chat.SendAck> AcceptApproved(NewReply reply, Actor author);
 
     /// <summary>The author edits their post (the old text is kept as a revision); seq 1 is the opening post.</summary>
     [Alias("Edit")]

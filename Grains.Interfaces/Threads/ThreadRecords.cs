@@ -121,6 +121,10 @@ public sealed record NewReply(
     [property: Id(2)] string? ClientPostId,
     [property: Id(3)] IReadOnlyList<string>? AttachmentIds = null);
 
+/// <summary>A reply's outcome: the stored post, or the id of its review-queue item when automatic moderation held it.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PostOutcome")]
+public sealed record PostOutcome([property: Id(0)] ThreadPost? Post, [property: Id(1)] string? HeldId);
+
 /// <summary>What a directory hands a thread grain to create it (the id is the directory's).</summary>
 [GenerateSerializer, Immutable, Alias("cs.ThreadDraft")]
 public sealed record ThreadDraft(

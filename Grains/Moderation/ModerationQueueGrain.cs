@@ -105,6 +105,25 @@ public sealed partial class ModerationQueueGrain(
         return held;
     }
 
+    public async Task<HeldMessage> HoldPost(string threadId, string authorId, string authorName, string body, long? replyToSeq, string clientPostId, string reason)
+    {
+        if (S.Pending.Find(h => h.ThreadId == threadId && h.AuthorId == authorId && h.ClientMessageId == clientPostId) is { } earlier)
+        {
+            return earlier;
+        }
+
+        if (Waiting >= MaxPending)
+        {
+            throw new CommunityException(ErrorCodes.BlockedContent, "The post needs a moderator's review, and the review queue is full; try again later.");
+        }
+
+        var held = new HeldMessage(Guid.NewGuid().ToString("n"), "", authorId, authorName, body, clientPostId, reason, clock.GetUtcNow(), threadId, replyToSeq);
+        S.Pending.Add(held);
+        await state.WriteStateAsync();
+        await Publish("queued", ItemOf(held), null, null);
+        return held;
+    }
+
     public async Task<ReviewItem> Report(string channelId, long seq, string reason, Actor reporter)
     {
         InputRules.RequireId(channelId, "channel id");
@@ -209,13 +228,16 @@ public sealed partial class ModerationQueueGrain(
         await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
         if (S.Pending.Find(h => h.Id == itemId) is { } held)
         {
-            var ack = await Channel(held.ChannelId).AcceptApproved(new SendMessageCommand(held.AuthorId, held.AuthorName, held.Text, held.ClientMessageId));
+            var ack = held.ThreadId is { } threadId
+                ? await GrainFactory.GetGrain<Threads.IThreadGrain>(new Threads.ThreadKey(CommunityId, threadId).ToString())
+                    .AcceptApproved(new Threads.NewReply(held.Text, held.ReplyToSeq, held.ClientMessageId), new Actor(held.AuthorId, held.AuthorName))
+                : await Channel(held.ChannelId).AcceptApproved(new SendMessageCommand(held.AuthorId, held.AuthorName, held.Text, held.ClientMessageId));
             // Stored in the channel first, then removed here: a crash in between leaves it queued, and approving it again
             // returns the same ack (the channel knows the clientMessageId).
             S.Pending.Remove(held);
             await state.WriteStateAsync();
-            await Audit(moderator.UserId, "approve", $"{held.ChannelId}#{ack.Seq} by {held.AuthorId}", held.Reason);
-            await Notify(held.AuthorId, NotificationKinds.MessageReviewed, $"A moderator approved your message in #{held.ChannelId}; it is now posted.", $"held:{held.Id}");
+            await Audit(moderator.UserId, "approve", $"{Place(held)}#{ack.Seq} by {held.AuthorId}", held.Reason);
+            await Notify(held.AuthorId, NotificationKinds.MessageReviewed, $"A moderator approved your message in {Place(held)}; it is now posted.", $"held:{held.Id}");
             await Publish("resolved", ItemOf(held), "approved", moderator.UserId);
             return new ReviewOutcome(held.Id, ReviewKind.Held, "approved", ack);
         }
@@ -253,9 +275,9 @@ public sealed partial class ModerationQueueGrain(
         {
             S.Pending.Remove(held);
             await state.WriteStateAsync();
-            await Audit(moderator.UserId, "reject", $"{held.ChannelId} by {held.AuthorId}", reason);
+            await Audit(moderator.UserId, "reject", $"{Place(held)} by {held.AuthorId}", reason);
             await Notify(held.AuthorId, NotificationKinds.MessageReviewed,
-                $"A moderator did not approve your message in #{held.ChannelId}{(reason.Length > 0 ? $": {reason}" : ".")}", $"held:{held.Id}");
+                $"A moderator did not approve your message in {Place(held)}{(reason.Length > 0 ? $": {reason}" : ".")}", $"held:{held.Id}");
             await Publish("resolved", ItemOf(held), "rejected", moderator.UserId);
             return new ReviewOutcome(held.Id, ReviewKind.Held, "rejected", null);
         }
@@ -361,7 +383,9 @@ public sealed partial class ModerationQueueGrain(
     }
 
     private ReviewItem ItemOf(HeldMessage held) =>
-        new(held.Id, ReviewKind.Held, held.ChannelId, 0, held.AuthorId, held.AuthorName, held.Text, held.Reason, 0, ReviewPriority.Held, held.HeldAt, true, null);
+        new(held.Id, ReviewKind.Held, held.ChannelId, 0, held.AuthorId, held.AuthorName, held.Text, held.Reason, 0, ReviewPriority.Held, held.HeldAt, true, null, held.ThreadId);
+
+    private static string Place(HeldMessage held) => held.ThreadId is { } thread ? $"thread {thread}" : $"#{held.ChannelId}";
 
     private ReviewItem ItemOf(ReportCase report)
     {

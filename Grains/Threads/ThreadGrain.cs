@@ -87,7 +87,7 @@ public sealed partial class ThreadGrain(
         var attachmentIds = RequireAttachmentIds(draft.AttachmentIds);
         var now = clock.GetUtcNow();
         var member = await RequireMayPost(author, now);
-        await Moderate(member, author, $"{title}\n{body}", now);
+        RefuseHold(await Moderate(member, author, $"{title}\n{body}", now), "thread");
         var mentions = await ResolveMentions(body, author.UserId);
         var post = NewPost(1, author, body, null, mentions, "opening", now) with { Attachments = await AttachAll(attachmentIds, "opening", author) };
         await Page(1).Put(new StoredPost(post, [], []));
@@ -107,7 +107,15 @@ public sealed partial class ThreadGrain(
 
     public Task<ThreadSummary> GetSummary() => Task.FromResult(RequireThread(allowRemoved: true));
 
-    public async Task<ThreadPost> Reply(NewReply reply, Actor author)
+    public Task<PostOutcome> Reply(NewReply reply, Actor author) => ReplyCore(reply, author, approved: false);
+
+    public async Task<Chat.SendAck> AcceptApproved(NewReply reply, Actor author)
+    {
+        var post = (await ReplyCore(reply, author, approved: true)).Post!;
+        return new Chat.SendAck(post.Seq, post.PostId);
+    }
+
+    private async Task<PostOutcome> ReplyCore(NewReply reply, Actor author, bool approved)
     {
         RequireThread();
         var body = ThreadRules.RequireBody(reply.Body);
@@ -115,7 +123,7 @@ public sealed partial class ThreadGrain(
         var retryKey = $"{author.UserId}/{clientPostId}";
         if (S.RecentClientPosts.Find(p => p.Key == retryKey) is { Key: not null } earlier)
         {
-            return (await Load(earlier.Value)).Post;
+            return new PostOutcome((await Load(earlier.Value)).Post, null);
         }
 
         if (S.LastSeq >= ThreadRules.MaxPosts)
@@ -130,8 +138,22 @@ public sealed partial class ThreadGrain(
 
         var attachmentIds = RequireAttachmentIds(reply.AttachmentIds);
         var now = clock.GetUtcNow();
-        var member = await RequireMayPost(author, now);
-        await Moderate(member, author, body, now);
+        if (!approved)
+        {
+            var member = await RequireMayPost(author, now);
+            if (await Moderate(member, author, body, now) is { } hold)
+            {
+                if (attachmentIds.Count > 0)
+                {
+                    throw new CommunityException(ErrorCodes.BlockedContent, $"This post needs a moderator's review ({hold.Reason}); post it without attachments to queue it for review.");
+                }
+
+                var held = await GrainFactory.GetGrain<IModerationQueueGrain>(_key.CommunityId)
+                    .HoldPost(_key.ThreadId, author.UserId, author.DisplayName, body, reply.ReplyToSeq, clientPostId, hold.Reason);
+                return new PostOutcome(null, held.Id);
+            }
+        }
+
         var mentions = await ResolveMentions(body, author.UserId);
         var post = NewPost(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
             with { Attachments = await AttachAll(attachmentIds, $"{author.UserId}/{clientPostId}", author) };
@@ -156,7 +178,7 @@ public sealed partial class ThreadGrain(
         Directory.Upsert(S.Summary!).Ignore();
         Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post)).Ignore();
         _ = AfterPost(post, ActionKinds.Reply, PointsSourceOf, notifyFollowers: true, followedBefore);
-        return post;
+        return new PostOutcome(post, null);
     }
 
     public async Task<ThreadPost> Edit(long seq, string body, Actor editor)
@@ -176,7 +198,7 @@ public sealed partial class ThreadGrain(
 
         var now = clock.GetUtcNow();
         var member = await RequireMayPost(editor, now);
-        await Moderate(member, editor, text, now);
+        RefuseHold(await Moderate(member, editor, text, now), "edit");
         var mentions = await ResolveMentions(text, editor.UserId);
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, editor.UserId));
         var edited = stored.Post with
@@ -534,10 +556,10 @@ public sealed partial class ThreadGrain(
     }
 
     /// <summary>
-    /// The community's automatic moderation, as chat runs it (without slow mode, which is a channel's). A verdict that
-    /// would hold a chat message for review refuses a post instead: the review queue holds chat messages only so far.
+    /// The community's automatic moderation, as chat runs it (without slow mode, which is a channel's): refusals throw
+    /// their code; a verdict to hold for review is returned (null: accepted).
     /// </summary>
-    private async Task Moderate(MemberInfo member, Actor author, string text, DateTimeOffset now)
+    private async Task<Verdict?> Moderate(MemberInfo member, Actor author, string text, DateTimeOffset now)
     {
         if (_pipeline is null || now >= _policyCheckedUntil)
         {
@@ -554,12 +576,21 @@ public sealed partial class ThreadGrain(
         if (_pipeline.Evaluate(input) is { } verdict)
         {
             ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
-            throw verdict.Hold
-                ? new CommunityException(ErrorCodes.BlockedContent, $"This post needs a moderator's review before it can appear ({verdict.Reason}); it was not posted.")
-                : new CommunityException(verdict.Code, verdict.Reason);
+            return verdict.Hold ? verdict : throw new CommunityException(verdict.Code, verdict.Reason);
         }
 
         _pipeline.Accepted(input);
+        return null;
+    }
+
+    // New threads and edits are not queued: a moderator would approve a thread that does not exist yet, or an edit of a
+    // post that moved on. Their authors are told to rephrase instead.
+    private static void RefuseHold(Verdict? hold, string what)
+    {
+        if (hold is not null)
+        {
+            throw new CommunityException(ErrorCodes.BlockedContent, $"This {what} needs a moderator's review ({hold.Reason}); it was not posted.");
+        }
     }
 
     private async Task<ForumSettings> CurrentSettings()

@@ -112,7 +112,9 @@ public static class SiloApp
                 }));
                 break;
             case StorageProvider.Memory:
-                silo.AddMemoryGrainStorage(name);
+                // The same serializer as the durable providers, so tests on memory storage round-trip state as production does.
+                silo.AddMemoryGrainStorage(name, options => options.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
                 break;
         }
     }
