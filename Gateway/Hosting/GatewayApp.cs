@@ -105,6 +105,7 @@ public static class GatewayApp
         app.MapMemberStandingApi();
         app.MapThreadsApi();
         app.MapAttachmentsApi();
+        app.MapIntegrationsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community");
     }

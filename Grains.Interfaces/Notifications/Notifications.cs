@@ -48,6 +48,7 @@ public static class NotificationKinds
     public const string Reply = "reply";
     public const string AnswerAccepted = "answer_accepted";
     public const string IdeaStatus = "idea_status";
+    public const string WebhookDisabled = "webhook_disabled";
 
     /// <summary>
     /// The kinds a member may turn off. Moderation notices (warnings, mutes, bans, decisions) are not among them: a

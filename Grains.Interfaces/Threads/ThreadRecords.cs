@@ -161,6 +161,10 @@ public sealed record PostReactions(
     [property: Id(3)] IReadOnlyDictionary<string, int> Counts,
     [property: Id(4)] IReadOnlyList<string>? Mine);
 
+/// <summary>The payload of the <c>answer.accepted</c> webhook: the question, the answer, and who accepted it.</summary>
+[GenerateSerializer, Immutable, Alias("cs.AcceptedAnswer")]
+public sealed record AcceptedAnswer([property: Id(0)] ThreadSummary Thread, [property: Id(1)] ThreadPost Answer, [property: Id(2)] string AcceptedBy);
+
 /// <summary>A forum category; threads are created in one. Every community has <c>general</c>.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ForumCategory")]
 public sealed record ForumCategory([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string Description);

@@ -268,6 +268,8 @@ public sealed partial class ChannelGrain(
                 }
 
                 await Publish(batch);
+                Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.MessageAccepted, batch[^1].Message.SentAt,
+                    [.. batch.Select(b => (object)b.Message)]);
                 RecordActivity(batch);
                 AwardPoints([.. batch.Select(b => b.Message)]);
                 await SealFullPages();
@@ -770,7 +772,9 @@ public sealed partial class ChannelGrain(
             original = await Page(seq).Redact(seq) ?? throw CommunityException.NotFound($"Message {seq} in channel '{_key}'");
         }
 
-        await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId)), seq);
+        var notice = new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId);
+        await PublishChange(new MessageRemoved(notice), seq);
+        Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.MessageRemoved, clock.GetUtcNow(), notice);
         // What the message earned goes, too: removed content must not pay. Its files stop being served.
         _ = TakeBackPoints(original!);
         _ = RevokeAttachments(original!);

@@ -42,6 +42,7 @@ public sealed class MemberGrain(
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
         state.State.Info = new MemberInfo(communityId, userId, displayName, role, clock.GetUtcNow());
         await state.WriteStateAsync();
+        Integrations.Webhooks.Raise(GrainFactory, communityId, Integrations.WebhookEventKinds.MemberJoined, state.State.Info.JoinedAt, state.State.Info);
         return state.State.Info;
     }
 

@@ -262,6 +262,7 @@ public sealed partial class MemberPointsGrain(
             {
                 await this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(Key.User))
                     .OnNextAsync(new BadgePosted(new BadgeEarned(Key.Community, Key.User, badge)));
+                Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.BadgeAwarded, badge.At, new BadgeEarned(Key.Community, Key.User, badge));
                 await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.BadgeEarned,
                     $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.Community}:{badge.Id}:{badge.Tier}"));
             }
@@ -325,6 +326,8 @@ public sealed partial class MemberPointsGrain(
             {
                 await stream.OnNextAsync(new PointsPosted(award));
             }
+
+            Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.PointsAwarded, clock.GetUtcNow(), [.. awards]);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -38,6 +38,7 @@ public sealed class AuditLogGrain(
         }
 
         await state.WriteStateAsync();
+        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.ModerationAction, entry.At, entry);
         return entry;
     }
 

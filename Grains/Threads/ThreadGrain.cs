@@ -101,6 +101,7 @@ public sealed partial class ThreadGrain(
         await Publish(new PostPublished(post));
         Directory.Upsert(S.Summary).Ignore();
         Search.Index(ForumSearchGrain.ToDocument(S.Summary, post)).Ignore();
+        Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.ThreadCreated, now, S.Summary);
         _ = AfterPost(post, ActionKinds.ThreadCreated, PointsSourceOfThread, notifyFollowers: false);
         return S.Summary;
     }
@@ -354,6 +355,12 @@ public sealed partial class ThreadGrain(
         if (previous is not null)
         {
             _ = TakeBack(previous.Post.AuthorId, [AcceptedSource(previous.Post)]);
+        }
+
+        if (answer is not null)
+        {
+            Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.AnswerAccepted, clock.GetUtcNow(),
+                new AcceptedAnswer(S.Summary!, answer.Post, caller.UserId));
         }
 
         if (answer is not null && answer.Post.AuthorId != summary.AuthorId)

@@ -30,6 +30,12 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Gateway:CatchUpInterval"] = "00:00:01",
         ["Gateway:PresenceReportInterval"] = "00:00:00.200",
         ["Attachments:ConnectionString"] = azurite.BlobPort > 0 ? azurite.BlobConnectionString : null,
+        ["Webhooks:AllowLoopback"] = "true",
+        ["Webhooks:MaxAttempts"] = "3",
+        ["Webhooks:RetryBaseDelay"] = "00:00:00.050",
+        ["Webhooks:AttemptTimeout"] = "00:00:00.500",
+        ["Webhooks:TotalTimeout"] = "00:00:05",
+        ["Webhooks:DisableAfterFailures"] = "3",
     };
 
     /// <summary>Settings whose Azure Table traffic goes through <paramref name="link"/>, so a test can cut storage off.</summary>

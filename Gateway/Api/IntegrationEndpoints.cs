@@ -1,0 +1,51 @@
+using CommunityScale.Errors;
+using CommunityScale.Gateway.Auth;
+using CommunityScale.Integrations;
+
+namespace CommunityScale.Gateway.Api;
+
+public sealed record WebhookRequest(string? Url, IReadOnlyList<string>? Events);
+
+public sealed record EnabledRequest(bool Enabled);
+
+public sealed record ReplayResult(int Replayed);
+
+/// <summary>Webhooks (admins): register, list, remove, rotate the secret, enable, read and replay dead letters.</summary>
+public static class IntegrationEndpoints
+{
+    public static void MapIntegrationsApi(this WebApplication app)
+    {
+        var hooks = app.MapGroup("/api/communities/{communityId}/webhooks").RequireAuthorization().WithTags("Integrations");
+
+        hooks.MapPost("/", async (string communityId, WebhookRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var created = await Registry(cluster, communityId).Register(request.Url ?? "", request.Events ?? [], http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/webhooks/{created.Endpoint.Id}", created);
+        });
+
+        hooks.MapGet("/", (string communityId, HttpContext http, IClusterClient cluster) => Registry(cluster, communityId).List(http.User.ToActor()));
+
+        hooks.MapDelete("/{endpointId}", async (string communityId, string endpointId, HttpContext http, IClusterClient cluster) =>
+        {
+            await Registry(cluster, communityId).Remove(Id(endpointId), http.User.ToActor());
+            return Results.NoContent();
+        });
+
+        hooks.MapPost("/{endpointId}/rotate-secret", (string communityId, string endpointId, HttpContext http, IClusterClient cluster) =>
+            Registry(cluster, communityId).RotateSecret(Id(endpointId), http.User.ToActor()));
+
+        hooks.MapPut("/{endpointId}/enabled", (string communityId, string endpointId, EnabledRequest request, HttpContext http, IClusterClient cluster) =>
+            Registry(cluster, communityId).SetEnabled(Id(endpointId), request.Enabled, http.User.ToActor()));
+
+        hooks.MapGet("/{endpointId}/dead-letters", (string communityId, string endpointId, HttpContext http, IClusterClient cluster) =>
+            Registry(cluster, communityId).GetDeadLetters(Id(endpointId), http.User.ToActor()));
+
+        hooks.MapPost("/{endpointId}/dead-letters/replay", async (string communityId, string endpointId, string? eventId, HttpContext http, IClusterClient cluster) =>
+            new ReplayResult(await Registry(cluster, communityId).Replay(Id(endpointId), eventId is null ? null : Id(eventId), http.User.ToActor())));
+    }
+
+    private static IWebhookRegistryGrain Registry(IClusterClient cluster, string communityId) =>
+        cluster.GetGrain<IWebhookRegistryGrain>(InputRules.RequireId(communityId, "community id"));
+
+    private static string Id(string id) => InputRules.RequireId(id, "id");
+}

@@ -1,0 +1,114 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Options;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.Integrations;
+
+[GenerateSerializer, Alias("cs.WebhookRegistryState")]
+public sealed class WebhookRegistryState
+{
+    /// <summary>Endpoint id → the event kinds it wants (the endpoints hold the rest).</summary>
+    [Id(0)] public Dictionary<string, List<string>> Endpoints { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A community's webhooks: admins manage them here; raised events fan out to the endpoints that want them.</summary>
+public sealed class WebhookRegistryGrain(
+    [PersistentState("webhooks", StorageNames.Main)] IPersistentState<WebhookRegistryState> state,
+    IOptions<WebhookOptions> options) : Grain, IWebhookRegistryGrain
+{
+    public const int MaxEndpoints = 20;
+
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public async Task<WebhookSecret> Register(string url, IReadOnlyList<string> events, Actor caller)
+    {
+        var target = WebhookTargets.RequireUrl(url, options.Value.AllowLoopback);
+        var kinds = (events ?? []).Distinct(StringComparer.Ordinal).ToList();
+        if (kinds.Count == 0 || kinds.FirstOrDefault(k => !WebhookEventKinds.All.Contains(k, StringComparer.Ordinal)) is { } unknown && unknown is not null)
+        {
+            throw CommunityException.Invalid($"events must name 1 or more of: {string.Join(", ", WebhookEventKinds.All)}.");
+        }
+
+        await RequireAdmin(caller);
+        if (state.State.Endpoints.Count >= MaxEndpoints)
+        {
+            throw CommunityException.Invalid($"A community has at most {MaxEndpoints} webhook endpoints.");
+        }
+
+        var id = Guid.NewGuid().ToString("n");
+        var created = await Endpoint(id).Create(target.AbsoluteUri, kinds, caller.UserId);
+        state.State.Endpoints[id] = kinds;
+        await state.WriteStateAsync();
+        return created;
+    }
+
+    public async Task<IReadOnlyList<WebhookEndpointInfo>> List(Actor caller)
+    {
+        await RequireAdmin(caller);
+        var infos = await Task.WhenAll(state.State.Endpoints.Keys.Select(id => Endpoint(id).Get()));
+        return [.. infos.OfType<WebhookEndpointInfo>().OrderBy(e => e.CreatedAt)];
+    }
+
+    public async Task Remove(string endpointId, Actor caller)
+    {
+        await RequireAdmin(caller);
+        RequireKnown(endpointId);
+        await Endpoint(endpointId).Delete();
+        state.State.Endpoints.Remove(endpointId);
+        await state.WriteStateAsync();
+    }
+
+    public async Task<WebhookSecret> RotateSecret(string endpointId, Actor caller)
+    {
+        await RequireAdmin(caller);
+        return await Endpoint(RequireKnown(endpointId)).RotateSecret();
+    }
+
+    public async Task<WebhookEndpointInfo> SetEnabled(string endpointId, bool enabled, Actor caller)
+    {
+        await RequireAdmin(caller);
+        return await Endpoint(RequireKnown(endpointId)).SetEnabled(enabled);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> GetDeadLetters(string endpointId, Actor caller)
+    {
+        await RequireAdmin(caller);
+        return await Endpoint(RequireKnown(endpointId)).GetDeadLetters();
+    }
+
+    public async Task<int> Replay(string endpointId, string? eventId, Actor caller)
+    {
+        await RequireAdmin(caller);
+        return await Endpoint(RequireKnown(endpointId)).Replay(eventId);
+    }
+
+    /// <summary>
+    /// Hands each endpoint what it wants, and waits for the hand-over (not the delivery): this grain takes one raise at a
+    /// time, so every endpoint queues events in the order they were raised here.
+    /// </summary>
+    public async Task Raise(IReadOnlyList<WebhookEvent> events)
+    {
+        var handOvers = new List<Task>();
+        foreach (var (id, kinds) in state.State.Endpoints)
+        {
+            var wanted = events.Where(e => kinds.Contains(e.Kind, StringComparer.Ordinal)).ToList();
+            if (wanted.Count > 0)
+            {
+                handOvers.Add(Endpoint(id).Enqueue(wanted));
+            }
+        }
+
+        await Task.WhenAll(handOvers);
+    }
+
+    private string RequireKnown(string endpointId) =>
+        endpointId is not null && state.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");
+
+    private Task RequireAdmin(Actor caller) =>
+        ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner manage webhooks.");
+
+    private IWebhookEndpointGrain Endpoint(string id) => GrainFactory.GetGrain<IWebhookEndpointGrain>($"{CommunityId}/{id}");
+}
