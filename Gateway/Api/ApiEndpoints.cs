@@ -54,6 +54,6 @@ public static class ApiEndpoints
         {
             var key = new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
             return cluster.GetGrain<IChannelGrain>(key.ToString()).GetHistory(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
-        });
+        }).WithMetadata(new ApiScopeAttribute(Integrations.ApiScopes.ChatRead));
     }
 }

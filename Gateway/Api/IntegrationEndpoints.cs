@@ -10,6 +10,8 @@ public sealed record EnabledRequest(bool Enabled);
 
 public sealed record ReplayResult(int Replayed);
 
+public sealed record ApiTokenRequest(string? Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays);
+
 /// <summary>Webhooks (admins): register, list, remove, rotate the secret, enable, read and replay dead letters.</summary>
 public static class IntegrationEndpoints
 {
@@ -43,6 +45,25 @@ public static class IntegrationEndpoints
         hooks.MapPost("/{endpointId}/dead-letters/replay", async (string communityId, string endpointId, string? eventId, HttpContext http, IClusterClient cluster) =>
             new ReplayResult(await Registry(cluster, communityId).Replay(Id(endpointId), eventId is null ? null : Id(eventId), http.User.ToActor())));
     }
+
+    public static void MapApiTokensApi(this WebApplication app)
+    {
+        var tokens = app.MapGroup("/api/communities/{communityId}/tokens").RequireAuthorization().WithTags("Integrations");
+
+        tokens.MapPost("/", async (string communityId, ApiTokenRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var created = await Tokens(cluster, communityId).Create(request.Name ?? "", request.Scopes ?? [], request.ExpiresInDays ?? 90, http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/tokens/{created.Info.Id}", created);
+        });
+
+        tokens.MapGet("/", (string communityId, HttpContext http, IClusterClient cluster) => Tokens(cluster, communityId).List(http.User.ToActor()));
+
+        tokens.MapDelete("/{tokenId}", (string communityId, string tokenId, HttpContext http, IClusterClient cluster) =>
+            Tokens(cluster, communityId).Revoke(Id(tokenId), http.User.ToActor()));
+    }
+
+    private static IApiTokenRegistryGrain Tokens(IClusterClient cluster, string communityId) =>
+        cluster.GetGrain<IApiTokenRegistryGrain>(InputRules.RequireId(communityId, "community id"));
 
     private static IWebhookRegistryGrain Registry(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<IWebhookRegistryGrain>(InputRules.RequireId(communityId, "community id"));

@@ -1,5 +1,6 @@
 using CommunityScale.Errors;
 using CommunityScale.Gateway.Auth;
+using CommunityScale.Integrations;
 using CommunityScale.Threads;
 
 namespace CommunityScale.Gateway.Api;
@@ -22,7 +23,8 @@ public static class ThreadEndpoints
     {
         var forum = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Threads");
 
-        forum.MapGet("/forum/categories", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetCategories());
+        forum.MapGet("/forum/categories", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetCategories())
+            .WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapPost("/forum/categories", async (string communityId, ForumCategory category, HttpContext http, IClusterClient cluster) =>
         {
@@ -36,20 +38,20 @@ public static class ThreadEndpoints
             Directory(cluster, communityId).UpdateSettings(update, http.User.ToActor()));
 
         forum.MapGet("/threads", (string communityId, string? sort, string? tag, string? category, ThreadKind? kind, string? cursor, int? limit, IClusterClient cluster) =>
-            Directory(cluster, communityId).List(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20)));
+            Directory(cluster, communityId).List(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapGet("/search", (string communityId, string? q, int? limit, IClusterClient cluster) =>
             cluster.GetGrain<IForumSearchGrain>(InputRules.RequireId(communityId, "community id"))
-                .Search(q is { Length: > 0 and <= 200 } ? q : throw CommunityException.Invalid("q must be 1 to 200 characters."), InputRules.RequireLimit(limit, 20)));
+                .Search(q is { Length: > 0 and <= 200 } ? q : throw CommunityException.Invalid("q must be 1 to 200 characters."), InputRules.RequireLimit(limit, 20))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapPost("/threads", async (string communityId, NewThread thread, HttpContext http, IClusterClient cluster) =>
         {
             var created = await Directory(cluster, communityId).CreateThread(thread, http.User.ToActor());
             return Results.Created($"/api/communities/{communityId}/threads/{created.ThreadId}", created);
-        });
+        }).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsWrite));
 
         forum.MapGet("/threads/{threadId}", (string communityId, string threadId, long? afterSeq, int? limit, IClusterClient cluster) =>
-            Thread(cluster, communityId, threadId).GetPosts(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50)));
+            Thread(cluster, communityId, threadId).GetPosts(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapPost("/threads/{threadId}/posts", async (string communityId, string threadId, NewReply reply, HttpContext http, IClusterClient cluster) =>
         {
@@ -58,7 +60,7 @@ public static class ThreadEndpoints
             return outcome.Post is { } post
                 ? Results.Created($"/api/communities/{communityId}/threads/{threadId}/posts/{post.Seq}", post)
                 : Results.Accepted(value: new HeldPost(true, outcome.HeldId!));
-        });
+        }).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsWrite));
 
         forum.MapPut("/threads/{threadId}/posts/{seq:long}", (string communityId, string threadId, long seq, EditPostRequest edit, HttpContext http, IClusterClient cluster) =>
             Thread(cluster, communityId, threadId).Edit(seq, edit.Body ?? "", http.User.ToActor()));

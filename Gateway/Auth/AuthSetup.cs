@@ -14,6 +14,7 @@ public static class AuthSetup
 {
     public const string UserIdClaim = "sub";
     public const string DisplayNameClaim = "name";
+    private const string Selector = "JwtOrApiToken";
 
     public static IServiceCollection AddCommunityAuth(this IServiceCollection services, IConfiguration config)
     {
@@ -26,7 +27,12 @@ public static class AuthSetup
         services.AddValidatedOptions<AuthOptions>(config, AuthOptions.Section);
         services.AddSingleton<TokenIssuer>();
         services.AddAuthorization();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        // One entry point: a bearer that looks like an API token goes to its handler, anything else is a user's JWT.
+        services.AddAuthentication(Selector)
+            .AddPolicyScheme(Selector, "JWT or API token", policy => policy.ForwardDefaultSelector = http =>
+                ApiTokenAuthenticationHandler.TokenOf(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false;
             jwt.TokenValidationParameters = new TokenValidationParameters

@@ -2,6 +2,7 @@ using CommunityScale.Gateway.Api;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Gateway.Hubs;
 using CommunityScale.Gateway.Relay;
+using CommunityScale.Integrations;
 using CommunityScale.Hosting;
 using CommunityScale.Streams;
 using CommunityScale.ServiceDefaults;
@@ -41,11 +42,17 @@ public static class GatewayApp
 
         var gateway = config.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = gateway.MaxHubMessageBytes)
-            .AddHubOptions<CommunityHub>(o => o.AddFilter<HubErrorFilter>())
+            // The error filter is outermost, so a token refusal reaches the client as "code: reason" too.
+            .AddHubOptions<CommunityHub>(o =>
+            {
+                o.AddFilter<HubErrorFilter>();
+                o.AddFilter<ApiTokenHubFilter>();
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
             // Browsers speak JSON; native clients and bots may choose the smaller, cheaper MessagePack (enums as numbers there).
             .AddMessagePackProtocol();
         services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<ApiTokenHubFilter>();
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
         services.AddSingleton<ChannelRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
@@ -96,6 +103,7 @@ public static class GatewayApp
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseApiTokenScopes();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
         app.MapCommunityApi();
@@ -106,8 +114,9 @@ public static class GatewayApp
         app.MapThreadsApi();
         app.MapAttachmentsApi();
         app.MapIntegrationsApi();
+        app.MapApiTokensApi();
         app.MapGamificationApi();
-        app.MapHub<CommunityHub>("/hubs/community");
+        app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));
     }
 
     /// <summary>Keeps retrying to reach the cluster at start-up (the silo may still be starting), then gives up loudly.</summary>

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using CommunityScale.Chat;
+using CommunityScale.Integrations;
+using CommunityScale.TestSupport;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommunityScale.Gateway.Tests;
+
+[Collection(SharedSystem.Name)]
+[Trait("Area", "Integrations")]
+public sealed class ApiTokenTests(SystemFixture fixture)
+{
+    [Fact]
+    public async Task A_bot_with_a_scoped_token_chats_like_a_member_stays_in_its_scope_and_stops_the_moment_it_is_revoked()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann);
+        var (other, _) = await SystemFixture.NewChannel(owner);
+        var tokens = $"/api/communities/{community}/tokens";
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync(tokens, new { name = "Bot", scopes = new[] { "root" }, expiresInDays = 30 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync(tokens, new { name = "Bot", scopes = new[] { "chat:write" }, expiresInDays = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync(tokens, new { name = "Bot", scopes = new[] { "chat:write" }, expiresInDays = 30 })).StatusCode);
+        var response = await owner.PostAsync(tokens, new { name = "Score bot", scopes = new[] { "chat:write" }, expiresInDays = 30 });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = (await response.Content.ReadFromJsonAsync<ApiTokenCreated>(TestUser.Json))!;
+        Assert.StartsWith("cst_", created.Token, StringComparison.Ordinal);
+
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Token);
+        await using var bot = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.Url, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(created.Token))
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .Build();
+        await bot.StartAsync();
+
+        await ann.JoinChannel(community, channel);
+        await bot.InvokeAsync<JoinResult>("JoinChannel", community, channel, null);
+        var ack = await bot.InvokeAsync<SendAck>("SendMessage", community, channel, "Goal! 1-0", "bot-1");
+        await ann.WaitUntil(u => u.Received.Any(m => m.Seq == ack.Seq && m.AuthorName == "Score bot" && m.AuthorId == created.Info.BotUserId), what: "the bot's message");
+
+        Assert.Equal("forbidden", Code(await Assert.ThrowsAsync<HubException>(() => bot.InvokeAsync<SendAck>("SendMessage", other, "live", "Wrong place", "bot-2"))));
+        Assert.Equal("forbidden", Code(await Assert.ThrowsAsync<HubException>(() => bot.InvokeAsync<object>("WatchCommunity", community))));
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/communities/{community}/channels/{channel}/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/api/communities/{community}/threads")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.PostAsJsonAsync($"/api/communities/{community}/tokens", new { name = "Me too", scopes = new[] { "chat:write" } })).StatusCode);
+
+        var revoked = await (await owner.Http.DeleteAsync($"{tokens}/{created.Info.Id}")).Content.ReadFromJsonAsync<ApiTokenInfo>(TestUser.Json);
+        Assert.True(revoked!.Revoked);
+        // Refused, and the connection is closed: a revoked bot neither sends nor keeps listening.
+        await Assert.ThrowsAnyAsync<Exception>(() => bot.InvokeAsync<SendAck>("SendMessage", community, channel, "Still here?", "bot-3"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (bot.State != HubConnectionState.Disconnected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        Assert.Equal(HubConnectionState.Disconnected, bot.State);
+        Assert.DoesNotContain((await ann.GetAsync<HistoryPage>($"/api/communities/{community}/channels/{channel}/messages")).Messages, m => m.Text == "Still here?");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/api/communities/{community}/channels/{channel}/messages")).StatusCode);
+        using var forged = new HttpClient { BaseAddress = fixture.Url };
+        forged.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Token[..^4] + "AAAA");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync($"/api/communities/{community}/channels/{channel}/messages")).StatusCode);
+        var listed = Assert.Single(await owner.GetAsync<List<ApiTokenInfo>>(tokens));
+        Assert.True(listed.Revoked);
+    }
+
+    private static string Code(HubException ex) => SystemFixture.CodeOf(ex);
+}
