@@ -62,6 +62,14 @@ public static class IntegrationEndpoints
             Tokens(cluster, communityId).Revoke(Id(tokenId), http.User.ToActor()));
     }
 
+    public static void MapMemberChangesApi(this WebApplication app) =>
+        app.MapGet("/api/communities/{communityId}/members/changes", (string communityId, long? since, int? limit, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<IMemberChangeFeedGrain>(InputRules.RequireId(communityId, "community id"))
+                .Read(since ?? 0, limit ?? 100, http.User.ToActor(), viaToken: http.User.IsApiToken()))
+            .RequireAuthorization().WithTags("Integrations")
+            // Tokens reach it with members:read (checked, with the community, by the token middleware before this runs).
+            .WithMetadata(new ApiScopeAttribute(ApiScopes.MembersRead));
+
     private static IApiTokenRegistryGrain Tokens(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<IApiTokenRegistryGrain>(InputRules.RequireId(communityId, "community id"));
 

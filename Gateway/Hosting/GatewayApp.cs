@@ -115,6 +115,7 @@ public static class GatewayApp
         app.MapAttachmentsApi();
         app.MapIntegrationsApi();
         app.MapApiTokensApi();
+        app.MapMemberChangesApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));
     }

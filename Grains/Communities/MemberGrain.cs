@@ -42,6 +42,7 @@ public sealed class MemberGrain(
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
         state.State.Info = new MemberInfo(communityId, userId, displayName, role, clock.GetUtcNow());
         await state.WriteStateAsync();
+        TouchChangeFeed();
         Integrations.Webhooks.Raise(GrainFactory, communityId, Integrations.WebhookEventKinds.MemberJoined, state.State.Info.JoinedAt, state.State.Info);
         return state.State.Info;
     }
@@ -60,6 +61,7 @@ public sealed class MemberGrain(
         TrimSanctions();
         state.State.Info = Apply(info);
         await state.WriteStateAsync();
+        TouchChangeFeed();
         return state.State.Info;
     }
 
@@ -71,6 +73,7 @@ public sealed class MemberGrain(
         state.State.Sanctions[index] = revoked;
         state.State.Info = Apply(state.State.Info!);
         await state.WriteStateAsync();
+        TouchChangeFeed();
         return (state.State.Info, revoked);
     }
 
@@ -87,6 +90,7 @@ public sealed class MemberGrain(
 
         state.State.Info = Apply(state.State.Info!);
         await state.WriteStateAsync();
+        TouchChangeFeed();
         return state.State.Info;
     }
 
@@ -102,6 +106,7 @@ public sealed class MemberGrain(
 
         state.State.Sanctions[index] = sanction with { Appealed = true };
         await state.WriteStateAsync();
+        TouchChangeFeed();
         return state.State.Sanctions[index];
     }
 
@@ -125,6 +130,7 @@ public sealed class MemberGrain(
         if (newDay || level != info.TrustLevel || _unsavedActivity >= ActivityWriteEvery)
         {
             await state.WriteStateAsync();
+            TouchChangeFeed();
             _unsavedActivity = 0;
         }
 
@@ -133,6 +139,13 @@ public sealed class MemberGrain(
             await GrainFactory.GetGrain<INotificationInboxGrain>(info.UserId).Post(new NotificationDraft(info.CommunityId, NotificationKinds.TrustLevel,
                 $"You reached trust level {level} in this community: more of its rules relax for you.", $"trust:{info.CommunityId}:{level}"));
         }
+    }
+
+    /// <summary>Marks this member as changed for the CRM change feed (one-way: never waits, never fails the change).</summary>
+    private void TouchChangeFeed()
+    {
+        var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -181,6 +181,7 @@ public sealed partial class MemberPointsGrain(
         }
 
         await state.WriteStateAsync();
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
         await AnnounceBadges(earned);
         foreach (var challenge in completed)
         {
@@ -210,6 +211,7 @@ public sealed partial class MemberPointsGrain(
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
         await state.WriteStateAsync();
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
         await Announce([new PointsAwarded(Key.Community, Key.User, -record.Points, S.Points, S.Level, "taken_back", sourceId)]);
     }
 

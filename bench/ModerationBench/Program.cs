@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
 
-// The cost per message of automatic moderation: ./scripts/bench-moderation (or dotnet run -c Release --project bench/ModerationBench).
+// Domain costs measured in isolation: automatic moderation per message, forum rendering and search
+// (dotnet run -c Release --project bench/ModerationBench [-- --filter *Forum*]).
 BenchmarkSwitcher.FromAssembly(typeof(CommunityScale.Bench.ModerationBenchmarks).Assembly).Run(args);

@@ -71,5 +71,46 @@ public sealed class ApiTokenTests(SystemFixture fixture)
         Assert.True(listed.Revoked);
     }
 
+    [Fact]
+    public async Task A_crm_connector_syncs_members_incrementally_from_the_change_feed()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob", connectHub: false);
+        var (community, channel) = await SystemFixture.NewChannel(owner, ann, bob);
+        var created = (await (await owner.PostAsync($"/api/communities/{community}/tokens", new { name = "CRM", scopes = new[] { "members:read" }, expiresInDays = 30 }))
+            .Content.ReadFromJsonAsync<ApiTokenCreated>(TestUser.Json))!;
+        using var crm = new HttpClient { BaseAddress = fixture.Url };
+        crm.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.Token);
+        var feed = $"/api/communities/{community}/members/changes";
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.GetAsync(feed)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.GetAsync($"{feed}?since=-1")).StatusCode);
+
+        MemberChangePage first = null!;
+        for (var i = 0; i < 100 && (first is null || first.Items.Count < 4); i++)
+        {
+            first = (await crm.GetFromJsonAsync<MemberChangePage>(feed, TestUser.Json))!;
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        // The owner, ann, bob and the CRM token's own bot member.
+        Assert.Equal(4, first.Items.Select(c => c.UserId).Distinct().Count());
+        Assert.All(first.Items, c => Assert.Equal("upsert", c.Kind));
+
+        await ann.JoinChannel(community, channel);
+        await ann.Send(community, channel, "Hello CRM");
+        MemberChangePage next = null!;
+        for (var i = 0; i < 100 && (next is null || next.Items.All(c => c.Points?.Points != 1)); i++)
+        {
+            next = (await crm.GetFromJsonAsync<MemberChangePage>($"{feed}?since={first.NextSince}", TestUser.Json))!;
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        var annNow = Assert.Single(next.Items, c => c.UserId == "ann");
+        Assert.Equal((1L, "ann"), (annNow.Points!.Points, annNow.Member!.UserId));
+        Assert.DoesNotContain(next.Items, c => c.UserId == "bob");
+        Assert.Equal(HttpStatusCode.Forbidden, (await crm.GetAsync($"/api/communities/{community}/channels/{channel}/messages")).StatusCode);
+    }
+
     private static string Code(HubException ex) => SystemFixture.CodeOf(ex);
 }

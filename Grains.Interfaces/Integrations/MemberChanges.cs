@@ -1,0 +1,37 @@
+using CommunityScale.Communities;
+using Orleans.Concurrency;
+
+namespace CommunityScale.Integrations;
+
+/// <summary>
+/// One entry of the CRM change feed: the member's state now (profile and points), in the order members last changed.
+/// <see cref="Kind"/>: <c>upsert</c>, or <c>erased</c> when no member record exists any more.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.MemberChange")]
+public sealed record MemberChange(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] DateTimeOffset ChangedAt,
+    [property: Id(4)] MemberInfo? Member,
+    [property: Id(5)] Gamification.PointsProfile? Points);
+
+/// <summary>A page of the feed; pass <see cref="NextSince"/> as <c>since</c> to continue (also when nothing is left: it is where to poll from).</summary>
+[GenerateSerializer, Immutable, Alias("cs.MemberChangePage")]
+public sealed record MemberChangePage([property: Id(0)] IReadOnlyList<MemberChange> Items, [property: Id(1)] long NextSince, [property: Id(2)] bool HasMore);
+
+/// <summary>
+/// A community's member change feed (key: community id): each member appears once, at the position of their latest
+/// change, so a CRM that reads from its last <c>since</c> gets every member who changed, with their current state.
+/// </summary>
+[Alias("cs.IMemberChangeFeedGrain")]
+public interface IMemberChangeFeedGrain : IGrainWithStringKey
+{
+    [OneWay]
+    [Alias("Touch")]
+    Task Touch(string userId);
+
+    /// <summary>Admins, or an API token the gateway checked for <c>members:read</c> (<paramref name="viaToken"/>).</summary>
+    [Alias("Read")]
+    Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken);
+}

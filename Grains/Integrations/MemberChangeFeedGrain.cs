@@ -1,0 +1,111 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gamification;
+using CommunityScale.Moderation;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace CommunityScale.Integrations;
+
+[GenerateSerializer, Alias("cs.MemberChangeFeedState")]
+public sealed class MemberChangeFeedState
+{
+    [Id(0)] public long LastSeq { get; set; }
+
+    /// <summary>user → (seq of their latest change, when).</summary>
+    [Id(1)] public Dictionary<string, MemberChangeMark> Latest { get; set; } = new(StringComparer.Ordinal);
+}
+
+[GenerateSerializer, Immutable, Alias("cs.MemberChangeMark")]
+public sealed record MemberChangeMark([property: Id(0)] long Seq, [property: Id(1)] DateTimeOffset At);
+
+/// <summary>
+/// The CRM change feed. Members and points grains touch it one-way on every change; it keeps one mark per member (so
+/// it is bounded by the member count, not by activity) and an ordered index of the marks in memory. Marks are written
+/// behind, at most once a second: a crash can lose the last second's marks, never a member's data, and that member
+/// reappears with their next change.
+/// </summary>
+public sealed partial class MemberChangeFeedGrain(
+    [PersistentState("member-changes", StorageNames.Main)] IPersistentState<MemberChangeFeedState> state,
+    TimeProvider clock,
+    ILogger<MemberChangeFeedGrain> logger) : Grain, IMemberChangeFeedGrain
+{
+    private readonly SortedDictionary<long, string> _bySeq = [];
+    private bool _dirty;
+    private IGrainTimer? _flush;
+
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (user, mark) in state.State.Latest)
+        {
+            _bySeq[mark.Seq] = user;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Touch(string userId)
+    {
+        if (state.State.Latest.TryGetValue(userId, out var previous))
+        {
+            _bySeq.Remove(previous.Seq);
+        }
+
+        var seq = ++state.State.LastSeq;
+        state.State.Latest[userId] = new MemberChangeMark(seq, clock.GetUtcNow());
+        _bySeq[seq] = userId;
+        _dirty = true;
+        _flush ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        return Task.CompletedTask;
+    }
+
+    public async Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken)
+    {
+        if (since < 0 || limit is < 1 or > 500)
+        {
+            throw CommunityException.Invalid("since must not be negative and limit must be between 1 and 500.");
+        }
+
+        if (!viaToken)
+        {
+            await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner (or a members:read token) read the change feed.");
+        }
+
+        var page = _bySeq.Where(e => e.Key > since).Take(limit + 1).ToList();
+        var items = await Task.WhenAll(page.Take(limit).Select(async e =>
+        {
+            var key = MemberKey.For(CommunityId, e.Value);
+            var member = await GrainFactory.GetGrain<IMemberGrain>(key).Get();
+            var points = member is null ? null : await GrainFactory.GetGrain<IMemberPointsGrain>(key).GetProfile();
+            return new MemberChange(e.Key, e.Value, member is null ? "erased" : "upsert", state.State.Latest[e.Value].At, member, points);
+        }));
+        var next = items.Length > 0 ? items[^1].Seq : Math.Max(since, 0);
+        return new MemberChangePage(items, next, page.Count > limit);
+    }
+
+    private async Task Flush(CancellationToken cancellationToken)
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _dirty = true;
+            LogFlushFailed(logger, ex, CommunityId);
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the member change feed of {Community} failed; will retry")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex, string community);
+}
