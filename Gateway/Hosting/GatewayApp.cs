@@ -60,6 +60,7 @@ public static class GatewayApp
         services.AddHostedService(sp => sp.GetRequiredService<ThreadRelay>());
         services.AddSingleton<MemberRelay>();
         services.AddSingleton<ModerationRelay>();
+        services.AddSingleton<SessionRelay>();
 
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 
@@ -90,6 +91,7 @@ public static class GatewayApp
                     sp.GetRequiredService<ThreadRelay>().OnClusterConnectionRecovered();
                     _ = sp.GetRequiredService<MemberRelay>().ResubscribeAll();
                     _ = sp.GetRequiredService<ModerationRelay>().ResubscribeAll();
+                    _ = sp.GetRequiredService<SessionRelay>().ResubscribeAll();
                 }
             });
         });
@@ -116,6 +118,7 @@ public static class GatewayApp
         app.MapIntegrationsApi();
         app.MapApiTokensApi();
         app.MapMemberChangesApi();
+        app.MapEventsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));
     }

@@ -18,7 +18,8 @@ namespace CommunityScale.Gateway.Hubs;
 /// </summary>
 [Authorize]
 public sealed class CommunityHub(
-    IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+    IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, SessionRelay sessions,
+    IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -53,6 +54,23 @@ public sealed class CommunityHub(
 
     public Task LeaveThread(string communityId, string threadId) =>
         threads.Leave(Context.ConnectionId, new Threads.ThreadKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(threadId, "thread id")));
+
+    /// <summary>Starts a session's live Q&amp;A (<c>QuestionAsked</c>, <c>QuestionUpdated</c>) and returns the board as it is now.</summary>
+    public async Task<IReadOnlyList<Events.Question>> WatchSession(string communityId, string eventId, string sessionId)
+    {
+        var key = Api.EventEndpoints.SessionKey(communityId, eventId, sessionId);
+        var e = await cluster.GetGrain<Events.IEventGrain>($"{communityId}/{eventId}").Get();
+        if (!e.Sessions.Any(s => s.Id == sessionId))
+        {
+            throw CommunityException.NotFound($"Session '{sessionId}'");
+        }
+
+        await sessions.Join(Context.ConnectionId, key);
+        return await cluster.GetGrain<Events.IQuestionBoardGrain>(key).List(Context.User!.ToActor());
+    }
+
+    public Task UnwatchSession(string communityId, string eventId, string sessionId) =>
+        sessions.Leave(Context.ConnectionId, Api.EventEndpoints.SessionKey(communityId, eventId, sessionId));
 
     public Task LeaveChannel(string communityId, string channelId) => relay.Leave(Context.ConnectionId, Key(communityId, channelId));
 
@@ -124,6 +142,7 @@ public sealed class CommunityHub(
         await threads.LeaveAll(Context.ConnectionId);
         await members.LeaveAll(Context.ConnectionId);
         await moderation.LeaveAll(Context.ConnectionId);
+        await sessions.LeaveAll(Context.ConnectionId);
     }
 
     private static ChannelKey Key(string communityId, string channelId) =>

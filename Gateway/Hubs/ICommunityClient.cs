@@ -47,6 +47,12 @@ public interface ICommunityClient
 
     /// <summary>The thread changed: accepted answer, votes, idea status, removal.</summary>
     Task ThreadUpdated(Threads.ThreadSummary thread);
+
+    /// <summary>A new question in a watched session's Q&amp;A (<c>WatchSession</c>).</summary>
+    Task QuestionAsked(Events.Question question);
+
+    /// <summary>A question's votes, answered, pinned or hidden changed.</summary>
+    Task QuestionUpdated(Events.Question question);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>

@@ -196,3 +196,19 @@ public sealed class ModerationRelay(IClusterClient cluster, IHubContext<Communit
 
     protected override Task Deliver(string group, ModerationEvent streamEvent) => Hub.Clients.Group(group).ModerationEvent(streamEvent);
 }
+
+/// <summary>An event session's live Q&amp;A (key: <c>community/event/session</c>) to the connections watching it.</summary>
+public sealed class SessionRelay(IClusterClient cluster, IHubContext<CommunityHub, ICommunityClient> hub, ILogger<SessionRelay> logger)
+    : TopicRelay<SessionStreamEvent>(cluster, hub, logger)
+{
+    protected override StreamId StreamOf(string key) => StreamNames.ForSession(key);
+
+    protected override string GroupOf(string key) => $"session:{key}";
+
+    protected override Task Deliver(string group, SessionStreamEvent streamEvent) => streamEvent switch
+    {
+        QuestionAsked asked => Hub.Clients.Group(group).QuestionAsked(asked.Question),
+        QuestionUpdated updated => Hub.Clients.Group(group).QuestionUpdated(updated.Question),
+        _ => Task.CompletedTask,
+    };
+}

@@ -49,6 +49,7 @@ public static class NotificationKinds
     public const string AnswerAccepted = "answer_accepted";
     public const string IdeaStatus = "idea_status";
     public const string WebhookDisabled = "webhook_disabled";
+    public const string EventPromoted = "event_promoted";
 
     /// <summary>
     /// The kinds a member may turn off. Moderation notices (warnings, mutes, bans, decisions) are not among them: a

@@ -62,3 +62,14 @@ public sealed record PostReactionsChanged([property: Id(0)] Threads.PostReaction
 /// <summary>The thread itself changed: accepted answer, votes, idea status, removal.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ThreadChanged")]
 public sealed record ThreadChanged([property: Id(0)] Threads.ThreadSummary Thread) : ThreadStreamEvent;
+
+/// <summary>What flows on an event session's stream: its Q&amp;A.</summary>
+[GenerateSerializer, Immutable, Alias("cs.SessionStreamEvent")]
+public abstract record SessionStreamEvent;
+
+[GenerateSerializer, Immutable, Alias("cs.QuestionAsked")]
+public sealed record QuestionAsked([property: Id(0)] Events.Question Question) : SessionStreamEvent;
+
+/// <summary>Votes, answered, pinned or hidden changed.</summary>
+[GenerateSerializer, Immutable, Alias("cs.QuestionUpdated")]
+public sealed record QuestionUpdated([property: Id(0)] Events.Question Question) : SessionStreamEvent;

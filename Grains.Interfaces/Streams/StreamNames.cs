@@ -21,6 +21,11 @@ public static class StreamNames
 
     public static StreamId ForThread(Threads.ThreadKey key) => StreamId.Create(ThreadNamespace, key.ToString());
 
+    /// <summary>An event session's live Q&amp;A (key: <c>community/event/session</c>).</summary>
+    public const string SessionNamespace = "session";
+
+    public static StreamId ForSession(string sessionKey) => StreamId.Create(SessionNamespace, sessionKey);
+
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
 
     public static StreamId ForMember(string userId) => StreamId.Create(MemberNamespace, userId);

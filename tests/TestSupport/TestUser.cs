@@ -28,6 +28,7 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<ModerationEvent> _moderation = new();
     private readonly ConcurrentQueue<object> _threadEvents = new();
     private readonly ConcurrentQueue<ChatMessage> _edited = new();
+    private readonly ConcurrentQueue<(string Change, Events.Question Question)> _questions = new();
     private readonly ConcurrentQueue<MessageReactionCounts> _reactions = new();
     private readonly SemaphoreSlim _signal = new(0);
 
@@ -44,6 +45,8 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<ModerationEvent>("ModerationEvent", e => { _moderation.Enqueue(e); _signal.Release(); });
         hub.On<ChatMessage>("MessageEdited", m => { _edited.Enqueue(m); _signal.Release(); });
         hub.On<MessageReactionCounts>("MessageReactions", r => { _reactions.Enqueue(r); _signal.Release(); });
+        hub.On<Events.Question>("QuestionAsked", q => { _questions.Enqueue(("asked", q)); _signal.Release(); });
+        hub.On<Events.Question>("QuestionUpdated", q => { _questions.Enqueue(("updated", q)); _signal.Release(); });
         hub.On<Threads.ThreadPost>("ThreadPost", p => { _threadEvents.Enqueue(p); _signal.Release(); });
         hub.On<Threads.ThreadPost>("PostEdited", p => { _threadEvents.Enqueue(new PostEditedEvent(p)); _signal.Release(); });
         hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
@@ -69,6 +72,9 @@ public sealed class TestUser : IAsyncDisposable
     public IReadOnlyList<ChatMessage> RestoredEvents => [.. _restored];
 
     public IReadOnlyList<ChatMessage> EditedEvents => [.. _edited];
+
+    /// <summary><c>QuestionAsked</c> ("asked") and <c>QuestionUpdated</c> ("updated") events, in arrival order.</summary>
+    public IReadOnlyList<(string Change, Events.Question Question)> QuestionEvents => [.. _questions];
 
     public IReadOnlyList<MessageReactionCounts> ReactionEvents => [.. _reactions];
 

@@ -1,0 +1,65 @@
+using CommunityScale.Errors;
+using CommunityScale.Events;
+using CommunityScale.Gateway.Auth;
+
+namespace CommunityScale.Gateway.Api;
+
+public sealed record AskRequest(string? Text);
+
+public sealed record VoteCount(int Votes);
+
+/// <summary>Events: agenda, RSVP and waitlist, check-in, and each session's live Q&amp;A.</summary>
+public static class EventEndpoints
+{
+    public static void MapEventsApi(this WebApplication app)
+    {
+        var events = app.MapGroup("/api/communities/{communityId}/events").RequireAuthorization().WithTags("Events");
+
+        events.MapPost("/", async (string communityId, NewEvent newEvent, HttpContext http, IClusterClient cluster) =>
+        {
+            var created = await Event(cluster, communityId, newEvent.Id).Create(newEvent, http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/events/{created.Id}", created);
+        });
+
+        events.MapGet("/", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<IEventCalendarGrain>(InputRules.RequireId(communityId, "community id")).List());
+
+        events.MapGet("/{eventId}", (string communityId, string eventId, IClusterClient cluster) => Event(cluster, communityId, eventId).Get());
+
+        events.MapGet("/{eventId}/rsvp", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
+            Event(cluster, communityId, eventId).GetRsvp(http.User.ToActor().UserId));
+
+        events.MapPut("/{eventId}/rsvp", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
+            Event(cluster, communityId, eventId).Rsvp(http.User.ToActor()));
+
+        events.MapDelete("/{eventId}/rsvp", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
+            Event(cluster, communityId, eventId).Cancel(http.User.ToActor()));
+
+        events.MapPost("/{eventId}/checkin", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
+            Event(cluster, communityId, eventId).CheckIn(http.User.ToActor()));
+
+        events.MapGet("/{eventId}/sessions/{sessionId}/questions", (string communityId, string eventId, string sessionId, HttpContext http, IClusterClient cluster) =>
+            Board(cluster, communityId, eventId, sessionId).List(http.User.ToActor()));
+
+        events.MapPost("/{eventId}/sessions/{sessionId}/questions", async (string communityId, string eventId, string sessionId, AskRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var question = await Board(cluster, communityId, eventId, sessionId).Ask(request.Text ?? "", http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/questions/{question.Id}", question);
+        });
+
+        events.MapPut("/{eventId}/sessions/{sessionId}/questions/{questionId}/vote", async (string communityId, string eventId, string sessionId, string questionId, HttpContext http, IClusterClient cluster) =>
+            new VoteCount(await cluster.GetGrain<IQuestionGrain>($"{SessionKey(communityId, eventId, sessionId)}/{InputRules.RequireId(questionId, "question id")}").Upvote(http.User.ToActor())));
+
+        events.MapPut("/{eventId}/sessions/{sessionId}/questions/{questionId}", (string communityId, string eventId, string sessionId, string questionId, QuestionModeration change, HttpContext http, IClusterClient cluster) =>
+            Board(cluster, communityId, eventId, sessionId).Moderate(InputRules.RequireId(questionId, "question id"), change, http.User.ToActor()));
+    }
+
+    public static string SessionKey(string communityId, string eventId, string sessionId) =>
+        $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}/{InputRules.RequireId(sessionId, "session id")}";
+
+    private static IEventGrain Event(IClusterClient cluster, string communityId, string eventId) =>
+        cluster.GetGrain<IEventGrain>($"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}");
+
+    private static IQuestionBoardGrain Board(IClusterClient cluster, string communityId, string eventId, string sessionId) =>
+        cluster.GetGrain<IQuestionBoardGrain>(SessionKey(communityId, eventId, sessionId));
+}

@@ -1,0 +1,261 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gamification;
+using CommunityScale.Moderation;
+using CommunityScale.Notifications;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Events;
+
+[GenerateSerializer, Alias("cs.EventState")]
+public sealed class EventState
+{
+    [Id(0)] public CommunityEvent? Event { get; set; }
+
+    [Id(1)] public HashSet<string> Going { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>In order of arrival: the first is promoted when a place frees up.</summary>
+    [Id(2)] public List<string> Waitlist { get; set; } = [];
+
+    [Id(3)] public HashSet<string> CheckedIn { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One event. RSVPs are decided here one at a time, so capacity holds exactly and the waitlist keeps arrival order; a
+/// cancellation promotes the first waiting member in the same write, and tells them.
+/// </summary>
+public sealed class EventGrain(
+    [PersistentState("event", StorageNames.Main)] IPersistentState<EventState> state,
+    TimeProvider clock) : Grain, IEventGrain
+{
+    public const int MaxSessions = 50;
+    public const int MaxCapacity = 1_000_000;
+    public const int MaxDescriptionLength = 2_000;
+
+    private EventState S => state.State;
+
+    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+
+    public async Task<CommunityEvent> Create(NewEvent newEvent, Actor organiser)
+    {
+        var e = newEvent;
+        if (S.Event is not null)
+        {
+            throw new CommunityException(ErrorCodes.AlreadyExists, $"Event '{e.Id}' already exists.");
+        }
+
+        var sessions = EventRules.RequireValid(e);
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, organiser, "Only admins and the owner organise events.");
+        var community = GrainFactory.GetGrain<ICommunityGrain>(CommunityId);
+        foreach (var session in sessions)
+        {
+            // Each session talks in its own channel; the same id again (a retried create) is already there.
+            try
+            {
+                await community.CreateChannel(session.ChannelId, session.Title.Length > InputRules.MaxNameLength ? session.Title[..InputRules.MaxNameLength] : session.Title, null, organiser);
+            }
+            catch (CommunityException ex) when (ex.Code == ErrorCodes.AlreadyExists)
+            {
+            }
+        }
+
+        S.Event = new CommunityEvent(CommunityId, e.Id, e.Title.Trim(), e.Description?.Trim() ?? "", e.StartsAt, e.EndsAt, e.Capacity, sessions, organiser.UserId, 0, 0, 0);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IEventCalendarGrain>(CommunityId).Add(e.Id);
+        return Current();
+    }
+
+    public Task<CommunityEvent> Get() => Task.FromResult(Current());
+
+    public async Task<RsvpState> Rsvp(Actor member)
+    {
+        var e = Current();
+        if (S.Going.Contains(member.UserId) || S.Waitlist.Contains(member.UserId))
+        {
+            return StateOf(member.UserId);
+        }
+
+        if (clock.GetUtcNow() > e.EndsAt)
+        {
+            throw CommunityException.Invalid("The event is over.");
+        }
+
+        await RequireMayTakePart(member);
+        if (S.Going.Count < e.Capacity)
+        {
+            S.Going.Add(member.UserId);
+        }
+        else
+        {
+            S.Waitlist.Add(member.UserId);
+        }
+
+        await state.WriteStateAsync();
+        return StateOf(member.UserId);
+    }
+
+    public async Task<RsvpState> Cancel(Actor member)
+    {
+        var e = Current();
+        string? promoted = null;
+        if (S.Going.Remove(member.UserId))
+        {
+            if (S.Waitlist.Count > 0)
+            {
+                promoted = S.Waitlist[0];
+                S.Waitlist.RemoveAt(0);
+                S.Going.Add(promoted);
+            }
+        }
+        else if (!S.Waitlist.Remove(member.UserId))
+        {
+            return StateOf(member.UserId);
+        }
+
+        await state.WriteStateAsync();
+        if (promoted is not null)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(promoted).Post(new NotificationDraft(CommunityId, NotificationKinds.EventPromoted,
+                $"A place freed up: you are now going to “{e.Title}” ({e.StartsAt:u}).", $"event-promoted:{e.Id}:{promoted}"));
+        }
+
+        return StateOf(member.UserId);
+    }
+
+    public Task<RsvpState> GetRsvp(string userId)
+    {
+        Current();
+        return Task.FromResult(StateOf(userId));
+    }
+
+    public async Task<RsvpState> CheckIn(Actor member)
+    {
+        var e = Current();
+        var now = clock.GetUtcNow();
+        if (now < e.StartsAt || now > e.EndsAt)
+        {
+            throw CommunityException.Invalid($"Check-in is open while the event runs, {e.StartsAt:u} to {e.EndsAt:u}.");
+        }
+
+        if (!S.Going.Contains(member.UserId))
+        {
+            throw CommunityException.Invalid(S.Waitlist.Contains(member.UserId)
+                ? "You are on the waitlist; check-in opens to you once you are promoted."
+                : "RSVP first: check-in is for members who are going.");
+        }
+
+        if (S.CheckedIn.Add(member.UserId))
+        {
+            await state.WriteStateAsync();
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
+                [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null)]);
+        }
+
+        return StateOf(member.UserId);
+    }
+
+    private async Task RequireMayTakePart(Actor member)
+    {
+        var info = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, member.UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{CommunityId}' first.");
+        if (info.BannedReason is { } reason)
+        {
+            throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {reason}");
+        }
+    }
+
+    private CommunityEvent Current() =>
+        S.Event is { } e ? e with { Going = S.Going.Count, Waitlisted = S.Waitlist.Count, CheckedIn = S.CheckedIn.Count }
+        : throw CommunityException.NotFound($"Event '{this.GetPrimaryKeyString()}'");
+
+    private RsvpState StateOf(string userId)
+    {
+        var position = S.Waitlist.IndexOf(userId);
+        var status = S.Going.Contains(userId) ? RsvpStatus.Going : position >= 0 ? RsvpStatus.Waitlisted : RsvpStatus.None;
+        return new RsvpState(S.Event!.Id, status, position >= 0 ? position + 1 : null, S.CheckedIn.Contains(userId));
+    }
+}
+
+/// <summary>The checks of a new event and its agenda.</summary>
+public static class EventRules
+{
+    public static IReadOnlyList<EventSession> RequireValid(NewEvent e)
+    {
+        var id = InputRules.RequireId(e.Id, "event id");
+        InputRules.RequireName(e.Title, "title");
+        if ((e.Description?.Length ?? 0) > EventGrain.MaxDescriptionLength)
+        {
+            throw new CommunityException(ErrorCodes.TooLong, $"The description has at most {EventGrain.MaxDescriptionLength} characters.");
+        }
+
+        if (e.EndsAt <= e.StartsAt || e.EndsAt - e.StartsAt > TimeSpan.FromDays(14))
+        {
+            throw CommunityException.Invalid("endsAt must be after startsAt, and an event lasts at most 14 days.");
+        }
+
+        if (e.Capacity is < 1 or > EventGrain.MaxCapacity)
+        {
+            throw CommunityException.Invalid($"capacity must be between 1 and {EventGrain.MaxCapacity}.");
+        }
+
+        var sessions = e.Sessions ?? [];
+        if (sessions.Count > EventGrain.MaxSessions || sessions.Select(s => s.Id).Distinct(StringComparer.Ordinal).Count() != sessions.Count)
+        {
+            throw CommunityException.Invalid($"An event has at most {EventGrain.MaxSessions} sessions, each with its own id.");
+        }
+
+        return [.. sessions.Select(s =>
+        {
+            var sessionId = InputRules.RequireId(s.Id, "session id");
+            var channel = $"{id}-{sessionId}";
+            if (channel.Length > InputRules.MaxIdLength)
+            {
+                throw CommunityException.Invalid($"Event and session ids together must be at most {InputRules.MaxIdLength - 1} characters.");
+            }
+
+            if (s.EndsAt <= s.StartsAt || s.StartsAt < e.StartsAt || s.EndsAt > e.EndsAt)
+            {
+                throw CommunityException.Invalid($"Session '{sessionId}' must start before it ends, within the event.");
+            }
+
+            var speakers = (s.Speakers ?? []).Select(p => InputRules.RequireName(p, "speaker")).Take(11).ToList();
+            return speakers.Count > 10
+                ? throw CommunityException.Invalid("A session has at most 10 speakers.")
+                : new EventSession(sessionId, InputRules.RequireName(s.Title, "session title"), s.Track is null ? "" : InputRules.RequireName(s.Track, "track"),
+                    speakers, s.StartsAt, s.EndsAt, channel);
+        }).OrderBy(s => s.StartsAt)];
+    }
+}
+
+[GenerateSerializer, Alias("cs.EventCalendarState")]
+public sealed class EventCalendarState
+{
+    [Id(0)] public List<string> EventIds { get; set; } = [];
+}
+
+/// <summary>A community's events, newest 200 listed.</summary>
+public sealed class EventCalendarGrain(
+    [PersistentState("calendar", StorageNames.Main)] IPersistentState<EventCalendarState> state) : Grain, IEventCalendarGrain
+{
+    public const int Listed = 200;
+
+    public async Task Add(string eventId)
+    {
+        if (!state.State.EventIds.Contains(eventId))
+        {
+            state.State.EventIds.Add(eventId);
+            if (state.State.EventIds.Count > Listed)
+            {
+                state.State.EventIds.RemoveAt(0);
+            }
+
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<IReadOnlyList<CommunityEvent>> List()
+    {
+        var events = await Task.WhenAll(state.State.EventIds.Select(id => GrainFactory.GetGrain<IEventGrain>($"{this.GetPrimaryKeyString()}/{id}").Get()));
+        return [.. events.OrderBy(e => e.StartsAt)];
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Events;
+using Xunit.Abstractions;
+
+namespace CommunityScale.Grains.Tests;
+
+[Collection(SharedCluster.Name)]
+[Trait("Area", "Events")]
+public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly Actor Owner = new("owner", "Owner");
+
+    [Fact]
+    public async Task Two_thousand_members_upvoting_one_question_at_once_count_exactly_once_each()
+    {
+        var community = $"e-{Guid.NewGuid():n}";
+        var client = fixture.Client;
+        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        var voters = Enumerable.Range(0, 2_000).Select(i => new Actor($"fan-{i}", $"Fan {i}")).ToList();
+        foreach (var chunk in voters.Chunk(200))
+        {
+            await Task.WhenAll(chunk.Select(v => client.GetGrain<ICommunityGrain>(community).Join(v)));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        await client.GetGrain<IEventGrain>($"{community}/day").Create(new NewEvent("day", "Day", null, now.AddHours(-1), now.AddHours(2), 100,
+            [new NewSession("qa", "Q&A", null, null, now.AddMinutes(-10), now.AddHours(1))]), Owner);
+        var board = client.GetGrain<IQuestionBoardGrain>($"{community}/day/qa");
+        var question = await board.Ask("What is next season's kit?", voters[0]);
+        var grain = client.GetGrain<IQuestionGrain>($"{community}/day/qa/{question.Id}");
+
+        var watch = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(voters.Concat(voters.Take(500)).Select(v => grain.Upvote(v)));
+        watch.Stop();
+        output.WriteLine($"{counts.Length} upvotes (2,000 distinct) in {watch.ElapsedMilliseconds} ms: {counts.Length / watch.Elapsed.TotalSeconds:0} votes/s in-process");
+
+        Assert.Equal(2_000, await grain.GetVotes());
+        Assert.Equal(2_000, counts.Max());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await board.List(Owner))[0].Votes != 2_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+
+        Assert.Equal(2_000, (await board.List(Owner))[0].Votes);
+        await fixture.Cluster.DeactivateAsync(board);
+        Assert.Equal(2_000, (await board.List(Owner))[0].Votes);
+        Assert.Equal(ErrorCodes.NotMember, (await Assert.ThrowsAsync<CommunityException>(() => grain.Upvote(new Actor("stranger", "S")))).Code);
+    }
+
+    [Fact]
+    public async Task Check_in_outside_the_window_and_bad_agendas_are_refused_with_reasons()
+    {
+        var community = $"e-{Guid.NewGuid():n}";
+        var client = fixture.Client;
+        var ann = new Actor("ann", "Ann");
+        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var now = DateTimeOffset.UtcNow;
+        var later = client.GetGrain<IEventGrain>($"{community}/later");
+        await later.Create(new NewEvent("later", "Later", null, now.AddDays(2), now.AddDays(2).AddHours(3), 10, null), Owner);
+        Assert.Equal(RsvpStatus.Going, (await later.Rsvp(ann)).Status);
+        var refused = await Assert.ThrowsAsync<CommunityException>(() => later.CheckIn(ann));
+        Assert.Equal(ErrorCodes.Invalid, refused.Code);
+        Assert.Contains("while the event runs", refused.Reason, StringComparison.Ordinal);
+
+        Assert.Equal(ErrorCodes.Forbidden, (await Assert.ThrowsAsync<CommunityException>(() =>
+            client.GetGrain<IEventGrain>($"{community}/x").Create(new NewEvent("x", "X", null, now, now.AddHours(1), 10, null), ann))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() =>
+            client.GetGrain<IEventGrain>($"{community}/y").Create(new NewEvent("y", "Y", null, now, now.AddHours(1), 10,
+                [new NewSession("s", "S", null, null, now.AddHours(-1), now)]), Owner))).Code);
+        Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() =>
+            client.GetGrain<IEventGrain>($"{community}/z").Create(new NewEvent("z", "Z", null, now, now.AddHours(1), 0, null), Owner))).Code);
+    }
+}
