@@ -40,14 +40,14 @@ public sealed class AttachmentTests(SystemFixture fixture)
 
         Assert.Equal(HttpStatusCode.BadRequest, (await Upload(ann, community, Executable, "holiday.png")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Upload(stranger, community, Png, "me.png")).StatusCode);
-        var photo = await Created<AttachmentInfo>(await Upload(ann, community, Png, "../../etc/stadium.png"));
+        var photo = await Responses.Created<AttachmentInfo>(await Upload(ann, community, Png, "../../etc/stadium.png"));
         Assert.Equal(("image/png", 20L, "stadium.png"), (photo.ContentType, photo.Size, photo.FileName));
 
         // Not on a post yet: only the uploader may fetch it.
         Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.GetAsync($"{forum}/attachments/{photo.Id}/link")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await ann.Http.GetAsync($"{forum}/attachments/{photo.Id}/link")).StatusCode);
 
-        var thread = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Our view", body = "Look!", attachmentIds = new[] { photo.Id } }));
+        var thread = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Our view", body = "Look!", attachmentIds = new[] { photo.Id } }));
         Assert.Equal(HttpStatusCode.BadRequest, (await bob.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "Mine now", attachmentIds = new[] { photo.Id } })).StatusCode);
         var opening = (await bob.GetAsync<ThreadPostsPage>($"{forum}/threads/{thread.ThreadId}")).Posts[0];
         Assert.Equal([photo.Id], opening.Attachments!.Select(a => a.Id));
@@ -62,7 +62,7 @@ public sealed class AttachmentTests(SystemFixture fixture)
         Assert.Equal(Png, await download.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(link.Url[..^2] + "xx")).StatusCode);
 
-        var notes = await Created<AttachmentInfo>(await Upload(owner, community, "Line-up: 4-3-3\n"u8.ToArray(), "lineup.txt"));
+        var notes = await Responses.Created<AttachmentInfo>(await Upload(owner, community, "Line-up: 4-3-3\n"u8.ToArray(), "lineup.txt"));
         var ack = await owner.Hub.InvokeAsync<SendAck>("SendMessageWithAttachments", community, channel, "Tonight's line-up", "lineup-1", new[] { notes.Id });
         var message = (await ann.GetAsync<HistoryPage>($"/api/communities/{community}/channels/{channel}/messages?afterSeq={ack.Seq - 1}&limit=1")).Messages[0];
         Assert.Equal(("text/plain", "lineup.txt"), (message.Attachments![0].ContentType, message.Attachments[0].FileName));
@@ -88,12 +88,6 @@ public sealed class AttachmentTests(SystemFixture fixture)
         file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         form.Add(file, "file", name);
         return user.Http.PostAsync($"/api/communities/{community}/attachments", form);
-    }
-
-    private static async Task<T> Created<T>(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
     }
 
     private sealed record LinkView(string Url, DateTimeOffset ExpiresAt, string ContentType, string FileName);

@@ -39,7 +39,7 @@ public sealed class EventTests(SystemFixture fixture)
         };
         Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync(events, day)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync(events, day with { id = "bad", endsAt = now.AddHours(-2) })).StatusCode);
-        var created = await Read<CommunityEvent>(await owner.PostAsync(events, day), HttpStatusCode.Created);
+        var created = await Responses.Read<CommunityEvent>(await owner.PostAsync(events, day), HttpStatusCode.Created);
         Assert.Equal(["keynote", "panel"], created.Sessions.Select(s => s.Id));
         Assert.Equal("day-keynote", created.Sessions[0].ChannelId);
 
@@ -50,14 +50,14 @@ public sealed class EventTests(SystemFixture fixture)
         var waiting = await Put<RsvpState>(cara, $"{events}/day/rsvp");
         Assert.Equal((RsvpStatus.Waitlisted, (int?)1), (waiting.Status, waiting.WaitlistPosition));
         Assert.Equal(RsvpStatus.Waitlisted, (await Put<RsvpState>(cara, $"{events}/day/rsvp")).Status);
-        Assert.Equal(RsvpStatus.None, (await Read<RsvpState>(await bob.Http.DeleteAsync($"{events}/day/rsvp"))).Status);
+        Assert.Equal(RsvpStatus.None, (await Responses.Read<RsvpState>(await bob.Http.DeleteAsync($"{events}/day/rsvp"))).Status);
         Assert.Equal(RsvpStatus.Going, (await cara.GetAsync<RsvpState>($"{events}/day/rsvp")).Status);
         await cara.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.EventPromoted && n.CommunityId == community), what: "the promotion notice");
         Assert.Equal((2, 0), ((await owner.GetAsync<CommunityEvent>($"{events}/day")).Going, (await owner.GetAsync<CommunityEvent>($"{events}/day")).Waitlisted));
 
         // Check-in: for those going, while the event runs, once; it earns points.
-        Assert.True((await Read<RsvpState>(await ann.PostAsync($"{events}/day/checkin"))).CheckedIn);
-        Assert.True((await Read<RsvpState>(await ann.PostAsync($"{events}/day/checkin"))).CheckedIn);
+        Assert.True((await Responses.Read<RsvpState>(await ann.PostAsync($"{events}/day/checkin"))).CheckedIn);
+        Assert.True((await Responses.Read<RsvpState>(await ann.PostAsync($"{events}/day/checkin"))).CheckedIn);
         Assert.Equal(HttpStatusCode.BadRequest, (await dave.PostAsync($"{events}/day/checkin")).StatusCode);
         Assert.Equal(10L, (await ann.GetAsync<PointsProfile>($"/api/communities/{community}/members/ann/points")).Points);
 
@@ -68,8 +68,8 @@ public sealed class EventTests(SystemFixture fixture)
             Assert.Empty(await watcher.Hub.InvokeAsync<List<Question>>("WatchSession", community, "day", "keynote"));
         }
 
-        var first = await Read<Question>(await ann.PostAsync(q, new { text = "Will there be a recording?" }), HttpStatusCode.Created);
-        var second = await Read<Question>(await bob.PostAsync(q, new { text = "When is the next away trip?" }), HttpStatusCode.Created);
+        var first = await Responses.Read<Question>(await ann.PostAsync(q, new { text = "Will there be a recording?" }), HttpStatusCode.Created);
+        var second = await Responses.Read<Question>(await bob.PostAsync(q, new { text = "When is the next away trip?" }), HttpStatusCode.Created);
         await cara.WaitUntil(u => u.QuestionEvents.Count(e => e.Change == "asked") == 2, what: "both questions, live");
         var votes = await Task.WhenAll(new[] { ann, cara, owner, ann }.Select(u => Put<VoteView>(u, $"{q}/{second.Id}/vote")));
         Assert.Equal(3, votes.Max(v => v.Votes));
@@ -78,8 +78,8 @@ public sealed class EventTests(SystemFixture fixture)
         Assert.Equal([second.Id, first.Id], (await ann.GetAsync<List<Question>>(q)).Select(x => x.Id));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{q}/{first.Id}", new { pinned = true })).StatusCode);
-        Assert.True((await Read<Question>(await owner.Http.PutAsJsonAsync($"{q}/{first.Id}", new { pinned = true, answered = true }))).Pinned);
-        Assert.True((await Read<Question>(await owner.Http.PutAsJsonAsync($"{q}/{second.Id}", new { hidden = true }))).Hidden);
+        Assert.True((await Responses.Read<Question>(await owner.Http.PutAsJsonAsync($"{q}/{first.Id}", new { pinned = true, answered = true }))).Pinned);
+        Assert.True((await Responses.Read<Question>(await owner.Http.PutAsJsonAsync($"{q}/{second.Id}", new { hidden = true }))).Hidden);
         Assert.Equal([first.Id], (await ann.GetAsync<List<Question>>(q)).Select(x => x.Id));
         Assert.Equal([first.Id, second.Id], (await owner.GetAsync<List<Question>>(q)).Select(x => x.Id));
         await ann.WaitUntil(u => u.QuestionEvents.Any(e => e.Question.Id == first.Id && e.Question.Pinned), what: "the pin, live");
@@ -92,13 +92,7 @@ public sealed class EventTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await ann.Http.PutAsync($"{q}/0123456789abcdef0123456789abcdef/vote", null)).StatusCode);
     }
 
-    private static async Task<T> Put<T>(TestUser user, string path) => await Read<T>(await user.Http.PutAsync(path, null));
-
-    private static async Task<T> Read<T>(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
-    }
+    private static async Task<T> Put<T>(TestUser user, string path) => await (await user.Http.PutAsync(path, null)).Read<T>();
 
     private sealed record VoteView(int Votes);
 }

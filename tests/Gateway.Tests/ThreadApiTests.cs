@@ -23,7 +23,7 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         await ann.WatchCommunity(community);
         await bob.WatchCommunity(community);
 
-        var question = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads",
+        var question = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads",
             new { kind = "Question", title = "How do I sync my calendar?", body = "It **fails** every time, @bob any idea? (@nobody-here)", tags = new[] { "Help", "sync" } }));
         Assert.Equal((ThreadKind.Question, "general", 0), (question.Kind, question.CategoryId, question.Replies));
         Assert.Equal(["help", "sync"], question.Tags);
@@ -37,35 +37,35 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         await ann.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, question.ThreadId, 1L);
 
         var reply = new { body = "Turn it off and on again.", replyToSeq = 1, clientPostId = "bob-1" };
-        var answer = await Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply));
+        var answer = await Responses.Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply));
         Assert.Equal((2L, $"{question.ThreadId}-2", 1L), (answer.Seq, answer.PostId, answer.ReplyToSeq));
-        Assert.Equal(2L, (await Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply))).Seq);
+        Assert.Equal(2L, (await Responses.Created<ThreadPost>(await bob.PostAsync($"{thread}/posts", reply))).Seq);
         await ann.WaitUntil(u => u.ThreadEvents.OfType<ThreadPost>().Any(p => p.Seq == 2), what: "the reply, live");
         await ann.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.Reply && n.CommunityId == community), what: "the reply notice to the author, who follows");
         Assert.True((await bob.GetAsync<FollowState>($"{thread}/follow")).Following);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{thread}/posts/2", new { body = "Not mine to change" })).StatusCode);
-        var edited = await Ok<ThreadPost>(await bob.Http.PutAsJsonAsync($"{thread}/posts/2", new { body = "Turn it off and on again, then *wait*." }));
+        var edited = await Responses.Read<ThreadPost>(await bob.Http.PutAsJsonAsync($"{thread}/posts/2", new { body = "Turn it off and on again, then *wait*." }));
         Assert.Equal((1, true), (edited.Revisions, edited.Html.Contains("<em>wait</em>", StringComparison.Ordinal)));
         await ann.WaitUntil(u => u.ThreadEvents.OfType<PostEditedEvent>().Any(e => e.Post.Seq == 2), what: "the edit, live");
         Assert.Equal(["Turn it off and on again."], (await ann.GetAsync<List<PostRevision>>($"{thread}/posts/2/revisions")).Select(r => r.Markdown));
 
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsync($"{thread}/posts/2/reactions/poop", null)).StatusCode);
-        var reacted = await Ok<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null));
+        var reacted = await Responses.Read<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null));
         Assert.Equal(1, reacted.Counts["+1"]);
         Assert.Equal(["+1"], reacted.Mine!);
-        Assert.Equal(1, (await Ok<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null))).Counts["+1"]);
+        Assert.Equal(1, (await Responses.Read<PostReactions>(await ann.Http.PutAsync($"{thread}/posts/2/reactions/+1", null))).Counts["+1"]);
         await bob.WaitUntil(u => u.ThreadEvents.OfType<PostReactions>().Any(r => r.Seq == 2 && r.Counts.GetValueOrDefault("+1") == 1), what: "the reaction, live");
 
-        var other = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Off topic", body = "Anything goes." }));
+        var other = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Off topic", body = "Anything goes." }));
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = answer.PostId })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = $"{other.ThreadId}-1" })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{forum}/threads/{other.ThreadId}/accepted", new { postId = $"{other.ThreadId}-1" })).StatusCode);
-        var accepted = await Ok<ThreadSummary>(await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = answer.PostId }));
+        var accepted = await Responses.Read<ThreadSummary>(await ann.Http.PutAsJsonAsync($"{thread}/accepted", new { postId = answer.PostId }));
         Assert.Equal(2L, accepted.AcceptedSeq);
         await bob.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.AnswerAccepted && n.CommunityId == community), what: "the accepted-answer notice");
         await ann.WaitUntil(u => u.ThreadEvents.OfType<ThreadSummary>().Any(t => t.AcceptedSeq == 2), what: "the accepted answer, live");
-        await Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 2 + 1 + 15, "bob's points: reply 2, reaction 1, accepted 15");
+        await Responses.Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 2 + 1 + 15, "bob's points: reply 2, reaction 1, accepted 15");
 
         Assert.Empty((await ann.GetAsync<ThreadListing>($"{forum}/threads?sort=unanswered")).Items);
         var tagged = await ann.GetAsync<ThreadListing>($"{forum}/threads?sort=latest&tag=help");
@@ -76,7 +76,7 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         await ann.WaitUntil(u => u.ThreadEvents.OfType<PostRemovedNotice>().Any(r => r.Seq == 2), what: "the removal, live");
         var page = await ann.GetAsync<ThreadPostsPage>($"{thread}?afterSeq=0&limit=10");
         Assert.Equal((2, true, "", (long?)null), (page.Posts.Count, page.Posts[1].Removed, page.Posts[1].Html, page.Thread.AcceptedSeq));
-        await Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 0, "bob's points taken back with the removed post");
+        await Responses.Eventually(async () => (await bob.GetAsync<PointsProfile>($"{forum}/members/bob/points")).Points == 0, "bob's points taken back with the removed post");
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "t", body = "b" })).StatusCode);
         Assert.Empty((await ann.GetAsync<ThreadListing>($"{forum}/threads")).Items);
 
-        var created = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Hello", body = "First!" }));
+        var created = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Hello", body = "First!" }));
         var thread = $"{forum}/threads/{created.ThreadId}";
         Assert.Equal(HttpStatusCode.NotFound, (await ann.Http.GetAsync($"{forum}/threads/999999")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await ann.PostAsync($"{forum}/threads/999999/posts", new { body = "hi" })).StatusCode);
@@ -127,15 +127,15 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsync($"{forum}/forum/categories", new { id = "ideas", name = "Again", description = "" })).StatusCode);
         Assert.Equal(["general", "ideas"], (await ann.GetAsync<List<ForumCategory>>($"{forum}/forum/categories")).Select(c => c.Id));
 
-        var idea = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { categoryId = "ideas", kind = "Idea", title = "Dark mode", body = "Please." }));
+        var idea = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { categoryId = "ideas", kind = "Idea", title = "Dark mode", body = "Please." }));
         var thread = $"{forum}/threads/{idea.ThreadId}";
-        Assert.Equal(1, (await Ok<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
-        Assert.Equal(1, (await Ok<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
-        Assert.Equal(2, (await Ok<ThreadSummary>(await owner.Http.PutAsync($"{thread}/vote", null))).Votes);
-        Assert.Equal(1, (await Ok<ThreadSummary>(await owner.Http.DeleteAsync($"{thread}/vote"))).Votes);
+        Assert.Equal(1, (await Responses.Read<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(1, (await Responses.Read<ThreadSummary>(await bob.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(2, (await Responses.Read<ThreadSummary>(await owner.Http.PutAsync($"{thread}/vote", null))).Votes);
+        Assert.Equal(1, (await Responses.Read<ThreadSummary>(await owner.Http.DeleteAsync($"{thread}/vote"))).Votes);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.PutAsJsonAsync($"{thread}/status", new { status = "Planned", comment = "me!" })).StatusCode);
-        var planned = await Ok<ThreadSummary>(await owner.Http.PutAsJsonAsync($"{thread}/status", new { status = "Planned", comment = "Coming in March." }));
+        var planned = await Responses.Read<ThreadSummary>(await owner.Http.PutAsJsonAsync($"{thread}/status", new { status = "Planned", comment = "Coming in March." }));
         Assert.Equal((IdeaStatus.Planned, "Coming in March."), (planned.Status, planned.StatusComment));
         await bob.WaitUntil(u => u.Notifications.Any(n => n.Kind == NotificationKinds.IdeaStatus && n.Text.Contains("planned", StringComparison.Ordinal)), what: "the status notice to a voter");
 
@@ -150,16 +150,16 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann", connectHub: false);
         var (community, _) = await SystemFixture.NewChannel(owner, ann);
         var forum = $"/api/communities/{community}";
-        var thread = await Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Stadium parking", body = "Where do you park near the stadium?" }));
-        var reply = await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "The **north garage** opens two hours before kick-off." }));
+        var thread = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Stadium parking", body = "Where do you park near the stadium?" }));
+        var reply = await Responses.Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "The **north garage** opens two hours before kick-off." }));
 
-        await Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage%20kick-off")).Hits.Any(h => h.PostId == reply.PostId), "the reply in search");
+        await Responses.Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage%20kick-off")).Hits.Any(h => h.PostId == reply.PostId), "the reply in search");
         var hits = (await ann.GetAsync<SearchResults>($"{forum}/search?q=stadium")).Hits;
         Assert.Equal([(thread.ThreadId, 1L, "Stadium parking")], hits.Select(h => (h.ThreadId, h.Seq, h.Title)));
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.GetAsync($"{forum}/search?q=")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await owner.Http.DeleteAsync($"{forum}/threads/{thread.ThreadId}/posts/{reply.Seq}")).StatusCode);
-        await Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage")).Hits.Count == 0, "the removed reply gone from search");
+        await Responses.Eventually(async () => (await ann.GetAsync<SearchResults>($"{forum}/search?q=garage")).Hits.Count == 0, "the removed reply gone from search");
         Assert.Single((await ann.GetAsync<SearchResults>($"{forum}/search?q=stadium")).Hits);
     }
 
@@ -171,42 +171,20 @@ public sealed class ThreadApiTests(SystemFixture fixture)
         var (community, _) = await SystemFixture.NewChannel(owner, dora);
         var forum = $"/api/communities/{community}";
         Assert.Equal(HttpStatusCode.BadRequest, (await dora.Http.PutAsJsonAsync("/api/me/notifications/settings", new { muted = new[] { "banned" } })).StatusCode);
-        var settings = await Ok<NotificationSettingsView>(await dora.Http.PutAsJsonAsync("/api/me/notifications/settings", new { muted = new[] { "reply" } }));
+        var settings = await Responses.Read<NotificationSettingsView>(await dora.Http.PutAsJsonAsync("/api/me/notifications/settings", new { muted = new[] { "reply" } }));
         Assert.Equal(["reply"], settings.Muted);
 
-        var thread = await Created<ThreadSummary>(await dora.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Away kit", body = "Thoughts?" }));
-        await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "Love it." }));
-        await Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = $"@{dora.UserId} what do you think of the socks?" }));
-        await Eventually(async () => (await dora.GetAsync<NotificationPage>("/api/me/notifications")).Items.Any(n => n.Kind == NotificationKinds.Mention), "the mention");
+        var thread = await Responses.Created<ThreadSummary>(await dora.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Away kit", body = "Thoughts?" }));
+        await Responses.Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = "Love it." }));
+        await Responses.Created<ThreadPost>(await owner.PostAsync($"{forum}/threads/{thread.ThreadId}/posts", new { body = $"@{dora.UserId} what do you think of the socks?" }));
+        await Responses.Eventually(async () => (await dora.GetAsync<NotificationPage>("/api/me/notifications")).Items.Any(n => n.Kind == NotificationKinds.Mention), "the mention");
         var inbox = await dora.GetAsync<NotificationPage>("/api/me/notifications");
         Assert.DoesNotContain(inbox.Items, n => n.Kind == NotificationKinds.Reply);
         Assert.True(inbox.Unread > 0);
 
-        var read = await Ok<UnreadCount>(await dora.Http.PostAsync("/api/me/notifications/read-all", null));
+        var read = await Responses.Read<UnreadCount>(await dora.Http.PostAsync("/api/me/notifications/read-all", null));
         Assert.Equal(0, read.Unread);
         Assert.Equal(0, (await dora.GetAsync<NotificationPage>("/api/me/notifications")).Unread);
-    }
-
-    private static async Task<T> Created<T>(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
-    }
-
-    private static async Task<T> Ok<T>(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
     }
 
     private sealed record FollowState(bool Following);

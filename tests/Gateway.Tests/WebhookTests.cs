@@ -28,7 +28,7 @@ public sealed class WebhookTests(SystemFixture fixture)
         });
         await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");
         var (community, channel) = await SystemFixture.NewChannel(owner);
-        var created = await Created<WebhookSecret>(await owner.PostAsync($"/api/communities/{community}/webhooks",
+        var created = await Responses.Created<WebhookSecret>(await owner.PostAsync($"/api/communities/{community}/webhooks",
             new { url = receiver.HookUrl("a"), events = new[] { "member.joined", "message.accepted" } }));
         Assert.StartsWith("whsec_", created.Secret, StringComparison.Ordinal);
 
@@ -39,7 +39,7 @@ public sealed class WebhookTests(SystemFixture fixture)
             await ann.Send(community, channel, $"goal {i}");
         }
 
-        await Eventually(() => receiver.Delivered("a").Select(r => r.EventId).Distinct().Count() >= 4, "four events delivered");
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("a").Select(r => r.EventId).Distinct().Count() >= 4), "four events delivered", TimeSpan.FromSeconds(30));
         var delivered = receiver.Delivered("a");
         Assert.All(receiver.All, r => Assert.True(WebhookSigning.Verify(r.Signature, r.Timestamp, r.Body, created.Secret, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)), "signature"));
         Assert.Equal(["member.joined", "message.accepted", "message.accepted", "message.accepted"], delivered.Select(r => r.Kind));
@@ -48,11 +48,11 @@ public sealed class WebhookTests(SystemFixture fixture)
         Assert.Equal([1, 2, 3], first.Select(r => r.Attempt).Order());
         Assert.Equal("ann", JsonDocument.Parse(delivered[0].Body).RootElement.GetProperty("data").GetProperty("userId").GetString());
 
-        var rotated = await Ok<WebhookSecret>(await owner.PostAsync($"/api/communities/{community}/webhooks/{created.Endpoint.Id}/rotate-secret"));
+        var rotated = await Responses.Read<WebhookSecret>(await owner.PostAsync($"/api/communities/{community}/webhooks/{created.Endpoint.Id}/rotate-secret"));
         Assert.NotNull(rotated.Endpoint.PreviousSecretValidUntil);
         await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob", connectHub: false);
         (await bob.PostAsync($"/api/communities/{community}/members")).EnsureSuccessStatusCode();
-        await Eventually(() => receiver.Delivered("a").Count >= 5, "the delivery after rotation");
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("a").Count >= 5), "the delivery after rotation", TimeSpan.FromSeconds(30));
         var afterRotation = receiver.Delivered("a")[^1];
         Assert.True(WebhookSigning.Verify(afterRotation.Signature, afterRotation.Timestamp, afterRotation.Body, rotated.Secret, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
         Assert.True(WebhookSigning.Verify(afterRotation.Signature, afterRotation.Timestamp, afterRotation.Body, created.Secret, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
@@ -69,7 +69,7 @@ public sealed class WebhookTests(SystemFixture fixture)
         var (community, _) = await SystemFixture.NewChannel(owner);
         await owner.WatchCommunity(community);
         var hooks = $"/api/communities/{community}/webhooks";
-        var endpoint = (await Created<WebhookSecret>(await owner.PostAsync(hooks, new { url = receiver.HookUrl("b"), events = new[] { "member.joined" } }))).Endpoint;
+        var endpoint = (await Responses.Created<WebhookSecret>(await owner.PostAsync(hooks, new { url = receiver.HookUrl("b"), events = new[] { "member.joined" } }))).Endpoint;
 
         var members = new[] { "m1", "m2", "m3" };
         foreach (var id in members)
@@ -87,9 +87,9 @@ public sealed class WebhookTests(SystemFixture fixture)
         Assert.Empty(receiver.Delivered("b"));
 
         down = false;
-        Assert.True((await Ok<WebhookEndpointInfo>(await owner.Http.PutAsJsonAsync($"{hooks}/{endpoint.Id}/enabled", new { enabled = true }))).Enabled);
-        Assert.Equal(3, (await Ok<ReplayView>(await owner.PostAsync($"{hooks}/{endpoint.Id}/dead-letters/replay"))).Replayed);
-        await Eventually(() => receiver.Delivered("b").Count == 3, "the replayed events");
+        Assert.True((await Responses.Read<WebhookEndpointInfo>(await owner.Http.PutAsJsonAsync($"{hooks}/{endpoint.Id}/enabled", new { enabled = true }))).Enabled);
+        Assert.Equal(3, (await Responses.Read<ReplayView>(await owner.PostAsync($"{hooks}/{endpoint.Id}/dead-letters/replay"))).Replayed);
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("b").Count == 3), "the replayed events", TimeSpan.FromSeconds(30));
         Assert.Equal(dead.Select(d => d.Event.Id), receiver.Delivered("b").Select(r => r.EventId));
         Assert.Empty(await owner.GetAsync<List<DeadLetter>>($"{hooks}/{endpoint.Id}/dead-letters"));
     }
@@ -133,28 +133,6 @@ public sealed class WebhookTests(SystemFixture fixture)
         Assert.True(WebhookTargets.IsForbidden(IPAddress.Parse("0.0.0.0")));
         Assert.False(WebhookTargets.IsForbidden(IPAddress.Parse("93.184.216.34")));
         Assert.False(WebhookTargets.IsForbidden(IPAddress.Parse("2606:2800:220:1::1")));
-    }
-
-    private static async Task<T> Created<T>(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
-    }
-
-    private static async Task<T> Ok<T>(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<T>(TestUser.Json))!;
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
     }
 
     private sealed record ReplayView(int Replayed);
