@@ -8,6 +8,10 @@ public sealed record AskRequest(string? Text);
 
 public sealed record VoteCount(int Votes);
 
+public sealed record OpenRequest(bool Open);
+
+public sealed record BallotRequest(IReadOnlyList<int>? Choices);
+
 /// <summary>Events: agenda, RSVP and waitlist, check-in, and each session's live Q&amp;A.</summary>
 public static class EventEndpoints
 {
@@ -53,6 +57,29 @@ public static class EventEndpoints
         events.MapPut("/{eventId}/sessions/{sessionId}/questions/{questionId}", (string communityId, string eventId, string sessionId, string questionId, QuestionModeration change, HttpContext http, IClusterClient cluster) =>
             Board(cluster, communityId, eventId, sessionId).Moderate(InputRules.RequireId(questionId, "question id"), change, http.User.ToActor()));
     }
+
+    public static void MapPollsApi(this WebApplication app)
+    {
+        var polls = app.MapGroup("/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/polls").RequireAuthorization().WithTags("Events");
+
+        polls.MapGet("/", (string communityId, string eventId, string sessionId, IClusterClient cluster) =>
+            Board(cluster, communityId, eventId, sessionId).ListPolls());
+
+        polls.MapPost("/", async (string communityId, string eventId, string sessionId, NewPoll poll, HttpContext http, IClusterClient cluster) =>
+        {
+            var created = await cluster.GetGrain<IPollGrain>($"{SessionKey(communityId, eventId, sessionId)}/{Guid.NewGuid():n}").Create(poll, http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/polls/{created.Id}", created);
+        });
+
+        polls.MapPut("/{pollId}/open", (string communityId, string eventId, string sessionId, string pollId, OpenRequest request, HttpContext http, IClusterClient cluster) =>
+            PollGrain(cluster, communityId, eventId, sessionId, pollId).SetOpen(request.Open, http.User.ToActor()));
+
+        polls.MapPut("/{pollId}/vote", (string communityId, string eventId, string sessionId, string pollId, BallotRequest request, HttpContext http, IClusterClient cluster) =>
+            PollGrain(cluster, communityId, eventId, sessionId, pollId).Vote(request.Choices ?? [], http.User.ToActor()));
+    }
+
+    private static IPollGrain PollGrain(IClusterClient cluster, string communityId, string eventId, string sessionId, string pollId) =>
+        cluster.GetGrain<IPollGrain>($"{SessionKey(communityId, eventId, sessionId)}/{InputRules.RequireId(pollId, "poll id")}");
 
     public static string SessionKey(string communityId, string eventId, string sessionId) =>
         $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}/{InputRules.RequireId(sessionId, "session id")}";

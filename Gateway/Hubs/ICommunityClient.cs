@@ -53,6 +53,9 @@ public interface ICommunityClient
 
     /// <summary>A question's votes, answered, pinned or hidden changed.</summary>
     Task QuestionUpdated(Events.Question question);
+
+    /// <summary>A watched session's poll opened, closed, or its results changed.</summary>
+    Task PollUpdated(Events.Poll poll);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>

@@ -209,6 +209,7 @@ public sealed class SessionRelay(IClusterClient cluster, IHubContext<CommunityHu
     {
         QuestionAsked asked => Hub.Clients.Group(group).QuestionAsked(asked.Question),
         QuestionUpdated updated => Hub.Clients.Group(group).QuestionUpdated(updated.Question),
+        PollUpdated poll => Hub.Clients.Group(group).PollUpdated(poll.Poll),
         _ => Task.CompletedTask,
     };
 }

@@ -43,6 +43,13 @@ public interface IQuestionBoardGrain : IGrainWithStringKey
     [OneWay]
     [Alias("Tally")]
     Task Tally(string questionId, int votes);
+
+    /// <summary>Records a poll of this session (its grain holds the rest), for listing.</summary>
+    [Alias("AddPoll")]
+    Task AddPoll(string pollId);
+
+    [Alias("ListPolls")]
+    Task<IReadOnlyList<Poll>> ListPolls();
 }
 
 /// <summary>One question's votes (key: <c>community/event/session/question</c>): one per member, group-committed.</summary>

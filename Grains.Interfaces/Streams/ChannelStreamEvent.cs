@@ -73,3 +73,7 @@ public sealed record QuestionAsked([property: Id(0)] Events.Question Question) :
 /// <summary>Votes, answered, pinned or hidden changed.</summary>
 [GenerateSerializer, Immutable, Alias("cs.QuestionUpdated")]
 public sealed record QuestionUpdated([property: Id(0)] Events.Question Question) : SessionStreamEvent;
+
+/// <summary>A poll opened, closed, or its results changed.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PollUpdated")]
+public sealed record PollUpdated([property: Id(0)] Events.Poll Poll) : SessionStreamEvent;

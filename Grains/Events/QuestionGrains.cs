@@ -11,6 +11,8 @@ namespace CommunityScale.Events;
 public sealed class QuestionBoardState
 {
     [Id(0)] public List<Question> Questions { get; set; } = [];
+
+    [Id(1)] public List<string> PollIds { get; set; } = [];
 }
 
 /// <summary>
@@ -120,6 +122,18 @@ public sealed partial class QuestionBoardGrain(
         state.State.Questions[index] = updated;
         await Publish(new QuestionUpdated(updated));
     }
+
+    public async Task AddPoll(string pollId)
+    {
+        if (!state.State.PollIds.Contains(pollId))
+        {
+            state.State.PollIds.Add(pollId);
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<IReadOnlyList<Poll>> ListPolls() =>
+        await Task.WhenAll(state.State.PollIds.Select(id => GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{id}").Get()));
 
     private IQuestionGrain QuestionGrain(string id) => GrainFactory.GetGrain<IQuestionGrain>($"{this.GetPrimaryKeyString()}/{id}");
 

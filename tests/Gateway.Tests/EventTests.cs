@@ -84,6 +84,22 @@ public sealed class EventTests(SystemFixture fixture)
         Assert.Equal([first.Id, second.Id], (await owner.GetAsync<List<Question>>(q)).Select(x => x.Id));
         await ann.WaitUntil(u => u.QuestionEvents.Any(e => e.Question.Id == first.Id && e.Question.Pinned), what: "the pin, live");
 
+        // A live poll: one ballot per member (a second replaces the first), results pushed to watchers, closed polls refuse.
+        var polls = $"{events}/day/sessions/keynote/polls";
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.PostAsync(polls, new { question = "Best goal?", options = new[] { "A", "B" }, multiple = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync(polls, new { question = "One option?", options = new[] { "A" }, multiple = false })).StatusCode);
+        var poll = await Responses.Created<Poll>(await owner.PostAsync(polls, new { question = "Best goal?", options = new[] { "Header", "Volley", "Free kick" }, multiple = false }));
+        await Task.WhenAll(new[] { (ann, 1), (bob, 1), (cara, 2) }.Select(v => v.Item1.Http.PutAsJsonAsync($"{polls}/{poll.Id}/vote", new { choices = new[] { v.Item2 } })));
+        var changed = await (await bob.Http.PutAsJsonAsync($"{polls}/{poll.Id}/vote", new { choices = new[] { 2 } })).Read<Poll>();
+        Assert.Equal([0, 1, 2], changed.Counts);
+        Assert.Equal(3, changed.Voters);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{polls}/{poll.Id}/vote", new { choices = new[] { 7 } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync($"{polls}/{poll.Id}/vote", new { choices = new[] { 0, 1 } })).StatusCode);
+        Assert.False((await (await owner.Http.PutAsJsonAsync($"{polls}/{poll.Id}/open", new { open = false })).Read<Poll>()).Open);
+        Assert.Equal(HttpStatusCode.BadRequest, (await dave.Http.PutAsJsonAsync($"{polls}/{poll.Id}/vote", new { choices = new[] { 0 } })).StatusCode);
+        await cara.WaitUntil(u => u.PollEvents.Any(p => p.Id == poll.Id && !p.Open && p.Voters == 3), what: "the closed poll's results, live");
+        Assert.Equal([poll.Id], (await ann.GetAsync<List<Poll>>(polls)).Select(p => p.Id));
+
         // Each session talks in its own channel.
         await ann.JoinChannel(community, "day-keynote");
         Assert.True((await ann.Send(community, "day-keynote", "Great keynote!")).Seq > 0);

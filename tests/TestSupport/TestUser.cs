@@ -29,6 +29,7 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<object> _threadEvents = new();
     private readonly ConcurrentQueue<ChatMessage> _edited = new();
     private readonly ConcurrentQueue<(string Change, Events.Question Question)> _questions = new();
+    private readonly ConcurrentQueue<Events.Poll> _polls = new();
     private readonly ConcurrentQueue<MessageReactionCounts> _reactions = new();
     private readonly SemaphoreSlim _signal = new(0);
 
@@ -47,6 +48,7 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<MessageReactionCounts>("MessageReactions", r => { _reactions.Enqueue(r); _signal.Release(); });
         hub.On<Events.Question>("QuestionAsked", q => { _questions.Enqueue(("asked", q)); _signal.Release(); });
         hub.On<Events.Question>("QuestionUpdated", q => { _questions.Enqueue(("updated", q)); _signal.Release(); });
+        hub.On<Events.Poll>("PollUpdated", p => { _polls.Enqueue(p); _signal.Release(); });
         hub.On<Threads.ThreadPost>("ThreadPost", p => { _threadEvents.Enqueue(p); _signal.Release(); });
         hub.On<Threads.ThreadPost>("PostEdited", p => { _threadEvents.Enqueue(new PostEditedEvent(p)); _signal.Release(); });
         hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
@@ -75,6 +77,8 @@ public sealed class TestUser : IAsyncDisposable
 
     /// <summary><c>QuestionAsked</c> ("asked") and <c>QuestionUpdated</c> ("updated") events, in arrival order.</summary>
     public IReadOnlyList<(string Change, Events.Question Question)> QuestionEvents => [.. _questions];
+
+    public IReadOnlyList<Events.Poll> PollEvents => [.. _polls];
 
     public IReadOnlyList<MessageReactionCounts> ReactionEvents => [.. _reactions];
 
