@@ -42,6 +42,12 @@ public static class EventEndpoints
         events.MapPost("/{eventId}/checkin", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
             Event(cluster, communityId, eventId).CheckIn(http.User.ToActor()));
 
+        events.MapPut("/{eventId}/survey", (string communityId, string eventId, SurveyAnswer answer, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ISurveyGrain>(EventKey(communityId, eventId)).Answer(answer, http.User.ToActor()));
+
+        events.MapGet("/{eventId}/survey/results", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ISurveyGrain>(EventKey(communityId, eventId)).Results(http.User.ToActor()));
+
         events.MapGet("/{eventId}/sessions/{sessionId}/questions", (string communityId, string eventId, string sessionId, HttpContext http, IClusterClient cluster) =>
             Board(cluster, communityId, eventId, sessionId).List(http.User.ToActor()));
 
@@ -84,8 +90,10 @@ public static class EventEndpoints
     public static string SessionKey(string communityId, string eventId, string sessionId) =>
         $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}/{InputRules.RequireId(sessionId, "session id")}";
 
-    private static IEventGrain Event(IClusterClient cluster, string communityId, string eventId) =>
-        cluster.GetGrain<IEventGrain>($"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}");
+    private static string EventKey(string communityId, string eventId) =>
+        $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}";
+
+    private static IEventGrain Event(IClusterClient cluster, string communityId, string eventId) => cluster.GetGrain<IEventGrain>(EventKey(communityId, eventId));
 
     private static IQuestionBoardGrain Board(IClusterClient cluster, string communityId, string eventId, string sessionId) =>
         cluster.GetGrain<IQuestionBoardGrain>(SessionKey(communityId, eventId, sessionId));

@@ -100,6 +100,18 @@ public sealed class EventTests(SystemFixture fixture)
         await cara.WaitUntil(u => u.PollEvents.Any(p => p.Id == poll.Id && !p.Open && p.Voters == 3), what: "the closed poll's results, live");
         Assert.Equal([poll.Id], (await ann.GetAsync<List<Poll>>(polls)).Select(p => p.Id));
 
+        // The post-event survey: for those who went, one answer each (a second replaces it), results for the organiser.
+        var survey = $"{events}/day/survey";
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.Http.PutAsJsonAsync(survey, new { satisfaction = 6, nps = 9 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await dave.Http.PutAsJsonAsync(survey, new { satisfaction = 5, nps = 9 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ann.Http.PutAsJsonAsync(survey, new { satisfaction = 3, nps = 6 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ann.Http.PutAsJsonAsync(survey, new { satisfaction = 5, nps = 10, comment = "Loved the keynote" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cara.Http.PutAsJsonAsync(survey, new { satisfaction = 2, nps = 3 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.GetAsync($"{survey}/results")).StatusCode);
+        var results = await owner.GetAsync<SurveyResults>($"{survey}/results");
+        Assert.Equal((2, 3.5, 50.0, 0.0), (results.Answers, results.AverageSatisfaction, results.Csat, results.Nps));
+        Assert.Equal(["Loved the keynote"], results.Comments);
+
         // Each session talks in its own channel.
         await ann.JoinChannel(community, "day-keynote");
         Assert.True((await ann.Send(community, "day-keynote", "Great keynote!")).Seq > 0);
