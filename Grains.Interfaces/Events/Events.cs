@@ -64,6 +64,10 @@ public sealed record RsvpState(
     [property: Id(2)] int? WaitlistPosition,
     [property: Id(3)] bool CheckedIn);
 
+/// <summary>The payload of the <c>event.rsvp</c> and <c>event.checkin</c> webhooks.</summary>
+[GenerateSerializer, Immutable, Alias("cs.RsvpChange")]
+public sealed record RsvpChange([property: Id(0)] string CommunityId, [property: Id(1)] string UserId, [property: Id(2)] RsvpState Rsvp);
+
 /// <summary>One event (key: <c>community/eventId</c>): agenda, RSVPs with capacity and a waitlist, check-in.</summary>
 [Alias("cs.IEventGrain")]
 public interface IEventGrain : IGrainWithStringKey

@@ -14,9 +14,14 @@ public static class WebhookEventKinds
     public const string PointsAwarded = "points.awarded";
     public const string BadgeAwarded = "badge.awarded";
     public const string ModerationAction = "moderation.action";
+    public const string EventRsvp = "event.rsvp";
+    public const string EventCheckIn = "event.checkin";
+    public const string PollClosed = "poll.closed";
+    public const string SurveyAnswered = "survey.answered";
 
     public static IReadOnlyList<string> All { get; } =
-        [MemberJoined, MessageAccepted, MessageRemoved, ThreadCreated, AnswerAccepted, PointsAwarded, BadgeAwarded, ModerationAction];
+        [MemberJoined, MessageAccepted, MessageRemoved, ThreadCreated, AnswerAccepted, PointsAwarded, BadgeAwarded, ModerationAction,
+            EventRsvp, EventCheckIn, PollClosed, SurveyAnswered];
 }
 
 /// <summary>

@@ -91,6 +91,7 @@ public sealed class EventGrain(
         }
 
         await state.WriteStateAsync();
+        RaiseRsvp(member.UserId);
         return StateOf(member.UserId);
     }
 
@@ -113,8 +114,10 @@ public sealed class EventGrain(
         }
 
         await state.WriteStateAsync();
+        RaiseRsvp(member.UserId);
         if (promoted is not null)
         {
+            RaiseRsvp(promoted);
             await GrainFactory.GetGrain<INotificationInboxGrain>(promoted).Post(new NotificationDraft(CommunityId, NotificationKinds.EventPromoted,
                 $"A place freed up: you are now going to “{e.Title}” ({e.StartsAt:u}).", $"event-promoted:{e.Id}:{promoted}"));
         }
@@ -147,12 +150,17 @@ public sealed class EventGrain(
         if (S.CheckedIn.Add(member.UserId))
         {
             await state.WriteStateAsync();
+            Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventCheckIn, now,
+                new RsvpChange(CommunityId, member.UserId, StateOf(member.UserId)));
             await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
                 [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null)]);
         }
 
         return StateOf(member.UserId);
     }
+
+    private void RaiseRsvp(string userId) =>
+        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventRsvp, clock.GetUtcNow(), new RsvpChange(CommunityId, userId, StateOf(userId)));
 
     private async Task RequireMayTakePart(Actor member)
     {

@@ -84,6 +84,10 @@ public sealed partial class PollGrain(
             }
 
             await Publish();
+            if (!open)
+            {
+                Integrations.Webhooks.Raise(GrainFactory, poll.CommunityId, Integrations.WebhookEventKinds.PollClosed, clock.GetUtcNow(), state.State.Poll!);
+            }
         }
 
         return state.State.Poll!;

@@ -57,6 +57,7 @@ public sealed class SurveyGrain(
         state.State.Order.Remove(member.UserId);
         state.State.Order.Add(member.UserId);
         await state.WriteStateAsync();
+        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.SurveyAnswered, now, new { eventId = info.Id, userId = member.UserId, answer = stored });
         if (first)
         {
             await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(

@@ -114,6 +114,27 @@ public sealed class WebhookTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.Created, (await owner.PostAsync(hooks, new { url = "https://hooks.example.com/x", events = new[] { "member.joined" } })).StatusCode);
     }
 
+    [Fact]
+    public async Task Event_rsvps_and_check_ins_reach_a_subscribed_endpoint()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann", connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        await Responses.Created<WebhookSecret>(await owner.PostAsync($"/api/communities/{community}/webhooks",
+            new { url = receiver.HookUrl("e"), events = new[] { "event.rsvp", "event.checkin" } }));
+        var now = DateTimeOffset.UtcNow;
+        await Responses.Created<Events.CommunityEvent>(await owner.PostAsync($"/api/communities/{community}/events",
+            new { id = "meetup", title = "Meetup", startsAt = now.AddHours(-1), endsAt = now.AddHours(1), capacity = 10, sessions = Array.Empty<object>() }));
+        (await ann.Http.PutAsync($"/api/communities/{community}/events/meetup/rsvp", null)).EnsureSuccessStatusCode();
+        (await ann.PostAsync($"/api/communities/{community}/events/meetup/checkin")).EnsureSuccessStatusCode();
+
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("e").Count >= 2), "the RSVP and check-in deliveries", TimeSpan.FromSeconds(30));
+        Assert.Equal(["event.rsvp", "event.checkin"], receiver.Delivered("e").Select(r => r.Kind));
+        var data = JsonDocument.Parse(receiver.Delivered("e")[0].Body).RootElement.GetProperty("data");
+        Assert.Equal(("ann", "Going"), (data.GetProperty("userId").GetString(), data.GetProperty("rsvp").GetProperty("status").GetString()));
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:8080/hook")]
     [InlineData("https://127.0.0.1/hook")]
