@@ -95,6 +95,11 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     [OneWay]
     [Alias("Raise")]
     Task Raise(IReadOnlyList<WebhookEvent> events);
+
+    /// <summary>The kinds some endpoint wants, so hot paths (every chat batch) skip building events nobody takes.</summary>
+    [AlwaysInterleave]
+    [Alias("GetWantedKinds")]
+    Task<IReadOnlyList<string>> GetWantedKinds();
 }
 
 /// <summary>

@@ -70,6 +70,9 @@ public sealed partial class ChannelGrain(
     private int _pipelineSlowMode;
     private DateTimeOffset _policyCheckedUntil;
     private ModerationPolicy _policy = ModerationPolicy.Default;
+
+    // Refreshed with the policy: whether any webhook wants accepted messages, so a batch nobody subscribed to costs nothing.
+    private bool _webhooksWantMessages;
     private AutoSlowModeController _autoSlowMode = new(0);
     private int _autoSlowModeSeconds;
     private IGrainTimer? _autoSlowModeTimer;
@@ -268,8 +271,11 @@ public sealed partial class ChannelGrain(
                 }
 
                 await Publish(batch);
-                Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.MessageAccepted, batch[^1].Message.SentAt,
-                    [.. batch.Select(b => (object)b.Message)]);
+                if (_webhooksWantMessages)
+                {
+                    Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.MessageAccepted, batch[^1].Message.SentAt,
+                        [.. batch.Select(b => (object)b.Message)]);
+                }
                 RecordActivity(batch);
                 AwardPoints([.. batch.Select(b => b.Message)]);
                 await SealFullPages();
@@ -526,6 +532,8 @@ public sealed partial class ChannelGrain(
         {
             var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
             _policyCheckedUntil = now + _options.PolicyRefreshInterval;
+            _webhooksWantMessages = (await GrainFactory.GetGrain<Integrations.IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds())
+                .Contains(Integrations.WebhookEventKinds.MessageAccepted, StringComparer.Ordinal);
             if (policy.AutoSlowModeThreshold != _policy.AutoSlowModeThreshold || _pipeline is null)
             {
                 _autoSlowMode = new AutoSlowModeController(policy.AutoSlowModeThreshold);

@@ -104,6 +104,9 @@ public sealed class WebhookRegistryGrain(
         await Task.WhenAll(handOvers);
     }
 
+    public Task<IReadOnlyList<string>> GetWantedKinds() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.Endpoints.Values.SelectMany(k => k).Distinct(StringComparer.Ordinal)]);
+
     private string RequireKnown(string endpointId) =>
         endpointId is not null && state.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");
 
