@@ -57,7 +57,7 @@ public interface IQuestionBoardGrain : IGrainWithStringKey
 public interface IQuestionGrain : IGrainWithStringKey
 {
     [Alias("Open")]
-    Task Open(string authorId);
+    Task Open();
 
     /// <summary>Counts the member's vote once (again: unchanged); answers after the vote is stored, with the count.</summary>
     [Alias("Upvote")]

@@ -195,11 +195,13 @@ public sealed partial class ChannelGrain(
 
     private async Task<IReadOnlyList<Threads.AttachmentInfo>?> AttachAll(SendMessageCommand command, string clientMessageId)
     {
-        var ids = (command.AttachmentIds ?? []).Distinct(StringComparer.Ordinal).ToList();
-        if (ids.Count == 0)
+        // Most sends carry no files: they must not pay for a list and a distinct pass.
+        if (command.AttachmentIds is not { Count: > 0 })
         {
             return null;
         }
+
+        var ids = command.AttachmentIds.Distinct(StringComparer.Ordinal).ToList();
 
         if (ids.Count > Threads.AttachmentGrain.MaxPerPost)
         {

@@ -162,15 +162,8 @@ public sealed class EventGrain(
     private void RaiseRsvp(string userId) =>
         Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventRsvp, clock.GetUtcNow(), new RsvpChange(CommunityId, userId, StateOf(userId)));
 
-    private async Task RequireMayTakePart(Actor member)
-    {
-        var info = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, member.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{CommunityId}' first.");
-        if (info.BannedReason is { } reason)
-        {
-            throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {reason}");
-        }
-    }
+    private async Task RequireMayTakePart(Actor member) =>
+        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, CommunityId, member.UserId));
 
     private CommunityEvent Current() =>
         S.Event is { } e ? e with { Going = S.Going.Count, Waitlisted = S.Waitlist.Count, CheckedIn = S.CheckedIn.Count }

@@ -112,12 +112,7 @@ public sealed partial class PollGrain(
             throw CommunityException.Invalid($"Options are numbered 0 to {poll.Options.Count - 1}.");
         }
 
-        var info = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(poll.CommunityId, member.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, "Join the community to vote.");
-        if (info.BannedReason is not null)
-        {
-            throw new CommunityException(ErrorCodes.Banned, "You are banned from this community.");
-        }
+        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, poll.CommunityId, member.UserId));
 
         if (state.State.Ballots.TryGetValue(member.UserId, out var stored) && stored.SequenceEqual(ballot) && !_pending.ContainsKey(member.UserId))
         {

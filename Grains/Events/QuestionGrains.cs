@@ -59,9 +59,7 @@ public sealed partial class QuestionBoardGrain(
         }
 
         var now = clock.GetUtcNow();
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_communityId, author.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{_communityId}' first.");
-        PostingRules.RequireMayPost(member, now);
+        PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, _communityId, author.UserId), now);
         if (!_askLimiter.TryAcquire(author.UserId, now, out var retryAfter))
         {
             throw new CommunityException(ErrorCodes.RateLimited, $"At most 5 questions a minute; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
@@ -73,7 +71,7 @@ public sealed partial class QuestionBoardGrain(
         }
 
         var question = new Question(Guid.NewGuid().ToString("n"), _communityId, _eventId, _sessionId, author.UserId, author.DisplayName, body, now, 0, false, false, false);
-        await QuestionGrain(question.Id).Open(author.UserId);
+        await QuestionGrain(question.Id).Open();
         state.State.Questions.Add(question);
         await state.WriteStateAsync();
         await Publish(new QuestionAsked(question));
@@ -175,7 +173,7 @@ public sealed partial class QuestionGrain(
     private readonly Dictionary<string, TaskCompletionSource<int>> _pending = new(StringComparer.Ordinal);
     private bool _writing;
 
-    public async Task Open(string authorId)
+    public async Task Open()
     {
         state.State.Open = true;
         await state.WriteStateAsync();
@@ -194,23 +192,16 @@ public sealed partial class QuestionGrain(
         }
 
         var key = this.GetPrimaryKeyString();
-        var info = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(key[..key.IndexOf('/', StringComparison.Ordinal)], member.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, "Join the community to vote.");
-        if (info.BannedReason is not null)
-        {
-            throw new CommunityException(ErrorCodes.Banned, "You are banned from this community.");
-        }
-
+        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, key[..key.IndexOf('/', StringComparison.Ordinal)], member.UserId));
         return state.State.Voters.Contains(member.UserId) ? state.State.Voters.Count : await Enlist(member.UserId);
     }
 
+    /// <summary>Queues the vote for the next write and returns when it is stored (a second vote while queued shares the first's wait).</summary>
     private Task<int> Enlist(string userId)
     {
-        var member = new Actor(userId, "");
-
-        if (!_pending.TryGetValue(member.UserId, out var waiting))
+        if (!_pending.TryGetValue(userId, out var waiting))
         {
-            _pending[member.UserId] = waiting = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[userId] = waiting = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!_writing)
             {
                 _writing = true;

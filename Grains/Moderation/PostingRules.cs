@@ -6,13 +6,24 @@ namespace CommunityScale.Moderation;
 /// <summary>What a member's standing says about posting anything (a chat message, a forum post, a reaction).</summary>
 public static class PostingRules
 {
-    /// <summary>Refuses a banned member (<c>banned</c>) or one muted until later (<c>muted</c>, with the minutes left).</summary>
-    public static void RequireMayPost(MemberInfo member, DateTimeOffset now)
+    /// <summary>The caller's membership, or <c>not_member</c>.</summary>
+    public static async Task<MemberInfo> RequireMember(IGrainFactory grains, string communityId, string userId) =>
+        await grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, userId)).Get()
+        ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+
+    /// <summary>Refuses a banned member (<c>banned</c>): voting, RSVPs and the like; posting also needs <see cref="RequireMayPost"/>.</summary>
+    public static void RequireNotBanned(MemberInfo member)
     {
         if (member.BannedReason is { } banned)
         {
             throw new CommunityException(ErrorCodes.Banned, $"You are banned from this community: {banned}");
         }
+    }
+
+    /// <summary>Refuses a banned member (<c>banned</c>) or one muted until later (<c>muted</c>, with the minutes left).</summary>
+    public static void RequireMayPost(MemberInfo member, DateTimeOffset now)
+    {
+        RequireNotBanned(member);
 
         if (member.MutedUntil is { } mutedUntil && mutedUntil > now)
         {

@@ -25,9 +25,7 @@ public sealed class AttachmentGrain(
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Attachment '{info.Id}' already exists.");
         }
 
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(info.CommunityId, uploader.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{info.CommunityId}' first.");
-        PostingRules.RequireMayPost(member, clock.GetUtcNow());
+        PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, info.CommunityId, uploader.UserId), clock.GetUtcNow());
         var settings = await GrainFactory.GetGrain<IThreadDirectoryGrain>(info.CommunityId).GetSettings();
         AttachmentRules.RequireAllowed(info.ContentType, info.Size, settings);
         state.State.Info = info with { UploadedBy = uploader.UserId, AttachedTo = null, Revoked = false };

@@ -551,9 +551,7 @@ public sealed partial class ThreadGrain(
 
     private IThreadDirectoryGrain Directory => GrainFactory.GetGrain<IThreadDirectoryGrain>(_key.CommunityId);
 
-    private async Task<MemberInfo> RequireMember(Actor actor) =>
-        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, actor.UserId)).Get()
-        ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{_key.CommunityId}' first.");
+    private Task<MemberInfo> RequireMember(Actor actor) => PostingRules.RequireMember(GrainFactory, _key.CommunityId, actor.UserId);
 
     private async Task<MemberInfo> RequireMayPost(Actor actor, DateTimeOffset now)
     {
