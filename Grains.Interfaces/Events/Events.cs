@@ -27,7 +27,8 @@ public sealed record CommunityEvent(
     [property: Id(8)] string OrganiserId,
     [property: Id(9)] int Going,
     [property: Id(10)] int Waitlisted,
-    [property: Id(11)] int CheckedIn);
+    [property: Id(11)] int CheckedIn,
+    [property: Id(12)] int ReminderMinutes = 0);
 
 [GenerateSerializer, Immutable, Alias("cs.NewSession")]
 public sealed record NewSession(
@@ -47,7 +48,8 @@ public sealed record NewEvent(
     [property: Id(3)] DateTimeOffset StartsAt,
     [property: Id(4)] DateTimeOffset EndsAt,
     [property: Id(5)] int Capacity,
-    [property: Id(6)] IReadOnlyList<NewSession>? Sessions);
+    [property: Id(6)] IReadOnlyList<NewSession>? Sessions,
+    [property: Id(7)] int? ReminderMinutes = null);
 
 public enum RsvpStatus
 {

@@ -6,6 +6,7 @@ using CommunityScale.Moderation.Classifier;
 using CommunityScale.Options;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -49,7 +50,7 @@ public sealed class ChannelState
 public sealed partial class ChannelGrain(
     [PersistentState("channel", StorageNames.Main)] IPersistentState<ChannelState> state,
     IOptions<ChatOptions> options,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain
 {

@@ -1,5 +1,6 @@
 using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Chat;
@@ -9,7 +10,7 @@ namespace CommunityScale.Chat;
 /// it changes. A gateway that stops reporting (crashed) is dropped after <see cref="PresenceOptions.GatewayExpiry"/>.
 /// Presence is soft state: it is rebuilt from the next reports, so it is never stored.
 /// </summary>
-public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, TimeProvider clock) : Grain, IChannelPresenceGrain
+public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChannelPresenceGrain
 {
     private readonly Dictionary<string, (int Online, DateTimeOffset ReportedAt)> _gateways = new(StringComparer.Ordinal);
     private int _published = -1;

@@ -2,6 +2,7 @@ using CommunityScale.Chat;
 using CommunityScale.Errors;
 using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Communities;
@@ -18,7 +19,7 @@ public sealed class CommunityState
 public sealed class CommunityGrain(
     [PersistentState("community", StorageNames.Main)] IPersistentState<CommunityState> state,
     IOptions<ChatOptions> options,
-    TimeProvider clock) : Grain, ICommunityGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ICommunityGrain
 {
     private string Id => this.GetPrimaryKeyString();
 

@@ -1,7 +1,9 @@
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Communities;
 
@@ -23,7 +25,7 @@ public sealed class MemberState
 /// </summary>
 public sealed class MemberGrain(
     [PersistentState("member", StorageNames.Main)] IPersistentState<MemberState> state,
-    TimeProvider clock) : Grain, IMemberGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IMemberGrain
 {
     public const int MaxSanctions = 100;
 

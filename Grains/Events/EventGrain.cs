@@ -3,7 +3,11 @@ using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Events;
 
@@ -18,16 +22,23 @@ public sealed class EventState
     [Id(2)] public List<string> Waitlist { get; set; } = [];
 
     [Id(3)] public HashSet<string> CheckedIn { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sessions (or the event itself, as "") whose going members have been reminded.</summary>
+    [Id(4)] public HashSet<string> Reminded { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
 /// One event. RSVPs are decided here one at a time, so capacity holds exactly and the waitlist keeps arrival order; a
-/// cancellation promotes the first waiting member in the same write, and tells them.
+/// cancellation promotes the first waiting member in the same write, and tells them. Members going are reminded
+/// <see cref="CommunityEvent.ReminderMinutes"/> before each session starts, woken by an Orleans reminder.
 /// </summary>
 public sealed class EventGrain(
     [PersistentState("event", StorageNames.Main)] IPersistentState<EventState> state,
-    TimeProvider clock) : Grain, IEventGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    IOptions<ScheduleOptions> schedule) : Grain, IEventGrain, IRemindable
 {
+    private const string ReminderName = "session-reminders";
+
     public const int MaxSessions = 50;
     public const int MaxCapacity = 1_000_000;
     public const int MaxDescriptionLength = 2_000;
@@ -59,10 +70,54 @@ public sealed class EventGrain(
             }
         }
 
-        S.Event = new CommunityEvent(CommunityId, e.Id, e.Title.Trim(), e.Description?.Trim() ?? "", e.StartsAt, e.EndsAt, e.Capacity, sessions, organiser.UserId, 0, 0, 0);
+        S.Event = new CommunityEvent(CommunityId, e.Id, e.Title.Trim(), e.Description?.Trim() ?? "", e.StartsAt, e.EndsAt, e.Capacity, sessions, organiser.UserId, 0, 0, 0,
+            e.ReminderMinutes ?? EventRules.DefaultReminderMinutes);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IEventCalendarGrain>(CommunityId).Add(e.Id);
+        await ScheduleNextReminder();
         return Current();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName || S.Event is not { } e)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var (id, title, startsAt) in ReminderTargets(e).Where(t => !S.Reminded.Contains(t.Id) && t.StartsAt - Lead(e) <= now))
+        {
+            // A session that has already started gets no reminder (an event created late, a silo down for long).
+            if (startsAt > now)
+            {
+                var text = $"“{title}” starts at {startsAt:u} ({e.Title}).";
+                foreach (var chunk in S.Going.ToList().Chunk(500))
+                {
+                    await Task.WhenAll(chunk.Select(user => GrainFactory.GetGrain<INotificationInboxGrain>(user)
+                        .Post(new NotificationDraft(CommunityId, NotificationKinds.SessionReminder, text, $"session-reminder:{e.Id}:{id}"))));
+                }
+            }
+
+            // Marked after the notices: a crash in between reminds again, and the inbox drops the repeat by its source.
+            S.Reminded.Add(id);
+            await state.WriteStateAsync();
+        }
+
+        await ScheduleNextReminder();
+    }
+
+    private static TimeSpan Lead(CommunityEvent e) => TimeSpan.FromMinutes(e.ReminderMinutes);
+
+    /// <summary>Each session, or the event itself when it has no agenda.</summary>
+    private static IEnumerable<(string Id, string Title, DateTimeOffset StartsAt)> ReminderTargets(CommunityEvent e) =>
+        e.Sessions.Count == 0 ? [("", e.Title, e.StartsAt)] : e.Sessions.Select(s => (s.Id, s.Title, s.StartsAt));
+
+    private Task ScheduleNextReminder()
+    {
+        var e = S.Event!;
+        var pending = e.ReminderMinutes == 0 ? [] : ReminderTargets(e).Where(t => !S.Reminded.Contains(t.Id)).Select(t => t.StartsAt - Lead(e)).ToList();
+        return Wakeups.WakeAt(this, ReminderName, pending.Count == 0 ? null : pending.Min(), clock.GetUtcNow(), schedule.Value.CheckEvery);
     }
 
     public Task<CommunityEvent> Get() => Task.FromResult(Current());
@@ -180,9 +235,17 @@ public sealed class EventGrain(
 /// <summary>The checks of a new event and its agenda.</summary>
 public static class EventRules
 {
+    public const int DefaultReminderMinutes = 15;
+    public const int MaxReminderMinutes = 7 * 24 * 60;
+
     public static IReadOnlyList<EventSession> RequireValid(NewEvent e)
     {
         var id = InputRules.RequireId(e.Id, "event id");
+        if (e.ReminderMinutes is < 0 or > MaxReminderMinutes)
+        {
+            throw CommunityException.Invalid($"reminderMinutes is 0 (no reminders) to {MaxReminderMinutes} (a week).");
+        }
+
         InputRules.RequireName(e.Title, "title");
         if ((e.Description?.Length ?? 0) > EventGrain.MaxDescriptionLength)
         {

@@ -1,7 +1,9 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -23,7 +25,7 @@ public sealed class PollState
 [Reentrant]
 public sealed partial class PollGrain(
     [PersistentState("poll", StorageNames.Main)] IPersistentState<PollState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<PollGrain> logger) : Grain, IPollGrain
 {
     public const int MaxOptions = 10;

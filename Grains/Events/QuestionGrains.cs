@@ -1,7 +1,9 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -21,7 +23,7 @@ public sealed class QuestionBoardState
 /// </summary>
 public sealed partial class QuestionBoardGrain(
     [PersistentState("qa", StorageNames.Main)] IPersistentState<QuestionBoardState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<QuestionBoardGrain> logger) : Grain, IQuestionBoardGrain
 {
     public const int MaxQuestions = 500;

@@ -2,7 +2,9 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Events;
 
@@ -18,7 +20,7 @@ public sealed class SurveyState
 /// <summary>The post-event survey: open to members who were going, from the event's start until 30 days after its end.</summary>
 public sealed class SurveyGrain(
     [PersistentState("survey", StorageNames.Main)] IPersistentState<SurveyState> state,
-    TimeProvider clock) : Grain, ISurveyGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ISurveyGrain
 {
     public const int MaxCommentLength = 2_000;
     private static readonly TimeSpan OpenAfterEnd = TimeSpan.FromDays(30);

@@ -1,7 +1,9 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Gamification;
 
@@ -14,7 +16,7 @@ public sealed class ChallengesState
 /// <summary>A community's challenges: validated on creation (admins and the owner), audited; old ones age out of the list.</summary>
 public sealed class ChallengesGrain(
     [PersistentState("challenges", StorageNames.Main)] IPersistentState<ChallengesState> state,
-    TimeProvider clock) : Grain, IChallengesGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChallengesGrain
 {
     public const int MaxOpen = 50;
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);

@@ -1,6 +1,8 @@
 using CommunityScale.Communities;
 using CommunityScale.Notifications;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Gamification;
@@ -67,7 +69,7 @@ public sealed record AwardRecord(
 /// </summary>
 public sealed partial class MemberPointsGrain(
     [PersistentState("points", StorageNames.Main)] IPersistentState<MemberPointsState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain
 {
     public const int RecentSources = 2_000;

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Integrations;
 
@@ -17,7 +19,7 @@ public sealed class ApiTokenState
 /// <summary>One API token. Only the SHA-256 of its secret is stored (the secret is 256 random bits, so a fast hash is enough).</summary>
 public sealed class ApiTokenGrain(
     [PersistentState("token", StorageNames.Main)] IPersistentState<ApiTokenState> state,
-    TimeProvider clock) : Grain, IApiTokenGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IApiTokenGrain
 {
     public async Task Create(ApiTokenInfo info, byte[] secretHash)
     {
@@ -67,7 +69,7 @@ public sealed class ApiTokenRegistryState
 /// </summary>
 public sealed class ApiTokenRegistryGrain(
     [PersistentState("tokens", StorageNames.Main)] IPersistentState<ApiTokenRegistryState> state,
-    TimeProvider clock) : Grain, IApiTokenRegistryGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IApiTokenRegistryGrain
 {
     public const int MaxTokens = 50;
     public const int MaxLifetimeDays = 365;

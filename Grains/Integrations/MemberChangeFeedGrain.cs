@@ -2,7 +2,9 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Integrations;
@@ -27,7 +29,7 @@ public sealed record MemberChangeMark([property: Id(0)] long Seq, [property: Id(
 /// </summary>
 public sealed partial class MemberChangeFeedGrain(
     [PersistentState("member-changes", StorageNames.Main)] IPersistentState<MemberChangeFeedState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<MemberChangeFeedGrain> logger) : Grain, IMemberChangeFeedGrain
 {
     private readonly SortedDictionary<long, string> _bySeq = [];

@@ -4,6 +4,7 @@ using CommunityScale.Errors;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -54,7 +55,7 @@ public sealed partial class WebhookEndpointGrain(
     [PersistentState("webhook", StorageNames.Main)] IPersistentState<WebhookEndpointState> state,
     IHttpClientFactory http,
     IOptions<WebhookOptions> options,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<WebhookEndpointGrain> logger) : Grain, IWebhookEndpointGrain
 {
     public const string HttpClientName = "webhooks";

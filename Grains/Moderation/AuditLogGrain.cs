@@ -1,6 +1,8 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Moderation;
 
@@ -19,7 +21,7 @@ public sealed class AuditLogState
 /// </summary>
 public sealed class AuditLogGrain(
     [PersistentState("audit", StorageNames.Main)] IPersistentState<AuditLogState> state,
-    TimeProvider clock) : Grain, IAuditLogGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IAuditLogGrain
 {
     public const int PageSize = 100;
 

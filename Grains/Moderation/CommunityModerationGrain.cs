@@ -1,6 +1,8 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Notifications;
+using CommunityScale.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Moderation;
 
@@ -9,7 +11,7 @@ namespace CommunityScale.Moderation;
 /// while, ban, lift either, revoke a sanction. A moderator may act only on members of a lower role (a moderator cannot
 /// mute an admin). Every action is written to the audit log with its reason, and the member is notified with it.
 /// </summary>
-public sealed class CommunityModerationGrain(TimeProvider clock) : Grain, ICommunityModerationGrain
+public sealed class CommunityModerationGrain([FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ICommunityModerationGrain
 {
     public static readonly TimeSpan MaxMute = TimeSpan.FromDays(365);
     public const string AutoModeration = "auto-moderation";

@@ -2,7 +2,9 @@ using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Notifications;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Moderation;
@@ -70,7 +72,7 @@ public sealed class ReporterRecord
 /// </summary>
 public sealed partial class ModerationQueueGrain(
     [PersistentState("moderation-queue", StorageNames.Main)] IPersistentState<ModerationQueueState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<ModerationQueueGrain> logger) : Grain, IModerationQueueGrain
 {
     /// <summary>Beyond this many waiting items new ones are refused: a queue nobody works must not grow forever.</summary>

@@ -1,4 +1,6 @@
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Notifications;
@@ -22,7 +24,7 @@ public sealed class NotificationInboxState
 /// </summary>
 public sealed partial class NotificationInboxGrain(
     [PersistentState("inbox", StorageNames.Main)] IPersistentState<NotificationInboxState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<NotificationInboxGrain> logger) : Grain, INotificationInboxGrain
 {
     public const int Capacity = 200;

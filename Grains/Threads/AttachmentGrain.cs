@@ -1,7 +1,9 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Threads;
 
@@ -14,7 +16,7 @@ public sealed class AttachmentState
 /// <summary>The record of one uploaded file: who may attach it (its uploader, once), and who may read it.</summary>
 public sealed class AttachmentGrain(
     [PersistentState("attachment", StorageNames.Main)] IPersistentState<AttachmentState> state,
-    TimeProvider clock) : Grain, IAttachmentGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IAttachmentGrain
 {
     public const int MaxPerPost = 10;
 

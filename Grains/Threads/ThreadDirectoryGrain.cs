@@ -3,7 +3,9 @@ using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Options;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Threads;
@@ -27,7 +29,7 @@ public sealed class ThreadDirectoryState
 /// </summary>
 public sealed partial class ThreadDirectoryGrain(
     [PersistentState("forum", StorageNames.Main)] IPersistentState<ThreadDirectoryState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<ThreadDirectoryGrain> logger) : Grain, IThreadDirectoryGrain
 {
     public const string DefaultCategory = "general";

@@ -9,6 +9,7 @@ using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -41,7 +42,7 @@ public sealed class ThreadState
 public sealed partial class ThreadGrain(
     [PersistentState("thread", StorageNames.Main)] IPersistentState<ThreadState> state,
     IOptions<ChatOptions> options,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
     ILogger<ThreadGrain> logger) : Grain, IThreadGrain
 {

@@ -55,15 +55,6 @@ public static class SiloApp
                 silo.UseKubernetesHosting();
             }
 
-            if (providers.Reminders == RemindersProvider.Redis)
-            {
-                silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!));
-            }
-            else
-            {
-                silo.UseInMemoryReminderService();
-            }
-
             // Failure detection and timeouts are Orleans' own options, bound so operators (and fault tests) can tune them.
             silo.Services.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
             silo.Services.Configure<SiloMessagingOptions>(config.GetSection("Orleans:Messaging"));
@@ -77,6 +68,7 @@ public static class SiloApp
     {
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
@@ -85,6 +77,17 @@ public static class SiloApp
         var modelPath = Path.Combine(AppContext.BaseDirectory, config["Moderation:ModelPath"] ?? Path.Combine("Models", "moderation-classifier.zip"));
         silo.Services.AddSingleton<Moderation.Classifier.IMessageClassifier>(new Moderation.Classifier.LazyMessageClassifier(modelPath));
         var providers = ProviderSettings.From(k => config[k]);
+        if (providers.Reminders == RemindersProvider.Redis)
+        {
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!));
+        }
+        else
+        {
+            silo.UseInMemoryReminderService();
+        }
+
+        silo.Services.Configure<ReminderOptions>(config.GetSection("Orleans:Reminders"));
+        silo.Services.AddValidatedOptions<ScheduleOptions>(config, ScheduleOptions.Section);
         // Stream subscriptions live in the PubSub store: on the same durable provider as grain state, they survive a
         // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
         silo.AddGrainStorage(StorageNames.Main, providers);
