@@ -119,6 +119,7 @@ public static class GatewayApp
         app.MapApiTokensApi();
         app.MapMemberChangesApi();
         app.MapEventsApi();
+        app.MapCampaignsApi();
         app.MapPollsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));

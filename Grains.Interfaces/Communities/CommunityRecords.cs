@@ -32,7 +32,8 @@ public sealed record MemberInfo(
     [property: Id(7)] string? BannedReason = null,
     [property: Id(8)] int Strikes = 0,
     [property: Id(9)] long AcceptedMessages = 0,
-    [property: Id(10)] int DaysActive = 0);
+    [property: Id(10)] int DaysActive = 0,
+    [property: Id(11)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Profile = null);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

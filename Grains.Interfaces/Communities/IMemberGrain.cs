@@ -38,6 +38,10 @@ public interface IMemberGrain : IGrainWithStringKey
     [Orleans.Concurrency.OneWay]
     [Alias("RecordActivity")]
     Task RecordActivity(int messages, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
+
+    /// <summary>Replaces the member's profile values (already checked against the community's fields).</summary>
+    [Alias("SetProfile")]
+    Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile);
 }
 
 public static class MemberKey

@@ -68,7 +68,13 @@ public sealed record ActivityEvent(
     [property: Id(4)] string Kind,
     [property: Id(5)] DateTimeOffset At,
     [property: Id(6)] string? ChannelId,
-    [property: Id(7)] string? ActorId = null);
+    [property: Id(7)] string? ActorId = null,
+    [property: Id(8)] string? ThreadId = null,
+    [property: Id(9)] string? EventId = null)
+{
+    /// <summary>Creating content, as campaigns count "posts": messages, threads and replies.</summary>
+    public bool IsPost => Kind is ActionKinds.MessageAccepted or ActionKinds.ThreadCreated or ActionKinds.Reply;
+}
 
 /// <summary>
 /// A member's standing in a community: points (all time and this ISO week), level, badges, and the daily streak (days

@@ -10,6 +10,8 @@ public static class Leaderboards
     /// <summary>The board of points earned in one channel.</summary>
     public static string ForChannel(string channelId) => $"channel.{channelId}";
 
+    public static string ForCampaign(string campaignId) => $"campaign.{campaignId}";
+
     public static ILeaderboardShardGrain Shard(IGrainFactory grains, string communityId, string board, string userId) =>
         grains.GetGrain<ILeaderboardShardGrain>($"{communityId}/{board}/{ShardOf(userId)}");
 

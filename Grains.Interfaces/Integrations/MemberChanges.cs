@@ -34,4 +34,11 @@ public interface IMemberChangeFeedGrain : IGrainWithStringKey
     /// <summary>Admins, or an API token the gateway checked for <c>members:read</c> (<paramref name="viaToken"/>).</summary>
     [Alias("Read")]
     Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken);
+
+    /// <summary>
+    /// The community's members after position <paramref name="after"/>, for work that must reach every member (a
+    /// campaign's start notice). A member who changes meanwhile moves forward, so paging never skips anyone.
+    /// </summary>
+    [Alias("Members")]
+    Task<(IReadOnlyList<string> UserIds, long Next)> Members(long after, int limit);
 }

@@ -143,6 +143,15 @@ public sealed class MemberGrain(
         }
     }
 
+    public async Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile)
+    {
+        var info = RequireInfo();
+        state.State.Info = info with { Profile = profile };
+        await state.WriteStateAsync();
+        TouchChangeFeed();
+        return state.State.Info;
+    }
+
     /// <summary>Marks this member as changed for the CRM change feed (one-way: never waits, never fails the change).</summary>
     private void TouchChangeFeed()
     {

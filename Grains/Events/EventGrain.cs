@@ -208,7 +208,7 @@ public sealed class EventGrain(
             Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventCheckIn, now,
                 new RsvpChange(CommunityId, member.UserId, StateOf(member.UserId)));
             await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
-                [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null)]);
+                [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null, EventId: e.Id)]);
         }
 
         return StateOf(member.UserId);

@@ -63,7 +63,7 @@ public sealed class SurveyGrain(
         if (first)
         {
             await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
-                [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null)]);
+                [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null, EventId: info.Id)]);
         }
 
         return stored;

@@ -1,3 +1,4 @@
+using CommunityScale.Campaigns;
 using CommunityScale.Communities;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
@@ -51,6 +52,9 @@ public sealed class MemberPointsState
 
     /// <summary>Points earned per channel (for channel leaderboards); at most <see cref="MemberPointsGrain.MaxChannels"/>.</summary>
     [Id(16)] public Dictionary<string, long> ChannelPoints { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points earned in each campaign still listed by the community (for campaign leaderboards).</summary>
+    [Id(17)] public Dictionary<string, long> CampaignPoints { get; set; } = new(StringComparer.Ordinal);
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]
@@ -59,7 +63,8 @@ public sealed record AwardRecord(
     [property: Id(1)] int Points,
     [property: Id(2)] string Week,
     [property: Id(3)] bool TakenBack = false,
-    [property: Id(4)] string? ChannelId = null);
+    [property: Id(4)] string? ChannelId = null,
+    [property: Id(5)] IReadOnlyList<string>? Campaigns = null);
 
 /// <summary>
 /// A member's points in a community. Awards are idempotent on the source id (the last <see cref="RecentSources"/> are
@@ -90,6 +95,9 @@ public sealed partial class MemberPointsGrain(
 
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         var challenges = await GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
+        var campaigns = await CampaignsFor(events);
+        var profile = campaigns.Any(c => c.Segment.Where.Count > 0) ? (await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get())?.Profile : null;
+        var contributions = new Dictionary<string, CampaignContribution>(StringComparer.Ordinal);
         var awarded = new List<(ActivityEvent Event, int Points)>();
         var earned = new List<Badge>();
         var completed = new List<Challenge>();
@@ -125,7 +133,15 @@ public sealed partial class MemberPointsGrain(
             }
 
             var nth = S.Today[e.Kind] = S.Today.GetValueOrDefault(e.Kind) + 1;
-            var points = (int)Math.Floor(PointsMath.Award(rule, nth) * factor);
+            var applying = campaigns.Where(c => CampaignRules.Applies(c, e, profile)).ToList();
+            var points = CampaignRules.Boosted((int)Math.Floor(PointsMath.Award(rule, nth) * factor), applying);
+            foreach (var campaign in applying)
+            {
+                var before = contributions.GetValueOrDefault(campaign.Id) ?? new CampaignContribution(Key.User, 0, 0, !S.CampaignPoints.ContainsKey(campaign.Id));
+                contributions[campaign.Id] = before with { Points = before.Points + points, Posts = before.Posts + (e.IsPost ? 1 : 0) };
+                S.CampaignPoints[campaign.Id] = S.CampaignPoints.GetValueOrDefault(campaign.Id) + points;
+            }
+
             var week = Leaderboards.IsoWeek(e.At);
             S.Actions[e.Kind] = S.Actions.GetValueOrDefault(e.Kind) + 1;
             var localDay = Streaks.LocalDay(e.At, Zone);
@@ -155,7 +171,7 @@ public sealed partial class MemberPointsGrain(
 
                 S.Challenges[challenge.Id] = progress;
             }
-            S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId));
+            S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: applying.Count == 0 ? null : [.. applying.Select(c => c.Id)]));
             S.DisplayName = e.DisplayName;
             Add(points, week);
             AddToChannel(e.ChannelId, points);
@@ -184,6 +200,7 @@ public sealed partial class MemberPointsGrain(
 
         await state.WriteStateAsync();
         GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
+        await AnnounceCampaigns(contributions.Select(c => (c.Key, c.Value)));
         await AnnounceBadges(earned);
         foreach (var challenge in completed)
         {
@@ -210,10 +227,19 @@ public sealed partial class MemberPointsGrain(
         S.Recent[index] = record with { TakenBack = true };
         Add(-record.Points, record.Week);
         AddToChannel(record.ChannelId, -record.Points);
+        foreach (var campaign in record.Campaigns ?? [])
+        {
+            if (S.CampaignPoints.TryGetValue(campaign, out var earnedThere))
+            {
+                S.CampaignPoints[campaign] = Math.Max(0, earnedThere - record.Points);
+            }
+        }
+
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
         await state.WriteStateAsync();
         GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
+        await AnnounceCampaigns((record.Campaigns ?? []).Select(c => (c, new CampaignContribution(Key.User, -record.Points, 0, false))));
         await Announce([new PointsAwarded(Key.Community, Key.User, -record.Points, S.Points, S.Level, "taken_back", sourceId)]);
     }
 
@@ -269,6 +295,36 @@ public sealed partial class MemberPointsGrain(
                 Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.BadgeAwarded, badge.At, new BadgeEarned(Key.Community, Key.User, badge));
                 await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.BadgeEarned,
                     $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.Community}:{badge.Id}:{badge.Tier}"));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogAnnounceFailed(logger, ex, this.GetPrimaryKeyString());
+            }
+        }
+    }
+
+    /// <summary>The community's campaigns whose window covers one of <paramref name="events"/>; forgets campaigns no longer listed.</summary>
+    private async Task<IReadOnlyList<Campaign>> CampaignsFor(IReadOnlyList<ActivityEvent> events)
+    {
+        var listed = await GrainFactory.GetGrain<ICampaignDirectoryGrain>(Key.Community).List();
+        foreach (var gone in S.CampaignPoints.Keys.Where(id => !listed.Any(c => c.Id == id)).ToList())
+        {
+            S.CampaignPoints.Remove(gone);
+        }
+
+        return [.. listed.Where(c => events.Any(e => c.Covers(e.At)))];
+    }
+
+    /// <summary>Campaign boards (absolute totals) and figures. Best effort, like the other boards: derived from the stored totals.</summary>
+    private async Task AnnounceCampaigns(IEnumerable<(string CampaignId, CampaignContribution Contribution)> contributions)
+    {
+        foreach (var (campaignId, contribution) in contributions)
+        {
+            try
+            {
+                await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.ForCampaign(campaignId), Key.User)
+                    .Set(Key.User, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
+                await GrainFactory.GetGrain<ICampaignGrain>($"{Key.Community}/{campaignId}").Record(contribution);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

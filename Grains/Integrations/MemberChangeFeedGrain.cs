@@ -87,6 +87,12 @@ public sealed partial class MemberChangeFeedGrain(
         return new MemberChangePage(items, next, page.Count > limit);
     }
 
+    public Task<(IReadOnlyList<string> UserIds, long Next)> Members(long after, int limit)
+    {
+        var page = _bySeq.Where(e => e.Key > after).Take(Math.Clamp(limit, 1, 1_000)).ToList();
+        return Task.FromResult<(IReadOnlyList<string>, long)>(([.. page.Select(e => e.Value)], page.Count > 0 ? page[^1].Key : after));
+    }
+
     private async Task Flush(CancellationToken cancellationToken)
     {
         if (!_dirty)

@@ -8,6 +8,8 @@ namespace CommunityScale.Scheduling;
 /// </summary>
 public static class Wakeups
 {
+    private static readonly TimeSpan FirstTickFloor = TimeSpan.FromSeconds(1);
+
     public static async Task WakeAt(Grain grain, string name, DateTimeOffset? due, DateTimeOffset now, TimeSpan checkEvery)
     {
         if (due is not { } at)
@@ -20,8 +22,10 @@ public static class Wakeups
             return;
         }
 
+        // Orleans counts the first tick from the registration; one already past when the reminder's timer is armed
+        // is skipped to the next period, so "due now" waits a second rather than a whole period.
         var wait = at - now;
-        var dueTime = wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait < checkEvery ? wait : checkEvery;
+        var dueTime = wait < FirstTickFloor ? FirstTickFloor : wait < checkEvery ? wait : checkEvery;
         await grain.RegisterOrUpdateReminder(name, dueTime, checkEvery);
     }
 }

@@ -314,7 +314,7 @@ public sealed partial class ThreadGrain(
             {
                 var source = ReactionSource(stored.Post, caller.UserId, emoji);
                 _ = on
-                    ? Award(new ActivityEvent(source, _key.CommunityId, stored.Post.AuthorId, stored.Post.AuthorName, ActionKinds.ReactionReceived, now, null, caller.UserId))
+                    ? Award(new ActivityEvent(source, _key.CommunityId, stored.Post.AuthorId, stored.Post.AuthorName, ActionKinds.ReactionReceived, now, null, caller.UserId, _key.ThreadId))
                     : TakeBack(stored.Post.AuthorId, [source]);
             }
         }
@@ -367,7 +367,7 @@ public sealed partial class ThreadGrain(
         if (answer is not null && answer.Post.AuthorId != summary.AuthorId)
         {
             var now = clock.GetUtcNow();
-            _ = Award(new ActivityEvent(AcceptedSource(answer.Post), _key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId));
+            _ = Award(new ActivityEvent(AcceptedSource(answer.Post), _key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId, _key.ThreadId));
             _ = Notify(answer.Post.AuthorId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", AcceptedSource(answer.Post));
         }
 
@@ -638,7 +638,7 @@ public sealed partial class ThreadGrain(
     /// <summary>After a post is stored: points for its author, then mentions, then followers (who were not mentioned).</summary>
     private async Task AfterPost(ThreadPost post, string action, Func<ThreadPost, string> source, bool notifyFollowers, IReadOnlyList<string>? followers = null)
     {
-        await Award(new ActivityEvent(source(post), _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null));
+        await Award(new ActivityEvent(source(post), _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId));
         await NotifyMentioned(post, post.Mentions);
         if (notifyFollowers && followers is not null)
         {

@@ -1,0 +1,120 @@
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Streams;
+
+namespace CommunityScale.Communities;
+
+[GenerateSerializer, Alias("cs.ProfileFieldsState")]
+public sealed class ProfileFieldsState
+{
+    [Id(0)] public List<ProfileField> Fields { get; set; } = [];
+}
+
+/// <summary>A community's profile fields: defined by admins (audited), filled in by members, the vocabulary of segments.</summary>
+public sealed class ProfileFieldsGrain(
+    [PersistentState("profile-fields", StorageNames.Main)] IPersistentState<ProfileFieldsState> state) : Grain, IProfileFieldsGrain
+{
+    private string CommunityId => this.GetPrimaryKeyString();
+
+    public Task<IReadOnlyList<ProfileField>> Get() => Task.FromResult<IReadOnlyList<ProfileField>>(state.State.Fields);
+
+    public async Task<IReadOnlyList<ProfileField>> Define(IReadOnlyList<ProfileField> fields, Actor caller)
+    {
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner define profile fields.");
+        var valid = ProfileRules.RequireValidFields(fields);
+        state.State.Fields = [.. valid];
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "profile_fields", "fields",
+            string.Join("; ", valid.Select(f => $"{f.Id}: {string.Join(", ", f.Values)}")));
+        return state.State.Fields;
+    }
+
+    public async Task<MemberInfo> SetMemberProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile, Actor caller)
+    {
+        var member = GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId));
+        _ = await member.Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
+        return await member.SetProfile(ProfileRules.RequireValidProfile(profile, state.State.Fields));
+    }
+
+    public Task RequireValid(Segment segment)
+    {
+        ProfileRules.RequireValidSegment(segment, state.State.Fields);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The checks of profile fields, members' values and segments (pure).</summary>
+public static class ProfileRules
+{
+    public const int MaxFields = 20;
+    public const int MaxValues = 100;
+
+    public static IReadOnlyList<ProfileField> RequireValidFields(IReadOnlyList<ProfileField>? fields)
+    {
+        if (fields is null || fields.Count > MaxFields)
+        {
+            throw CommunityException.Invalid($"A community has at most {MaxFields} profile fields.");
+        }
+
+        var result = new List<ProfileField>();
+        foreach (var field in fields)
+        {
+            var id = InputRules.RequireId(field?.Id, "field id");
+            if (result.Exists(f => f.Id == id))
+            {
+                throw CommunityException.Invalid($"Field '{id}' is defined twice.");
+            }
+
+            var values = (field!.Values ?? []).Select(v => InputRules.RequireId(v, $"a value of '{id}'")).ToList();
+            if (values.Count is 0 or > MaxValues || values.Distinct(StringComparer.Ordinal).Count() != values.Count)
+            {
+                throw CommunityException.Invalid($"Field '{id}' needs 1 to {MaxValues} distinct values.");
+            }
+
+            result.Add(new ProfileField(id, InputRules.RequireName(field.Label, "label"), values, field.Multiple));
+        }
+
+        return result;
+    }
+
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RequireValidProfile(
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? profile, IReadOnlyList<ProfileField> fields)
+    {
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (fieldId, chosen) in profile ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            var field = fields.FirstOrDefault(f => f.Id == fieldId)
+                ?? throw CommunityException.Invalid($"'{fieldId}' is not a profile field of this community.");
+            var values = (chosen ?? []).Distinct(StringComparer.Ordinal).ToList();
+            if (!field.Multiple && values.Count > 1)
+            {
+                throw CommunityException.Invalid($"'{fieldId}' takes one value.");
+            }
+
+            if (values.FirstOrDefault(v => !field.Values.Contains(v, StringComparer.Ordinal)) is { } unknown)
+            {
+                throw CommunityException.Invalid($"'{unknown}' is not a value of '{fieldId}'; the values are {string.Join(", ", field.Values)}.");
+            }
+
+            if (values.Count > 0)
+            {
+                result[fieldId] = values;
+            }
+        }
+
+        return result;
+    }
+
+    public static void RequireValidSegment(Segment? segment, IReadOnlyList<ProfileField> fields)
+    {
+        foreach (var (fieldId, value) in segment?.Where ?? new Dictionary<string, string>())
+        {
+            var field = fields.FirstOrDefault(f => f.Id == fieldId)
+                ?? throw CommunityException.Invalid($"The segment names '{fieldId}', which is not a profile field of this community.");
+            if (!field.Values.Contains(value, StringComparer.Ordinal))
+            {
+                throw CommunityException.Invalid($"The segment's '{value}' is not a value of '{fieldId}'.");
+            }
+        }
+    }
+}
