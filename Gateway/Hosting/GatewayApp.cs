@@ -61,6 +61,7 @@ public static class GatewayApp
         services.AddSingleton<MemberRelay>();
         services.AddSingleton<ModerationRelay>();
         services.AddSingleton<SessionRelay>();
+        services.AddSingleton<KpiRelay>();
 
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 
@@ -92,6 +93,7 @@ public static class GatewayApp
                     _ = sp.GetRequiredService<MemberRelay>().ResubscribeAll();
                     _ = sp.GetRequiredService<ModerationRelay>().ResubscribeAll();
                     _ = sp.GetRequiredService<SessionRelay>().ResubscribeAll();
+                    _ = sp.GetRequiredService<KpiRelay>().ResubscribeAll();
                 }
             });
         });
@@ -120,6 +122,7 @@ public static class GatewayApp
         app.MapMemberChangesApi();
         app.MapEventsApi();
         app.MapCampaignsApi();
+        app.MapInsightsApi();
         app.MapPollsApi();
         app.MapGamificationApi();
         app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));

@@ -19,7 +19,7 @@ namespace CommunityScale.Gateway.Hubs;
 [Authorize]
 public sealed class CommunityHub(
     IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, SessionRelay sessions,
-    IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+    KpiRelay kpis, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -68,6 +68,22 @@ public sealed class CommunityHub(
         await sessions.Join(Context.ConnectionId, key);
         return await cluster.GetGrain<Events.IQuestionBoardGrain>(key).List(Context.User!.ToActor());
     }
+
+    /// <summary>Managers (admins and the owner) only: starts <c>KpiUpdated</c> events for the community's dashboard.</summary>
+    public async Task WatchKpis(string communityId)
+    {
+        var id = InputRules.RequireId(communityId, "community id");
+        var member = await cluster.GetGrain<IMemberGrain>(MemberKey.For(id, Context.User!.ToActor().UserId)).Get()
+            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{id}' first.");
+        if (member.Role < MemberRole.Admin)
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Only community managers (admins and the owner) watch KPIs.");
+        }
+
+        await kpis.Join(Context.ConnectionId, id);
+    }
+
+    public Task UnwatchKpis(string communityId) => kpis.Leave(Context.ConnectionId, InputRules.RequireId(communityId, "community id"));
 
     public Task UnwatchSession(string communityId, string eventId, string sessionId) =>
         sessions.Leave(Context.ConnectionId, Api.EventEndpoints.SessionKey(communityId, eventId, sessionId));
@@ -143,6 +159,7 @@ public sealed class CommunityHub(
         await members.LeaveAll(Context.ConnectionId);
         await moderation.LeaveAll(Context.ConnectionId);
         await sessions.LeaveAll(Context.ConnectionId);
+        await kpis.LeaveAll(Context.ConnectionId);
     }
 
     private static ChannelKey Key(string communityId, string channelId) =>

@@ -56,6 +56,9 @@ public interface ICommunityClient
 
     /// <summary>A watched session's poll opened, closed, or its results changed.</summary>
     Task PollUpdated(Events.Poll poll);
+
+    /// <summary>A day's KPIs changed (to managers watching the community's dashboard).</summary>
+    Task KpiUpdated(Insights.KpiDayRow day);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>

@@ -213,3 +213,18 @@ public sealed class SessionRelay(IClusterClient cluster, IHubContext<CommunityHu
         _ => Task.CompletedTask,
     };
 }
+
+/// <summary>A community's live KPI updates (key: community id) to the managers' dashboards watching it.</summary>
+public sealed class KpiRelay(IClusterClient cluster, IHubContext<CommunityHub, ICommunityClient> hub, ILogger<KpiRelay> logger)
+    : TopicRelay<KpiStreamEvent>(cluster, hub, logger)
+{
+    protected override StreamId StreamOf(string key) => StreamNames.ForKpis(key);
+
+    protected override string GroupOf(string key) => $"kpi:{key}";
+
+    protected override Task Deliver(string group, KpiStreamEvent streamEvent) => streamEvent switch
+    {
+        KpiUpdated updated => Hub.Clients.Group(group).KpiUpdated(updated.Day),
+        _ => Task.CompletedTask,
+    };
+}

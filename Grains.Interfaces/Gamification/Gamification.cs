@@ -14,6 +14,9 @@ public static class ActionKinds
     public const string PollVote = "poll_vote";
     public const string SurveyAnswered = "survey_answered";
 
+    /// <summary>Reacting to someone's content: activity for the KPIs, never points (it would invite farming).</summary>
+    public const string ReactionGiven = "reaction_given";
+
     public static IReadOnlyList<string> All { get; } =
         [MessageAccepted, ThreadCreated, Reply, ReactionReceived, AnswerAccepted, EventCheckIn, PollVote, SurveyAnswered];
 }

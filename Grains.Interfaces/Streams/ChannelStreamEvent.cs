@@ -77,3 +77,11 @@ public sealed record QuestionUpdated([property: Id(0)] Events.Question Question)
 /// <summary>A poll opened, closed, or its results changed.</summary>
 [GenerateSerializer, Immutable, Alias("cs.PollUpdated")]
 public sealed record PollUpdated([property: Id(0)] Events.Poll Poll) : SessionStreamEvent;
+
+/// <summary>Published on a community's <c>kpi</c> stream.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiStreamEvent")]
+public abstract record KpiStreamEvent;
+
+/// <summary>A day's figures changed (at most once a second per week bucket).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiUpdated")]
+public sealed record KpiUpdated([property: Id(0)] Insights.KpiDayRow Day) : KpiStreamEvent;

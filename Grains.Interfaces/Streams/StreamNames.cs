@@ -26,6 +26,11 @@ public static class StreamNames
 
     public static StreamId ForSession(string sessionKey) => StreamId.Create(SessionNamespace, sessionKey);
 
+    /// <summary>A community's live KPI updates for managers' dashboards (key: community id).</summary>
+    public const string KpiNamespace = "kpi";
+
+    public static StreamId ForKpis(string communityId) => StreamId.Create(KpiNamespace, communityId);
+
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
 
     public static StreamId ForMember(string userId) => StreamId.Create(MemberNamespace, userId);

@@ -45,6 +45,8 @@ public sealed class MemberGrain(
         state.State.Info = new MemberInfo(communityId, userId, displayName, role, clock.GetUtcNow());
         await state.WriteStateAsync();
         TouchChangeFeed();
+        var joinDay = DateOnly.FromDateTime(state.State.Info.JoinedAt.UtcDateTime);
+        GrainFactory.GetGrain<Insights.IKpiWeekGrain>($"{communityId}/{Insights.KpiMath.Week(joinDay)}").Joined(userId, joinDay).Ignore();
         Integrations.Webhooks.Raise(GrainFactory, communityId, Integrations.WebhookEventKinds.MemberJoined, state.State.Info.JoinedAt, state.State.Info);
         return state.State.Info;
     }

@@ -60,6 +60,11 @@ public sealed class SurveyGrain(
         state.State.Order.Add(member.UserId);
         await state.WriteStateAsync();
         Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.SurveyAnswered, now, new { eventId = info.Id, userId = member.UserId, answer = stored });
+        // Satisfaction counts on the event's first day, so a replaced answer replaces it there (one per member and event).
+        var day = DateOnly.FromDateTime(info.StartsAt.UtcDateTime);
+        var profile = (await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, member.UserId)).Get())?.Profile;
+        GrainFactory.GetGrain<Insights.IKpiWeekGrain>($"{CommunityId}/{Insights.KpiMath.Week(day)}")
+            .Survey(new Insights.KpiSurvey($"{info.Id}:{member.UserId}", day, stored.Satisfaction, stored.Nps, Insights.KpiMath.Tags(profile))).Ignore();
         if (first)
         {
             await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(

@@ -1,5 +1,6 @@
 using CommunityScale.Campaigns;
 using CommunityScale.Communities;
+using CommunityScale.Insights;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Streams;
@@ -96,15 +97,30 @@ public sealed partial class MemberPointsGrain(
         var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
         var challenges = await GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
         var campaigns = await CampaignsFor(events);
-        var profile = campaigns.Any(c => c.Segment.Where.Count > 0) ? (await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get())?.Profile : null;
+        var profile = (await Member())?.Profile;
+        var kpis = new KpiDeltas();
+        var given = new List<ActivityEvent>();
         var contributions = new Dictionary<string, CampaignContribution>(StringComparer.Ordinal);
         var awarded = new List<(ActivityEvent Event, int Points)>();
         var earned = new List<Badge>();
         var completed = new List<Challenge>();
         foreach (var e in events)
         {
-            if (S.Recent.Exists(r => r.SourceId == e.SourceId) || !rules.Actions.TryGetValue(e.Kind, out var rule))
+            if (S.Recent.Exists(r => r.SourceId == e.SourceId))
             {
+                continue;
+            }
+
+            if (!rules.Actions.TryGetValue(e.Kind, out var rule))
+            {
+                // No points, still activity. Given reactions are not kept as sources: their only effect (active that
+                // day) is idempotent, and a busy reactor would push real sources out of the replay window.
+                kpis.Add(e);
+                if (e.Kind != ActionKinds.ReactionGiven)
+                {
+                    S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
+                }
+
                 continue;
             }
 
@@ -125,6 +141,7 @@ public sealed partial class MemberPointsGrain(
                     continue;
                 }
 
+                given.Add(new ActivityEvent($"{e.SourceId}/given", Key.Community, reactor, "", ActionKinds.ReactionGiven, e.At, e.ChannelId, null, e.ThreadId, e.EventId));
                 S.RecentReactors.Add(reactor);
                 if (S.RecentReactors.Count > ReactionFarming.Window)
                 {
@@ -171,6 +188,7 @@ public sealed partial class MemberPointsGrain(
 
                 S.Challenges[challenge.Id] = progress;
             }
+            kpis.Add(e);
             S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: applying.Count == 0 ? null : [.. applying.Select(c => c.Id)]));
             S.DisplayName = e.DisplayName;
             Add(points, week);
@@ -186,6 +204,7 @@ public sealed partial class MemberPointsGrain(
         if (awarded.Count == 0)
         {
             await state.WriteStateAsync();
+            ReportActivity(kpis, profile, given);
             return;
         }
 
@@ -199,6 +218,7 @@ public sealed partial class MemberPointsGrain(
         }
 
         await state.WriteStateAsync();
+        ReportActivity(kpis, profile, given);
         GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
         await AnnounceCampaigns(contributions.Select(c => (c.Key, c.Value)));
         await AnnounceBadges(earned);
@@ -301,6 +321,39 @@ public sealed partial class MemberPointsGrain(
                 LogAnnounceFailed(logger, ex, this.GetPrimaryKeyString());
             }
         }
+    }
+
+    /// <summary>
+    /// After the write, one-way: the day buckets of the KPIs, and the reactors' own activity (their points grains
+    /// record it with their profile). A crash before this loses the KPI delta, never an award.
+    /// </summary>
+    private void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile, List<ActivityEvent> given)
+    {
+        var tags = KpiMath.Tags(profile);
+        foreach (var activity in kpis.For(Key.User, tags))
+        {
+            GrainFactory.GetGrain<IKpiWeekGrain>($"{Key.Community}/{KpiMath.Week(activity.Day)}").Record(activity).Ignore();
+        }
+
+        foreach (var reaction in given)
+        {
+            GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(Key.Community, reaction.UserId)).Record([reaction]).Ignore();
+        }
+    }
+
+    private MemberInfo? _member;
+    private DateTime _memberReadAt;
+
+    /// <summary>The membership (profile for segments and KPIs), read at most every 10 seconds.</summary>
+    private async Task<MemberInfo?> Member()
+    {
+        if (_member is null || DateTime.UtcNow - _memberReadAt > TimeSpan.FromSeconds(10))
+        {
+            _member = await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get();
+            _memberReadAt = DateTime.UtcNow;
+        }
+
+        return _member;
     }
 
     /// <summary>The community's campaigns whose window covers one of <paramref name="events"/>; forgets campaigns no longer listed.</summary>

@@ -3,6 +3,7 @@ using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Gamification;
+using CommunityScale.Insights;
 using CommunityScale.Moderation;
 using CommunityScale.Moderation.Classifier;
 using CommunityScale.Notifications;
@@ -32,6 +33,11 @@ public sealed class ThreadState
     [Id(4)] public List<KeyValuePair<string, long>> RecentClientPosts { get; set; } = [];
 
     [Id(5)] public ForumSettings Settings { get; set; } = ForumSettings.Default;
+
+    /// <summary>Response times are measured once per thread: the first reply by someone else, the first accepted answer.</summary>
+    [Id(6)] public bool FirstReplyMeasured { get; set; }
+
+    [Id(7)] public bool AnswerMeasured { get; set; }
 }
 
 /// <summary>
@@ -174,7 +180,14 @@ public sealed partial class ThreadGrain(
         }
 
         ChangeSummary(s => s with { Replies = s.Replies + 1, LastActivityAt = now });
+        var firstReply = !S.FirstReplyMeasured && author.UserId != S.Summary!.AuthorId;
+        S.FirstReplyMeasured |= firstReply;
         await state.WriteStateAsync();
+        if (firstReply)
+        {
+            _ = MeasureResponse(KpiSampleKinds.FirstReply, now);
+        }
+
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
         Directory.Upsert(S.Summary!).Ignore();
@@ -350,7 +363,14 @@ public sealed partial class ThreadGrain(
 
         var previous = summary.AcceptedSeq is { } p ? await Load(p) : null;
         ChangeSummary(t => t with { AcceptedSeq = seq });
+        var firstAnswer = answer is not null && !S.AnswerMeasured;
+        S.AnswerMeasured |= firstAnswer;
         await state.WriteStateAsync();
+        if (firstAnswer)
+        {
+            _ = MeasureResponse(KpiSampleKinds.AcceptedAnswer, clock.GetUtcNow());
+        }
+
         await Publish(new ThreadChanged(S.Summary!));
         Directory.Upsert(S.Summary!).Ignore();
         if (previous is not null)
@@ -669,6 +689,23 @@ public sealed partial class ThreadGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogNotifyFailed(logger, ex, _key.ToString(), userId);
+        }
+    }
+
+    /// <summary>A response time for the KPIs, in the bucket of the day it was measured, tagged with the asker's profile.</summary>
+    private async Task MeasureResponse(string kind, DateTimeOffset at)
+    {
+        try
+        {
+            var summary = S.Summary!;
+            var asker = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, summary.AuthorId)).Get();
+            var day = DateOnly.FromDateTime(at.UtcDateTime);
+            await GrainFactory.GetGrain<IKpiWeekGrain>($"{_key.CommunityId}/{KpiMath.Week(day)}").Sample(
+                new KpiSample($"{kind}:{_key.ThreadId}", kind, day, (at - summary.CreatedAt).TotalSeconds, KpiMath.Tags(asker?.Profile)));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPointsFailed(logger, ex, _key.ToString(), kind);
         }
     }
 

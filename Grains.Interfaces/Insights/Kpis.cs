@@ -1,0 +1,142 @@
+using CommunityScale.Communities;
+
+namespace CommunityScale.Insights;
+
+/// <summary>What one member did on one UTC day (a delta, reported by their points grain after each batch of activity).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiMemberActivity")]
+public sealed record KpiMemberActivity(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] DateOnly Day,
+    [property: Id(2)] IReadOnlyList<string> Tags,
+    [property: Id(3)] bool Active,
+    [property: Id(4)] int Messages,
+    [property: Id(5)] int Threads,
+    [property: Id(6)] int Replies,
+    [property: Id(7)] int ReactionsReceived);
+
+public static class KpiSampleKinds
+{
+    public const string FirstReply = "first_reply";
+    public const string AcceptedAnswer = "accepted_answer";
+}
+
+/// <summary>A response time: from a thread's creation to its first reply by someone else, or to its accepted answer.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSample")]
+public sealed record KpiSample(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] DateOnly Day,
+    [property: Id(3)] double Seconds,
+    [property: Id(4)] IReadOnlyList<string> Tags);
+
+/// <summary>One post-event survey answer (a second answer by the same member replaces it, under the same key).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSurvey")]
+public sealed record KpiSurvey(
+    [property: Id(0)] string Key,
+    [property: Id(1)] DateOnly Day,
+    [property: Id(2)] int Satisfaction,
+    [property: Id(3)] int Nps,
+    [property: Id(4)] IReadOnlyList<string> Tags);
+
+/// <summary>One day of a week bucket, filtered by a segment: who was active and the day's sums.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiDaySlice")]
+public sealed record KpiDaySlice(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] IReadOnlyList<string> Active,
+    [property: Id(2)] long Messages,
+    [property: Id(3)] long Threads,
+    [property: Id(4)] long Replies,
+    [property: Id(5)] long Reactions,
+    [property: Id(6)] IReadOnlyList<string> Joined,
+    [property: Id(7)] IReadOnlyList<double> FirstReplySeconds,
+    [property: Id(8)] IReadOnlyList<double> AcceptedAnswerSeconds,
+    [property: Id(9)] IReadOnlyList<(int Satisfaction, int Nps)> Surveys);
+
+/// <summary>A day's figures: the rows of the daily series, and the payload of the live <c>KpiUpdated</c> event.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiDayRow")]
+public sealed record KpiDayRow(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] DateOnly Day,
+    [property: Id(2)] long ActiveMembers,
+    [property: Id(3)] long Posts,
+    [property: Id(4)] long Reactions,
+    [property: Id(5)] long Replies,
+    [property: Id(6)] double EngagementPerPost,
+    [property: Id(7)] long Joined);
+
+[GenerateSerializer, Immutable, Alias("cs.KpiPeriodRow")]
+public sealed record KpiPeriodRow([property: Id(0)] string Period, [property: Id(1)] long ActiveMembers, [property: Id(2)] long Posts);
+
+[GenerateSerializer, Immutable, Alias("cs.CohortWeek")]
+public sealed record CohortWeek([property: Id(0)] string Week, [property: Id(1)] long Active, [property: Id(2)] double Share);
+
+/// <summary>Members who joined in <see cref="JoinWeek"/>, and how many of them were active in each week since.</summary>
+[GenerateSerializer, Immutable, Alias("cs.CohortRow")]
+public sealed record CohortRow([property: Id(0)] string JoinWeek, [property: Id(1)] long Size, [property: Id(2)] IReadOnlyList<CohortWeek> Weeks);
+
+[GenerateSerializer, Immutable, Alias("cs.KpiTotals")]
+public sealed record KpiTotals(
+    [property: Id(0)] long ActiveMembers,
+    [property: Id(1)] long Posts,
+    [property: Id(2)] long Messages,
+    [property: Id(3)] long Threads,
+    [property: Id(4)] long Replies,
+    [property: Id(5)] long Reactions,
+    [property: Id(6)] double EngagementPerPost,
+    [property: Id(7)] long FirstReplies,
+    [property: Id(8)] double? FirstReplyMedianMinutes,
+    [property: Id(9)] long AcceptedAnswers,
+    [property: Id(10)] double? AcceptedAnswerMedianMinutes,
+    [property: Id(11)] long SurveyAnswers,
+    [property: Id(12)] double? AverageSatisfaction,
+    [property: Id(13)] double? Csat,
+    [property: Id(14)] double? Nps,
+    [property: Id(15)] long Joined);
+
+/// <summary>A community's KPIs over [<see cref="From"/>, <see cref="To"/>] (UTC days, both included), for a segment.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiReport")]
+public sealed record KpiReport(
+    [property: Id(0)] string CommunityId,
+    [property: Id(1)] DateOnly From,
+    [property: Id(2)] DateOnly To,
+    [property: Id(3)] string Segment,
+    [property: Id(4)] KpiTotals Totals,
+    [property: Id(5)] IReadOnlyList<KpiDayRow> Days,
+    [property: Id(6)] IReadOnlyList<KpiPeriodRow> Weeks,
+    [property: Id(7)] IReadOnlyList<KpiPeriodRow> Months,
+    [property: Id(8)] IReadOnlyList<CohortRow> Cohorts);
+
+/// <summary>
+/// One ISO week of a community's activity (key: <c>community/2026-W48</c>), with a day-by-day record per member, the
+/// week's joins, response times and survey answers. Written behind once a second; publishes <c>KpiUpdated</c>.
+/// </summary>
+[Alias("cs.IKpiWeekGrain")]
+public interface IKpiWeekGrain : IGrainWithStringKey
+{
+    [Orleans.Concurrency.OneWay]
+    [Alias("Record")]
+    Task Record(KpiMemberActivity activity);
+
+    [Orleans.Concurrency.OneWay]
+    [Alias("Joined")]
+    Task Joined(string userId, DateOnly day);
+
+    [Orleans.Concurrency.OneWay]
+    [Alias("Sample")]
+    Task Sample(KpiSample sample);
+
+    [Orleans.Concurrency.OneWay]
+    [Alias("Survey")]
+    Task Survey(KpiSurvey survey);
+
+    [Alias("Read")]
+    Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment);
+}
+
+/// <summary>Computes a community's KPI report from its week buckets (key: community id; managers only).</summary>
+[Alias("cs.ICommunityKpisGrain")]
+public interface ICommunityKpisGrain : IGrainWithStringKey
+{
+    [Alias("Report")]
+    Task<KpiReport> Report(DateOnly from, DateOnly to, Segment segment, Actor caller);
+}

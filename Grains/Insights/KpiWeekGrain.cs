@@ -1,0 +1,171 @@
+using CommunityScale.Communities;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace CommunityScale.Insights;
+
+[GenerateSerializer, Alias("cs.KpiMemberDay")]
+public sealed class KpiMemberDay
+{
+    [Id(0)] public List<string> Tags { get; set; } = [];
+
+    [Id(1)] public bool Active { get; set; }
+
+    [Id(2)] public int Messages { get; set; }
+
+    [Id(3)] public int Threads { get; set; }
+
+    [Id(4)] public int Replies { get; set; }
+
+    [Id(5)] public int ReactionsReceived { get; set; }
+}
+
+[GenerateSerializer, Alias("cs.KpiDayState")]
+public sealed class KpiDayState
+{
+    [Id(0)] public Dictionary<string, KpiMemberDay> Members { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(1)] public HashSet<string> Joined { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(2)] public Dictionary<string, KpiSample> Samples { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(3)] public Dictionary<string, KpiSurvey> Surveys { get; set; } = new(StringComparer.Ordinal);
+}
+
+[GenerateSerializer, Alias("cs.KpiWeekState")]
+public sealed class KpiWeekState
+{
+    [Id(0)] public Dictionary<DateOnly, KpiDayState> Days { get; set; } = [];
+}
+
+/// <summary>
+/// A week of a community's activity, kept per day and member so any period's distinct active members are an exact
+/// union and any segment is a filter over the tags each member had when active. Updates arrive one-way (derived
+/// data); the state is written behind once a second, when the changed days are also published as <c>KpiUpdated</c>.
+/// </summary>
+public sealed partial class KpiWeekGrain(
+    [PersistentState("kpi-week", StorageNames.Main)] IPersistentState<KpiWeekState> state,
+    ILogger<KpiWeekGrain> logger) : Grain, IKpiWeekGrain
+{
+    /// <summary>Response-time samples and survey answers kept per day; beyond it the earliest stand for the day.</summary>
+    public const int MaxSamplesPerDay = 20_000;
+
+    private readonly HashSet<DateOnly> _changed = [];
+    private IGrainTimer? _flush;
+
+    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+
+    public Task Record(KpiMemberActivity activity)
+    {
+        var member = Day(activity.Day).Members.TryGetValue(activity.UserId, out var existing) ? existing : Day(activity.Day).Members[activity.UserId] = new KpiMemberDay();
+        member.Tags = [.. activity.Tags];
+        member.Active |= activity.Active;
+        member.Messages += activity.Messages;
+        member.Threads += activity.Threads;
+        member.Replies += activity.Replies;
+        member.ReactionsReceived += activity.ReactionsReceived;
+        return Changed(activity.Day);
+    }
+
+    public Task Joined(string userId, DateOnly day)
+    {
+        Day(day).Joined.Add(userId);
+        return Changed(day);
+    }
+
+    public Task Sample(KpiSample sample)
+    {
+        var samples = Day(sample.Day).Samples;
+        if (samples.Count < MaxSamplesPerDay || samples.ContainsKey(sample.Key))
+        {
+            samples[sample.Key] = sample;
+        }
+
+        return Changed(sample.Day);
+    }
+
+    public Task Survey(KpiSurvey survey)
+    {
+        var surveys = Day(survey.Day).Surveys;
+        if (surveys.Count < MaxSamplesPerDay || surveys.ContainsKey(survey.Key))
+        {
+            surveys[survey.Key] = survey;
+        }
+
+        return Changed(survey.Day);
+    }
+
+    public Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment) =>
+        Task.FromResult<IReadOnlyList<KpiDaySlice>>([.. state.State.Days.OrderBy(d => d.Key).Select(d => Slice(d.Key, d.Value, segment))]);
+
+    private static KpiDaySlice Slice(DateOnly day, KpiDayState s, Segment segment)
+    {
+        var members = s.Members.Where(m => KpiMath.Matches(segment, m.Value.Tags)).ToList();
+        var samples = s.Samples.Values.Where(x => KpiMath.Matches(segment, x.Tags)).ToList();
+        return new KpiDaySlice(day,
+            [.. members.Where(m => m.Value.Active).Select(m => m.Key)],
+            members.Sum(m => (long)m.Value.Messages), members.Sum(m => (long)m.Value.Threads), members.Sum(m => (long)m.Value.Replies),
+            members.Sum(m => (long)m.Value.ReactionsReceived),
+            // Joins carry no profile (it is filled in later), so cohorts are community-wide only.
+            segment.Where.Count == 0 ? [.. s.Joined] : [],
+            [.. samples.Where(x => x.Kind == KpiSampleKinds.FirstReply).Select(x => x.Seconds)],
+            [.. samples.Where(x => x.Kind == KpiSampleKinds.AcceptedAnswer).Select(x => x.Seconds)],
+            [.. s.Surveys.Values.Where(x => KpiMath.Matches(segment, x.Tags)).Select(x => (x.Satisfaction, x.Nps))]);
+    }
+
+    private KpiDayState Day(DateOnly day) => state.State.Days.TryGetValue(day, out var s) ? s : state.State.Days[day] = new KpiDayState();
+
+    private Task Changed(DateOnly day)
+    {
+        _changed.Add(day);
+        _flush ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        return Task.CompletedTask;
+    }
+
+    private async Task Flush(CancellationToken cancellationToken)
+    {
+        if (_changed.Count == 0)
+        {
+            return;
+        }
+
+        var days = _changed.Order().ToList();
+        _changed.Clear();
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+            var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<KpiStreamEvent>(StreamNames.ForKpis(CommunityId));
+            foreach (var day in days)
+            {
+                var slice = Slice(day, state.State.Days[day], Segment.Everyone);
+                var report = KpiMath.Report(CommunityId, day, day, Segment.Everyone, [slice]);
+                await stream.OnNextAsync(new KpiUpdated(report.Days[0]));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            days.ForEach(d => _changed.Add(d));
+            LogFlushFailed(logger, ex, this.GetPrimaryKeyString());
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing or publishing KPI bucket {Bucket} failed; will retry")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex, string bucket);
+}
+
+/// <summary>Checks the caller and the range, reads the week buckets in parallel and computes the report.</summary>
+[Orleans.Concurrency.StatelessWorker]
+public sealed class CommunityKpisGrain : Grain, ICommunityKpisGrain
+{
+    public async Task<KpiReport> Report(DateOnly from, DateOnly to, Segment segment, Actor caller)
+    {
+        var communityId = this.GetPrimaryKeyString();
+        await Moderation.ModerationRoles.RequireAdmin(GrainFactory, communityId, caller, "Only community managers (admins and the owner) read KPIs.");
+        KpiMath.RequireRange(from, to);
+        await GrainFactory.GetGrain<IProfileFieldsGrain>(communityId).RequireValid(segment);
+        var weeks = await Task.WhenAll(KpiMath.Weeks(from, to).Select(w => GrainFactory.GetGrain<IKpiWeekGrain>($"{communityId}/{w}").Read(segment)));
+        return KpiMath.Report(communityId, from, to, segment, weeks.SelectMany(w => w));
+    }
+}
