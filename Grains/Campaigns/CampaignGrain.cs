@@ -127,7 +127,12 @@ public sealed partial class CampaignGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (!S.Started && now >= c.StartsAt)
+        if (!S.Started && now >= c.EndsAt)
+        {
+            // The whole window passed unseen (its silo was down): a start notice now would announce what is over.
+            S.Started = true;
+        }
+        else if (!S.Started && now >= c.StartsAt)
         {
             await NotifyStart(c);
         }

@@ -85,6 +85,24 @@ public sealed class CampaignTests(ClockedClusterFixture fixture)
         Assert.Single(await Started(ann));
     }
 
+    [Fact]
+    public async Task A_campaign_whose_whole_window_passed_unseen_announces_nothing_late()
+    {
+        var community = $"cp-{Guid.NewGuid():n}";
+        var ann = new Actor($"ann-{community}", "Ann");
+        await Grains.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await Grains.GetGrain<ICommunityGrain>(community).Join(ann);
+        var now = fixture.Clock.GetUtcNow();
+        var campaign = Grains.GetGrain<ICampaignGrain>($"{community}/flash");
+        await campaign.Create(new NewCampaign("flash", "Flash sale", null, now.AddHours(1), now.AddHours(2), 2), Owner);
+
+        // Community time leaps past the whole window between two ticks (as if its silo had been down meanwhile).
+        fixture.Clock.Advance(TimeSpan.FromHours(3));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("ended", (await campaign.Get()).Status);
+        Assert.Empty(await Started(ann));
+    }
+
     private async Task Send(string community, string channel, Actor who, string text) =>
         Assert.False((await Grains.GetGrain<IChannelGrain>(new ChannelKey(community, channel).ToString())
             .Send(new SendMessageCommand(who.UserId, who.DisplayName, text, Guid.NewGuid().ToString("n")))).Held);
