@@ -109,10 +109,10 @@ public sealed record AppealRequest(string? Text);
 
 public sealed record MarkReadRequest(long? UpTo);
 
-/// <summary>What members do about moderation and their own standing: report messages, read and appeal their sanctions, read notices.</summary>
 /// <summary>The notification kinds a member turned off (<c>/api/me/notifications/settings</c>).</summary>
 public sealed record NotificationSettings(IReadOnlyList<string>? Muted);
 
+/// <summary>What members do about moderation and their own standing: report messages, read and appeal their sanctions, read notices.</summary>
 public static class MemberStandingEndpoints
 {
     public static void MapMemberStandingApi(this WebApplication app)

@@ -91,14 +91,8 @@ public sealed class CommunityHub(
     public Task LeaveChannel(string communityId, string channelId) => relay.Leave(Context.ConnectionId, Key(communityId, channelId));
 
     /// <summary>Acknowledged with the message's seq only once it is durably stored; retry with the same clientMessageId.</summary>
-    public async Task<SendAck> SendMessage(string communityId, string channelId, string text, string clientMessageId)
-    {
-        var actor = Context.User!.ToActor();
-        var ack = await cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString())
-            .Send(new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId)));
-        GatewayMetrics.SendsAccepted.Add(1);
-        return ack;
-    }
+    public Task<SendAck> SendMessage(string communityId, string channelId, string text, string clientMessageId) =>
+        SendMessageWithAttachments(communityId, channelId, text, clientMessageId, null);
 
     /// <summary>Like <see cref="SendMessage"/>, with files uploaded before (<c>POST /api/communities/{c}/attachments</c>), at most 10.</summary>
     public async Task<SendAck> SendMessageWithAttachments(string communityId, string channelId, string text, string clientMessageId, string[]? attachmentIds)

@@ -73,7 +73,7 @@ public sealed record CampaignContribution(
     [property: Id(2)] long Posts,
     [property: Id(3)] bool NewParticipant);
 
-/// <summary>One campaign (key: <c>community/campaignId</c>): its definition, start and end (by reminder) and figures.</summary>
+/// <summary>One campaign (key: <c>community/campaignId</c>): its definition, its start notice (by reminder) and figures.</summary>
 [Alias("cs.ICampaignGrain")]
 public interface ICampaignGrain : IGrainWithStringKey
 {

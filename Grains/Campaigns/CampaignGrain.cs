@@ -27,16 +27,17 @@ public sealed class CampaignState
 
     [Id(4)] public bool Started { get; set; }
 
-    [Id(5)] public bool Ended { get; set; }
+    // Id 5 (an "ended" flag) is retired: the end is the window's, read from the clock, and needs no wake-up.
 
     /// <summary>How far the start notice has gone through the member roster; resumes here after a crash.</summary>
     [Id(6)] public long NotifiedUpTo { get; set; }
 }
 
 /// <summary>
-/// One campaign. Its start and end are woken by an Orleans reminder: at the start the members of its segment are told
-/// (a page of the roster per step, the position saved, so a crash resumes and the inbox drops repeats); the end just
-/// freezes it. Points grains report their members' contributions; the figures are written behind, once a second.
+/// One campaign. Its start is woken by an Orleans reminder: the members of its segment are told (a page of the roster
+/// per step, the position saved, so a crash resumes and the inbox drops repeats). Its window, not a flag, decides
+/// where multipliers apply and its status. Points grains report their members' contributions; the figures are
+/// written behind, once a second.
 /// </summary>
 public sealed partial class CampaignGrain(
     [PersistentState("campaign", StorageNames.Main)] IPersistentState<CampaignState> state,
@@ -47,8 +48,9 @@ public sealed partial class CampaignGrain(
     private const string ReminderName = "campaign";
     private const int RosterPage = 500;
     private const int PagesPerTick = 20;
-    private bool _dirty;
-    private IGrainTimer? _flush;
+    private WriteBehind? _writeBehind;
+
+    private WriteBehind Figures => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
 
     private CampaignState S => state.State;
 
@@ -114,8 +116,7 @@ public sealed partial class CampaignGrain(
         S.Participants += contribution.NewParticipant ? 1 : 0;
         S.Posts += contribution.Posts;
         S.Points += contribution.Points;
-        _dirty = true;
-        _flush ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Figures.Changed();
         return Task.CompletedTask;
     }
 
@@ -131,16 +132,11 @@ public sealed partial class CampaignGrain(
         {
             // The whole window passed unseen (its silo was down): a start notice now would announce what is over.
             S.Started = true;
+            await state.WriteStateAsync();
         }
         else if (!S.Started && now >= c.StartsAt)
         {
             await NotifyStart(c);
-        }
-
-        if (S.Started && !S.Ended && now >= c.EndsAt)
-        {
-            S.Ended = true;
-            await state.WriteStateAsync();
         }
 
         await ScheduleNext();
@@ -156,7 +152,8 @@ public sealed partial class CampaignGrain(
             if (users.Count == 0)
             {
                 S.Started = true;
-                break;
+                await state.WriteStateAsync();
+                return;
             }
 
             var text = $"The campaign “{c.Title}” has started: ×{c.Multiplier:0.##} points until {c.EndsAt:u}.";
@@ -172,15 +169,12 @@ public sealed partial class CampaignGrain(
             S.NotifiedUpTo = next;
             await state.WriteStateAsync();
         }
-
-        await state.WriteStateAsync();
     }
 
     private Task ScheduleNext()
     {
         var c = S.Campaign!;
-        DateTimeOffset? due = !S.Started ? c.StartsAt : !S.Ended ? c.EndsAt : null;
-        return Wakeups.WakeAt(this, ReminderName, due, clock.GetUtcNow(), schedule.Value.CheckEvery);
+        return Wakeups.WakeAt(this, ReminderName, S.Started ? null : c.StartsAt, clock.GetUtcNow(), schedule.Value.CheckEvery);
     }
 
     private Campaign Current() =>
@@ -188,26 +182,7 @@ public sealed partial class CampaignGrain(
             ? c with { Status = CampaignRules.StatusAt(c, clock.GetUtcNow()), Figures = new CampaignFigures(S.Participants, S.Posts, S.Points) }
             : throw CommunityException.NotFound($"Campaign '{this.GetPrimaryKeyString()}'");
 
-    private async Task Flush(CancellationToken cancellationToken)
-    {
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            _dirty = true;
-            LogFlushFailed(logger, ex, this.GetPrimaryKeyString());
-        }
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Figures.Flush(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the figures of campaign {Campaign} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string campaign);

@@ -236,9 +236,10 @@ public sealed partial class ChannelGrain(
 
                 // Edits, reactions and removals of tail messages ride on the same write as the batch: one writer, no
                 // concurrent writes of the channel's state.
-                var changes = _changes.ToList();
+                // Most batches carry no changes: they allocate nothing for them.
+                var changes = _changes.Count == 0 ? NoChanges : _changes.ToList();
                 _changes.Clear();
-                var undo = ApplyChanges(changes);
+                var undo = changes.Count == 0 ? NoUndo : ApplyChanges(changes);
                 var batch = _pending.GetRange(0, Math.Min(_pending.Count, Math.Max(1, _options.GroupCommitMaxBatch)));
                 _pending.RemoveRange(0, batch.Count);
                 var stored = batch.Count > 0 ? await Commit(batch) : undo.Count == 0 || await WriteChanges();
@@ -395,6 +396,9 @@ public sealed partial class ChannelGrain(
 
         return pending.Done.Task;
     }
+
+    private static readonly List<TailChange> NoChanges = [];
+    private static readonly List<Action> NoUndo = [];
 
     private List<Action> ApplyChanges(List<TailChange> changes)
     {

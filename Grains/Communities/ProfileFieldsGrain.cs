@@ -31,9 +31,9 @@ public sealed class ProfileFieldsGrain(
 
     public async Task<MemberInfo> SetMemberProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile, Actor caller)
     {
-        var member = GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId));
-        _ = await member.Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
-        return await member.SetProfile(ProfileRules.RequireValidProfile(profile, state.State.Fields));
+        await PostingRules.RequireMember(GrainFactory, CommunityId, caller.UserId);
+        return await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId))
+            .SetProfile(ProfileRules.RequireValidProfile(profile, state.State.Fields));
     }
 
     public Task RequireValid(Segment segment)

@@ -63,7 +63,7 @@ public sealed class EventGrain(
             // Each session talks in its own channel; the same id again (a retried create) is already there.
             try
             {
-                await community.CreateChannel(session.ChannelId, session.Title.Length > InputRules.MaxNameLength ? session.Title[..InputRules.MaxNameLength] : session.Title, null, organiser);
+                await community.CreateChannel(session.ChannelId, session.Title, null, organiser);
             }
             catch (CommunityException ex) when (ex.Code == ErrorCodes.AlreadyExists)
             {

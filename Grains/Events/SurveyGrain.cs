@@ -98,16 +98,19 @@ public static class SurveyMath
             return new SurveyResults(eventId, 0, 0, 0, 0, counts, []);
         }
 
+        var (average, csat, nps) = Scores([.. answers.Select(a => (a.Satisfaction, a.Nps))]);
+        return new SurveyResults(eventId, answers.Count, average, csat, nps, counts,
+            [.. answers.Where(a => a.Comment is not null).Select(a => a.Comment!).Reverse().Take(100)]);
+    }
+
+    /// <summary>Average satisfaction; CSAT, the percent rating 4–5; NPS, the percent of 9–10 minus the percent of 0–6. At least one answer.</summary>
+    public static (double Average, double Csat, double Nps) Scores(IReadOnlyList<(int Satisfaction, int Nps)> answers)
+    {
         var n = (double)answers.Count;
         var promoters = answers.Count(a => a.Nps >= 9);
         var detractors = answers.Count(a => a.Nps <= 6);
-        return new SurveyResults(
-            eventId,
-            answers.Count,
-            Math.Round(answers.Average(a => a.Satisfaction), 2),
+        return (Math.Round(answers.Average(a => a.Satisfaction), 2),
             Math.Round(100 * answers.Count(a => a.Satisfaction >= 4) / n, 1),
-            Math.Round(100 * (promoters - detractors) / n, 1),
-            counts,
-            [.. answers.Where(a => a.Comment is not null).Select(a => a.Comment!).Reverse().Take(100)]);
+            Math.Round(100 * (promoters - detractors) / n, 1));
     }
 }

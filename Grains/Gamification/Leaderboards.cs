@@ -1,5 +1,7 @@
 using CommunityScale.Errors;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
 namespace CommunityScale.Gamification;
@@ -15,12 +17,15 @@ public sealed class LeaderboardShardState
 /// grain, so replays are harmless; the state is written at most once a second (a board is derived data: a lost update
 /// is put right by the member's next award).
 /// </summary>
-public sealed class LeaderboardShardGrain(
-    [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state) : Grain, ILeaderboardShardGrain
+public sealed partial class LeaderboardShardGrain(
+    [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state,
+    ILogger<LeaderboardShardGrain> logger) : Grain, ILeaderboardShardGrain
 {
     private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
-    private bool _dirty;
+    private WriteBehind? _writeBehind;
+
+    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -29,11 +34,10 @@ public sealed class LeaderboardShardGrain(
             _sorted.Add(entry);
         }
 
-        this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
 
     public Task Set(string userId, string displayName, long points)
     {
@@ -50,7 +54,7 @@ public sealed class LeaderboardShardGrain(
         var entry = new LeaderboardEntry(0, userId, displayName, points);
         state.State.Entries[userId] = entry;
         _sorted.Add(entry);
-        _dirty = true;
+        Writes.Changed();
         return Task.CompletedTask;
     }
 
@@ -75,14 +79,8 @@ public sealed class LeaderboardShardGrain(
         return Task.FromResult<(LeaderboardEntry?, long)>((state.State.Entries.GetValueOrDefault(userId), above));
     }
 
-    private async Task Flush(CancellationToken cancellationToken)
-    {
-        if (_dirty)
-        {
-            _dirty = false;
-            await state.WriteStateAsync(cancellationToken);
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing leaderboard shard {Shard} failed; will retry")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex, string shard);
 }
 
 /// <summary>Merges a board's shards for a page or a member's rank. Stateless, so reads spread over silos.</summary>

@@ -94,10 +94,22 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
-        var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
-        var challenges = await GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
-        var campaigns = await CampaignsFor(events);
-        var profile = (await Member())?.Profile;
+        // A reactor's own activity earns nothing and changes nothing here: it only reaches the KPIs, without lookups or a write.
+        if (events.All(e => e.Kind == ActionKinds.ReactionGiven))
+        {
+            var activity = new KpiDeltas();
+            events.ToList().ForEach(activity.Add);
+            ReportActivity(activity, (await Member())?.Profile, []);
+            return;
+        }
+
+        // The lookups are independent: asked together, they cost one round trip, not four.
+        var rulesLookup = GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
+        var challengesLookup = GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
+        var campaignsLookup = CampaignsFor(events);
+        var memberLookup = Member();
+        await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup);
+        var (rules, challenges, campaigns, profile) = (rulesLookup.Result, challengesLookup.Result, campaignsLookup.Result, memberLookup.Result?.Profile);
         var kpis = new KpiDeltas();
         var given = new List<ActivityEvent>();
         var contributions = new Dictionary<string, CampaignContribution>(StringComparer.Ordinal);
@@ -416,8 +428,9 @@ public sealed partial class MemberPointsGrain(
     }
 
     /// <summary>Updates the boards (absolute totals), then tells the member. Best effort: both are derived from the stored total.</summary>
-    private async Task Announce(IEnumerable<PointsAwarded> awards)
+    private async Task Announce(IEnumerable<PointsAwarded> awarded)
     {
+        IReadOnlyList<PointsAwarded> awards = [.. awarded];
         try
         {
             await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.AllTime, Key.User).Set(Key.User, S.DisplayName, S.Points);
@@ -440,7 +453,7 @@ public sealed partial class MemberPointsGrain(
                 await stream.OnNextAsync(new PointsPosted(award));
             }
 
-            Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.PointsAwarded, clock.GetUtcNow(), [.. awards]);
+            Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.PointsAwarded, clock.GetUtcNow(), awards);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -63,15 +63,13 @@ public static class KpiMath
         var firstReplies = days.SelectMany(s => s.FirstReplySeconds).ToList();
         var accepted = days.SelectMany(s => s.AcceptedAnswerSeconds).ToList();
         var surveys = days.SelectMany(s => s.Surveys).ToList();
+        (double Average, double Csat, double Nps)? scores = surveys.Count == 0 ? null : Events.SurveyMath.Scores(surveys);
         var (messages, threads, replies, reactions) = (days.Sum(s => s.Messages), days.Sum(s => s.Threads), days.Sum(s => s.Replies), days.Sum(s => s.Reactions));
         var posts = messages + threads + replies;
         var totals = new KpiTotals(
             Distinct(days), posts, messages, threads, replies, reactions, Engagement(reactions, replies, posts),
             firstReplies.Count, MedianMinutes(firstReplies), accepted.Count, MedianMinutes(accepted),
-            surveys.Count,
-            surveys.Count == 0 ? null : Math.Round(surveys.Average(s => s.Satisfaction), 2),
-            surveys.Count == 0 ? null : Math.Round(100.0 * surveys.Count(s => s.Satisfaction >= 4) / surveys.Count, 1),
-            surveys.Count == 0 ? null : Math.Round(100.0 * (surveys.Count(s => s.Nps >= 9) - surveys.Count(s => s.Nps <= 6)) / surveys.Count, 1),
+            surveys.Count, scores?.Average, scores?.Csat, scores?.Nps,
             days.Sum(s => s.Joined.Count));
         return new KpiReport(communityId, from, to, segment.ToString(), totals, dayRows, weekRows, monthRows, Cohorts(days, weekRows.Select(w => w.Period).ToList()));
     }
@@ -107,7 +105,7 @@ public static class KpiMath
             })]))];
     }
 
-    private static KpiDayRow Row(string communityId, KpiDaySlice s)
+    public static KpiDayRow Row(string communityId, KpiDaySlice s)
     {
         var posts = s.Messages + s.Threads + s.Replies;
         return new KpiDayRow(communityId, s.Day, s.Active.Count, posts, s.Reactions, s.Replies, Engagement(s.Reactions, s.Replies, posts), s.Joined.Count);

@@ -1,4 +1,5 @@
 using CommunityScale.Communities;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.Logging;
 
@@ -51,7 +52,9 @@ public sealed partial class KpiWeekGrain(
     public const int MaxSamplesPerDay = 20_000;
 
     private readonly HashSet<DateOnly> _changed = [];
-    private IGrainTimer? _flush;
+    private WriteBehind? _writeBehind;
+
+    private WriteBehind Writes => _writeBehind ??= new(this, WriteAndPublish, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
 
     private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
 
@@ -118,38 +121,23 @@ public sealed partial class KpiWeekGrain(
     private Task Changed(DateOnly day)
     {
         _changed.Add(day);
-        _flush ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Writes.Changed();
         return Task.CompletedTask;
     }
 
-    private async Task Flush(CancellationToken cancellationToken)
+    /// <summary>The write behind: the state, then each changed day's row for managers' dashboards.</summary>
+    private async Task WriteAndPublish(CancellationToken cancellationToken)
     {
-        if (_changed.Count == 0)
+        await state.WriteStateAsync(cancellationToken);
+        var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<KpiStreamEvent>(StreamNames.ForKpis(CommunityId));
+        foreach (var day in _changed.Order().ToList())
         {
-            return;
-        }
-
-        var days = _changed.Order().ToList();
-        _changed.Clear();
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-            var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<KpiStreamEvent>(StreamNames.ForKpis(CommunityId));
-            foreach (var day in days)
-            {
-                var slice = Slice(day, state.State.Days[day], Segment.Everyone);
-                var report = KpiMath.Report(CommunityId, day, day, Segment.Everyone, [slice]);
-                await stream.OnNextAsync(new KpiUpdated(report.Days[0]));
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            days.ForEach(d => _changed.Add(d));
-            LogFlushFailed(logger, ex, this.GetPrimaryKeyString());
+            await stream.OnNextAsync(new KpiUpdated(KpiMath.Row(CommunityId, Slice(day, state.State.Days[day], Segment.Everyone))));
+            _changed.Remove(day);
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing or publishing KPI bucket {Bucket} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string bucket);

@@ -3,6 +3,7 @@ using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,8 +34,9 @@ public sealed partial class MemberChangeFeedGrain(
     ILogger<MemberChangeFeedGrain> logger) : Grain, IMemberChangeFeedGrain
 {
     private readonly SortedDictionary<long, string> _bySeq = [];
-    private bool _dirty;
-    private IGrainTimer? _flush;
+    private WriteBehind? _writeBehind;
+
+    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, CommunityId));
 
     private string CommunityId => this.GetPrimaryKeyString();
 
@@ -58,8 +60,7 @@ public sealed partial class MemberChangeFeedGrain(
         var seq = ++state.State.LastSeq;
         state.State.Latest[userId] = new MemberChangeMark(seq, clock.GetUtcNow());
         _bySeq[seq] = userId;
-        _dirty = true;
-        _flush ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Writes.Changed();
         return Task.CompletedTask;
     }
 
@@ -93,26 +94,7 @@ public sealed partial class MemberChangeFeedGrain(
         return Task.FromResult<(IReadOnlyList<string>, long)>(([.. page.Select(e => e.Value)], page.Count > 0 ? page[^1].Key : after));
     }
 
-    private async Task Flush(CancellationToken cancellationToken)
-    {
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            _dirty = true;
-            LogFlushFailed(logger, ex, CommunityId);
-        }
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the member change feed of {Community} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string community);

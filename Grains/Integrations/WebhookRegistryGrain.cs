@@ -27,7 +27,7 @@ public sealed class WebhookRegistryGrain(
     {
         var target = WebhookTargets.RequireUrl(url, options.Value.AllowLoopback);
         var kinds = (events ?? []).Distinct(StringComparer.Ordinal).ToList();
-        if (kinds.Count == 0 || kinds.FirstOrDefault(k => !WebhookEventKinds.All.Contains(k, StringComparer.Ordinal)) is { } unknown && unknown is not null)
+        if (kinds.Count == 0 || kinds.Any(k => !WebhookEventKinds.All.Contains(k, StringComparer.Ordinal)))
         {
             throw CommunityException.Invalid($"events must name 1 or more of: {string.Join(", ", WebhookEventKinds.All)}.");
         }

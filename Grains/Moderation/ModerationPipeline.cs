@@ -47,20 +47,19 @@ public sealed class ModerationPipeline(IReadOnlyList<IModerationStep> steps)
         new SlowModeStep(TimeSpan.FromSeconds(slowModeSeconds)),
         new FloodControlStep(rateLimitCount, rateLimitWindow),
         new DuplicateStep(TimeSpan.FromSeconds(policy.DuplicateWindowSeconds)),
-        new BlockedTermsStep(new TermMatcher(policy.BlockedTerms, policy.AllowedWords)),
-        new LinkPolicyStep(policy.AllowedLinkDomains, policy.DeniedLinkDomains, policy.MinTrustLevelForLinks),
-        new MentionFloodStep(policy.MaxMentions),
-        new ClassifierStep(classifier, policy.ClassifierThreshold, policy.HoldInsteadOfRefuse),
+        .. ContentSteps(policy, classifier),
     ]);
 
     /// <summary>Only the rules about what a text says (terms, links, mentions, the classifier): for edits, which are not new sends.</summary>
-    public static ModerationPipeline BuildContentRules(ModerationPolicy policy, Classifier.IMessageClassifier? classifier = null) => new(
+    public static ModerationPipeline BuildContentRules(ModerationPolicy policy, Classifier.IMessageClassifier? classifier = null) => new(ContentSteps(policy, classifier));
+
+    private static IReadOnlyList<IModerationStep> ContentSteps(ModerationPolicy policy, Classifier.IMessageClassifier? classifier) =>
     [
         new BlockedTermsStep(new TermMatcher(policy.BlockedTerms, policy.AllowedWords)),
         new LinkPolicyStep(policy.AllowedLinkDomains, policy.DeniedLinkDomains, policy.MinTrustLevelForLinks),
         new MentionFloodStep(policy.MaxMentions),
         new ClassifierStep(classifier, policy.ClassifierThreshold, policy.HoldInsteadOfRefuse),
-    ]);
+    ];
 
     /// <summary>Runs the steps; null means the message may be accepted (then call <see cref="Accepted"/>).</summary>
     public Verdict? Evaluate(ModerationInput input)

@@ -88,42 +88,32 @@ public sealed partial class ModerationQueueGrain(
 
     private int Waiting => S.Pending.Count + S.Reports.Count + S.Appeals.Count;
 
-    public async Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason)
+    public Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason) =>
+        Queue(new HeldMessage(Guid.NewGuid().ToString("n"), channelId, authorId, authorName, text, clientMessageId, reason, clock.GetUtcNow()), "message");
+
+    public Task<HeldMessage> HoldPost(string threadId, string authorId, string authorName, string body, long? replyToSeq, string clientPostId, string reason) =>
+        Queue(new HeldMessage(Guid.NewGuid().ToString("n"), "", authorId, authorName, body, clientPostId, reason, clock.GetUtcNow(), threadId, replyToSeq), "post");
+
+    /// <summary>
+    /// Queues a held message or forum post once: a retry (same place, author and client id; a post's channel is "" and a
+    /// message's thread null) gets the item already waiting.
+    /// </summary>
+    private async Task<HeldMessage> Queue(HeldMessage draft, string what)
     {
-        if (S.Pending.Find(h => h.ChannelId == channelId && h.AuthorId == authorId && h.ClientMessageId == clientMessageId) is { } earlier)
+        if (S.Pending.Find(h => h.ChannelId == draft.ChannelId && h.ThreadId == draft.ThreadId && h.AuthorId == draft.AuthorId && h.ClientMessageId == draft.ClientMessageId) is { } earlier)
         {
             return earlier;
         }
 
         if (Waiting >= MaxPending)
         {
-            throw new CommunityException(ErrorCodes.BlockedContent, "The message needs a moderator's review, and the review queue is full; try again later.");
+            throw new CommunityException(ErrorCodes.BlockedContent, $"The {what} needs a moderator's review, and the review queue is full; try again later.");
         }
 
-        var held = new HeldMessage(Guid.NewGuid().ToString("n"), channelId, authorId, authorName, text, clientMessageId, reason, clock.GetUtcNow());
-        S.Pending.Add(held);
+        S.Pending.Add(draft);
         await state.WriteStateAsync();
-        await Publish("queued", ItemOf(held), null, null);
-        return held;
-    }
-
-    public async Task<HeldMessage> HoldPost(string threadId, string authorId, string authorName, string body, long? replyToSeq, string clientPostId, string reason)
-    {
-        if (S.Pending.Find(h => h.ThreadId == threadId && h.AuthorId == authorId && h.ClientMessageId == clientPostId) is { } earlier)
-        {
-            return earlier;
-        }
-
-        if (Waiting >= MaxPending)
-        {
-            throw new CommunityException(ErrorCodes.BlockedContent, "The post needs a moderator's review, and the review queue is full; try again later.");
-        }
-
-        var held = new HeldMessage(Guid.NewGuid().ToString("n"), "", authorId, authorName, body, clientPostId, reason, clock.GetUtcNow(), threadId, replyToSeq);
-        S.Pending.Add(held);
-        await state.WriteStateAsync();
-        await Publish("queued", ItemOf(held), null, null);
-        return held;
+        await Publish("queued", ItemOf(draft), null, null);
+        return draft;
     }
 
     public async Task<ReviewItem> Report(string channelId, long seq, string reason, Actor reporter)
@@ -135,12 +125,8 @@ public sealed partial class ModerationQueueGrain(
             throw CommunityException.Invalid("seq must be positive.");
         }
 
-        var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, reporter.UserId)).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{CommunityId}' before reporting messages in it.");
-        if (member.BannedReason is not null)
-        {
-            throw new CommunityException(ErrorCodes.Banned, "Banned members cannot report messages.");
-        }
+        var member = await PostingRules.RequireMember(GrainFactory, CommunityId, reporter.UserId);
+        PostingRules.RequireNotBanned(member);
 
         var existing = S.Reports.Find(r => r.Message.ChannelId == channelId && r.Message.Seq == seq);
         if (existing?.Reporters.Contains(reporter.UserId) == true)

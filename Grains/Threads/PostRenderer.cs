@@ -29,7 +29,7 @@ public static class PostRenderer
     /// <summary>The first words of a post as plain text, for listings and notifications.</summary>
     public static string Excerpt(string markdown, int length = 160)
     {
-        var text = Markdown.ToPlainText(markdown, Pipeline).ReplaceLineEndings(" ").Trim();
+        var text = PlainText(markdown);
         return text.Length <= length ? text : text[..length].TrimEnd() + "…";
     }
 

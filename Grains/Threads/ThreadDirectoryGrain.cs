@@ -4,6 +4,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -42,8 +43,10 @@ public sealed partial class ThreadDirectoryGrain(
     private static readonly ForumCategory General = new(DefaultCategory, "General", "Everything else.");
 
     private readonly SlidingWindowRateLimiter _creationLimiter = new(5, TimeSpan.FromMinutes(10));
-    private bool _dirty;
-    private IGrainTimer? _flushTimer;
+    private WriteBehind? _writeBehind;
+
+    /// <summary>Summaries are written behind; creations and settings are written at once (<see cref="WriteBehind.WriteNow"/>).</summary>
+    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, CommunityId));
 
     private ThreadDirectoryState S => state.State;
 
@@ -73,7 +76,7 @@ public sealed partial class ThreadDirectoryGrain(
         }
 
         S.LastThreadId++;
-        await Write();
+        await Writes.WriteNow();
         var id = S.LastThreadId.ToString(CultureInfo.InvariantCulture);
         var summary = await GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(CommunityId, id).ToString())
             .Create(new ThreadDraft(id, category, thread.Kind, title, thread.Body, tags, thread.AttachmentIds), S.Settings, author);
@@ -134,7 +137,7 @@ public sealed partial class ThreadDirectoryGrain(
 
         var created = new ForumCategory(id, name, description);
         S.Categories.Add(created);
-        await Write();
+        await Writes.WriteNow();
         return created;
     }
 
@@ -163,7 +166,7 @@ public sealed partial class ThreadDirectoryGrain(
 
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner change forum settings.");
         S.Settings = new ForumSettings(reactions, current.Version + 1, maxBytes, types);
-        await Write();
+        await Writes.WriteNow();
         return S.Settings;
     }
 
@@ -183,49 +186,10 @@ public sealed partial class ThreadDirectoryGrain(
             S.Threads.Remove(oldest.ThreadId);
         }
 
-        _dirty = true;
-        _flushTimer ??= this.RegisterGrainTimer(FlushIfDirty, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        Writes.Changed();
     }
 
-    private async Task FlushIfDirty(CancellationToken cancellationToken)
-    {
-        if (!_dirty)
-        {
-            return;
-        }
-
-        try
-        {
-            await Write();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Kept dirty: the next tick tries again.
-            LogFlushFailed(logger, ex, CommunityId);
-        }
-    }
-
-    private async Task Write()
-    {
-        _dirty = false;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            _dirty = true;
-            throw;
-        }
-    }
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_dirty)
-        {
-            await FlushIfDirty(cancellationToken);
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the forum directory of {Community} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string community);

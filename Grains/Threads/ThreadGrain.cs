@@ -56,7 +56,6 @@ public sealed partial class ThreadGrain(
     private const int MaxFollowers = 10_000;
     private const int MaxStatusCommentLength = 1_000;
     private static readonly TimeSpan SettingsRefresh = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan PolicyRefresh = TimeSpan.FromSeconds(5);
 
     private readonly SlidingWindowRateLimiter _reactionLimiter = new(30, TimeSpan.FromSeconds(10));
     private ThreadKey _key;
@@ -109,7 +108,7 @@ public sealed partial class ThreadGrain(
         Directory.Upsert(S.Summary).Ignore();
         Search.Index(ForumSearchGrain.ToDocument(S.Summary, post)).Ignore();
         Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.ThreadCreated, now, S.Summary);
-        _ = AfterPost(post, ActionKinds.ThreadCreated, PointsSourceOfThread, notifyFollowers: false);
+        _ = AfterPost(post, ActionKinds.ThreadCreated, PointsSourceOfThread());
         return S.Summary;
     }
 
@@ -192,7 +191,7 @@ public sealed partial class ThreadGrain(
         await Publish(new PostPublished(post));
         Directory.Upsert(S.Summary!).Ignore();
         Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post)).Ignore();
-        _ = AfterPost(post, ActionKinds.Reply, PointsSourceOf, notifyFollowers: true, followedBefore);
+        _ = AfterPost(post, ActionKinds.Reply, PointsSourceOf(post), followedBefore);
         return new PostOutcome(post, null);
     }
 
@@ -277,7 +276,7 @@ public sealed partial class ThreadGrain(
         }
 
         // Removed content must not pay: what the post, its reactions and its acceptance earned goes.
-        _ = TakeBack(stored.Post.AuthorId, [seq == 1 ? PointsSourceOfThread(stored.Post) : PointsSourceOf(stored.Post),
+        _ = TakeBack(stored.Post.AuthorId, [seq == 1 ? PointsSourceOfThread() : PointsSourceOf(stored.Post),
             .. stored.Reactors.SelectMany(r => r.Value.Select(u => ReactionSource(stored.Post, u, r.Key))),
             .. wasAccepted ? [AcceptedSource(stored.Post)] : Array.Empty<string>()]);
         return notice;
@@ -590,7 +589,7 @@ public sealed partial class ThreadGrain(
         if (_pipeline is null || now >= _policyCheckedUntil)
         {
             var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
-            _policyCheckedUntil = now + PolicyRefresh;
+            _policyCheckedUntil = now + options.Value.PolicyRefreshInterval;
             if (_pipeline is null || policy.Version != _pipelineVersion)
             {
                 _pipeline = ModerationPipeline.Build(policy, 0, options.Value.RateLimitCount, options.Value.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
@@ -656,11 +655,11 @@ public sealed partial class ThreadGrain(
     }
 
     /// <summary>After a post is stored: points for its author, then mentions, then followers (who were not mentioned).</summary>
-    private async Task AfterPost(ThreadPost post, string action, Func<ThreadPost, string> source, bool notifyFollowers, IReadOnlyList<string>? followers = null)
+    private async Task AfterPost(ThreadPost post, string action, string source, IReadOnlyList<string>? followers = null)
     {
-        await Award(new ActivityEvent(source(post), _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId));
+        await Award(new ActivityEvent(source, _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId));
         await NotifyMentioned(post, post.Mentions);
-        if (notifyFollowers && followers is not null)
+        if (followers is not null)
         {
             var title = S.Summary?.Title ?? "";
             await NotifyAll([.. followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal))],
@@ -736,7 +735,7 @@ public sealed partial class ThreadGrain(
         }
     }
 
-    private string PointsSourceOfThread(ThreadPost post) => $"thread:{_key.ThreadId}";
+    private string PointsSourceOfThread() => $"thread:{_key.ThreadId}";
 
     private static string PointsSourceOf(ThreadPost post) => $"post:{post.PostId}";
 

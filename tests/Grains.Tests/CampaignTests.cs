@@ -5,6 +5,7 @@ using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Notifications;
 using CommunityScale.TestSupport;
+using static CommunityScale.Grains.Tests.GrainAsserts;
 
 namespace CommunityScale.Grains.Tests;
 
@@ -107,9 +108,5 @@ public sealed class CampaignTests(ClockedClusterFixture fixture)
         Assert.False((await Grains.GetGrain<IChannelGrain>(new ChannelKey(community, channel).ToString())
             .Send(new SendMessageCommand(who.UserId, who.DisplayName, text, Guid.NewGuid().ToString("n")))).Held);
 
-    private async Task<IReadOnlyList<Notification>> Started(Actor who) =>
-        [.. (await Grains.GetGrain<INotificationInboxGrain>(who.UserId).List(null, 50)).Items.Where(n => n.Kind == NotificationKinds.CampaignStarted)];
-
-    private static async Task AssertRefused(string code, Func<Task> act) =>
-        Assert.Equal(code, (await Assert.ThrowsAsync<CommunityException>(act)).Code);
+    private Task<IReadOnlyList<Notification>> Started(Actor who) => Grains.Notices(who, NotificationKinds.CampaignStarted);
 }

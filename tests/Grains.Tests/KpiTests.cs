@@ -5,6 +5,7 @@ using CommunityScale.Events;
 using CommunityScale.Insights;
 using CommunityScale.Threads;
 using CommunityScale.TestSupport;
+using static CommunityScale.Grains.Tests.GrainAsserts;
 
 namespace CommunityScale.Grains.Tests;
 
@@ -97,7 +98,4 @@ public sealed class KpiTests(ClockedClusterFixture fixture)
         await AssertRefused(ErrorCodes.Invalid, () => kpis.Report(d1, d8, new Segment(new Dictionary<string, string> { ["shoe-size"] = "42" }), owner));
         await AssertRefused(ErrorCodes.Forbidden, () => kpis.Report(d1, d8, Segment.Everyone, bob));
     }
-
-    private static async Task AssertRefused(string code, Func<Task> act) =>
-        Assert.Equal(code, (await Assert.ThrowsAsync<CommunityException>(act)).Code);
 }

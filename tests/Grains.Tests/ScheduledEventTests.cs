@@ -76,6 +76,5 @@ public sealed class ScheduledEventTests(ClockedClusterFixture fixture)
         Assert.Equal(["session-reminder:marker:", "session-reminder:soon:"], (await Reminders(dora)).Select(n => n.SourceId).Order());
     }
 
-    private async Task<IReadOnlyList<Notification>> Reminders(Actor who) =>
-        [.. (await fixture.Client.GetGrain<INotificationInboxGrain>(who.UserId).List(null, 50)).Items.Where(n => n.Kind == NotificationKinds.SessionReminder)];
+    private Task<IReadOnlyList<Notification>> Reminders(Actor who) => fixture.Client.Notices(who, NotificationKinds.SessionReminder);
 }

@@ -1,0 +1,53 @@
+namespace CommunityScale.Scheduling;
+
+/// <summary>
+/// State written behind: after a change, at most once a second (on a grain timer), and on deactivation. For data that
+/// is derived or re-sent by its source (boards, change-feed marks, directory summaries, figures, KPI buckets), where a
+/// write per update would cost more than the update. A failed write keeps the state dirty, so the next tick retries.
+/// </summary>
+public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> write, Action<Exception> onFailure)
+{
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+    private bool _dirty;
+    private IGrainTimer? _timer;
+
+    /// <summary>Marks the state changed and makes sure a flush is coming.</summary>
+    public void Changed()
+    {
+        _dirty = true;
+        _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(Period, Period));
+    }
+
+    /// <summary>Writes if changed; a failure is reported and retried on the next tick, never thrown.</summary>
+    public async Task Flush(CancellationToken cancellationToken)
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        try
+        {
+            await WriteNow(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            onFailure(ex);
+        }
+    }
+
+    /// <summary>Writes now (for a change the caller must not acknowledge before it is stored); a failure is thrown, and the state stays dirty.</summary>
+    public async Task WriteNow(CancellationToken cancellationToken = default)
+    {
+        _dirty = false;
+        try
+        {
+            await write(cancellationToken);
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+}
