@@ -91,8 +91,7 @@ public sealed partial class CampaignGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IChallengesGrain>(CommunityId).Create(
-                    new Challenge($"{c.Id}-{ch.Id}", ch.Title, ch.Kind, ch.Target, c.StartsAt, c.EndsAt, ch.BonusPoints), caller);
+                await GrainFactory.GetGrain<IChallengesGrain>(CommunityId).Create(CampaignRules.ToChallenge(c, ch), caller);
             }
             catch (CommunityException ex) when (ex.Code == ErrorCodes.AlreadyExists)
             {

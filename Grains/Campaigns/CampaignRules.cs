@@ -83,7 +83,17 @@ public static class CampaignRules
         {
             throw CommunityException.Invalid($"A campaign has at most {MaxChallenges} challenges, and campaign and challenge ids together are at most {InputRules.MaxIdLength - 1} characters.");
         }
+
+        // All of them now, before anything is stored: a bad one found later would leave a half-made campaign.
+        foreach (var ch in challenges)
+        {
+            ChallengeRules.RequireValid(ToChallenge(c, ch), now);
+        }
     }
+
+    /// <summary>A campaign's challenge as the community's challenges hold it: the campaign's window, its id prefixed.</summary>
+    public static Challenge ToChallenge(NewCampaign c, NewCampaignChallenge ch) =>
+        new($"{c.Id}-{ch.Id}", ch.Title, ch.Kind, ch.Target, c.StartsAt, c.EndsAt, ch.BonusPoints);
 
     public static string StatusAt(Campaign c, DateTimeOffset now) => now < c.StartsAt ? "scheduled" : now < c.EndsAt ? "running" : "ended";
 }

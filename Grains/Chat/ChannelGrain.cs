@@ -160,9 +160,17 @@ public sealed partial class ChannelGrain(
 
         // Bound before the seq is given: a refused binding (not your upload, already used) refuses the send and stores nothing.
         var attachments = await AttachAll(command, clientMessageId);
+        // Binding awaited: a retry of this send may have got in meanwhile (binding to the same target is idempotent).
+        if (attachments is not null && TryFindEarlierSend(command.AuthorId, clientMessageId) is { } raced)
+        {
+            return await raced;
+        }
+
         pipeline.Accepted(input);
+        // Queued (and findable by its client id) before the auto-slow-mode audit is awaited, so no retry slips in there.
+        var ack = Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments);
         await ApplyAutoSlowMode(_autoSlowMode.MessageAccepted(now));
-        return await Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments);
+        return await ack;
     }
 
     public async Task<SendAck> AcceptApproved(SendMessageCommand command)
@@ -202,8 +210,8 @@ public sealed partial class ChannelGrain(
             return null;
         }
 
-        var ids = command.AttachmentIds.Distinct(StringComparer.Ordinal).ToList();
-
+        // Every id is checked before any is bound: a bad one must not leave the good ones bound to a refused send.
+        var ids = command.AttachmentIds.Select(id => InputRules.RequireId(id, "attachment id")).Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count > Threads.AttachmentGrain.MaxPerPost)
         {
             throw CommunityException.Invalid($"A message carries at most {Threads.AttachmentGrain.MaxPerPost} attachments.");
@@ -211,7 +219,7 @@ public sealed partial class ChannelGrain(
 
         var author = new Actor(command.AuthorId, command.AuthorName);
         var target = $"channel:{_key.ChannelId}:{command.AuthorId}/{clientMessageId}";
-        return await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<Threads.IAttachmentGrain>($"{_key.CommunityId}/{InputRules.RequireId(id, "attachment id")}").Attach(target, author)));
+        return await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<Threads.IAttachmentGrain>($"{_key.CommunityId}/{id}").Attach(target, author)));
     }
 
     private Task<SendAck>? TryFindEarlierSend(string authorId, string clientMessageId) =>

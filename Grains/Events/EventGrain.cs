@@ -195,6 +195,7 @@ public sealed class EventGrain(
             throw CommunityException.Invalid($"Check-in is open while the event runs, {e.StartsAt:u} to {e.EndsAt:u}.");
         }
 
+        await RequireMayTakePart(member);
         if (!S.Going.Contains(member.UserId))
         {
             throw CommunityException.Invalid(S.Waitlist.Contains(member.UserId)

@@ -1,5 +1,6 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Streams;
@@ -31,7 +32,7 @@ public sealed partial class PollGrain(
     public const int MaxOptions = 10;
     public const int MaxTextLength = 200;
 
-    private readonly Dictionary<string, (int[] Choices, TaskCompletionSource<Poll> Done)> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int[] Choices, string DisplayName, TaskCompletionSource<Poll> Done)> _pending = new(StringComparer.Ordinal);
     private bool _writing;
     private Task _lastWrite = Task.CompletedTask;
 
@@ -128,7 +129,7 @@ public sealed partial class PollGrain(
             _ = done.Task.ContinueWith(t => earlier.Done.TrySetResult(t.Result), TaskScheduler.Default);
         }
 
-        _pending[member.UserId] = (ballot, done);
+        _pending[member.UserId] = (ballot, member.DisplayName, done);
         if (!_writing)
         {
             _writing = true;
@@ -147,7 +148,7 @@ public sealed partial class PollGrain(
                 var batch = _pending.ToList();
                 _pending.Clear();
                 var before = batch.Select(b => (b.Key, Had: state.State.Ballots.TryGetValue(b.Key, out var old), Old: old)).ToList();
-                foreach (var (voter, (choices, _)) in batch)
+                foreach (var (voter, (choices, _, _)) in batch)
                 {
                     state.State.Ballots[voter] = choices;
                 }
@@ -172,7 +173,7 @@ public sealed partial class PollGrain(
                     }
 
                     state.State.Poll = Tallied();
-                    foreach (var (_, (_, done)) in batch)
+                    foreach (var (_, (_, _, done)) in batch)
                     {
                         done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The ballot could not be stored; vote again."));
                     }
@@ -181,12 +182,13 @@ public sealed partial class PollGrain(
                     continue;
                 }
 
-                foreach (var (_, (_, done)) in batch)
+                foreach (var (_, (_, _, done)) in batch)
                 {
                     done.TrySetResult(state.State.Poll);
                 }
 
                 await Publish();
+                AwardFirstBallots([.. batch.Where(b => !before.Exists(x => x.Key == b.Key && x.Had)).Select(b => new Actor(b.Key, b.Value.DisplayName))]);
             }
         }
         finally
@@ -238,6 +240,18 @@ public sealed partial class PollGrain(
         return trimmed.Length is 0 or > MaxTextLength || trimmed.Any(char.IsControl)
             ? throw CommunityException.Invalid($"The {what} must be 1 to {MaxTextLength} printable characters.")
             : trimmed;
+    }
+
+    /// <summary>A member's first stored ballot in this poll earns <c>poll_vote</c> (once: the source is the poll); best effort, one-way.</summary>
+    private void AwardFirstBallots(IReadOnlyList<Actor> voters)
+    {
+        var poll = state.State.Poll!;
+        var now = clock.GetUtcNow();
+        foreach (var voter in voters)
+        {
+            GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(poll.CommunityId, voter.UserId)).Record(
+                [new ActivityEvent($"poll:{poll.EventId}/{poll.SessionId}/{poll.Id}", poll.CommunityId, voter.UserId, voter.DisplayName, ActionKinds.PollVote, now, null, EventId: poll.EventId)]).Ignore();
+        }
     }
 
     private async Task Publish()

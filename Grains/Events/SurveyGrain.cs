@@ -48,6 +48,8 @@ public sealed class SurveyGrain(
             throw CommunityException.Invalid($"The survey is open from {info.StartsAt:u} until 30 days after the event ends.");
         }
 
+        // A member banned after they RSVP'd no longer takes part (nor earns for it), as for every other event action.
+        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, CommunityId, member.UserId));
         if ((await e.GetRsvp(member.UserId)).Status != RsvpStatus.Going)
         {
             throw CommunityException.Invalid("The survey is for members who attended (RSVP'd as going).");

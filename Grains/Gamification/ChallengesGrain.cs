@@ -26,24 +26,7 @@ public sealed class ChallengesGrain(
     public async Task<Challenge> Create(Challenge challenge, Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner create challenges.");
-
-        InputRules.RequireId(challenge.Id, "challenge id");
-        var title = InputRules.RequireName(challenge.Title, "title");
-        if (!ActionKinds.All.Contains(challenge.Kind))
-        {
-            throw CommunityException.Invalid($"Unknown action '{challenge.Kind}'; the actions are {string.Join(", ", ActionKinds.All)}.");
-        }
-
-        if (challenge.Target is < 1 or > 10_000 || challenge.BonusPoints is < 0 or > PointsRules.MaxPoints)
-        {
-            throw CommunityException.Invalid($"target is 1–10,000 and bonusPoints 0–{PointsRules.MaxPoints}.");
-        }
-
-        if (challenge.EndsAt <= challenge.StartsAt || challenge.EndsAt - challenge.StartsAt > TimeSpan.FromDays(366) || challenge.EndsAt <= clock.GetUtcNow())
-        {
-            throw CommunityException.Invalid("A challenge ends after it starts, in the future, and lasts at most 366 days.");
-        }
-
+        var title = ChallengeRules.RequireValid(challenge, clock.GetUtcNow());
         Prune();
         if (state.State.Challenges.Exists(c => c.Id == challenge.Id))
         {
@@ -70,4 +53,31 @@ public sealed class ChallengesGrain(
     }
 
     private void Prune() => state.State.Challenges.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow());
+}
+
+/// <summary>The checks of a challenge (pure): also run for a campaign's challenges before the campaign is stored.</summary>
+public static class ChallengeRules
+{
+    /// <summary>Returns the trimmed title.</summary>
+    public static string RequireValid(Challenge challenge, DateTimeOffset now)
+    {
+        InputRules.RequireId(challenge.Id, "challenge id");
+        var title = InputRules.RequireName(challenge.Title, "title");
+        if (!ActionKinds.All.Contains(challenge.Kind))
+        {
+            throw CommunityException.Invalid($"Unknown action '{challenge.Kind}'; the actions are {string.Join(", ", ActionKinds.All)}.");
+        }
+
+        if (challenge.Target is < 1 or > 10_000 || challenge.BonusPoints is < 0 or > PointsRules.MaxPoints)
+        {
+            throw CommunityException.Invalid($"target is 1–10,000 and bonusPoints 0–{PointsRules.MaxPoints}.");
+        }
+
+        if (challenge.EndsAt <= challenge.StartsAt || challenge.EndsAt - challenge.StartsAt > TimeSpan.FromDays(366) || challenge.EndsAt <= now)
+        {
+            throw CommunityException.Invalid("A challenge ends after it starts, in the future, and lasts at most 366 days.");
+        }
+
+        return title;
+    }
 }

@@ -172,7 +172,8 @@ public sealed partial class WebhookEndpointGrain(
         S.Enabled = false;
         S.Queue.Clear();
         S.DeadLetters.Clear();
-        await state.ClearStateAsync();
+        // Chained like every write: a pump's write still in flight must not land after (or race) the clear.
+        await Chain(() => state.ClearStateAsync());
     }
 
     private void StartPump()
@@ -292,13 +293,15 @@ public sealed partial class WebhookEndpointGrain(
         S.Url, S.Events, S.Enabled, S.DisabledReason, S.CreatedAt, S.Queue.Count, S.Delivered, S.DeadLetters.Count,
         S.PreviousSecretValidUntil > clock.GetUtcNow() ? S.PreviousSecretValidUntil : null);
 
-    private Task Persist()
+    private Task Persist() => Chain(() => state.WriteStateAsync());
+
+    private Task Chain(Func<Task> write)
     {
         var previous = _lastWrite;
-        return _lastWrite = WriteAfter(previous);
+        return _lastWrite = WriteAfter(previous, write);
     }
 
-    private async Task WriteAfter(Task previous)
+    private async Task WriteAfter(Task previous, Func<Task> write)
     {
         try
         {
@@ -310,7 +313,7 @@ public sealed partial class WebhookEndpointGrain(
             LogPumpFailed(logger, ex, Key);
         }
 
-        await state.WriteStateAsync();
+        await write();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {Endpoint}: delivery pump failed")]

@@ -61,6 +61,7 @@ public sealed partial class ThreadGrain(
     private ThreadKey _key;
     private IAsyncStream<ThreadStreamEvent> _stream = null!;
     private ModerationPipeline? _pipeline;
+    private ModerationPipeline? _contentPipeline;
     private long _pipelineVersion = -1;
     private DateTimeOffset _policyCheckedUntil;
     private DateTimeOffset _settingsCheckedUntil;
@@ -212,7 +213,7 @@ public sealed partial class ThreadGrain(
 
         var now = clock.GetUtcNow();
         var member = await RequireMayPost(editor, now);
-        RefuseHold(await Moderate(member, editor, text, now), "edit");
+        RefuseHold(await Moderate(member, editor, text, now, edit: true), "edit");
         var mentions = await ResolveMentions(text, editor.UserId);
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, editor.UserId));
         var edited = stored.Post with
@@ -256,12 +257,13 @@ public sealed partial class ThreadGrain(
         var now = clock.GetUtcNow();
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, caller.UserId));
         await Page(seq).Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
-        await RevokeAll(stored.Post.Attachments);
         var wasAccepted = S.Summary!.AcceptedSeq == seq;
         ChangeSummary(s => seq == 1
             ? s with { Removed = true }
             : s with { Replies = Math.Max(0, s.Replies - 1), AcceptedSeq = wasAccepted ? null : s.AcceptedSeq });
         await state.WriteStateAsync();
+        // After the removal is stored, and best effort (as chat does): a failed revoke must not leave it half done.
+        _ = RevokeAll(stored.Post.Attachments);
         await Publish(new PostRemoved(notice));
         if (seq == 1 || wasAccepted)
         {
@@ -421,7 +423,8 @@ public sealed partial class ThreadGrain(
             throw CommunityException.Invalid("Only ideas take votes.");
         }
 
-        PostingRules.RequireMayPost(await RequireMember(caller), clock.GetUtcNow());
+        // Voting is not posting: a muted member may vote, a banned one may not (as for polls and Q&A).
+        PostingRules.RequireNotBanned(await RequireMember(caller));
         if (up ? S.Voters.Add(caller.UserId) : S.Voters.Remove(caller.UserId))
         {
             ChangeSummary(s => s with { Votes = S.Voters.Count });
@@ -525,7 +528,14 @@ public sealed partial class ThreadGrain(
     {
         foreach (var attachment in attachments ?? [])
         {
-            await GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{attachment.Id}").Revoke();
+            try
+            {
+                await GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{attachment.Id}").Revoke();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogRevokeFailed(logger, ex, _key.ToString(), attachment.Id);
+            }
         }
     }
 
@@ -582,9 +592,10 @@ public sealed partial class ThreadGrain(
 
     /// <summary>
     /// The community's automatic moderation, as chat runs it (without slow mode, which is a channel's): refusals throw
-    /// their code; a verdict to hold for review is returned (null: accepted).
+    /// their code; a verdict to hold for review is returned (null: accepted). An edit meets only the content rules, as
+    /// in chat: flood and duplicate rules are about sending, and an edit neither uses up nor is remembered by them.
     /// </summary>
-    private async Task<Verdict?> Moderate(MemberInfo member, Actor author, string text, DateTimeOffset now)
+    private async Task<Verdict?> Moderate(MemberInfo member, Actor author, string text, DateTimeOffset now, bool edit = false)
     {
         if (_pipeline is null || now >= _policyCheckedUntil)
         {
@@ -593,18 +604,23 @@ public sealed partial class ThreadGrain(
             if (_pipeline is null || policy.Version != _pipelineVersion)
             {
                 _pipeline = ModerationPipeline.Build(policy, 0, options.Value.RateLimitCount, options.Value.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
+                _contentPipeline = ModerationPipeline.BuildContentRules(policy, classifier);
                 _pipelineVersion = policy.Version;
             }
         }
 
         var input = PostingRules.InputFor(member, author.UserId, text, now);
-        if (_pipeline.Evaluate(input) is { } verdict)
+        if ((edit ? _contentPipeline! : _pipeline).Evaluate(input) is { } verdict)
         {
             ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
             return verdict.Hold ? verdict : throw new CommunityException(verdict.Code, verdict.Reason);
         }
 
-        _pipeline.Accepted(input);
+        if (!edit)
+        {
+            _pipeline.Accepted(input);
+        }
+
         return null;
     }
 
@@ -757,6 +773,9 @@ public sealed partial class ThreadGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notifying {User} about thread {Thread} failed")]
     private static partial void LogNotifyFailed(ILogger logger, Exception ex, string thread, string user);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking attachment {Attachment} of a removed post in thread {Thread} failed; its link lives until it expires")]
+    private static partial void LogRevokeFailed(ILogger logger, Exception ex, string thread, string attachment);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Points for {Source} in thread {Thread} failed")]
     private static partial void LogPointsFailed(ILogger logger, Exception ex, string thread, string source);

@@ -48,6 +48,8 @@ public sealed class CampaignTests(ClockedClusterFixture fixture)
         await AssertRefused(ErrorCodes.Invalid, () => campaign.Create(kickoff with { EndsAt = kickoff.StartsAt }, Owner));
         await AssertRefused(ErrorCodes.Invalid, () => campaign.Create(kickoff with { Segment = new Segment(new Dictionary<string, string> { ["industry"] = "mining" }) }, Owner));
         await AssertRefused(ErrorCodes.Invalid, () => campaign.Create(kickoff with { Scope = new CampaignScope(EventIds: ["no-such-event"]) }, Owner));
+        await AssertRefused(ErrorCodes.Invalid, () => campaign.Create(kickoff with { Challenges = [new NewCampaignChallenge("zero", "Zero", ActionKinds.MessageAccepted, 0, 5)] }, Owner));
+        Assert.Empty(await Grains.GetGrain<ICampaignDirectoryGrain>(community).List());
         Assert.Equal("scheduled", (await campaign.Create(kickoff, Owner)).Status);
         await AssertRefused(ErrorCodes.AlreadyExists, () => campaign.Create(kickoff, Owner));
 

@@ -74,4 +74,47 @@ public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(ErrorCodes.Invalid, (await Assert.ThrowsAsync<CommunityException>(() =>
             client.GetGrain<IEventGrain>($"{community}/z").Create(new NewEvent("z", "Z", null, now, now.AddHours(1), 0, null), Owner))).Code);
     }
+
+    [Fact]
+    public async Task A_member_banned_after_their_rsvp_can_neither_check_in_nor_answer_the_survey()
+    {
+        var community = $"e-{Guid.NewGuid():n}";
+        var client = fixture.Client;
+        var ann = new Actor("ann", "Ann");
+        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var now = DateTimeOffset.UtcNow;
+        var day = client.GetGrain<IEventGrain>($"{community}/day");
+        await day.Create(new NewEvent("day", "Day", null, now.AddHours(-1), now.AddHours(2), 10, null), Owner);
+        Assert.Equal(RsvpStatus.Going, (await day.Rsvp(ann)).Status);
+
+        await client.GetGrain<CommunityScale.Moderation.ICommunityModerationGrain>(community).Ban(ann.UserId, "abuse", Owner);
+        Assert.Equal(ErrorCodes.Banned, (await Assert.ThrowsAsync<CommunityException>(() => day.CheckIn(ann))).Code);
+        Assert.Equal(ErrorCodes.Banned, (await Assert.ThrowsAsync<CommunityException>(() =>
+            client.GetGrain<ISurveyGrain>($"{community}/day").Answer(new SurveyAnswer(5, 10, null), ann))).Code);
+        Assert.False((await day.GetRsvp(ann.UserId)).CheckedIn);
+    }
+
+    [Fact]
+    public async Task A_members_first_ballot_in_a_poll_earns_poll_vote_once_however_often_they_change_it()
+    {
+        var community = $"e-{Guid.NewGuid():n}";
+        var client = fixture.Client;
+        var ann = new Actor("ann", "Ann");
+        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var now = DateTimeOffset.UtcNow;
+        await client.GetGrain<IEventGrain>($"{community}/day").Create(new NewEvent("day", "Day", null, now.AddHours(-1), now.AddHours(2), 10,
+            [new NewSession("talk", "Talk", null, null, now.AddMinutes(-10), now.AddHours(1))]), Owner);
+        var poll = client.GetGrain<IPollGrain>($"{community}/day/talk/p1");
+        await poll.Create(new NewPoll("Best goal?", ["First", "Second"], false), Owner);
+
+        await poll.Vote([0], ann);
+        await poll.Vote([1], ann);
+        var points = client.GetGrain<CommunityScale.Gamification.IMemberPointsGrain>(MemberKey.For(community, ann.UserId));
+        await TestSupport.Responses.Eventually(async () => (await points.GetProfile()).Points == 1, "the poll_vote point");
+        await poll.Vote([0], ann);
+        Assert.Equal(1, (await poll.Get()).Voters);
+        Assert.Equal(1, (await points.GetProfile()).Points);
+    }
 }

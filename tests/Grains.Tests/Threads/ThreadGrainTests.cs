@@ -77,4 +77,28 @@ public sealed class ThreadGrainTests(ClusterFixture fixture)
             await fixture.Cluster.DeactivateAsync(grain);
         }
     }
+
+    [Fact]
+    public async Task Edits_meet_only_the_content_rules_and_a_muted_member_may_still_vote_on_ideas()
+    {
+        var community = $"t-{Guid.NewGuid():n}";
+        var client = fixture.Client;
+        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await client.GetGrain<ICommunityGrain>(community).Join(Ann);
+        await client.GetGrain<ICommunityGrain>(community).Join(Bob);
+        await client.GetGrain<IModerationPolicyGrain>(community).Update(new ModerationPolicyUpdate(["scalper"], null, null, null, null, null, null), Owner);
+        var summary = await client.GetGrain<IThreadDirectoryGrain>(community).CreateThread(new NewThread(null, ThreadKind.Idea, "Night match", "Kick off at 21:00?", null), Ann);
+        var thread = client.GetGrain<IThreadGrain>(new ThreadKey(community, summary.ThreadId).ToString());
+
+        // More edits than the flood limit (5 in 5 s here), some back to an earlier text: none is a send.
+        foreach (var text in new[] { "Kick off at 20:00?", "Kick off at 21:00?", "Kick off at 20:30?", "Kick off at 21:00?", "Kick off at 19:45?", "Kick off at 21:00?", "Kick off at 20:15?" })
+        {
+            Assert.Equal(text, (await thread.Edit(1, text, Ann)).Markdown);
+        }
+
+        // The content rules still apply to an edit.
+        Assert.Equal(ErrorCodes.BlockedContent, (await Assert.ThrowsAsync<CommunityException>(() => thread.Edit(1, "Ask the scalper", Ann))).Code);
+        await client.GetGrain<ICommunityModerationGrain>(community).Mute(Bob.UserId, TimeSpan.FromHours(1), "cool down", Owner);
+        Assert.Equal(1, (await thread.Vote(true, Bob)).Votes);
+    }
 }
