@@ -59,11 +59,7 @@ public sealed class CommunityHub(
     public async Task<IReadOnlyList<Events.Question>> WatchSession(string communityId, string eventId, string sessionId)
     {
         var key = Api.EventEndpoints.SessionKey(communityId, eventId, sessionId);
-        var e = await cluster.GetGrain<Events.IEventGrain>($"{communityId}/{eventId}").Get();
-        if (!e.Sessions.Any(s => s.Id == sessionId))
-        {
-            throw CommunityException.NotFound($"Session '{sessionId}'");
-        }
+        await cluster.GetGrain<Events.IEventGrain>($"{communityId}/{eventId}").RequireSession(sessionId);
 
         await sessions.Join(Context.ConnectionId, key);
         return await cluster.GetGrain<Events.IQuestionBoardGrain>(key).List(Context.User!.ToActor());

@@ -91,6 +91,10 @@ public interface IEventGrain : IGrainWithStringKey
     [Alias("GetRsvp")]
     Task<RsvpState> GetRsvp(string userId);
 
+    /// <summary>The session of this event with that id, or <c>not_found</c> (for the Q&amp;A, polls and the hub).</summary>
+    [Alias("RequireSession")]
+    Task<EventSession> RequireSession(string sessionId);
+
     /// <summary>During the event's window, for those going; earns <c>event_checkin</c> points once.</summary>
     [Alias("CheckIn")]
     Task<RsvpState> CheckIn(Actor member);

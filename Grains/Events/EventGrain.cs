@@ -122,6 +122,13 @@ public sealed class EventGrain(
 
     public Task<CommunityEvent> Get() => Task.FromResult(Current());
 
+    public Task<EventSession> RequireSession(string sessionId)
+    {
+        var e = Current();
+        return Task.FromResult(e.Sessions.FirstOrDefault(s => s.Id == sessionId)
+            ?? throw CommunityException.NotFound($"Session '{sessionId}' of event '{e.Id}'"));
+    }
+
     public async Task<RsvpState> Rsvp(Actor member)
     {
         var e = Current();

@@ -53,11 +53,7 @@ public sealed partial class PollGrain(
         }
 
         var parts = this.GetPrimaryKeyString().Split('/');
-        var e = await GrainFactory.GetGrain<IEventGrain>($"{parts[0]}/{parts[1]}").Get();
-        if (!e.Sessions.Any(s => s.Id == parts[2]))
-        {
-            throw CommunityException.NotFound($"Session '{parts[2]}'");
-        }
+        await GrainFactory.GetGrain<IEventGrain>($"{parts[0]}/{parts[1]}").RequireSession(parts[2]);
 
         await ModerationRoles.RequireModerator(GrainFactory, parts[0], moderator);
         state.State.Poll = new Poll(parts[3], parts[0], parts[1], parts[2], question, options, poll.Multiple, true, [.. options.Select(_ => 0)], 0, clock.GetUtcNow());

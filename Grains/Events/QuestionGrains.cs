@@ -54,11 +54,7 @@ public sealed partial class QuestionBoardGrain(
                 : new CommunityException(ErrorCodes.TooLong, $"A question has at most {MaxTextLength} characters.");
         }
 
-        var e = await GrainFactory.GetGrain<IEventGrain>($"{_communityId}/{_eventId}").Get();
-        if (!e.Sessions.Any(s => s.Id == _sessionId))
-        {
-            throw CommunityException.NotFound($"Session '{_sessionId}' of event '{_eventId}'");
-        }
+        await GrainFactory.GetGrain<IEventGrain>($"{_communityId}/{_eventId}").RequireSession(_sessionId);
 
         var now = clock.GetUtcNow();
         PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, _communityId, author.UserId), now);

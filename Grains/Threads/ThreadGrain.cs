@@ -32,7 +32,7 @@ public sealed class ThreadState
     /// <summary>The latest replies' <c>author/clientPostId</c> → seq, oldest first, so a retried reply is answered, not repeated.</summary>
     [Id(4)] public List<KeyValuePair<string, long>> RecentClientPosts { get; set; } = [];
 
-    [Id(5)] public ForumSettings Settings { get; set; } = ForumSettings.Default;
+    // Id 5 (a stored copy of the forum settings) is retired: an activation always read them afresh from the directory.
 
     /// <summary>Response times are measured once per thread: the first reply by someone else, the first accepted answer.</summary>
     [Id(6)] public bool FirstReplyMeasured { get; set; }
@@ -65,6 +65,7 @@ public sealed partial class ThreadGrain(
     private long _pipelineVersion = -1;
     private DateTimeOffset _policyCheckedUntil;
     private DateTimeOffset _settingsCheckedUntil;
+    private ForumSettings _settings = ForumSettings.Default;
 
     private ThreadState S => state.State;
 
@@ -98,7 +99,8 @@ public sealed partial class ThreadGrain(
         var mentions = await ResolveMentions(body, author.UserId);
         var post = NewPost(1, author, body, null, mentions, "opening", now) with { Attachments = await AttachAll(attachmentIds, "opening", author) };
         await Page(1).Put(new StoredPost(post, [], []));
-        S.Settings = settings;
+        // The directory's settings as it created the thread: fresh, so the first reactions and edits need not ask again.
+        (_settings, _settingsCheckedUntil) = (settings, now + SettingsRefresh);
         S.LastSeq = 1;
         S.Followers.Add(author.UserId);
         S.Summary = new ThreadSummary(_key.CommunityId, _key.ThreadId, draft.CategoryId, draft.Kind, title, tags, author.UserId, author.DisplayName,
@@ -639,11 +641,11 @@ public sealed partial class ThreadGrain(
         var now = clock.GetUtcNow();
         if (now >= _settingsCheckedUntil)
         {
-            S.Settings = await Directory.GetSettings();
+            _settings = await Directory.GetSettings();
             _settingsCheckedUntil = now + SettingsRefresh;
         }
 
-        return S.Settings;
+        return _settings;
     }
 
     /// <summary>The mentioned ids that are members of this community (others stay plain text), never the author.</summary>

@@ -53,11 +53,7 @@ public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Check_in_outside_the_window_and_bad_agendas_are_refused_with_reasons()
     {
-        var community = $"e-{Guid.NewGuid():n}";
-        var client = fixture.Client;
-        var ann = new Actor("ann", "Ann");
-        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
-        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var (client, community, ann) = await CommunityWithAnn();
         var now = DateTimeOffset.UtcNow;
         var later = client.GetGrain<IEventGrain>($"{community}/later");
         await later.Create(new NewEvent("later", "Later", null, now.AddDays(2), now.AddDays(2).AddHours(3), 10, null), Owner);
@@ -78,11 +74,7 @@ public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task A_member_banned_after_their_rsvp_can_neither_check_in_nor_answer_the_survey()
     {
-        var community = $"e-{Guid.NewGuid():n}";
-        var client = fixture.Client;
-        var ann = new Actor("ann", "Ann");
-        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
-        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var (client, community, ann) = await CommunityWithAnn();
         var now = DateTimeOffset.UtcNow;
         var day = client.GetGrain<IEventGrain>($"{community}/day");
         await day.Create(new NewEvent("day", "Day", null, now.AddHours(-1), now.AddHours(2), 10, null), Owner);
@@ -98,11 +90,7 @@ public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task A_members_first_ballot_in_a_poll_earns_poll_vote_once_however_often_they_change_it()
     {
-        var community = $"e-{Guid.NewGuid():n}";
-        var client = fixture.Client;
-        var ann = new Actor("ann", "Ann");
-        await client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
-        await client.GetGrain<ICommunityGrain>(community).Join(ann);
+        var (client, community, ann) = await CommunityWithAnn();
         var now = DateTimeOffset.UtcNow;
         await client.GetGrain<IEventGrain>($"{community}/day").Create(new NewEvent("day", "Day", null, now.AddHours(-1), now.AddHours(2), 10,
             [new NewSession("talk", "Talk", null, null, now.AddMinutes(-10), now.AddHours(1))]), Owner);
@@ -116,5 +104,15 @@ public sealed class EventGrainTests(ClusterFixture fixture, ITestOutputHelper ou
         await poll.Vote([0], ann);
         Assert.Equal(1, (await poll.Get()).Voters);
         Assert.Equal(1, (await points.GetProfile()).Points);
+    }
+
+    /// <summary>A new community owned by <see cref="Owner"/> with Ann as a member.</summary>
+    private async Task<(IClusterClient Client, string Community, Actor Ann)> CommunityWithAnn()
+    {
+        var community = $"e-{Guid.NewGuid():n}";
+        var ann = new Actor("ann", "Ann");
+        await fixture.Client.GetGrain<ICommunityGrain>(community).Create("Fans", Owner);
+        await fixture.Client.GetGrain<ICommunityGrain>(community).Join(ann);
+        return (fixture.Client, community, ann);
     }
 }
