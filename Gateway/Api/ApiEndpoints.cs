@@ -9,12 +9,18 @@ namespace CommunityScale.Gateway.Api;
 /// <summary>The REST API under <c>/api</c>. Handlers check input, then call one grain; grains enforce the rules.</summary>
 public static class ApiEndpoints
 {
+    /// <summary>A person's user id: bot ids are reserved for API tokens' members.</summary>
+    private static string RequirePersonId(string? userId) =>
+        Integrations.ApiTokenFormat.IsBot(InputRules.RequireId(userId, "userId"))
+            ? throw CommunityException.Invalid($"User ids starting with '{Integrations.ApiTokenFormat.BotUserPrefix}' are reserved for bots.")
+            : userId!;
+
     public static void MapCommunityApi(this WebApplication app)
     {
         if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.DevTokens)
         {
             app.MapPost("/api/auth/dev-token", (DevTokenRequest request, TokenIssuer issuer) =>
-                new DevTokenResponse(issuer.Issue(InputRules.RequireId(request.UserId, "userId"), InputRules.RequireName(request.DisplayName, "displayName"))))
+                new DevTokenResponse(issuer.Issue(RequirePersonId(request.UserId), InputRules.RequireName(request.DisplayName, "displayName"))))
                 .AllowAnonymous().WithTags("Auth");
         }
 
@@ -30,8 +36,9 @@ public static class ApiEndpoints
         api.MapGet("/{communityId}", (string communityId, IClusterClient cluster) =>
             cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).GetInfo());
 
-        api.MapPost("/{communityId}/members", (string communityId, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).Join(http.User.ToActor()));
+        // The body (guidelines version accepted, marketing choice) is optional until the community publishes guidelines.
+        api.MapPost("/{communityId}/members", (string communityId, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).Join(http.User.ToActor(), consent));
 
         api.MapGet("/{communityId}/members/{userId}", async (string communityId, string userId, IClusterClient cluster) =>
         {

@@ -10,7 +10,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.Forbidden or ErrorCodes.NotMember or ErrorCodes.Muted or ErrorCodes.Banned => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.NotMember or ErrorCodes.Muted or ErrorCodes.Banned or ErrorCodes.ConsentRequired => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited or ErrorCodes.SlowMode => StatusCodes.Status429TooManyRequests,
         ErrorCodes.AlreadyExists => StatusCodes.Status409Conflict,
         ErrorCodes.BlockedContent => StatusCodes.Status422UnprocessableEntity,

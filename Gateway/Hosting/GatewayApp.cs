@@ -125,6 +125,7 @@ public static class GatewayApp
         app.MapInsightsApi();
         app.MapPollsApi();
         app.MapGamificationApi();
+        app.MapPrivacyApi();
         app.MapHub<CommunityHub>("/hubs/community").WithMetadata(new ApiScopeAttribute(ApiScopes.ChatRead, ApiScopes.ChatWrite, ApiScopes.ThreadsRead));
     }
 

@@ -122,7 +122,7 @@ public sealed class CommunityHub(
         var actor = Context.User!.ToActor();
         var member = await cluster.GetGrain<IMemberGrain>(MemberKey.For(community, actor.UserId)).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{community}' first.");
-        await members.Join(Context.ConnectionId, actor.UserId);
+        await members.Join(Context.ConnectionId, await cluster.GetGrain<IUserAccountGrain>(actor.UserId).GetStreamKey());
         var moderator = member.Role >= MemberRole.Moderator;
         if (moderator)
         {

@@ -169,7 +169,7 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
     }
 }
 
-/// <summary>A user's personal events (key: user id) to all of that user's connections on this gateway.</summary>
+/// <summary>A user's personal events (key: their stream key) to all of that user's connections on this gateway.</summary>
 public sealed class MemberRelay(IClusterClient cluster, IHubContext<CommunityHub, ICommunityClient> hub, ILogger<MemberRelay> logger)
     : TopicRelay<MemberStreamEvent>(cluster, hub, logger)
 {

@@ -8,7 +8,7 @@ namespace CommunityScale.Chat;
 /// are sealed into <see cref="IHistoryPageGrain"/>s.
 /// </summary>
 [Alias("cs.IChannelGrain")]
-public interface IChannelGrain : IGrainWithStringKey
+public interface IChannelGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Create")]
     Task Create(Communities.ChannelInfo info);
@@ -67,11 +67,18 @@ public interface IChannelGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("GetLastSeq")]
     Task<long> GetLastSeq();
+
+    /// <summary>
+    /// Retention: messages sent before <paramref name="before"/> become tombstones (seq kept, nothing else); returns
+    /// how many were purged. Called by the community's retention reminder.
+    /// </summary>
+    [Alias("Purge")]
+    Task<int> Purge(DateTimeOffset before);
 }
 
 /// <summary>A sealed, immutable page of a channel's history (key: <c>community/channel/pageIndex</c>).</summary>
 [Alias("cs.IHistoryPageGrain")]
-public interface IHistoryPageGrain : IGrainWithStringKey
+public interface IHistoryPageGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     /// <summary>Stores the page. Sealing the same page again is a no-op, so a channel may retry after a crash.</summary>
     [Alias("Seal")]
@@ -95,6 +102,10 @@ public interface IHistoryPageGrain : IGrainWithStringKey
     /// <summary>New reaction counts for a sealed message; null when the page does not hold it.</summary>
     [Alias("SetReactions")]
     Task<ChatMessage?> SetReactions(long seq, IReadOnlyDictionary<string, int> counts);
+
+    /// <summary>Turns messages sent before <paramref name="before"/> into tombstones; true when that was every message of the page.</summary>
+    [Alias("Purge")]
+    Task<bool> Purge(DateTimeOffset before);
 }
 
 /// <summary>
@@ -102,7 +113,7 @@ public interface IHistoryPageGrain : IGrainWithStringKey
 /// member reacts once per emoji; the messages themselves carry only the counts.
 /// </summary>
 [Alias("cs.IMessageReactionsGrain")]
-public interface IMessageReactionsGrain : IGrainWithStringKey
+public interface IMessageReactionsGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Toggle")]
     Task<ReactionToggle> Toggle(long seq, string emoji, string userId, bool on);
@@ -110,6 +121,10 @@ public interface IMessageReactionsGrain : IGrainWithStringKey
     /// <summary>Forgets a removed message's reactions; returns who had reacted with what, so their points can be taken back.</summary>
     [Alias("Clear")]
     Task<IReadOnlyList<KeyValuePair<string, string>>> Clear(long seq);
+
+    /// <summary>Forgets everything older than <paramref name="throughSeq"/> (retention purged those messages).</summary>
+    [Alias("ClearThrough")]
+    Task ClearThrough(long throughSeq);
 }
 
 /// <summary>

@@ -33,7 +33,9 @@ public sealed record MemberInfo(
     [property: Id(8)] int Strikes = 0,
     [property: Id(9)] long AcceptedMessages = 0,
     [property: Id(10)] int DaysActive = 0,
-    [property: Id(11)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Profile = null);
+    [property: Id(11)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Profile = null,
+    [property: Id(12)] int GuidelinesVersion = 0,
+    [property: Id(13)] bool MarketingConsent = false);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

@@ -11,9 +11,13 @@ public interface ICommunityGrain : IGrainWithStringKey
     [Alias("GetInfo")]
     Task<CommunityInfo> GetInfo();
 
-    /// <summary>Joins the caller as a member; joining again returns the existing membership.</summary>
+    /// <summary>
+    /// Joins the caller as a member, recording their consent; once guidelines are published, joining needs
+    /// <paramref name="consent"/> to the version in force (<c>consent_required</c> otherwise). Joining again returns the
+    /// existing membership.
+    /// </summary>
     [Alias("Join")]
-    Task<MemberInfo> Join(Actor who);
+    Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null);
 
     /// <summary>Creates a channel; only owners and admins may.</summary>
     [Alias("CreateChannel")]

@@ -4,9 +4,23 @@ namespace CommunityScale.Communities;
 [Alias("cs.IMemberGrain")]
 public interface IMemberGrain : IGrainWithStringKey
 {
-    /// <summary>Records the membership if there is none yet; returns the membership in force.</summary>
+    /// <summary>Records the membership if there is none yet, with the consent given on joining; returns the membership in force.</summary>
     [Alias("Enroll")]
-    Task<MemberInfo> Enroll(string displayName, MemberRole role);
+    Task<MemberInfo> Enroll(string displayName, MemberRole role, Privacy.ConsentGiven consent);
+
+    /// <summary>
+    /// Records a consent (accepting the guidelines in force, <paramref name="currentVersion"/>, or changing the marketing
+    /// choice); the history keeps every one.
+    /// </summary>
+    [Alias("Consent")]
+    Task<MemberInfo> Consent(Privacy.ConsentGiven consent, int currentVersion);
+
+    /// <summary>Deletes the membership with its sanctions and consent history (the last step of an erasure).</summary>
+    [Alias("Erase")]
+    Task Erase();
+
+    [Alias("GetConsents")]
+    Task<IReadOnlyList<Privacy.ConsentRecord>> GetConsents();
 
     /// <summary>The membership, or null when the user is not a member.</summary>
     [Alias("Get")]

@@ -15,4 +15,5 @@ public static class ErrorCodes
     public const string Invalid = "invalid";
     public const string AlreadyExists = "already_exists";
     public const string Unavailable = "unavailable";
+    public const string ConsentRequired = "consent_required";
 }

@@ -72,7 +72,7 @@ public sealed record RsvpChange([property: Id(0)] string CommunityId, [property:
 
 /// <summary>One event (key: <c>community/eventId</c>): agenda, RSVPs with capacity and a waitlist, check-in.</summary>
 [Alias("cs.IEventGrain")]
-public interface IEventGrain : IGrainWithStringKey
+public interface IEventGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Create")]
     Task<CommunityEvent> Create(NewEvent newEvent, Actor organiser);
@@ -109,4 +109,8 @@ public interface IEventCalendarGrain : IGrainWithStringKey
 
     [Alias("List")]
     Task<IReadOnlyList<CommunityEvent>> List();
+
+    /// <summary>Every event id the community ever had (the listing shows the newest 200; erasure must reach them all).</summary>
+    [Alias("AllIds")]
+    Task<IReadOnlyList<string>> AllIds();
 }

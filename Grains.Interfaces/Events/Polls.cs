@@ -26,7 +26,7 @@ public sealed record NewPoll([property: Id(0)] string Question, [property: Id(1)
 /// change their minds while a session runs, and the count stays one per member). Ballots are group-committed.
 /// </summary>
 [Alias("cs.IPollGrain")]
-public interface IPollGrain : IGrainWithStringKey
+public interface IPollGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Create")]
     Task<Poll> Create(NewPoll poll, Actor moderator);

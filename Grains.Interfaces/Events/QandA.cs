@@ -28,7 +28,7 @@ public sealed record QuestionModeration([property: Id(0)] bool? Answered, [prope
 /// moderation, and the live pushes. Votes are counted by each question's own grain and reported here as tallies.
 /// </summary>
 [Alias("cs.IQuestionBoardGrain")]
-public interface IQuestionBoardGrain : IGrainWithStringKey
+public interface IQuestionBoardGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Ask")]
     Task<Question> Ask(string text, Actor author);
@@ -54,7 +54,7 @@ public interface IQuestionBoardGrain : IGrainWithStringKey
 
 /// <summary>One question's votes (key: <c>community/event/session/question</c>): one per member, group-committed.</summary>
 [Alias("cs.IQuestionGrain")]
-public interface IQuestionGrain : IGrainWithStringKey
+public interface IQuestionGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Open")]
     Task Open();

@@ -25,7 +25,7 @@ public sealed record SurveyResults(
 
 /// <summary>An event's post-event survey (key: <c>community/event</c>): one answer per member (a second replaces the first).</summary>
 [Alias("cs.ISurveyGrain")]
-public interface ISurveyGrain : IGrainWithStringKey
+public interface ISurveyGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     [Alias("Answer")]
     Task<SurveyAnswer> Answer(SurveyAnswer answer, Actor member);

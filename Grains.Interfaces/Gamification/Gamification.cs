@@ -201,6 +201,14 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     [Alias("TakeBack")]
     Task TakeBack(string sourceId);
 
+    /// <summary>Erasure of a member who reacted to this one: farming memory and award sources name the pseudonym instead.</summary>
+    [Alias("ForgetReactor")]
+    Task ForgetReactor(string userId, string pseudonym);
+
+    /// <summary>Erasure of this member: points, badges, streaks and sources are deleted.</summary>
+    [Alias("Erase")]
+    Task Erase();
+
     [Alias("GetProfile")]
     Task<PointsProfile> GetProfile();
 
@@ -218,6 +226,9 @@ public interface ILeaderboardShardGrain : IGrainWithStringKey
 {
     [Alias("Set")]
     Task Set(string userId, string displayName, long points);
+
+    [Alias("Remove")]
+    Task Remove(string userId);
 
     [Alias("Top")]
     Task<IReadOnlyList<LeaderboardEntry>> Top(int count);

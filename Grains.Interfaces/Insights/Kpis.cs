@@ -131,6 +131,10 @@ public interface IKpiWeekGrain : IGrainWithStringKey
 
     [Alias("Read")]
     Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment);
+
+    /// <summary>Erasure: the member's entries count on under the pseudonym, so past figures do not change.</summary>
+    [Alias("Pseudonymise")]
+    Task Pseudonymise(string userId, string pseudonym);
 }
 
 /// <summary>Computes a community's KPI report from its week buckets (key: community id; managers only).</summary>

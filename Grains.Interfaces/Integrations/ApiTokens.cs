@@ -6,6 +6,11 @@ namespace CommunityScale.Integrations;
 public static class ApiTokenFormat
 {
     public const string Prefix = "cst_";
+
+    /// <summary>Bot members' user ids start with this; sign-in refuses it for people.</summary>
+    public const string BotUserPrefix = "bot-";
+
+    public static bool IsBot(string userId) => userId.StartsWith(BotUserPrefix, StringComparison.Ordinal);
 }
 
 /// <summary>What an API token may do. A token is also bound to one community; everything else is refused.</summary>

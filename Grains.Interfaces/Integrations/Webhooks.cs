@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 
 namespace CommunityScale.Integrations;
 
-/// <summary>The event kinds an endpoint may subscribe to (docs/api.md). Later issues add theirs (RSVPs, polls, erasure).</summary>
+/// <summary>The event kinds an endpoint may subscribe to (docs/api.md).</summary>
 public static class WebhookEventKinds
 {
     public const string MemberJoined = "member.joined";
@@ -19,10 +19,20 @@ public static class WebhookEventKinds
     public const string PollClosed = "poll.closed";
     public const string SurveyAnswered = "survey.answered";
 
+    /// <summary>A member was erased: systems that copied their data must delete it too (its payload is <see cref="MemberErased"/>).</summary>
+    public const string MemberErased = "member.erased";
+
     public static IReadOnlyList<string> All { get; } =
         [MemberJoined, MessageAccepted, MessageRemoved, ThreadCreated, AnswerAccepted, PointsAwarded, BadgeAwarded, ModerationAction,
-            EventRsvp, EventCheckIn, PollClosed, SurveyAnswered];
+            EventRsvp, EventCheckIn, PollClosed, SurveyAnswered, MemberErased];
 }
+
+/// <summary>
+/// The payload of <c>member.erased</c>. It names the user id on purpose: a receiver holding their data cannot find it
+/// otherwise (GDPR Art. 19 asks us to tell recipients). It is the only place an erased id still travels.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.MemberErased")]
+public sealed record MemberErased([property: Id(0)] string CommunityId, [property: Id(1)] string UserId, [property: Id(2)] DateTimeOffset ErasedAt);
 
 /// <summary>
 /// One thing that happened, as an endpoint receives it: <see cref="Id"/> is unique (receivers de-duplicate on it; a retry
@@ -100,6 +110,10 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("GetWantedKinds")]
     Task<IReadOnlyList<string>> GetWantedKinds();
+
+    /// <summary>Erasure: every endpoint forgets what it holds about the member.</summary>
+    [Alias("ForgetMember")]
+    Task ForgetMember(string userId);
 }
 
 /// <summary>
@@ -134,4 +148,8 @@ public interface IWebhookEndpointGrain : IGrainWithStringKey
 
     [Alias("Delete")]
     Task Delete();
+
+    /// <summary>Erasure: drops queued events and dead letters that carry the member's id.</summary>
+    [Alias("ForgetMember")]
+    Task ForgetMember(string userId);
 }

@@ -26,6 +26,10 @@ public interface IAuditLogGrain : IGrainWithStringKey
     /// <summary>Entries with an id below <paramref name="before"/> (all when null), newest first. Moderators and up.</summary>
     [Alias("Read")]
     Task<AuditPage> Read(long? before, int limit, Actor caller);
+
+    /// <summary>Erasure: the member's id and name become the pseudonym in every entry (actor, target and reason); the entries stay.</summary>
+    [Alias("Pseudonymise")]
+    Task Pseudonymise(string userId, string displayName, string pseudonym);
 }
 
 /// <summary>A sealed page of the audit log (key: <c>community/pageIndex</c>).</summary>
@@ -37,6 +41,9 @@ public interface IAuditPageGrain : IGrainWithStringKey
 
     [Alias("Read")]
     Task<IReadOnlyList<AuditEntry>> Read();
+
+    [Alias("Pseudonymise")]
+    Task Pseudonymise(string userId, string displayName, string pseudonym);
 }
 
 /// <summary>Moderator actions on members of a community (key: community id); each is audited.</summary>
@@ -168,6 +175,13 @@ public sealed record HeldMessage(
 [Alias("cs.IModerationQueueGrain")]
 public interface IModerationQueueGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Erasure: the member's held messages, appeals and archived originals go, cases about their messages close, and
+    /// their reports stay counted under the pseudonym without their reasons.
+    /// </summary>
+    [Alias("EraseMember")]
+    Task EraseMember(string userId, string pseudonym);
+
     /// <summary>Queues a held message; holding the same (channel, author, clientMessageId) again returns the first.</summary>
     [Alias("Hold")]
     Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);

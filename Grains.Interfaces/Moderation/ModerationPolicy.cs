@@ -26,7 +26,8 @@ public sealed record ModerationPolicy(
     [property: Id(11)] bool HoldInsteadOfRefuse = false,
     [property: Id(12)] int ReportsToHide = 3,
     [property: Id(13)] IReadOnlyList<StrikeStep>? StrikeLadder = null,
-    [property: Id(14)] IReadOnlyList<TrustThreshold>? TrustLevels = null)
+    [property: Id(14)] IReadOnlyList<TrustThreshold>? TrustLevels = null,
+    [property: Id(15)] int GuidelinesVersion = 0)
 {
     public const int MaxTerms = 10_000;
     public const int MaxTermLength = 100;
@@ -94,4 +95,11 @@ public interface IModerationPolicyGrain : IGrainWithStringKey
 
     [Alias("Update")]
     Task<ModerationPolicy> Update(ModerationPolicyUpdate update, Actor caller);
+
+    [Alias("GetGuidelines")]
+    Task<Privacy.Guidelines> GetGuidelines();
+
+    /// <summary>Publishes a new version of the guidelines (admins and the owner; audited): members must accept it before they post again.</summary>
+    [Alias("PublishGuidelines")]
+    Task<Privacy.Guidelines> PublishGuidelines(string text, Actor caller);
 }

@@ -85,4 +85,15 @@ public interface INotificationInboxGrain : IGrainWithStringKey
     /// <summary>Marks every notice up to and including <paramref name="upToId"/> read; returns the unread count left.</summary>
     [Alias("MarkRead")]
     Task<int> MarkRead(long upToId);
+
+    /// <summary>The notices of one community (an export), oldest first.</summary>
+    [Alias("ListCommunity")]
+    Task<IReadOnlyList<Notification>> ListCommunity(string communityId);
+
+    /// <summary>
+    /// Erasure: forgets the notices of <paramref name="communityId"/> whose source is one of <paramref name="sourceIds"/>,
+    /// or all of that community's when <paramref name="sourceIds"/> is null (a source ending in ':' is a prefix); the inbox is deleted once empty.
+    /// </summary>
+    [Alias("Forget")]
+    Task Forget(string communityId, IReadOnlyList<string>? sourceIds);
 }

@@ -33,7 +33,11 @@ public static class StreamNames
 
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
 
-    public static StreamId ForMember(string userId) => StreamId.Create(MemberNamespace, userId);
+    /// <summary>
+    /// A user's personal stream, keyed by their account's random stream key (<see cref="Communities.IUserAccountGrain.GetStreamKey"/>),
+    /// not their id: Orleans keeps a routing record per stream id, and one that named the user would outlive their erasure.
+    /// </summary>
+    public static StreamId ForMember(string streamKey) => StreamId.Create(MemberNamespace, streamKey);
 
     public static StreamId ForModeration(string communityId) => StreamId.Create(ModerationNamespace, communityId);
 }

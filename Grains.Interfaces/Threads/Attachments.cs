@@ -23,6 +23,10 @@ public sealed record AttachmentInfo(
 [Alias("cs.IAttachmentGrain")]
 public interface IAttachmentGrain : IGrainWithStringKey
 {
+    /// <summary>Erasure: the record goes, so no link to the file works any more.</summary>
+    [Alias("Erase")]
+    Task Erase();
+
     /// <summary>Records an uploaded file after checking the uploader's membership and the community's size and type limits.</summary>
     [Alias("Register")]
     Task<AttachmentInfo> Register(AttachmentInfo info, Actor uploader);

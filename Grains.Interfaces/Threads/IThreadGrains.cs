@@ -10,7 +10,7 @@ namespace CommunityScale.Threads;
 /// through gamification.
 /// </summary>
 [Alias("cs.IThreadGrain")]
-public interface IThreadGrain : IGrainWithStringKey
+public interface IThreadGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
     /// <summary>Called by the community's directory, which chose the id and checked the category.</summary>
     [Alias("Create")]
@@ -114,6 +114,10 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetThreadIds();
 
     [AlwaysInterleave]
+    /// <summary>Thread ids run 1..this (removed and unlisted ones included): what a privacy request must reach.</summary>
+    [Alias("GetLastThreadId")]
+    Task<long> GetLastThreadId();
+
     [Alias("GetCategories")]
     Task<IReadOnlyList<ForumCategory>> GetCategories();
 

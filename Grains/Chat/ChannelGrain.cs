@@ -4,6 +4,7 @@ using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Moderation.Classifier;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,9 @@ public sealed class ChannelState
     /// the tail after it is handed over again (awards are idempotent on the message), so no accepted message goes unscored.
     /// </summary>
     [Id(6)] public long ActivityThroughSeq { get; set; }
+
+    /// <summary>Retention: sealed pages below this index hold only tombstones already.</summary>
+    [Id(7)] public long PurgedBeforePage { get; set; }
 }
 
 /// <summary>
@@ -144,6 +148,7 @@ public sealed partial class ChannelGrain(
 
         // Automatic moderation, before anything is accepted: the first refusing step wins and nothing changes.
         PostingRules.RequireMayPost(member, now);
+        PostingRules.RequireConsent(member, _policy.GuidelinesVersion);
         var input = PostingRules.InputFor(member, command.AuthorId, text, now);
         if (pipeline.Evaluate(input) is { } verdict)
         {
@@ -776,6 +781,120 @@ public sealed partial class ChannelGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogAwardFailed(logger, ex, _key.ToString(), message.Seq);
+        }
+    }
+
+    public async Task<MemberTrace> CollectMember(string userId)
+    {
+        RequireInfo();
+        var traces = new List<MemberTrace> { MemberTrace.Empty with { Messages = [.. S.Tail.Where(m => m.AuthorId == userId)] } };
+        foreach (var page in SealedPages())
+        {
+            traces.Add(await GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, page)).CollectMember(userId));
+        }
+
+        foreach (var page in ReactionPages())
+        {
+            traces.Add(await GrainFactory.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(_key, page)).CollectMember(userId));
+        }
+
+        var all = MemberTrace.MergeAll(traces);
+        return all with { Messages = [.. all.Messages.DistinctBy(m => m.Seq).OrderBy(m => m.Seq)] };
+    }
+
+    /// <summary>
+    /// Erasure: the member's messages become tombstones (the tail first, then the sealed pages, so a message sealed
+    /// meanwhile is caught on its page), everyone sees them removed, and the reactor lists forget the member. The grain
+    /// then deactivates, dropping every in-memory trace (membership cache, duplicate and flood memories).
+    /// </summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        RequireInfo();
+        foreach (var seq in S.Tail.Where(m => m.AuthorId == userId).Select(m => m.Seq).ToList())
+        {
+            await ChangeInTail(seq, m => m.AuthorId == userId ? Tombstones.Of(m) : m);
+            await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, "")), seq);
+        }
+
+        var names = new Pseudonym(userId, "", pseudonym);
+        foreach (var mention in S.Tail.Where(m => m.AuthorId != userId && names.Scrub(m.Text) != m.Text).Select(m => m.Seq).ToList())
+        {
+            await ChangeInTail(mention, m => Tombstones.WithoutMention(m, names.Scrub));
+        }
+
+        foreach (var page in SealedPages())
+        {
+            await GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, page)).EraseMember(userId, pseudonym);
+        }
+
+        foreach (var page in ReactionPages())
+        {
+            var reactions = GrainFactory.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(_key, page));
+            await ForgetReactorInPoints((await reactions.CollectMember(userId)).Reactions, userId, pseudonym);
+            await reactions.EraseMember(userId, pseudonym);
+        }
+
+        _members.Remove(userId);
+        DeactivateOnIdle();
+    }
+
+    /// <summary>The authors the member reacted to remember them for farming checks: they get the pseudonym instead.</summary>
+    private async Task ForgetReactorInPoints(IReadOnlyList<ReactionGiven> reactions, string userId, string pseudonym)
+    {
+        var authors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reaction in reactions)
+        {
+            var message = S.Tail.Find(m => m.Seq == reaction.Seq)
+                ?? (await Page(reaction.Seq).Read()).FirstOrDefault(m => m.Seq == reaction.Seq);
+            if (message is { AuthorId.Length: > 0 })
+            {
+                authors.Add(message.AuthorId);
+            }
+        }
+
+        foreach (var author in authors)
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, author)).ForgetReactor(userId, pseudonym);
+        }
+    }
+
+    public async Task<int> Purge(DateTimeOffset before)
+    {
+        RequireInfo();
+        var purged = 0;
+        foreach (var seq in S.Tail.Where(m => m.SentAt < before && m.AuthorId.Length > 0).Select(m => m.Seq).ToList())
+        {
+            purged += await ChangeInTail(seq, m => m.SentAt < before ? Tombstones.Of(m) : m) ? 1 : 0;
+        }
+
+        var layout = new HistoryLayout(S.PageSize);
+        while (S.SealedThroughSeq > 0 && S.PurgedBeforePage <= layout.PageIndexOf(S.SealedThroughSeq))
+        {
+            var page = S.PurgedBeforePage;
+            if (!await GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, page)).Purge(before))
+            {
+                break;
+            }
+
+            await GrainFactory.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(_key, page)).ClearThrough(layout.FirstSeqOf(page + 1) - 1);
+            S.PurgedBeforePage = page + 1;
+            purged += S.PageSize;
+        }
+
+        await state.WriteStateAsync();
+        return purged;
+    }
+
+    private IEnumerable<long> SealedPages() =>
+        S.SealedThroughSeq == 0 ? [] : LongRange(0, new HistoryLayout(S.PageSize).PageIndexOf(S.SealedThroughSeq));
+
+    private IEnumerable<long> ReactionPages() => _committedSeq == 0 ? [] : LongRange(0, new HistoryLayout(S.PageSize).PageIndexOf(_committedSeq));
+
+    private static IEnumerable<long> LongRange(long first, long last)
+    {
+        for (var i = first; i <= last; i++)
+        {
+            yield return i;
         }
     }
 

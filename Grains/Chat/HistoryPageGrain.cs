@@ -1,3 +1,4 @@
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Chat;
@@ -79,6 +80,64 @@ public sealed class HistoryPageGrain(
         {
             state.State.Messages[index] = changed;
             await state.WriteStateAsync();
+        }
+
+        return changed;
+    }
+
+    public async Task<bool> Purge(DateTimeOffset before)
+    {
+        await Tombstone(m => m.SentAt < before);
+        return state.State.Messages.TrueForAll(m => m.SentAt < before);
+    }
+
+    public Task<MemberTrace> CollectMember(string userId) =>
+        Task.FromResult(MemberTrace.Empty with { Messages = [.. state.State.Messages.Where(m => m.AuthorId == userId)] });
+
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        await Tombstone(m => m.AuthorId == userId);
+        var names = new Pseudonym(userId, "", pseudonym);
+        if (ErasedMentions.Apply(state.State.Messages, names))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    private async Task Tombstone(Func<ChatMessage, bool> which)
+    {
+        var changed = 0;
+        for (var i = 0; i < state.State.Messages.Count; i++)
+        {
+            var message = state.State.Messages[i];
+            if (which(message) && message != Tombstones.Of(message))
+            {
+                state.State.Messages[i] = Tombstones.Of(message);
+                changed++;
+            }
+        }
+
+        if (changed > 0)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+}
+
+/// <summary>Others' messages keep their words when a member is erased, with the member's id (an @mention) replaced.</summary>
+internal static class ErasedMentions
+{
+    public static bool Apply(List<ChatMessage> messages, Pseudonym names)
+    {
+        var changed = false;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var scrubbed = Tombstones.WithoutMention(messages[i], names.Scrub);
+            if (scrubbed.Text != messages[i].Text)
+            {
+                messages[i] = scrubbed;
+                changed = true;
+            }
         }
 
         return changed;

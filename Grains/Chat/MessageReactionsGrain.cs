@@ -1,3 +1,4 @@
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Chat;
@@ -53,4 +54,42 @@ public sealed class MessageReactionsGrain(
         await state.WriteStateAsync();
         return [.. byEmoji.SelectMany(e => e.Value.Select(user => new KeyValuePair<string, string>(user, e.Key)))];
     }
+
+    public async Task ClearThrough(long throughSeq)
+    {
+        if (state.State.Reactors.Keys.Any(seq => seq <= throughSeq))
+        {
+            state.State.Reactors = state.State.Reactors.Where(r => r.Key > throughSeq).ToDictionary();
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<MemberTrace> CollectMember(string userId) => Task.FromResult(MemberTrace.Empty with
+    {
+        Reactions = [.. ReactionsOf(userId).Select(r => new ReactionGiven($"channel:{ChannelId}", r.Seq, r.Emoji))],
+    });
+
+    /// <summary>Takes the member out of every reactor list; the counts shown on messages stay (they name nobody).</summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        var reacted = ReactionsOf(userId).ToList();
+        if (reacted.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (seq, emoji) in reacted)
+        {
+            var byEmoji = state.State.Reactors[seq];
+            byEmoji[emoji].Remove(userId);
+            byEmoji[emoji].Add(pseudonym);
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    private IEnumerable<(long Seq, string Emoji)> ReactionsOf(string userId) =>
+        state.State.Reactors.SelectMany(r => r.Value.Where(e => e.Value.Contains(userId)).Select(e => (r.Key, e.Key)));
+
+    private string ChannelId => this.GetPrimaryKeyString().Split('/')[1];
 }

@@ -32,7 +32,7 @@ public sealed class CommunityGrain(
 
         var info = new CommunityInfo(Id, InputRules.RequireName(name, "name"), owner.UserId, clock.GetUtcNow());
         // The owner's membership is written first: a crash in between leaves a harmless membership, never an ownerless community.
-        await Member(owner.UserId).Enroll(owner.DisplayName, MemberRole.Owner);
+        await Member(owner.UserId).Enroll(owner.DisplayName, MemberRole.Owner, new Privacy.ConsentGiven(0));
         state.State.Info = info;
         await state.WriteStateAsync();
         return info;
@@ -40,10 +40,22 @@ public sealed class CommunityGrain(
 
     public Task<CommunityInfo> GetInfo() => Task.FromResult(RequireInfo());
 
-    public Task<MemberInfo> Join(Actor who)
+    public async Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null)
     {
         RequireInfo();
-        return Member(who.UserId).Enroll(who.DisplayName, MemberRole.Member);
+        if (await Member(who.UserId).Get() is { } existing)
+        {
+            return existing;
+        }
+
+        var policy = await GrainFactory.GetGrain<Moderation.IModerationPolicyGrain>(Id).Get();
+        if (policy.GuidelinesVersion > 0 && consent?.GuidelinesVersion != policy.GuidelinesVersion)
+        {
+            throw new CommunityException(ErrorCodes.ConsentRequired,
+                $"Accept version {policy.GuidelinesVersion} of the community's guidelines to join (GET /api/communities/{Id}/guidelines).");
+        }
+
+        return await Member(who.UserId).Enroll(who.DisplayName, MemberRole.Member, consent ?? new Privacy.ConsentGiven(0));
     }
 
     public async Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller)

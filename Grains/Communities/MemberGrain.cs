@@ -2,6 +2,7 @@ using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +18,9 @@ public sealed class MemberState
 
     /// <summary>The last UTC day with an accepted message, for counting days active.</summary>
     [Id(2)] public DateOnly? LastActiveDay { get; set; }
+
+    /// <summary>Every consent given, oldest first (GDPR: the history is kept, not just the latest).</summary>
+    [Id(3)] public List<ConsentRecord> Consents { get; set; } = [];
 }
 
 /// <summary>
@@ -34,7 +38,7 @@ public sealed class MemberGrain(
     private const int ActivityWriteEvery = 20;
     private int _unsavedActivity;
 
-    public async Task<MemberInfo> Enroll(string displayName, MemberRole role)
+    public async Task<MemberInfo> Enroll(string displayName, MemberRole role, ConsentGiven consent)
     {
         if (state.State.Info is { } existing)
         {
@@ -42,7 +46,12 @@ public sealed class MemberGrain(
         }
 
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
-        state.State.Info = new MemberInfo(communityId, userId, displayName, role, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        state.State.Info = new MemberInfo(communityId, userId, displayName, role, now,
+            GuidelinesVersion: consent.GuidelinesVersion, MarketingConsent: consent.Marketing);
+        state.State.Consents.Add(new ConsentRecord(consent.GuidelinesVersion, consent.Marketing, now, ConsentReasons.Join));
+        // The account's list of communities is written first, so an erasure of the account always finds this membership.
+        await GrainFactory.GetGrain<IUserAccountGrain>(userId).AddCommunity(communityId);
         await state.WriteStateAsync();
         TouchChangeFeed();
         var joinDay = DateOnly.FromDateTime(state.State.Info.JoinedAt.UtcDateTime);
@@ -144,6 +153,42 @@ public sealed class MemberGrain(
                 $"You reached trust level {level} in this community: more of its rules relax for you.", $"trust:{info.CommunityId}:{level}"));
         }
     }
+
+    public async Task<MemberInfo> Consent(ConsentGiven consent, int currentVersion)
+    {
+        var info = RequireInfo();
+        if (consent.GuidelinesVersion != currentVersion)
+        {
+            throw CommunityException.Invalid($"The guidelines in force are version {currentVersion}; accept that one.");
+        }
+
+        if (info.GuidelinesVersion == consent.GuidelinesVersion && info.MarketingConsent == consent.Marketing)
+        {
+            return info;
+        }
+
+        var reason = info.GuidelinesVersion != consent.GuidelinesVersion ? ConsentReasons.Renewed : ConsentReasons.Changed;
+        state.State.Consents.Add(new ConsentRecord(consent.GuidelinesVersion, consent.Marketing, clock.GetUtcNow(), reason));
+        state.State.Info = info with { GuidelinesVersion = consent.GuidelinesVersion, MarketingConsent = consent.Marketing };
+        await state.WriteStateAsync();
+        TouchChangeFeed();
+        return state.State.Info;
+    }
+
+    public async Task Erase()
+    {
+        if (state.State.Info is null)
+        {
+            return;
+        }
+
+        _unsavedActivity = 0;
+        await state.ClearStateAsync();
+        TouchChangeFeed();
+        DeactivateOnIdle();
+    }
+
+    public Task<IReadOnlyList<ConsentRecord>> GetConsents() => Task.FromResult<IReadOnlyList<ConsentRecord>>([.. state.State.Consents]);
 
     public async Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile)
     {

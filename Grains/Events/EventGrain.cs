@@ -4,6 +4,7 @@ using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -187,6 +188,57 @@ public sealed class EventGrain(
         return StateOf(member.UserId);
     }
 
+    public async Task<MemberTrace> CollectMember(string userId)
+    {
+        if (S.Event is not { } e)
+        {
+            return MemberTrace.Empty;
+        }
+
+        var parts = new List<MemberTrace> { await GrainFactory.GetGrain<ISurveyGrain>(this.GetPrimaryKeyString()).CollectMember(userId) };
+        foreach (var session in e.Sessions)
+        {
+            parts.Add(await Board(session.Id).CollectMember(userId));
+        }
+
+        var traces = MemberTrace.MergeAll(parts).Events;
+        var rsvp = S.Going.Contains(userId) ? "going" : S.Waitlist.Contains(userId) ? "waitlisted" : null;
+        var trace = new EventTrace(e.Id, rsvp, S.CheckedIn.Contains(userId),
+            [.. traces.SelectMany(t => t.Questions)], [.. traces.SelectMany(t => t.QuestionsUpvoted)], [.. traces.SelectMany(t => t.Ballots)],
+            traces.Select(t => t.Survey).FirstOrDefault(a => a is not null));
+        return trace is { Rsvp: null, CheckedIn: false, Questions: [], QuestionsUpvoted: [], Ballots: [], Survey: null }
+            ? MemberTrace.Empty
+            : MemberTrace.Empty with { Events = [trace] };
+    }
+
+    /// <summary>Erasure: the member's place frees up (the waitlist moves on, as on a cancellation); Q&amp;A, polls and the survey forget them.</summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        if (S.Event is not { } e)
+        {
+            return;
+        }
+
+        if (S.Going.Contains(userId) || S.Waitlist.Contains(userId))
+        {
+            await Cancel(new Actor(userId, ""));
+        }
+
+        if (S.CheckedIn.Remove(userId))
+        {
+            S.CheckedIn.Add(pseudonym);
+            await state.WriteStateAsync();
+        }
+
+        await GrainFactory.GetGrain<ISurveyGrain>(this.GetPrimaryKeyString()).EraseMember(userId, pseudonym);
+        foreach (var session in e.Sessions)
+        {
+            await Board(session.Id).EraseMember(userId, pseudonym);
+        }
+    }
+
+    private IQuestionBoardGrain Board(string sessionId) => GrainFactory.GetGrain<IQuestionBoardGrain>($"{this.GetPrimaryKeyString()}/{sessionId}");
+
     public Task<RsvpState> GetRsvp(string userId)
     {
         Current();
@@ -303,6 +355,9 @@ public static class EventRules
 public sealed class EventCalendarState
 {
     [Id(0)] public List<string> EventIds { get; set; } = [];
+
+    /// <summary>Events no longer listed (older than the newest 200), still reachable for privacy requests.</summary>
+    [Id(1)] public List<string> Unlisted { get; set; } = [];
 }
 
 /// <summary>A community's events, newest 200 listed.</summary>
@@ -318,12 +373,15 @@ public sealed class EventCalendarGrain(
             state.State.EventIds.Add(eventId);
             if (state.State.EventIds.Count > Listed)
             {
+                state.State.Unlisted.Add(state.State.EventIds[0]);
                 state.State.EventIds.RemoveAt(0);
             }
 
             await state.WriteStateAsync();
         }
     }
+
+    public Task<IReadOnlyList<string>> AllIds() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Unlisted, .. state.State.EventIds]);
 
     public async Task<IReadOnlyList<CommunityEvent>> List()
     {

@@ -3,6 +3,7 @@ using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -61,6 +62,25 @@ public sealed partial class PollGrain(
         await GrainFactory.GetGrain<IQuestionBoardGrain>(SessionKey).AddPoll(parts[3]);
         await Publish();
         return state.State.Poll;
+    }
+
+    public Task<MemberTrace> CollectMember(string userId)
+    {
+        var parts = this.GetPrimaryKeyString().Split('/');
+        return Task.FromResult(state.State.Ballots.TryGetValue(userId, out var choices)
+            ? MemberTrace.Empty with { Events = [new EventTrace(parts[1], null, false, [], [], [new PollBallot(parts[2], parts[3], choices)], null)] }
+            : MemberTrace.Empty);
+    }
+
+    /// <summary>Erasure: the ballot stays counted in the results, under the pseudonym.</summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        await _lastWrite;
+        if (state.State.Ballots.Remove(userId, out var choices))
+        {
+            state.State.Ballots[pseudonym] = choices;
+            await state.WriteStateAsync();
+        }
     }
 
     public Task<Poll> Get() => Task.FromResult(state.State.Poll ?? throw CommunityException.NotFound("Poll"));

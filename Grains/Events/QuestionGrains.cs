@@ -2,6 +2,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -131,6 +132,60 @@ public sealed partial class QuestionBoardGrain(
     public async Task<IReadOnlyList<Poll>> ListPolls() =>
         await Task.WhenAll(state.State.PollIds.Select(id => GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{id}").Get()));
 
+    public async Task<MemberTrace> CollectMember(string userId)
+    {
+        var parts = new List<MemberTrace>
+        {
+            MemberTrace.Empty with
+            {
+                Events = [new EventTrace(_eventId, null, false, [.. state.State.Questions.Where(q => q.AuthorId == userId)], [], [], null)],
+            },
+        };
+        foreach (var question in state.State.Questions)
+        {
+            parts.Add(await QuestionGrain(question.Id).CollectMember(userId));
+        }
+
+        foreach (var pollId in state.State.PollIds)
+        {
+            parts.Add(await GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{pollId}").CollectMember(userId));
+        }
+
+        return MemberTrace.MergeAll(parts);
+    }
+
+    /// <summary>Erasure: the member's questions keep their place and votes, not their words or author; votes and ballots stay counted, as the pseudonym.</summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        var changed = false;
+        for (var i = 0; i < state.State.Questions.Count; i++)
+        {
+            if (state.State.Questions[i].AuthorId == userId)
+            {
+                state.State.Questions[i] = state.State.Questions[i] with { AuthorId = "", AuthorName = Tombstones.Author, Text = "", Hidden = true };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+
+        foreach (var question in state.State.Questions)
+        {
+            await QuestionGrain(question.Id).EraseMember(userId, pseudonym);
+        }
+
+        foreach (var pollId in state.State.PollIds)
+        {
+            await GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{pollId}").EraseMember(userId, pseudonym);
+        }
+
+        // The ask limiter remembers who asked lately: a fresh activation does not.
+        DeactivateOnIdle();
+    }
+
     private IQuestionGrain QuestionGrain(string id) => GrainFactory.GetGrain<IQuestionGrain>($"{this.GetPrimaryKeyString()}/{id}");
 
     private async Task Publish(SessionStreamEvent change)
@@ -175,6 +230,23 @@ public sealed partial class QuestionGrain(
     {
         state.State.Open = true;
         await state.WriteStateAsync();
+    }
+
+    public Task<MemberTrace> CollectMember(string userId)
+    {
+        var parts = this.GetPrimaryKeyString().Split('/');
+        return Task.FromResult(state.State.Voters.Contains(userId)
+            ? MemberTrace.Empty with { Events = [new EventTrace(parts[1], null, false, [], [$"{parts[2]}/{parts[3]}"], [], null)] }
+            : MemberTrace.Empty);
+    }
+
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        if (state.State.Voters.Remove(userId))
+        {
+            state.State.Voters.Add(pseudonym);
+            await state.WriteStateAsync();
+        }
     }
 
     public async Task<int> Upvote(Actor member)

@@ -3,6 +3,7 @@ using CommunityScale.Errors;
 using CommunityScale.Gamification;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +27,22 @@ public sealed class SurveyGrain(
     private static readonly TimeSpan OpenAfterEnd = TimeSpan.FromDays(30);
 
     private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+
+    public Task<MemberTrace> CollectMember(string userId) =>
+        Task.FromResult(state.State.Answers.TryGetValue(userId, out var answer)
+            ? MemberTrace.Empty with { Events = [new EventTrace(this.GetPrimaryKeyString().Split('/')[1], null, false, [], [], [], answer)] }
+            : MemberTrace.Empty);
+
+    /// <summary>Erasure: the ratings stay in the results under the pseudonym; the comment, their own words, goes.</summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        if (state.State.Answers.Remove(userId, out var answer))
+        {
+            state.State.Answers[pseudonym] = answer with { Comment = null };
+            state.State.Order = [.. state.State.Order.Select(u => u == userId ? pseudonym : u)];
+            await state.WriteStateAsync();
+        }
+    }
 
     public async Task<SurveyAnswer> Answer(SurveyAnswer answer, Actor member)
     {

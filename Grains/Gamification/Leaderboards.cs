@@ -58,6 +58,16 @@ public sealed partial class LeaderboardShardGrain(
         return Task.CompletedTask;
     }
 
+    public async Task Remove(string userId)
+    {
+        if (state.State.Entries.Remove(userId, out var old))
+        {
+            _sorted.Remove(old);
+            // An erasure, not a score: written now rather than behind.
+            await state.WriteStateAsync();
+        }
+    }
+
     public Task<IReadOnlyList<LeaderboardEntry>> Top(int count) => Task.FromResult<IReadOnlyList<LeaderboardEntry>>([.. _sorted.Take(count)]);
 
     public Task<int> Count() => Task.FromResult(_sorted.Count);

@@ -6,6 +6,7 @@ using CommunityScale.Options;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Streams;
 
 namespace CommunityScale.Gamification;
 
@@ -99,7 +100,11 @@ public sealed partial class MemberPointsGrain(
         {
             var activity = new KpiDeltas();
             events.ToList().ForEach(activity.Add);
-            ReportActivity(activity, (await Member())?.Profile, []);
+            if (await Member() is { } reactor)
+            {
+                ReportActivity(activity, reactor.Profile, []);
+            }
+
             return;
         }
 
@@ -109,7 +114,13 @@ public sealed partial class MemberPointsGrain(
         var campaignsLookup = CampaignsFor(events);
         var memberLookup = Member();
         await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup);
-        var (rules, challenges, campaigns, profile) = (rulesLookup.Result, challengesLookup.Result, campaignsLookup.Result, memberLookup.Result?.Profile);
+        if (memberLookup.Result is null)
+        {
+            // No membership (never joined, or erased while this was on its way): nothing to award, nothing to keep.
+            return;
+        }
+
+        var (rules, challenges, campaigns, profile) = (rulesLookup.Result, challengesLookup.Result, campaignsLookup.Result, memberLookup.Result.Profile);
         var kpis = new KpiDeltas();
         var given = new List<ActivityEvent>();
         var contributions = new Dictionary<string, CampaignContribution>(StringComparer.Ordinal);
@@ -247,6 +258,41 @@ public sealed partial class MemberPointsGrain(
         }
     }
 
+    public async Task ForgetReactor(string userId, string pseudonym)
+    {
+        var marker = $":{userId}:";
+        var changed = false;
+        for (var i = 0; i < S.RecentReactors.Count; i++)
+        {
+            if (S.RecentReactors[i] == userId)
+            {
+                S.RecentReactors[i] = pseudonym;
+                changed = true;
+            }
+        }
+
+        for (var i = 0; i < S.Recent.Count; i++)
+        {
+            if (S.Recent[i].SourceId.Contains(marker, StringComparison.Ordinal))
+            {
+                S.Recent[i] = S.Recent[i] with { SourceId = S.Recent[i].SourceId.Replace(marker, $":{pseudonym}:", StringComparison.Ordinal) };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task Erase()
+    {
+        await state.ClearStateAsync();
+        _member = null;
+        DeactivateOnIdle();
+    }
+
     public async Task TakeBack(string sourceId)
     {
         var index = S.Recent.FindIndex(r => r.SourceId == sourceId);
@@ -322,8 +368,7 @@ public sealed partial class MemberPointsGrain(
         {
             try
             {
-                await this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(Key.User))
-                    .OnNextAsync(new BadgePosted(new BadgeEarned(Key.Community, Key.User, badge)));
+                await (await MemberStream()).OnNextAsync(new BadgePosted(new BadgeEarned(Key.Community, Key.User, badge)));
                 Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.BadgeAwarded, badge.At, new BadgeEarned(Key.Community, Key.User, badge));
                 await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.BadgeEarned,
                     $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.Community}:{badge.Id}:{badge.Tier}"));
@@ -352,6 +397,11 @@ public sealed partial class MemberPointsGrain(
             GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(Key.Community, reaction.UserId)).Record([reaction]).Ignore();
         }
     }
+
+    private IAsyncStream<MemberStreamEvent>? _memberStream;
+
+    private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
+        .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(Key.User).GetStreamKey()));
 
     private MemberInfo? _member;
     private DateTime _memberReadAt;
@@ -447,7 +497,7 @@ public sealed partial class MemberPointsGrain(
 
             _changedChannels.Clear();
 
-            var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(Key.User));
+            var stream = await MemberStream();
             foreach (var award in awards)
             {
                 await stream.OnNextAsync(new PointsPosted(award));

@@ -116,6 +116,38 @@ public sealed partial class KpiWeekGrain(
             [.. s.Surveys.Values.Where(x => KpiMath.Matches(segment, x.Tags)).Select(x => (x.Satisfaction, x.Nps))]);
     }
 
+    public async Task Pseudonymise(string userId, string pseudonym)
+    {
+        var changed = false;
+        foreach (var day in state.State.Days.Values)
+        {
+            if (day.Members.Remove(userId, out var activity))
+            {
+                day.Members[pseudonym] = activity;
+                changed = true;
+            }
+
+            if (day.Joined.Remove(userId))
+            {
+                day.Joined.Add(pseudonym);
+                changed = true;
+            }
+
+            foreach (var key in day.Surveys.Keys.Where(k => k.EndsWith($":{userId}", StringComparison.Ordinal)).ToList())
+            {
+                day.Surveys.Remove(key, out var survey);
+                var renamed = $"{key[..^userId.Length]}{pseudonym}";
+                day.Surveys[renamed] = survey! with { Key = renamed };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
     private KpiDayState Day(DateOnly day) => state.State.Days.TryGetValue(day, out var s) ? s : state.State.Days[day] = new KpiDayState();
 
     private Task Changed(DateOnly day)

@@ -99,8 +99,8 @@ public sealed class ApiTokenRegistryGrain(
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetUtcNow();
-        var info = new ApiTokenInfo(id, CommunityId, botName, granted, $"bot-{id[..16]}", caller.UserId, now, now.AddDays(lifetimeDays), false);
-        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, info.BotUserId)).Enroll(botName, MemberRole.Member);
+        var info = new ApiTokenInfo(id, CommunityId, botName, granted, $"{ApiTokenFormat.BotUserPrefix}{id[..16]}", caller.UserId, now, now.AddDays(lifetimeDays), false);
+        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, info.BotUserId)).Enroll(botName, MemberRole.Member, new Privacy.ConsentGiven(0));
         await GrainFactory.GetGrain<IApiTokenGrain>(id).Create(info, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
         state.State.TokenIds.Add(id);
         await state.WriteStateAsync();

@@ -176,6 +176,15 @@ public sealed partial class WebhookEndpointGrain(
         await Chain(() => state.ClearStateAsync());
     }
 
+    public Task ForgetMember(string userId)
+    {
+        // Payloads are JSON: the id as a whole string value, never a part of another.
+        var quoted = System.Text.Json.JsonSerializer.Serialize(userId);
+        var removed = S.Queue.RemoveAll(e => e.Data.Contains(quoted, StringComparison.Ordinal))
+            + S.DeadLetters.RemoveAll(d => d.Event.Data.Contains(quoted, StringComparison.Ordinal));
+        return removed == 0 ? Task.CompletedTask : Chain(() => state.WriteStateAsync());
+    }
+
     private void StartPump()
     {
         if (!_pumping && S.Exists && S.Enabled && S.Queue.Count > 0)

@@ -45,6 +45,14 @@ public sealed class WebhookRegistryGrain(
         return created;
     }
 
+    public async Task ForgetMember(string userId)
+    {
+        foreach (var id in state.State.Endpoints.Keys.ToList())
+        {
+            await Endpoint(id).ForgetMember(userId);
+        }
+    }
+
     public async Task<IReadOnlyList<WebhookEndpointInfo>> List(Actor caller)
     {
         await RequireAdmin(caller);

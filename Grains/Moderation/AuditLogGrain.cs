@@ -1,6 +1,7 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -76,6 +77,21 @@ public sealed class AuditLogGrain(
         return new AuditPage(entries, entries.Count > 0 && entries[^1].Id > 1 ? entries[^1].Id : null);
     }
 
+    public async Task Pseudonymise(string userId, string displayName, string pseudonym)
+    {
+        var names = new Pseudonym(userId, displayName, pseudonym);
+        if (AuditScrub.Apply(state.State.Tail, names))
+        {
+            await state.WriteStateAsync();
+        }
+
+        var sealedPages = state.State.Tail.Count > 0 ? (state.State.Tail[0].Id - 1) / PageSize : (state.State.LastId + PageSize - 1) / PageSize;
+        for (var page = 0L; page < sealedPages; page++)
+        {
+            await GrainFactory.GetGrain<IAuditPageGrain>(PageKey(page)).Pseudonymise(userId, displayName, pseudonym);
+        }
+    }
+
     private string PageKey(long pageIndex) => $"{CommunityId}/{pageIndex}";
 }
 
@@ -88,6 +104,14 @@ public sealed class AuditPageState
 public sealed class AuditPageGrain(
     [PersistentState("audit-page", StorageNames.Main)] IPersistentState<AuditPageState> state) : Grain, IAuditPageGrain
 {
+    public async Task Pseudonymise(string userId, string displayName, string pseudonym)
+    {
+        if (AuditScrub.Apply(state.State.Entries, new Pseudonym(userId, displayName, pseudonym)))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
     public async Task Seal(IReadOnlyList<AuditEntry> entries)
     {
         if (state.RecordExists)
@@ -103,6 +127,27 @@ public sealed class AuditPageGrain(
 }
 
 /// <summary>The one role check all moderation entry points share.</summary>
+/// <summary>The one exception to an append-only log: an erased member's names leave it (GDPR outranks immutability).</summary>
+internal static class AuditScrub
+{
+    public static bool Apply(List<AuditEntry> entries, Pseudonym names)
+    {
+        var changed = false;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            var scrubbed = e with { Actor = names.Scrub(e.Actor), Target = names.Scrub(e.Target), Reason = names.Scrub(e.Reason) };
+            if (scrubbed != e)
+            {
+                entries[i] = scrubbed;
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+}
+
 public static class ModerationRoles
 {
     public static Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller) =>

@@ -1,7 +1,10 @@
 using System.Text.RegularExpressions;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommunityScale.Moderation;
 
@@ -9,11 +12,18 @@ namespace CommunityScale.Moderation;
 public sealed class ModerationPolicyState
 {
     [Id(0)] public ModerationPolicy? Policy { get; set; }
+
+    [Id(1)] public Privacy.Guidelines? Guidelines { get; set; }
 }
 
-/// <summary>A community's moderation policy: validated on change, versioned so channels know when to recompile it.</summary>
+/// <summary>
+/// A community's moderation policy: validated on change, versioned so channels know when to recompile it. The
+/// guidelines members consent to live here too: their version travels in the policy, so every channel learns of a new
+/// version with its next policy refresh and asks members to accept it before they post.
+/// </summary>
 public sealed partial class ModerationPolicyGrain(
-    [PersistentState("moderation-policy", StorageNames.Main)] IPersistentState<ModerationPolicyState> state) : Grain, IModerationPolicyGrain
+    [PersistentState("moderation-policy", StorageNames.Main)] IPersistentState<ModerationPolicyState> state,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IModerationPolicyGrain
 {
     private string CommunityId => this.GetPrimaryKeyString();
 
@@ -47,13 +57,34 @@ public sealed partial class ModerationPolicyGrain(
             update.HoldInsteadOfRefuse ?? current.HoldInsteadOfRefuse,
             InRange(update.ReportsToHide, 1, 100, "reportsToHide") ?? current.ReportsToHide,
             Ladder(update.StrikeLadder) ?? current.StrikeLadder,
-            TrustLevels(update.TrustLevels) ?? current.TrustLevels);
+            TrustLevels(update.TrustLevels) ?? current.TrustLevels,
+            current.GuidelinesVersion);
         state.State.Policy = next;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",
             $"{next.BlockedTerms.Count} blocked terms, {next.AllowedWords.Count} allowed words, links: trust {next.MinTrustLevelForLinks}, " +
             $"{next.DeniedLinkDomains.Count} denied domains; mentions {next.MaxMentions}; classifier {next.ClassifierThreshold:0.00}");
         return next;
+    }
+
+    public Task<Guidelines> GetGuidelines() => Task.FromResult(state.State.Guidelines ?? Guidelines.None);
+
+    public async Task<Guidelines> PublishGuidelines(string text, Actor caller)
+    {
+        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only the community's admins and owner publish its guidelines.");
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Guidelines.MaxTextLength)
+        {
+            throw CommunityException.Invalid($"The guidelines need 1 to {Guidelines.MaxTextLength} characters.");
+        }
+
+        var current = Current;
+        var guidelines = new Guidelines((state.State.Guidelines?.Version ?? 0) + 1, text.Trim(), clock.GetUtcNow());
+        state.State.Guidelines = guidelines;
+        state.State.Policy = current with { Version = current.Version + 1, GuidelinesVersion = guidelines.Version };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "guidelines", $"version {guidelines.Version}",
+            $"{guidelines.Text.Length} characters; members accept them again before they post");
+        return guidelines;
     }
 
     private Task RequireModerator(Actor caller) => ModerationRoles.RequireModerator(GrainFactory, CommunityId, caller);

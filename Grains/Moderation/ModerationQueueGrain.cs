@@ -39,6 +39,9 @@ public sealed class ReportCase
     [Id(4)] public DateTimeOffset CreatedAt { get; set; }
 
     [Id(5)] public bool Hidden { get; set; }
+
+    /// <summary>Who wrote each of <see cref="Reasons"/> (same order), so an erasure takes a reporter's words with them.</summary>
+    [Id(6)] public List<string> ReasonAuthors { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("cs.AppealCase")]
@@ -87,6 +90,29 @@ public sealed partial class ModerationQueueGrain(
     private ModerationQueueState S => state.State;
 
     private int Waiting => S.Pending.Count + S.Reports.Count + S.Appeals.Count;
+
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        var s = state.State;
+        var changed = s.Pending.RemoveAll(h => h.AuthorId == userId) + s.Appeals.RemoveAll(a => a.UserId == userId)
+            + s.Removed.RemoveAll(m => m.AuthorId == userId) + s.Reports.RemoveAll(r => r.Message.AuthorId == userId) > 0;
+        foreach (var report in s.Reports.Where(r => r.Reporters.Contains(userId)))
+        {
+            report.Reporters = [.. report.Reporters.Select(u => u == userId ? pseudonym : u)];
+            // Reasons stored before their authors were recorded cannot be told apart: they go with any erased reporter.
+            var attributed = report.Reasons.Count == report.ReasonAuthors.Count;
+            var keep = Enumerable.Range(0, report.Reasons.Count).Where(i => attributed && report.ReasonAuthors[i] != userId).ToList();
+            report.Reasons = [.. keep.Select(i => report.Reasons[i])];
+            report.ReasonAuthors = [.. keep.Select(i => report.ReasonAuthors[i])];
+            changed = true;
+        }
+
+        changed |= s.Reporters.Remove(userId);
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+    }
 
     public Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason) =>
         Queue(new HeldMessage(Guid.NewGuid().ToString("n"), channelId, authorId, authorName, text, clientMessageId, reason, clock.GetUtcNow()), "message");
@@ -150,6 +176,7 @@ public sealed partial class ModerationQueueGrain(
         if (reason.Length > 0 && report.Reasons.Count < MaxReasonsKept)
         {
             report.Reasons.Add(reason);
+            report.ReasonAuthors.Add(reporter.UserId);
         }
 
         if (existing is null)

@@ -31,6 +31,17 @@ public static class PostingRules
         }
     }
 
+    /// <summary>Refuses a member who has not accepted the guidelines in force (<c>consent_required</c>): a new version asks again.</summary>
+    public static void RequireConsent(MemberInfo member, int guidelinesVersion)
+    {
+        // A bot acts for the admin who created its token: it is bound by their acceptance, not asked itself.
+        if (member.GuidelinesVersion < guidelinesVersion && !Integrations.ApiTokenFormat.IsBot(member.UserId))
+        {
+            throw new CommunityException(ErrorCodes.ConsentRequired,
+                $"The community published version {guidelinesVersion} of its guidelines; accept it (PUT …/members/me/consent) to post again.");
+        }
+    }
+
     /// <summary>The pipeline's view of a post: moderators and up are trusted without limit and skip slow mode.</summary>
     public static ModerationInput InputFor(MemberInfo member, string authorId, string text, DateTimeOffset now) =>
         new(authorId, member.Role >= MemberRole.Moderator ? int.MaxValue : member.TrustLevel, text, now)

@@ -29,6 +29,8 @@ public sealed partial class NotificationInboxGrain(
 {
     public const int Capacity = 200;
 
+    private Orleans.Streams.IAsyncStream<MemberStreamEvent>? _memberStream;
+
     public async Task<Notification?> Post(NotificationDraft draft)
     {
         if (state.State.Muted.Contains(draft.Kind))
@@ -53,7 +55,9 @@ public sealed partial class NotificationInboxGrain(
         await state.WriteStateAsync();
         try
         {
-            await this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(StreamNames.ForMember(this.GetPrimaryKeyString()))
+            _memberStream ??= this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(
+                StreamNames.ForMember(await GrainFactory.GetGrain<Communities.IUserAccountGrain>(this.GetPrimaryKeyString()).GetStreamKey()));
+            await _memberStream
                 .OnNextAsync(new NotificationPosted(notification));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -70,6 +74,30 @@ public sealed partial class NotificationInboxGrain(
         var hasOlder = items.Count > 0 && state.State.Items[0].Id < items[^1].Id;
         return Task.FromResult(new NotificationPage(items, Unread(), hasOlder ? items[^1].Id : null));
     }
+
+    public Task<IReadOnlyList<Notification>> ListCommunity(string communityId) =>
+        Task.FromResult<IReadOnlyList<Notification>>([.. state.State.Items.Where(n => n.CommunityId == communityId)]);
+
+    public async Task Forget(string communityId, IReadOnlyList<string>? sourceIds)
+    {
+        var removed = state.State.Items.RemoveAll(n => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId))));
+        if (removed == 0)
+        {
+            return;
+        }
+
+        if (state.State.Items.Count == 0 && state.State.Muted.Count == 0)
+        {
+            await state.ClearStateAsync();
+            return;
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>A source ending in ':' names every source it begins (e.g. all the status notices of one idea).</summary>
+    private static bool Matches(string source, string sourceId) =>
+        source.EndsWith(':') ? sourceId.StartsWith(source, StringComparison.Ordinal) : sourceId == source;
 
     public async Task<int> MarkRead(long upToId)
     {

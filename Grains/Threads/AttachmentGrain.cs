@@ -60,6 +60,8 @@ public sealed class AttachmentGrain(
         return state.State.Info;
     }
 
+    public Task Erase() => state.ClearStateAsync();
+
     public async Task Revoke()
     {
         if (state.State.Info is { Revoked: false } info)

@@ -144,6 +144,8 @@ public sealed partial class ThreadDirectoryGrain(
     public Task<IReadOnlyList<string>> GetThreadIds() =>
         Task.FromResult<IReadOnlyList<string>>([.. S.Threads.Values.Where(t => !t.Removed).Select(t => t.ThreadId)]);
 
+    public Task<long> GetLastThreadId() => Task.FromResult(S.LastThreadId);
+
     public Task<IReadOnlyList<ForumCategory>> GetCategories() => Task.FromResult(Categories());
 
     public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);

@@ -8,6 +8,7 @@ using CommunityScale.Moderation;
 using CommunityScale.Moderation.Classifier;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Privacy;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +65,7 @@ public sealed partial class ThreadGrain(
     private ModerationPipeline? _contentPipeline;
     private long _pipelineVersion = -1;
     private DateTimeOffset _policyCheckedUntil;
+    private int _guidelinesVersion;
     private DateTimeOffset _settingsCheckedUntil;
     private ForumSettings _settings = ForumSettings.Default;
 
@@ -553,6 +555,176 @@ public sealed partial class ThreadGrain(
     private ThreadSummary RequireThread(bool allowRemoved = false) =>
         S.Summary is { } summary && (allowRemoved || !summary.Removed) ? summary : throw CommunityException.NotFound($"Thread '{_key.ThreadId}'");
 
+    public async Task<MemberTrace> CollectMember(string userId)
+    {
+        if (S.Summary is null)
+        {
+            return MemberTrace.Empty;
+        }
+
+        var posts = new List<ThreadPost>();
+        var reactions = new List<ReactionGiven>();
+        foreach (var stored in await AllPosts())
+        {
+            if (stored.Post.AuthorId == userId)
+            {
+                posts.Add(stored.Post);
+            }
+
+            reactions.AddRange(stored.Reactors.Where(r => r.Value.Contains(userId)).Select(r => new ReactionGiven($"thread:{_key.ThreadId}", stored.Post.Seq, r.Key)));
+        }
+
+        return MemberTrace.Empty with
+        {
+            Posts = posts,
+            Reactions = reactions,
+            FollowedThreads = S.Followers.Contains(userId) ? [_key.ThreadId] : [],
+            IdeaVotes = S.Voters.Contains(userId) ? [_key.ThreadId] : [],
+        };
+    }
+
+    /// <summary>
+    /// Erasure: the member's posts become author-less tombstones (seq kept) without revisions or reactors; in others'
+    /// posts they leave the reactor lists (their reactions count on, as the pseudonym), the mentions and the revision
+    /// authors. A thread they opened keeps its replies under a "[removed]" title. Notices that carried their words
+    /// (replies, mentions) leave the recipients' inboxes, and the search index forgets their text.
+    /// </summary>
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        if (S.Summary is null)
+        {
+            return;
+        }
+
+        var opener = S.Summary.AuthorId == userId;
+        var recipients = new HashSet<string>(S.Followers.Concat(S.Voters), StringComparer.Ordinal);
+        var sources = new List<string>();
+        var erasedPosts = new List<ThreadPost>();
+        var reactedTo = new HashSet<string>(StringComparer.Ordinal);
+        var reindexed = new List<ThreadPost>();
+        foreach (var stored in await AllPosts())
+        {
+            var post = stored.Post;
+            StoredPost changed;
+            if (post.AuthorId == userId)
+            {
+                recipients.UnionWith(post.Mentions);
+                sources.AddRange([$"post:{post.PostId}", $"mention:{post.PostId}"]);
+                erasedPosts.Add(post);
+                _ = RevokeAll(post.Attachments);
+                changed = new StoredPost(
+                    post with
+                    {
+                        AuthorId = "", AuthorName = Tombstones.Author, Markdown = "", Html = "", Removed = true, Mentions = [], ClientPostId = "",
+                        Attachments = null, EditedAt = null, Revisions = 0, Reactions = new Dictionary<string, int>(),
+                    },
+                    [], []);
+            }
+            else
+            {
+                if (opener)
+                {
+                    recipients.UnionWith(post.Mentions);
+                    sources.AddRange([$"post:{post.PostId}", $"mention:{post.PostId}"]);
+                }
+
+                var names = new Pseudonym(userId, "", pseudonym);
+                if (names.Scrub(post.Markdown) != post.Markdown)
+                {
+                    post = post with { Markdown = names.Scrub(post.Markdown), Html = names.Scrub(post.Html) };
+                    reindexed.Add(post);
+                }
+
+                var reactors = stored.Reactors.ToDictionary(
+                    r => r.Key, r => r.Value.Contains(userId) ? [.. r.Value.Where(u => u != userId), pseudonym] : r.Value, StringComparer.Ordinal);
+                changed = new StoredPost(
+                    post.Mentions.Contains(userId, StringComparer.Ordinal) ? post with { Mentions = [.. post.Mentions.Where(u => u != userId)] } : post,
+                    reactors,
+                    [.. stored.History.Select(h => h.By == userId ? h with { By = pseudonym } : h)]);
+                var reacted = stored.Reactors.Values.Any(r => r.Contains(userId));
+                if (reacted)
+                {
+                    reactedTo.Add(post.AuthorId);
+                }
+
+                if (changed.Post == stored.Post && !reacted && !stored.History.Exists(h => h.By == userId))
+                {
+                    continue;
+                }
+            }
+
+            await Page(post.Seq).Put(changed);
+        }
+
+        if (opener)
+        {
+            sources.Add($"idea:{_key.ThreadId}:");
+            ChangeSummary(s => s with { AuthorId = "", AuthorName = Tombstones.Author, Title = Tombstones.Author, Excerpt = "", Tags = [] });
+        }
+        else
+        {
+            var names = new Pseudonym(userId, "", pseudonym);
+            ChangeSummary(s => s with { Title = names.Scrub(s.Title), Excerpt = names.Scrub(s.Excerpt) });
+        }
+
+        S.Followers.Remove(userId);
+        if (S.Voters.Remove(userId))
+        {
+            S.Voters.Add(pseudonym);
+        }
+
+        S.RecentClientPosts.RemoveAll(p => p.Key.StartsWith(userId + "/", StringComparison.Ordinal));
+        await state.WriteStateAsync();
+        await Directory.Upsert(S.Summary!);
+        foreach (var post in erasedPosts)
+        {
+            await Publish(new PostRemoved(new PostRemovedNotice(_key.CommunityId, _key.ThreadId, post.Seq, post.PostId)));
+            await Search.RemovePost(post.PostId);
+        }
+
+        foreach (var post in reindexed.Where(_ => !opener))
+        {
+            await Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post));
+        }
+
+        if (opener)
+        {
+            // Every post's search document carries the title: all of them are indexed again under the new one.
+            await Search.RemoveThread(_key.ThreadId);
+            foreach (var stored in await AllPosts())
+            {
+                if (!stored.Post.Removed)
+                {
+                    await Search.Index(ForumSearchGrain.ToDocument(S.Summary!, stored.Post));
+                }
+            }
+        }
+
+        foreach (var author in reactedTo.Where(a => a.Length > 0))
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, author)).ForgetReactor(userId, pseudonym);
+        }
+
+        recipients.Remove(userId);
+        foreach (var recipient in recipients)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).Forget(_key.CommunityId, sources);
+        }
+
+        DeactivateOnIdle();
+    }
+
+    private async Task<List<StoredPost>> AllPosts()
+    {
+        var posts = new List<StoredPost>();
+        for (var page = 0L; page <= PageIndexOf(Math.Max(1, S.LastSeq)); page++)
+        {
+            posts.AddRange((await PageGrain(page).Read()).Where(p => p.Post.Seq <= S.LastSeq));
+        }
+
+        return posts;
+    }
+
     private void ChangeSummary(Func<ThreadSummary, ThreadSummary> change) =>
         S.Summary = change(S.Summary!) with { Version = S.Summary!.Version + 1 };
 
@@ -603,12 +775,18 @@ public sealed partial class ThreadGrain(
         {
             var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
             _policyCheckedUntil = now + options.Value.PolicyRefreshInterval;
+            _guidelinesVersion = policy.GuidelinesVersion;
             if (_pipeline is null || policy.Version != _pipelineVersion)
             {
                 _pipeline = ModerationPipeline.Build(policy, 0, options.Value.RateLimitCount, options.Value.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
                 _contentPipeline = ModerationPipeline.BuildContentRules(policy, classifier);
                 _pipelineVersion = policy.Version;
             }
+        }
+
+        if (!edit)
+        {
+            PostingRules.RequireConsent(member, _guidelinesVersion);
         }
 
         var input = PostingRules.InputFor(member, author.UserId, text, now);

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace CommunityScale.Grains.Tests;
+
+/// <summary>
+/// In-memory grain storage that keeps every record as the bytes Orleans serializes (strings are UTF-8 in them), so a
+/// test can search everything stored for a string: the proof that an erasure left no trace of a member.
+/// </summary>
+public sealed class InspectableGrainStorage(Serializer serializer) : IGrainStorage
+{
+    private readonly ConcurrentDictionary<(string State, GrainId Grain), (byte[] Bytes, string ETag)> _records = new();
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_records.TryGetValue((stateName, grainId), out var record))
+        {
+            grainState.State = serializer.Deserialize<T>(record.Bytes);
+            grainState.ETag = record.ETag;
+            grainState.RecordExists = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var etag = Guid.NewGuid().ToString("n");
+        _records[(stateName, grainId)] = (serializer.SerializeToArray(grainState.State), etag);
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        _records.TryRemove((stateName, grainId), out _);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every stored record whose grain id or contents contain <paramref name="text"/> (ordinal), as <c>state@grain</c>.</summary>
+    public IReadOnlyList<string> Find(string text)
+    {
+        var needle = Encoding.UTF8.GetBytes(text);
+        return [.. _records
+            .Where(r => r.Key.Grain.ToString().Contains(text, StringComparison.Ordinal) || r.Value.Bytes.AsSpan().IndexOf(needle) >= 0)
+            .Select(r => $"{r.Key.State}@{r.Key.Grain}")];
+    }
+}

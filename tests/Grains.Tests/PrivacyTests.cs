@@ -1,0 +1,221 @@
+using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Events;
+using CommunityScale.Gamification;
+using CommunityScale.Insights;
+using CommunityScale.Moderation;
+using CommunityScale.Notifications;
+using CommunityScale.Privacy;
+using CommunityScale.TestSupport;
+using CommunityScale.Threads;
+using static CommunityScale.Grains.Tests.GrainAsserts;
+
+namespace CommunityScale.Grains.Tests;
+
+/// <summary>Consent, export, erasure and retention, with a member who did a bit of everything.</summary>
+[Collection(ClockedCluster.Name)]
+[Trait("Area", "Insights")]
+public sealed class PrivacyTests(ClockedClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Client;
+
+    [Fact]
+    public async Task Export_holds_all_a_member_did_and_after_erasure_no_store_holds_their_id_name_or_words()
+    {
+        using var frozen = fixture.Clock.Freeze();
+        var tag = Guid.NewGuid().ToString("n")[..10];
+        var community = $"p-{tag}";
+        var (owner, erin, finn) = (new Actor($"o{tag}", "Olga"), new Actor($"erin{tag}", $"Erin Q{tag}"), new Actor($"finn{tag}", "Finn"));
+        var communityGrain = Grains.GetGrain<ICommunityGrain>(community);
+        await communityGrain.Create("Privacy", owner);
+        await Grains.GetGrain<IModerationPolicyGrain>(community).PublishGuidelines("Be kind; no spam.", owner);
+        await AssertRefused(ErrorCodes.ConsentRequired, () => communityGrain.Join(erin));
+        await communityGrain.Join(erin, new ConsentGiven(1, Marketing: true));
+        await communityGrain.Join(finn, new ConsentGiven(1));
+        await communityGrain.CreateChannel("live", "Live", null, owner);
+
+        // Chat: twelve messages each (pages of 10, so most are sealed), a reaction each way.
+        var live = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        var erinSeqs = new List<long>();
+        long finnFirst = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            erinSeqs.Add((await live.Send(new SendMessageCommand(erin.UserId, erin.DisplayName, $"erin-said-{tag} number {i}", $"e{i}"))).Seq);
+            var finnSeq = (await live.Send(new SendMessageCommand(finn.UserId, finn.DisplayName, $"finn answers {i}", $"f{i}"))).Seq;
+            finnFirst = finnFirst == 0 ? finnSeq : finnFirst;
+            fixture.Clock.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        await live.React(erinSeqs[0], "+1", true, finn);
+        await live.React(finnFirst, "heart", true, erin);
+
+        // Forum: Erin opens a thread; Finn replies mentioning her; she answers mentioning him and reacts to his reply.
+        var opened = await Grains.GetGrain<IThreadDirectoryGrain>(community).CreateThread(
+            new NewThread(null, ThreadKind.Discussion, $"erin-title-{tag}", $"erin-body-{tag} what do you think?", null), erin);
+        var thread = Grains.GetGrain<IThreadGrain>(new ThreadKey(community, opened.ThreadId).ToString());
+        var finnReply = (await thread.Reply(new NewReply($"Good question @{erin.UserId}", null, "r1"), finn)).Post!;
+        await thread.Reply(new NewReply($"erin-reply-{tag} thanks @{finn.UserId}", finnReply.Seq, "r2"), erin);
+        await thread.React(finnReply.Seq, "+1", true, erin);
+        await thread.Follow(true, finn);
+
+        // An event: RSVP, check-in, a question (upvoted by Finn), an upvote of Finn's, a ballot, a survey answer.
+        var start = fixture.Clock.GetUtcNow();
+        var day = Grains.GetGrain<IEventGrain>($"{community}/day");
+        await day.Create(new NewEvent("day", "Fan day", null, start, start.AddHours(4), 10, [new NewSession("s1", "Keynote", null, null, start, start.AddHours(1))], ReminderMinutes: 0), owner);
+        await day.Rsvp(erin);
+        await day.CheckIn(erin);
+        var board = Grains.GetGrain<IQuestionBoardGrain>($"{community}/day/s1");
+        var erinQuestion = await board.Ask($"erin-asks-{tag}?", erin);
+        var finnQuestion = await board.Ask("When is the next one?", finn);
+        await Grains.GetGrain<IQuestionGrain>($"{community}/day/s1/{erinQuestion.Id}").Upvote(finn);
+        await Grains.GetGrain<IQuestionGrain>($"{community}/day/s1/{finnQuestion.Id}").Upvote(erin);
+        var poll = Grains.GetGrain<IPollGrain>($"{community}/day/s1/p1");
+        await poll.Create(new NewPoll("Best moment?", ["Goal", "Save"], false), owner);
+        await poll.SetOpen(true, owner);
+        await poll.Vote([1], erin);
+        await Grains.GetGrain<ISurveyGrain>($"{community}/day").Answer(new SurveyAnswer(5, 9, $"erin-comment-{tag}"), erin);
+
+        // Moderation: Erin reports one of Finn's messages; Olga warns Erin by name.
+        await Grains.GetGrain<IModerationQueueGrain>(community).Report("live", finnFirst, $"erin-report-{tag}", erin);
+        await Grains.GetGrain<ICommunityModerationGrain>(community).Warn(erin.UserId, $"Warned {erin.DisplayName} for spam", owner);
+
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, erin.UserId));
+        await Responses.Eventually(async () => (await points.GetProfile()).Points > 0 && (await Grains.Notices(finn, NotificationKinds.Mention)).Count > 0,
+            "Erin's points and Finn's mention notice");
+
+        // The export has all of it.
+        var privacy = Grains.GetGrain<IMemberPrivacyGrain>(MemberKey.For(community, erin.UserId));
+        var export = await privacy.Export();
+        Assert.Equal(erin.DisplayName, export.Member.DisplayName);
+        Assert.Equal([(1, true, ConsentReasons.Join)], export.Consents.Select(c => (c.GuidelinesVersion, c.Marketing, c.Reason)));
+        Assert.Single(export.Sanctions);
+        Assert.True(export.Points.Points > 0);
+        Assert.Equal(erinSeqs, export.Activity.Messages.Select(m => m.Seq));
+        Assert.All(export.Activity.Messages, m => Assert.StartsWith($"erin-said-{tag}", m.Text, StringComparison.Ordinal));
+        Assert.Equal([1L, 3L], export.Activity.Posts.Select(p => p.Seq).Order());
+        Assert.Equal(["channel:live/heart", $"thread:{opened.ThreadId}/+1"], export.Activity.Reactions.Select(r => $"{r.Place}/{r.Emoji}").Order(StringComparer.Ordinal));
+        var trace = Assert.Single(export.Activity.Events);
+        Assert.Equal(("going", true), (trace.Rsvp, trace.CheckedIn));
+        Assert.Equal($"erin-asks-{tag}?", Assert.Single(trace.Questions).Text);
+        Assert.Equal([$"s1/{finnQuestion.Id}"], trace.QuestionsUpvoted);
+        Assert.Equal([1], Assert.Single(trace.Ballots).Choices);
+        Assert.Equal($"erin-comment-{tag}", trace.Survey?.Comment);
+        Assert.Contains(export.Notifications, n => n.Kind == NotificationKinds.Mention);
+
+        var kpis = Grains.GetGrain<ICommunityKpisGrain>(community);
+        var today = DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
+        await Responses.Eventually(async () => (await kpis.Report(today, today, Segment.Everyone, owner)).Totals.ActiveMembers == 2, "the KPIs to count both members");
+        var before = (await kpis.Report(today, today, Segment.Everyone, owner)).Totals;
+
+        // Only the member or an admin above them may erase; an unknown member is not found.
+        await AssertRefused(ErrorCodes.Forbidden, () => privacy.Erase(finn));
+        await AssertRefused(ErrorCodes.NotFound, () => Grains.GetGrain<IMemberPrivacyGrain>(MemberKey.For(community, "nobody")).Erase(owner));
+        var started = await privacy.Erase(erin);
+        Assert.Equal(MemberPrivacyGrain.Steps, started.Remaining.Concat(started.Done));
+        await Responses.Eventually(async () =>
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+            return await privacy.GetErasure() is null;
+        }, "the erasure to finish", TimeSpan.FromSeconds(60));
+
+        // Write-behind stores flush when their grains deactivate: then storage holds all there is.
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        // The one record allowed to keep the id is the CRM change feed's erasure mark (id and "erased", nothing else): a
+        // downstream system must learn whom to delete (docs/architecture.md, "Privacy").
+        Assert.Equal([$"member-changes@memberchangefeed/{community}"], fixture.Storage.Find(erin.UserId));
+        var feed = await Grains.GetGrain<Integrations.IMemberChangeFeedGrain>(community).Read(0, 100, owner, viaToken: false);
+        var mark = Assert.Single(feed.Items, c => c.UserId == erin.UserId);
+        Assert.Equal(("erased", null, null), (mark.Kind, mark.Member, mark.Points));
+        Assert.Empty(fixture.PubSubStorage.Find(erin.UserId));
+        foreach (var trail in new[] { erin.DisplayName, $"erin-said-{tag}", $"erin-title-{tag}", $"erin-body-{tag}", $"erin-reply-{tag}",
+            $"erin-asks-{tag}", $"erin-comment-{tag}", $"erin-report-{tag}" })
+        {
+            Assert.Empty(fixture.Storage.Find(trail));
+            Assert.Empty(fixture.PubSubStorage.Find(trail));
+        }
+
+        // What others see: tombstones in place (seq kept), others' content intact, figures unchanged.
+        Assert.Null(await Grains.GetGrain<IMemberGrain>(MemberKey.For(community, erin.UserId)).Get());
+        var history = (await live.GetHistory(0, 50)).Messages;
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), history.Select(m => m.Seq));
+        Assert.All(history.Where(m => erinSeqs.Contains(m.Seq)), m => Assert.Equal(("", Tombstones.Author, true), (m.AuthorId, m.AuthorName, m.Removed)));
+        Assert.Equal(12, history.Count(m => m.AuthorId == finn.UserId && !m.Removed));
+        var posts = (await thread.GetPosts(0, 10)).Posts;
+        Assert.Equal([("", true), (finn.UserId, false), ("", true)], posts.Select(p => (p.AuthorId, p.Removed)));
+        Assert.Equal(Tombstones.Author, (await thread.GetSummary()).Title);
+        Assert.Equal(0, (await Grains.GetGrain<IForumSearchGrain>(community).Search($"erin-body-{tag}", 10)).Total);
+        Assert.Empty(await Grains.Notices(finn, NotificationKinds.Mention));
+        Assert.Equal(before, (await kpis.Report(today, today, Segment.Everyone, owner)).Totals);
+        Assert.Equal(1, (await poll.Get()).Voters);
+    }
+
+    [Fact]
+    public async Task A_new_version_of_the_guidelines_asks_members_again_and_the_history_keeps_both()
+    {
+        var tag = Guid.NewGuid().ToString("n")[..10];
+        var community = $"g-{tag}";
+        var (owner, ann) = (new Actor($"o{tag}", "Olga"), new Actor($"a{tag}", "Ann"));
+        await Grains.GetGrain<ICommunityGrain>(community).Create("Guidelines", owner);
+        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, owner);
+        await Grains.GetGrain<ICommunityGrain>(community).Join(ann);
+        var policy = Grains.GetGrain<IModerationPolicyGrain>(community);
+        await AssertRefused(ErrorCodes.Forbidden, () => policy.PublishGuidelines("Mine now", ann));
+        Assert.Equal(1, (await policy.PublishGuidelines("Be kind.", owner)).Version);
+
+        var live = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        // The channel learns of the new version with its next policy refresh.
+        await Responses.Eventually(async () =>
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(6));
+            try
+            {
+                await live.Send(new SendMessageCommand(ann.UserId, ann.DisplayName, "still here?", $"c{Guid.NewGuid():n}"));
+                return false;
+            }
+            catch (CommunityException e) when (e.Code == ErrorCodes.ConsentRequired)
+            {
+                return true;
+            }
+        }, "the channel to ask for consent");
+
+        var member = Grains.GetGrain<IMemberGrain>(MemberKey.For(community, ann.UserId));
+        await AssertRefused(ErrorCodes.Invalid, () => member.Consent(new ConsentGiven(2), 1));
+        await member.Consent(new ConsentGiven(1, Marketing: true), 1);
+        Assert.Equal([(0, false, ConsentReasons.Join), (1, true, ConsentReasons.Renewed)],
+            (await member.GetConsents()).Select(c => (c.GuidelinesVersion, c.Marketing, c.Reason)));
+        fixture.Clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.True((await live.Send(new SendMessageCommand(ann.UserId, ann.DisplayName, "back again", "c-back"))).Seq > 0);
+    }
+
+    [Fact]
+    public async Task Retention_turns_messages_older_than_the_limit_into_tombstones_and_keeps_their_seq()
+    {
+        using var frozen = fixture.Clock.Freeze();
+        var tag = Guid.NewGuid().ToString("n")[..10];
+        var community = $"r-{tag}";
+        var (owner, ann) = (new Actor($"o{tag}", "Olga"), new Actor($"a{tag}", "Ann"));
+        await Grains.GetGrain<ICommunityGrain>(community).Create("Retention", owner);
+        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, owner);
+        await Grains.GetGrain<ICommunityGrain>(community).Join(ann);
+        var live = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        for (var i = 0; i < 25; i++)
+        {
+            await live.Send(new SendMessageCommand(ann.UserId, ann.DisplayName, $"old {i}", $"o{i}"));
+            fixture.Clock.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        fixture.Clock.Advance(TimeSpan.FromDays(3));
+        await live.Send(new SendMessageCommand(ann.UserId, ann.DisplayName, "new", "n0"));
+        var retention = Grains.GetGrain<IRetentionGrain>(community);
+        await AssertRefused(ErrorCodes.Forbidden, () => retention.Set(1, ann));
+        await AssertRefused(ErrorCodes.Invalid, () => retention.Set(-1, owner));
+        await retention.Set(2, owner);
+
+        await Responses.Eventually(async () => (await live.GetHistory(0, 50)).Messages.Count(m => m.Removed) == 25, "the purge", TimeSpan.FromSeconds(30));
+        var history = (await live.GetHistory(0, 50)).Messages;
+        Assert.Equal(Enumerable.Range(1, 26).Select(i => (long)i), history.Select(m => m.Seq));
+        Assert.All(history.Take(25), m => Assert.Equal(("", "", Tombstones.Author), (m.AuthorId, m.Text, m.AuthorName)));
+        Assert.Equal(("new", ann.UserId), (history[25].Text, history[25].AuthorId));
+    }
+}
