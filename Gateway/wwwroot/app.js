@@ -1,163 +1,140 @@
-// The first-cut browser client: dev sign-in, pick or create a community and channel, chat live.
-// It keeps the last seq it has shown: live messages at or below it are dropped, and a gap or a reconnect
-// re-joins with that seq so the gateway sends exactly what was missed.
-"use strict";
+// The CommunityScale web app: plain ES modules, no build step. Hash routes pick a view; each view renders into
+// <main>, subscribes to the hub events it needs, and returns a cleanup that unsubscribes when it is left.
+import { h, clearError, showError } from "./js/dom.js";
+import { session, signOut } from "./js/session.js";
+import { connect, disconnect, invoke, on } from "./js/hub.js";
+import { get } from "./js/api.js";
+import * as signin from "./js/views/signin.js";
+import * as communities from "./js/views/communities.js";
+import * as community from "./js/views/community.js";
+import * as chat from "./js/views/chat.js";
+import * as threads from "./js/views/threads.js";
+import * as thread from "./js/views/thread.js";
+import * as events from "./js/views/events.js";
+import * as eventView from "./js/views/event.js";
+import * as notifications from "./js/views/notifications.js";
+import * as profile from "./js/views/profile.js";
+import * as leaderboard from "./js/views/leaderboard.js";
+import * as moderation from "./js/views/moderation.js";
+import * as kpis from "./js/views/kpis.js";
 
-const state = { token: null, userId: null, community: null, channel: null, lastSeq: 0, connection: null };
-const $ = (id) => document.getElementById(id);
+const routes = [
+  [/^#\/signin$/, signin],
+  [/^#\/communities$/, communities],
+  [/^#\/notifications$/, notifications],
+  [/^#\/c\/([a-z0-9-]+)$/, community],
+  [/^#\/c\/([a-z0-9-]+)\/chat\/([a-z0-9-]+)$/, chat],
+  [/^#\/c\/([a-z0-9-]+)\/threads$/, threads],
+  [/^#\/c\/([a-z0-9-]+)\/threads\/([a-z0-9-]+)$/, thread],
+  [/^#\/c\/([a-z0-9-]+)\/events$/, events],
+  [/^#\/c\/([a-z0-9-]+)\/events\/([a-z0-9-]+)$/, eventView],
+  [/^#\/c\/([a-z0-9-]+)\/leaderboard$/, leaderboard],
+  [/^#\/c\/([a-z0-9-]+)\/profile$/, profile],
+  [/^#\/c\/([a-z0-9-]+)\/moderation$/, moderation],
+  [/^#\/c\/([a-z0-9-]+)\/kpis$/, kpis],
+];
 
-function showError(err) {
-  const text = err && err.message ? err.message.replace(/^An unexpected error occurred invoking '\w+' on the server\. HubException: /, "") : String(err);
-  $("error").textContent = text;
+// What the app knows of each community it has entered: the caller's role, from WatchCommunity.
+const watched = new Map();
+let unread = 0;
+let cleanup = null;
+
+export const app = {
+  /** The caller's standing in a community; watching it starts their notifications and, for moderators, the queue's events. */
+  async community(id) {
+    if (!watched.has(id)) {
+      watched.set(id, (async () => {
+        const [info, watch] = await Promise.all([get(`/api/communities/${id}`), invoke("WatchCommunity", id)]);
+        unread = watch.unreadNotifications;
+        return { info, role: watch.role, moderator: watch.moderationEvents, manager: watch.role === "Admin" || watch.role === "Owner" };
+      })());
+      watched.get(id).catch(() => watched.delete(id));
+    }
+    return watched.get(id);
+  },
+  forget(id) { watched.delete(id); },
+  navigate(hash) { location.hash = hash; },
+};
+
+on("reconnected", () => {
+  // Watches belong to a connection: a new one must watch again.
+  const ids = [...watched.keys()];
+  watched.clear();
+  for (const id of ids) app.community(id).catch(() => {});
+});
+on("Notification", () => { unread += 1; renderNav(currentCommunity()); });
+
+function currentCommunity() {
+  const match = /^#\/c\/([a-z0-9-]+)/.exec(location.hash);
+  return match ? match[1] : null;
 }
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: { "Content-Type": "application/json", ...(state.token ? { Authorization: `Bearer ${state.token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
-    let problem = {};
-    try { problem = await response.json(); } catch { /* not JSON */ }
-    throw new Error(`${problem.code || response.status}: ${problem.detail || response.statusText}`);
+async function renderNav(communityId) {
+  const nav = document.getElementById("nav");
+  const links = [];
+  if (session.token) {
+    links.push(h("a", { href: "#/communities" }, "Communities"));
+    if (communityId) {
+      const standing = await app.community(communityId).catch(() => null);
+      links.push(
+        h("a", { href: `#/c/${communityId}` }, "Chat"),
+        h("a", { href: `#/c/${communityId}/threads` }, "Threads"),
+        h("a", { href: `#/c/${communityId}/events` }, "Events"),
+        h("a", { href: `#/c/${communityId}/leaderboard` }, "Leaderboard"),
+        h("a", { href: `#/c/${communityId}/profile` }, "Profile"));
+      if (standing?.moderator) links.push(h("a", { href: `#/c/${communityId}/moderation` }, "Moderation"));
+      if (standing?.manager) links.push(h("a", { href: `#/c/${communityId}/kpis` }, "KPIs"));
+    }
+    links.push(h("a", { href: "#/notifications", "aria-label": `Notifications, ${unread} unread` }, "Notifications", unread > 0 ? h("span", { class: "badge" }, unread) : null));
+    links.push(h("button", { type: "button", class: "link", onclick: async () => { signOut(); await disconnect(); watched.clear(); location.hash = "#/signin"; } }, "Sign out"));
   }
-  return response.status === 204 ? null : response.json();
-}
-
-$("signin-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  try {
-    const userId = $("user-id").value.trim();
-    const { token } = await api("POST", "/api/auth/dev-token", { userId, displayName: $("display-name").value.trim() });
-    Object.assign(state, { token, userId });
-    $("whoami").textContent = `Signed in as ${userId}`;
-    $("signin").hidden = true;
-    $("community").hidden = false;
-    await connect();
-  } catch (err) { showError(err); }
-});
-
-$("community-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const id = $("community-id").value.trim();
-  try {
-    if (e.submitter && e.submitter.value === "create") {
-      await api("POST", "/api/communities", { id, name: $("community-name").value.trim() || id });
-    } else {
-      await api("POST", `/api/communities/${id}/members`);
+  nav.replaceChildren(...links.map((link) => {
+    if (link.tagName === "A" && location.hash.startsWith(link.getAttribute("href")) && (link.getAttribute("href") !== `#/c/${communityId}` || location.hash.includes("/chat/") || location.hash === `#/c/${communityId}`)) {
+      link.setAttribute("aria-current", "page");
     }
-    state.community = id;
-    $("community-title").textContent = `Community: ${id}`;
-    await listChannels();
-    $("error").textContent = "";
-  } catch (err) { showError(err); }
-});
-
-async function listChannels() {
-  const channels = await api("GET", `/api/communities/${state.community}/channels`);
-  const list = $("channels");
-  list.replaceChildren(...channels.map((c) => {
-    const li = document.createElement("li");
-    const button = document.createElement("button");
-    button.textContent = `# ${c.name}`;
-    button.addEventListener("click", () => openChannel(c.id));
-    li.append(button);
-    return li;
+    return link;
   }));
+  document.getElementById("whoami").textContent = session.token ? `${session.displayName} (${session.userId})` : "";
 }
 
-$("channel-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const id = $("channel-id").value.trim();
+export function setUnread(count) {
+  unread = count;
+  renderNav(currentCommunity());
+}
+
+async function route() {
+  clearError();
+  if (cleanup) {
+    try { cleanup(); } catch (err) { console.error(err); }
+    cleanup = null;
+  }
+  if (!session.token && location.hash !== "#/signin") {
+    location.hash = "#/signin";
+    return;
+  }
+  if (session.token && (location.hash === "" || location.hash === "#/" || location.hash === "#/signin")) {
+    location.hash = "#/communities";
+    return;
+  }
+  const view = document.getElementById("view");
+  view.replaceChildren();
+  const match = routes.map(([pattern, module]) => [pattern.exec(location.hash), module]).find(([m]) => m);
+  if (!match) {
+    view.append(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/communities" }, "Back to your communities")));
+    return;
+  }
+  const [groups, module] = match;
+  if (session.token) connect();
+  renderNav(currentCommunity());
   try {
-    if (!state.community) throw new Error("invalid: open a community first");
-    if (e.submitter && e.submitter.value === "create") {
-      await api("POST", `/api/communities/${state.community}/channels`, { id, name: $("channel-name").value.trim() || id });
-      await listChannels();
-    }
-    await openChannel(id);
-  } catch (err) { showError(err); }
-});
-
-async function connect() {
-  const connection = new signalR.HubConnectionBuilder()
-    .withUrl("/hubs/community", { accessTokenFactory: () => state.token })
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10000, 500 * (ctx.previousRetryCount + 1)) })
-    .build();
-  connection.on("ChannelMessage", (m) => {
-    if (m.communityId !== state.community || m.channelId !== state.channel) return;
-    if (m.seq <= state.lastSeq) return;
-    if (m.seq > state.lastSeq + 1) { rejoin(); return; }
-    render(m);
-  });
-  connection.on("MessageRemoved", (r) => {
-    if (r.communityId !== state.community || r.channelId !== state.channel) return;
-    const li = document.querySelector(`#messages li[data-seq="${r.seq}"]`);
-    if (li) markRemoved(li);
-  });
-  connection.on("Presence", (p) => {
-    if (p.communityId === state.community && p.channelId === state.channel) $("presence").textContent = `${p.online} online`;
-  });
-  connection.onreconnecting(() => { $("status").textContent = "Reconnecting…"; });
-  connection.onreconnected(() => { $("status").textContent = "Connected"; rejoin(); });
-  connection.onclose(() => { $("status").textContent = "Disconnected"; });
-  await connection.start();
-  state.connection = connection;
-  $("status").textContent = "Connected";
+    cleanup = (await module.render(view, groups.slice(1), app)) ?? null;
+  } catch (err) {
+    showError(err);
+  }
+  // Move focus to the new view's heading, so keyboard and screen-reader users land on it.
+  view.querySelector("h1")?.setAttribute("tabindex", "-1");
+  view.querySelector("h1")?.focus({ preventScroll: true });
 }
 
-async function openChannel(channelId) {
-  if (state.channel) await state.connection.invoke("LeaveChannel", state.community, state.channel);
-  state.channel = channelId;
-  state.lastSeq = 0;
-  $("messages").replaceChildren();
-  $("chat").hidden = false;
-  $("chat-title").textContent = `# ${channelId}`;
-  await join(null);
-}
-
-async function join(afterSeq) {
-  const result = await state.connection.invoke("JoinChannel", state.community, state.channel, afterSeq);
-  result.messages.forEach(render);
-  if (result.hasMore) await join(state.lastSeq);
-}
-
-async function rejoin() {
-  if (!state.channel) return;
-  try { await join(state.lastSeq); } catch (err) { showError(err); }
-}
-
-function render(m) {
-  if (m.seq <= state.lastSeq) return;
-  state.lastSeq = m.seq;
-  const li = document.createElement("li");
-  li.dataset.seq = m.seq;
-  const author = document.createElement("span");
-  author.className = "author";
-  author.textContent = m.authorName || m.authorId;
-  const text = document.createElement("span");
-  text.textContent = m.text;
-  li.append(author, text);
-  if (m.removed) markRemoved(li);
-  $("messages").append(li);
-  li.scrollIntoView({ block: "end" });
-}
-
-function markRemoved(li) {
-  li.classList.add("removed");
-  li.lastChild.textContent = "(removed by a moderator)";
-}
-
-$("send-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const input = $("text");
-  const text = input.value;
-  if (!text.trim()) return;
-  const clientMessageId = crypto.randomUUID();
-  try {
-    const ack = await state.connection.invoke("SendMessage", state.community, state.channel, text, clientMessageId);
-    input.value = "";
-    $("error").textContent = ack.held ? "Your message is waiting for a moderator's review." : "";
-  } catch (err) { showError(err); }
-});
+window.addEventListener("hashchange", route);
+route();

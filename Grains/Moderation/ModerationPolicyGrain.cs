@@ -71,7 +71,7 @@ public sealed partial class ModerationPolicyGrain(
 
     public async Task<Guidelines> PublishGuidelines(string text, Actor caller)
     {
-        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only the community's admins and owner publish its guidelines.");
+        var publisher = await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only the community's admins and owner publish its guidelines.");
         if (string.IsNullOrWhiteSpace(text) || text.Length > Guidelines.MaxTextLength)
         {
             throw CommunityException.Invalid($"The guidelines need 1 to {Guidelines.MaxTextLength} characters.");
@@ -82,6 +82,8 @@ public sealed partial class ModerationPolicyGrain(
         state.State.Guidelines = guidelines;
         state.State.Policy = current with { Version = current.Version + 1, GuidelinesVersion = guidelines.Version };
         await state.WriteStateAsync();
+        // Whoever publishes a version has read it: they are not asked to accept their own text.
+        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Consent(new ConsentGiven(guidelines.Version, publisher.MarketingConsent), guidelines.Version);
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "guidelines", $"version {guidelines.Version}",
             $"{guidelines.Text.Length} characters; members accept them again before they post");
         return guidelines;

@@ -1,6 +1,6 @@
 # The gateway image. Build from the repository root: docker build -f deploy/docker/gateway.Dockerfile -t communityscale/gateway .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-# The browser client's SignalR library comes from npm at build time (no CDN at run time).
+# The browser client's libraries (SignalR, Chart.js) come from npm at build time (no CDN at run time).
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

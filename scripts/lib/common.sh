@@ -31,6 +31,16 @@ ensure_redis() {
   fi
 }
 
+# Debian's Chromium for the browser tests (Playwright drives it; Playwright's own browser download does not work here).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    [ "$(id -u)" = 0 ] || die "chromium is missing; install it (apt-get install chromium) and retry."
+    say "installing chromium from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      || die "could not install chromium with apt-get."
+  fi
+}
+
 # npm packages (Azurite, the SignalR browser client) live under the repo; reinstall when the lock file changed.
 ensure_npm() {
   local marker="$REPO_ROOT/node_modules/.installed-lock"

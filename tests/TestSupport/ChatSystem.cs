@@ -111,6 +111,23 @@ public sealed class ChatSystem : IAsyncDisposable
         await _silo.StartAsync();
     }
 
+    /// <summary>
+    /// Stops the gateway, runs <paramref name="whileDown"/>, and starts a new gateway on the same address (browsers
+    /// reconnect to the origin they loaded the page from).
+    /// </summary>
+    public async Task RestartGatewayAsync(Func<Task>? whileDown = null)
+    {
+        await _gateway!.StopAsync();
+        await _gateway.DisposeAsync();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
+        _gateway = GatewayApp.Build([.. _currentSettings.Select(kv => $"--{kv.Key}={kv.Value}"), $"--urls=http://127.0.0.1:{GatewayUrl.Port}", GatewayContentRoot], _customizeGateway);
+        await _gateway.StartAsync();
+    }
+
     /// <summary>Starts another silo in the same cluster (needs Redis clustering); the caller disposes it.</summary>
     public async Task<WebApplication> StartExtraSiloAsync()
     {

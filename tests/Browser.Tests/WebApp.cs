@@ -1,0 +1,83 @@
+using System.Net.Http.Json;
+using CommunityScale.TestSupport;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CommunityScale.Browser.Tests;
+
+/// <summary>One person using the web app in their own browser context (own storage, own connection).</summary>
+public sealed class WebApp(IBrowserContext context, IPage page, string userId) : IAsyncDisposable
+{
+    public IPage Page { get; } = page;
+
+    public string UserId { get; } = userId;
+
+    public ILocator Messages => Page.Locator("ol.messages");
+
+    public ILocator Alert => Page.GetByRole(AriaRole.Alert);
+
+    public ILocator Connection => Page.Locator("#connection");
+
+    /// <summary>Opens the app and signs in through its form, as a person would.</summary>
+    public static async Task<WebApp> SignInAsync(BrowserFixture fixture, string userId, string displayName)
+    {
+        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = fixture.Url.ToString(), ViewportSize = new() { Width = 1024, Height = 800 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/#/signin");
+        await page.GetByLabel("User id").FillAsync(userId);
+        await page.GetByLabel("Display name").FillAsync(displayName);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Communities", Exact = true })).ToBeVisibleAsync();
+        return new WebApp(context, page, userId);
+    }
+
+    public async Task OpenAsync(string hash)
+    {
+        await Page.EvaluateAsync($"location.hash = {System.Text.Json.JsonSerializer.Serialize(hash)}");
+        await Expect(Connection).ToHaveTextAsync("Connected");
+    }
+
+    public async Task OpenChannelAsync(string community, string channel)
+    {
+        await OpenAsync($"#/c/{community}/chat/{channel}");
+        await Expect(Page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync();
+    }
+
+    public async Task SayAsync(string text)
+    {
+        await Page.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync(text);
+        await Page.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
+    }
+
+    public Task ScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.Screenshots, $"{name}.png"), FullPage = true });
+
+    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+}
+
+/// <summary>Set-up a test needs but does not test, done over REST with a dev token.</summary>
+public static class Rest
+{
+    public static async Task<HttpClient> As(Uri gateway, string userId)
+    {
+        var http = new HttpClient { BaseAddress = gateway };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await TestUser.GetTokenAsync(gateway, userId));
+        return http;
+    }
+
+    /// <summary>A community owned by <paramref name="owner"/> with a channel "live", and the members joined.</summary>
+    public static async Task<string> NewCommunity(Uri gateway, string owner, params string[] members)
+    {
+        var community = $"b-{Guid.NewGuid():n}"[..16];
+        using var http = await As(gateway, owner);
+        (await http.PostAsJsonAsync("/api/communities", new { id = community, name = "Fan club" })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync($"/api/communities/{community}/channels", new { id = "live", name = "Live" })).EnsureSuccessStatusCode();
+        foreach (var member in members)
+        {
+            using var memberHttp = await As(gateway, member);
+            (await memberHttp.PostAsync($"/api/communities/{community}/members", null)).EnsureSuccessStatusCode();
+        }
+
+        return community;
+    }
+}
