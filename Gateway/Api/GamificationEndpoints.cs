@@ -49,6 +49,9 @@ public static partial class GamificationEndpoints
             cluster.GetGrain<ILeaderboardGrain>($"{InputRules.RequireId(communityId, "community id")}/{Leaderboards.ForChannel(InputRules.RequireId(channelId, "channel id"))}")
                 .Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
 
+        api.MapGet("/leaderboards/weeks", (string communityId, IClusterClient cluster) =>
+            cluster.GetGrain<IWeeklyBoardsGrain>(InputRules.RequireId(communityId, "community id")).Past());
+
         api.MapGet("/leaderboards/{board}", (string communityId, string board, int? offset, int? limit, TimeProvider clock, IClusterClient cluster) =>
             Board(cluster, communityId, board, clock).Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
 

@@ -253,3 +253,32 @@ public interface ILeaderboardGrain : IGrainWithStringKey
     [Alias("Me")]
     Task<LeaderboardEntry?> Me(string userId);
 }
+
+/// <summary>A closed week's board: its top three, how many were on it, when it was closed.</summary>
+[GenerateSerializer, Immutable, Alias("cs.WeekResult")]
+public sealed record WeekResult(
+    [property: Id(0)] string Week,
+    [property: Id(1)] IReadOnlyList<LeaderboardEntry> Top,
+    [property: Id(2)] long Members,
+    [property: Id(3)] DateTimeOffset ClosedAt);
+
+/// <summary>
+/// A community's weekly rollover (key: community id): an Orleans reminder closes each ISO week at Monday 00:00 UTC,
+/// keeps its final top three and tells them where they finished; the new week's board starts empty.
+/// </summary>
+[Alias("cs.IWeeklyBoardsGrain")]
+public interface IWeeklyBoardsGrain : IGrainWithStringKey
+{
+    /// <summary>Arms the reminder (points grains call it once per activation; idempotent).</summary>
+    [Orleans.Concurrency.OneWay]
+    [Alias("Ensure")]
+    Task Ensure();
+
+    /// <summary>Closed weeks, newest first (the last 52).</summary>
+    [Alias("Past")]
+    Task<IReadOnlyList<WeekResult>> Past();
+
+    /// <summary>Erasure: the member leaves every closed week's top three (the places below move up).</summary>
+    [Alias("ForgetMember")]
+    Task ForgetMember(string userId);
+}

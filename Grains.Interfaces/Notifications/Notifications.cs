@@ -52,13 +52,14 @@ public static class NotificationKinds
     public const string EventPromoted = "event_promoted";
     public const string SessionReminder = "session_reminder";
     public const string CampaignStarted = "campaign_started";
+    public const string WeeklyRank = "weekly_rank";
 
     /// <summary>
     /// The kinds a member may turn off. Moderation notices (warnings, mutes, bans, decisions) are not among them: a
     /// member must always be able to learn why they cannot post.
     /// </summary>
     public static IReadOnlyList<string> Optional { get; } =
-        [Mention, Reply, AnswerAccepted, IdeaStatus, LevelUp, BadgeEarned, ChallengeCompleted, TrustLevel, SessionReminder, CampaignStarted];
+        [Mention, Reply, AnswerAccepted, IdeaStatus, LevelUp, BadgeEarned, ChallengeCompleted, TrustLevel, SessionReminder, CampaignStarted, WeeklyRank];
 }
 
 /// <summary>

@@ -400,6 +400,9 @@ public sealed partial class MemberPointsGrain(
 
     private IAsyncStream<MemberStreamEvent>? _memberStream;
 
+    // The community's weekly rollover is armed from its first weekly points; once per activation is enough.
+    private bool _weeklyRolloverArmed;
+
     private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(Key.User).GetStreamKey()));
 
@@ -487,6 +490,11 @@ public sealed partial class MemberPointsGrain(
             if (S.Week.Length > 0)
             {
                 await Leaderboards.Shard(GrainFactory, Key.Community, S.Week, Key.User).Set(Key.User, S.DisplayName, S.WeekPoints);
+                if (!_weeklyRolloverArmed)
+                {
+                    GrainFactory.GetGrain<IWeeklyBoardsGrain>(Key.Community).Ensure().Ignore();
+                    _weeklyRolloverArmed = true;
+                }
             }
 
             foreach (var channel in _changedChannels)

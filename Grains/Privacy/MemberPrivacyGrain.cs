@@ -239,6 +239,8 @@ public sealed partial class MemberPrivacyGrain(
                     await Leaderboards.Shard(GrainFactory, community, board, user).Remove(user);
                 }
 
+                await GrainFactory.GetGrain<IWeeklyBoardsGrain>(community).ForgetMember(user);
+
                 break;
             case "points":
                 await GrainFactory.GetGrain<IMemberPointsGrain>(this.GetPrimaryKeyString()).Erase();

@@ -19,9 +19,9 @@ public sealed class WebApp(IBrowserContext context, IPage page, string userId) :
     public ILocator Connection => Page.Locator("#connection");
 
     /// <summary>Opens the app and signs in through its form, as a person would.</summary>
-    public static async Task<WebApp> SignInAsync(BrowserFixture fixture, string userId, string displayName)
+    public static async Task<WebApp> SignInAsync(BrowserFixture fixture, string userId, string displayName, ViewportSize? viewport = null)
     {
-        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = fixture.Url.ToString(), ViewportSize = new() { Width = 1024, Height = 800 } });
+        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = fixture.Url.ToString(), ViewportSize = viewport ?? new() { Width = 1024, Height = 800 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/#/signin");
         await page.GetByLabel("User id").FillAsync(userId);

@@ -15,8 +15,16 @@ export async function render(view, [communityId]) {
       h("p", { class: "muted" }, me ? `You: rank ${me.rank} of ${page.members}, ${me.points} points` : "You are not on this board yet."));
   }
 
+  async function pastWeeks() {
+    const weeks = await get(`/api/communities/${communityId}/leaderboards/weeks`);
+    return h("section", { "aria-label": "Past weeks" }, h("h2", {}, "Past weeks"),
+      weeks.length === 0 ? h("p", { class: "muted" }, "No week has closed yet: boards close on Monday 00:00 UTC.")
+        : h("ol", { class: "cards" }, ...weeks.slice(0, 8).map((w) => h("li", {}, h("strong", {}, w.week), ` (${w.members} on the board): `,
+          w.top.map((e) => `${e.rank}. ${e.displayName} ${e.points}`).join(" · ")))));
+  }
+
   async function refresh() {
-    boards.replaceChildren(await board("all", "All time"), await board("week", "This week"));
+    boards.replaceChildren(await board("all", "All time"), await board("week", "This week"), await pastWeeks());
   }
 
   let timer = null;
