@@ -43,8 +43,8 @@ public static class PrivacyEndpoints
             Results.Accepted($"/api/communities/{communityId}/members/{userId}/erasure",
                 await StartErasure(cluster, files, communityId, InputRules.RequireId(userId, "user id"), http.User.ToActor())));
 
-        community.MapGet("/members/{userId}/erasure", async (string communityId, string userId, IClusterClient cluster) =>
-            await Privacy(cluster, communityId, userId).GetErasure() ?? throw CommunityException.NotFound($"An erasure of '{userId}' under way"));
+        community.MapGet("/members/{userId}/erasure", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+            await Privacy(cluster, communityId, userId).GetErasure(http.User.ToActor()) ?? throw CommunityException.NotFound($"An erasure of '{userId}' under way"));
 
         community.MapGet("/retention", (string communityId, IClusterClient cluster) =>
             cluster.GetGrain<IRetentionGrain>(InputRules.RequireId(communityId, "community id")).Get());
@@ -75,7 +75,11 @@ public static class PrivacyEndpoints
             var communities = new List<MemberDataExport>();
             foreach (var id in await cluster.GetGrain<IUserAccountGrain>(userId).GetCommunities())
             {
-                communities.Add(await Privacy(cluster, id, userId).Export());
+                // The account lists a community before the membership is written (and until an erasure ends): skip what is not a membership.
+                if (await Member(cluster, id, userId).Get() is not null)
+                {
+                    communities.Add(await Privacy(cluster, id, userId).Export());
+                }
             }
 
             var inbox = cluster.GetGrain<INotificationInboxGrain>(userId);
@@ -100,7 +104,10 @@ public static class PrivacyEndpoints
             var started = new List<ErasureStatus>();
             foreach (var id in communities)
             {
-                started.Add(await StartErasure(cluster, files, id, caller.UserId, caller));
+                if (await Member(cluster, id, caller.UserId).Get() is not null || await Privacy(cluster, id, caller.UserId).GetErasure(caller) is not null)
+                {
+                    started.Add(await StartErasure(cluster, files, id, caller.UserId, caller));
+                }
             }
 
             return Results.Accepted(value: started);

@@ -2,7 +2,7 @@
 // <main>, subscribes to the hub events it needs, and returns a cleanup that unsubscribes when it is left.
 import { h, clearError, showError } from "./js/dom.js";
 import { session, signOut } from "./js/session.js";
-import { connect, disconnect, invoke, on } from "./js/hub.js";
+import { connect, disconnect, invoke, on, onUnauthorized } from "./js/hub.js";
 import { get } from "./js/api.js";
 import * as signin from "./js/views/signin.js";
 import * as communities from "./js/views/communities.js";
@@ -38,6 +38,7 @@ const routes = [
 const watched = new Map();
 let unread = 0;
 let cleanup = null;
+let routeId = 0;
 
 export const app = {
   /** The caller's standing in a community; watching it starts their notifications and, for moderators, the queue's events. */
@@ -54,6 +55,13 @@ export const app = {
   },
   forget(id) { watched.delete(id); },
   navigate(hash) { location.hash = hash; },
+  /** Ends the session in this tab: the connection (it carries the old token), what was watched, the stored sign-in. */
+  async signOut() {
+    signOut();
+    watched.clear();
+    await disconnect();
+    location.hash = "#/signin";
+  },
 };
 
 on("reconnected", () => {
@@ -86,7 +94,7 @@ async function renderNav(communityId) {
       if (standing?.manager) links.push(h("a", { href: `#/c/${communityId}/kpis` }, "KPIs"));
     }
     links.push(h("a", { href: "#/notifications", "aria-label": `Notifications, ${unread} unread` }, "Notifications", unread > 0 ? h("span", { class: "badge" }, unread) : null));
-    links.push(h("button", { type: "button", class: "link", onclick: async () => { signOut(); await disconnect(); watched.clear(); location.hash = "#/signin"; } }, "Sign out"));
+    links.push(h("button", { type: "button", class: "link", onclick: () => app.signOut() }, "Sign out"));
   }
   nav.replaceChildren(...links.map((link) => {
     if (link.tagName === "A" && location.hash.startsWith(link.getAttribute("href")) && (link.getAttribute("href") !== `#/c/${communityId}` || location.hash.includes("/chat/") || location.hash === `#/c/${communityId}`)) {
@@ -103,6 +111,7 @@ export function setUnread(count) {
 }
 
 async function route() {
+  const id = ++routeId;
   clearError();
   if (cleanup) {
     try { cleanup(); } catch (err) { console.error(err); }
@@ -116,25 +125,39 @@ async function route() {
     location.hash = "#/communities";
     return;
   }
-  const view = document.getElementById("view");
-  view.replaceChildren();
+  const main = document.getElementById("view");
+  // Each route renders into a container of its own: a slow view finishing after the user moved on is dropped whole.
+  const view = h("div", { class: "screen" });
+  main.replaceChildren(view);
+  delete main.dataset.ready;
   const match = routes.map(([pattern, module]) => [pattern.exec(location.hash), module]).find(([m]) => m);
   if (!match) {
     view.append(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/communities" }, "Back to your communities")));
+    main.dataset.ready = location.hash;
     return;
   }
   const [groups, module] = match;
   if (session.token) connect();
   renderNav(currentCommunity());
+  let done = null;
   try {
-    cleanup = (await module.render(view, groups.slice(1), app)) ?? null;
+    done = (await module.render(view, groups.slice(1), app)) ?? null;
   } catch (err) {
-    showError(err);
+    if (id === routeId) showError(err);
   }
+  if (id !== routeId) {
+    if (done) done();
+    return;
+  }
+  cleanup = done;
+  main.dataset.ready = location.hash;
   // Move focus to the new view's heading, so keyboard and screen-reader users land on it.
   view.querySelector("h1")?.setAttribute("tabindex", "-1");
   view.querySelector("h1")?.focus({ preventScroll: true });
 }
+
+// An expired or refused token: sign in again rather than retry for ever.
+onUnauthorized(() => app.signOut());
 
 window.addEventListener("hashchange", route);
 route();

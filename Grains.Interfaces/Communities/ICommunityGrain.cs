@@ -16,7 +16,7 @@ public interface ICommunityGrain : IGrainWithStringKey
     /// <paramref name="consent"/> to the version in force (<c>consent_required</c> otherwise). Joining again returns the
     /// existing membership.
     /// </summary>
-    [Alias("Join")]
+    [Alias("JoinWithConsent")]
     Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null);
 
     /// <summary>Creates a channel; only owners and admins may.</summary>

@@ -5,7 +5,7 @@ namespace CommunityScale.Communities;
 public interface IMemberGrain : IGrainWithStringKey
 {
     /// <summary>Records the membership if there is none yet, with the consent given on joining; returns the membership in force.</summary>
-    [Alias("Enroll")]
+    [Alias("EnrollWithConsent")]
     Task<MemberInfo> Enroll(string displayName, MemberRole role, Privacy.ConsentGiven consent);
 
     /// <summary>

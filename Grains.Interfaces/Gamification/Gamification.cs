@@ -278,7 +278,7 @@ public interface IWeeklyBoardsGrain : IGrainWithStringKey
     [Alias("Past")]
     Task<IReadOnlyList<WeekResult>> Past();
 
-    /// <summary>Erasure: the member leaves every closed week's top three (the places below move up).</summary>
+    /// <summary>Erasure: the member leaves every closed week's top three (those below them move up a place; no fourth is added).</summary>
     [Alias("ForgetMember")]
     Task ForgetMember(string userId);
 }

@@ -100,8 +100,9 @@ public interface IMemberPrivacyGrain : IGrainWithStringKey
     [Alias("PrepareErasure")]
     Task<IReadOnlyList<string>> PrepareErasure(Actor by);
 
+    /// <summary>The erasure under way, or null; for the member themselves or an admin (<c>forbidden</c> otherwise).</summary>
     [Alias("GetErasure")]
-    Task<ErasureStatus?> GetErasure();
+    Task<ErasureStatus?> GetErasure(Actor caller);
 }
 
 public static class Tombstones

@@ -113,11 +113,11 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("GetThreadIds")]
     Task<IReadOnlyList<string>> GetThreadIds();
 
-    [AlwaysInterleave]
     /// <summary>Thread ids run 1..this (removed and unlisted ones included): what a privacy request must reach.</summary>
     [Alias("GetLastThreadId")]
     Task<long> GetLastThreadId();
 
+    [AlwaysInterleave]
     [Alias("GetCategories")]
     Task<IReadOnlyList<ForumCategory>> GetCategories();
 

@@ -654,6 +654,7 @@ public sealed partial class ChannelGrain(
         var now = clock.GetUtcNow();
         var member = await RequireMembership(editor.UserId, now);
         PostingRules.RequireMayPost(member, now);
+        PostingRules.RequireConsent(member, _policy.GuidelinesVersion);
         // The content rules apply to the new text; the rate rules (slow mode, flood, duplicates) are about sending, not editing.
         var content = await ContentPipeline(now);
         if (content.Evaluate(PostingRules.InputFor(member, editor.UserId, newText, now)) is { } verdict)
@@ -927,7 +928,8 @@ public sealed partial class ChannelGrain(
     {
         RequireInfo();
         var restored = original with { Removed = false };
-        if (!await ChangeInTail(original.Seq, m => m.MessageId == original.MessageId && m.Removed ? restored : m)
+        // A tombstone (erased or purged: no author any more) stays one, whatever an archive still holds.
+        if (!await ChangeInTail(original.Seq, m => m.MessageId == original.MessageId && m.Removed && m.AuthorId == original.AuthorId ? restored : m)
             && !await Page(original.Seq).Restore(original))
         {
             throw CommunityException.NotFound($"Message {original.Seq} in channel '{_key}'");

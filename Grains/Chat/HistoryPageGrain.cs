@@ -46,7 +46,8 @@ public sealed class HistoryPageGrain(
 
     public async Task<bool> Restore(ChatMessage original)
     {
-        var index = state.State.Messages.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId);
+        // A tombstone (erased or purged: no author any more) stays one.
+        var index = state.State.Messages.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId && m.AuthorId == original.AuthorId);
         if (index < 0)
         {
             return false;

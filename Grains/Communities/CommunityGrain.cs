@@ -48,8 +48,13 @@ public sealed class CommunityGrain(
             return existing;
         }
 
+        if (await GrainFactory.GetGrain<Privacy.IMemberPrivacyGrain>(MemberKey.For(Id, who.UserId)).GetErasure(who) is not null)
+        {
+            throw CommunityException.Invalid("Your membership is being erased; join again once that has finished.");
+        }
+
         var policy = await GrainFactory.GetGrain<Moderation.IModerationPolicyGrain>(Id).Get();
-        if (policy.GuidelinesVersion > 0 && consent?.GuidelinesVersion != policy.GuidelinesVersion)
+        if ((policy.GuidelinesVersion > 0 || consent is not null) && (consent?.GuidelinesVersion ?? 0) != policy.GuidelinesVersion)
         {
             throw new CommunityException(ErrorCodes.ConsentRequired,
                 $"Accept version {policy.GuidelinesVersion} of the community's guidelines to join (GET /api/communities/{Id}/guidelines).");

@@ -219,7 +219,18 @@ public sealed class EventGrain(
             return;
         }
 
-        if (S.Going.Contains(userId) || S.Waitlist.Contains(userId))
+        if (clock.GetUtcNow() >= e.EndsAt)
+        {
+            // A past event's attendance is history: the member stays counted, as the pseudonym, and nobody is promoted.
+            if (S.Going.Remove(userId))
+            {
+                S.Going.Add(pseudonym);
+            }
+
+            S.Waitlist = [.. S.Waitlist.Select(u => u == userId ? pseudonym : u)];
+            await state.WriteStateAsync();
+        }
+        else if (S.Going.Contains(userId) || S.Waitlist.Contains(userId))
         {
             await Cancel(new Actor(userId, ""));
         }

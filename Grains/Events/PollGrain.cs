@@ -75,11 +75,11 @@ public sealed partial class PollGrain(
     /// <summary>Erasure: the ballot stays counted in the results, under the pseudonym.</summary>
     public async Task EraseMember(string userId, string pseudonym)
     {
-        await _lastWrite;
         if (state.State.Ballots.Remove(userId, out var choices))
         {
             state.State.Ballots[pseudonym] = choices;
-            await state.WriteStateAsync();
+            // Through the chain, never beside a ballot batch's write.
+            await Persist();
         }
     }
 

@@ -245,7 +245,16 @@ public sealed partial class QuestionGrain(
         if (state.State.Voters.Remove(userId))
         {
             state.State.Voters.Add(pseudonym);
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                // Storage still holds the id (a vote batch's write may have raced this one): a fresh activation retries cleanly.
+                DeactivateOnIdle();
+                throw;
+            }
         }
     }
 

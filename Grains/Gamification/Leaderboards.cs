@@ -63,8 +63,8 @@ public sealed partial class LeaderboardShardGrain(
         if (state.State.Entries.Remove(userId, out var old))
         {
             _sorted.Remove(old);
-            // An erasure, not a score: written now rather than behind.
-            await state.WriteStateAsync();
+            // An erasure, not a score: written now rather than behind (and again behind if this write fails).
+            await Writes.WriteNow();
         }
     }
 

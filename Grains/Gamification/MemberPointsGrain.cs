@@ -409,10 +409,13 @@ public sealed partial class MemberPointsGrain(
     private MemberInfo? _member;
     private DateTime _memberReadAt;
 
-    /// <summary>The membership (profile for segments and KPIs), read at most every 10 seconds.</summary>
+    /// <summary>How long a points grain trusts the membership it read (an erasure waits longer before it goes on).</summary>
+    public const int MembershipCacheSeconds = 10;
+
+    /// <summary>The membership (profile for segments and KPIs), read at most every <see cref="MembershipCacheSeconds"/>.</summary>
     private async Task<MemberInfo?> Member()
     {
-        if (_member is null || DateTime.UtcNow - _memberReadAt > TimeSpan.FromSeconds(10))
+        if (_member is null || DateTime.UtcNow - _memberReadAt > TimeSpan.FromSeconds(MembershipCacheSeconds))
         {
             _member = await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get();
             _memberReadAt = DateTime.UtcNow;

@@ -41,10 +41,10 @@ public sealed class WeeklyBoardsGrain(
     {
         if (!state.State.Armed)
         {
+            await Schedule();
             state.State.Armed = true;
             state.State.LastClosed ??= Leaderboards.IsoWeek(clock.GetUtcNow().AddDays(-7));
             await state.WriteStateAsync();
-            await Schedule();
         }
     }
 

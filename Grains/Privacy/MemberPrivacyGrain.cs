@@ -57,9 +57,13 @@ public sealed partial class MemberPrivacyGrain(
 
     /// <summary>The steps, in order: the membership first (nothing new can be posted), the identity last.</summary>
     public static IReadOnlyList<string> Steps { get; } =
-        ["membership", "channels", "threads", "events", "moderation", "audit", "kpis", "leaderboards", "points", "notifications", "integrations", "account"];
+        ["membership", "moderation", "channels", "threads", "events", "audit", "kpis", "leaderboards", "points", "notifications", "integrations", "account"];
 
     private IGrainTimer? _runner;
+
+    // Grains cache memberships (channels for MembershipCacheDuration, points grains 10 s): content steps wait until none
+    // can still accept or award something for the member.
+    private TimeSpan SettleTime => TimeSpan.FromSeconds(Math.Max(chatOptions.Value.MembershipCacheDuration.TotalSeconds, MemberPointsGrain.MembershipCacheSeconds) + 1);
     private bool _running;
 
     private (string Community, string User) Key => MemberKey.Parse(this.GetPrimaryKeyString());
@@ -140,7 +144,15 @@ public sealed partial class MemberPrivacyGrain(
             : member;
     }
 
-    public Task<ErasureStatus?> GetErasure() => Task.FromResult(state.State.Erasure is { } job ? StatusOf(job) : null);
+    public async Task<ErasureStatus?> GetErasure(Actor caller)
+    {
+        if (caller.UserId != Key.User)
+        {
+            await ModerationRoles.RequireAdmin(GrainFactory, Key.Community, caller, "Only the member and the community's admins see an erasure.");
+        }
+
+        return state.State.Erasure is { } job ? StatusOf(job) : null;
+    }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -163,7 +175,7 @@ public sealed partial class MemberPrivacyGrain(
         {
             foreach (var step in Steps.Where(s => !job.Done.Contains(s)))
             {
-                if (step != "membership" && job.MembershipErasedAt is { } at && clock.GetUtcNow() < at + chatOptions.Value.MembershipCacheDuration + TimeSpan.FromSeconds(1))
+                if (step != "membership" && job.MembershipErasedAt is { } at && clock.GetUtcNow() < at + SettleTime)
                 {
                     return;
                 }

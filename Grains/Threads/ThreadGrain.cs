@@ -602,6 +602,7 @@ public sealed partial class ThreadGrain(
         var erasedPosts = new List<ThreadPost>();
         var reactedTo = new HashSet<string>(StringComparer.Ordinal);
         var reindexed = new List<ThreadPost>();
+        var writes = new List<StoredPost>();
         foreach (var stored in await AllPosts())
         {
             var post = stored.Post;
@@ -653,12 +654,39 @@ public sealed partial class ThreadGrain(
                 }
             }
 
-            await Page(post.Seq).Put(changed);
+            writes.Add(changed);
         }
 
         if (opener)
         {
             sources.Add($"idea:{_key.ThreadId}:");
+        }
+
+        // What refers to the member elsewhere goes first, while the posts still say what it was: a failure here is
+        // retried with everything known again; once the posts are tombstones, a retry could no longer find it.
+        foreach (var author in reactedTo.Where(a => a.Length > 0))
+        {
+            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, author)).ForgetReactor(userId, pseudonym);
+        }
+
+        recipients.Remove(userId);
+        foreach (var recipient in recipients)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).Forget(_key.CommunityId, sources);
+        }
+
+        foreach (var post in erasedPosts)
+        {
+            await Search.RemovePost(post.PostId);
+        }
+
+        foreach (var changed in writes)
+        {
+            await Page(changed.Post.Seq).Put(changed);
+        }
+
+        if (opener)
+        {
             ChangeSummary(s => s with { AuthorId = "", AuthorName = Tombstones.Author, Title = Tombstones.Author, Excerpt = "", Tags = [] });
         }
         else
@@ -679,7 +707,6 @@ public sealed partial class ThreadGrain(
         foreach (var post in erasedPosts)
         {
             await Publish(new PostRemoved(new PostRemovedNotice(_key.CommunityId, _key.ThreadId, post.Seq, post.PostId)));
-            await Search.RemovePost(post.PostId);
         }
 
         foreach (var post in reindexed.Where(_ => !opener))
@@ -698,17 +725,6 @@ public sealed partial class ThreadGrain(
                     await Search.Index(ForumSearchGrain.ToDocument(S.Summary!, stored.Post));
                 }
             }
-        }
-
-        foreach (var author in reactedTo.Where(a => a.Length > 0))
-        {
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, author)).ForgetReactor(userId, pseudonym);
-        }
-
-        recipients.Remove(userId);
-        foreach (var recipient in recipients)
-        {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).Forget(_key.CommunityId, sources);
         }
 
         DeactivateOnIdle();

@@ -31,9 +31,11 @@ public sealed class WebApp(IBrowserContext context, IPage page, string userId) :
         return new WebApp(context, page, userId);
     }
 
+    /// <summary>Goes to a screen and waits until it has rendered (the app marks <c>main</c> ready with the route).</summary>
     public async Task OpenAsync(string hash)
     {
         await Page.EvaluateAsync($"location.hash = {System.Text.Json.JsonSerializer.Serialize(hash)}");
+        await Expect(Page.Locator($"main[data-ready=\"{hash}\"]")).ToHaveCountAsync(1);
         await Expect(Connection).ToHaveTextAsync("Connected");
     }
 

@@ -161,6 +161,8 @@ public sealed class WebAppTests(BrowserFixture fixture)
 
         await using var member = await WebApp.SignInAsync(fixture, fanId, "Kim");
         await member.OpenAsync($"#/c/{community}");
+        // The community's links are drawn together, once the member's role is known: a KPIs link would be there by now.
+        await Expect(member.Page.GetByRole(AriaRole.Link, new() { Name = "Threads" })).ToBeVisibleAsync();
         await Expect(member.Page.GetByRole(AriaRole.Link, new() { Name = "KPIs" })).ToHaveCountAsync(0);
         await member.OpenAsync($"#/c/{community}/kpis");
         await Expect(member.Alert).ToContainTextAsync("forbidden");

@@ -22,14 +22,7 @@ public sealed class KpiTests(ClockedClusterFixture fixture)
         // Community time jumps to a Monday 08:00 UTC at least a week ahead, so the script's days and weeks are known,
         // and stands still between the script's steps, so its durations are exact.
         using var frozen = fixture.Clock.Freeze();
-        var now = fixture.Clock.GetUtcNow();
-        var monday = DateOnly.FromDateTime(now.UtcDateTime).AddDays(8);
-        while (monday.DayOfWeek != DayOfWeek.Monday)
-        {
-            monday = monday.AddDays(1);
-        }
-
-        fixture.Clock.Advance(new DateTimeOffset(monday.ToDateTime(new TimeOnly(8, 0)), TimeSpan.Zero) - now);
+        var monday = DateOnly.FromDateTime(fixture.Clock.AdvanceTo(DayOfWeek.Monday, new TimeOnly(8, 0), daysAhead: 8).UtcDateTime);
         var community = $"k-{Guid.NewGuid():n}"[..20];
         var (owner, ann, bob, carl) = (new Actor($"o-{community}", "Olga"), new Actor($"a-{community}", "Ann"), new Actor($"b-{community}", "Bob"), new Actor($"c-{community}", "Carl"));
         var kpis = Grains.GetGrain<ICommunityKpisGrain>(community);

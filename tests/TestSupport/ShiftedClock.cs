@@ -28,6 +28,24 @@ public sealed class ShiftedClock : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves to the first <paramref name="day"/> at <paramref name="time"/> (UTC) at least <paramref name="daysAhead"/>
+    /// days after today, so a script's weekdays and ISO weeks are known; returns that instant.
+    /// </summary>
+    public DateTimeOffset AdvanceTo(DayOfWeek day, TimeOnly time, int daysAhead)
+    {
+        var now = GetUtcNow();
+        var date = DateOnly.FromDateTime(now.UtcDateTime).AddDays(daysAhead);
+        while (date.DayOfWeek != day)
+        {
+            date = date.AddDays(1);
+        }
+
+        var target = new DateTimeOffset(date.ToDateTime(time), TimeSpan.Zero);
+        Advance(target - now);
+        return target;
+    }
+
     /// <summary>Stops the clock until the returned handle is disposed; then it runs on from where it stood (never back).</summary>
     public IDisposable Freeze()
     {

@@ -27,6 +27,12 @@ function append(el, children) {
   }
 }
 
+/** A random id (crypto.randomUUID exists only on https and localhost; a phone on the LAN uses plain http). */
+export function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export function field(label, input) {
   return h("label", { class: "field" }, h("span", {}, label), input);
 }

@@ -3,6 +3,12 @@
 import { session } from "./session.js";
 
 const listeners = new Map();
+let unauthorized = () => {};
+
+/** What to do when the server refuses the token (expired, revoked): the app signs out. */
+export function onUnauthorized(handler) {
+  unauthorized = handler;
+}
 let connection = null;
 let started = null;
 
@@ -52,7 +58,13 @@ export function connect() {
         await connection.start();
         setStatus("Connected", "connected");
         return connection;
-      } catch {
+      } catch (err) {
+        if (String(err).includes("401")) {
+          started = null;
+          setStatus("Offline", "offline");
+          unauthorized();
+          throw err;
+        }
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

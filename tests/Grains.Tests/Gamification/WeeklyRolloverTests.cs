@@ -17,14 +17,7 @@ public sealed class WeeklyRolloverTests(ClockedClusterFixture fixture)
     {
         // Community time goes to a Sunday 23:00 UTC at least a day ahead and stands still between the steps.
         using var frozen = fixture.Clock.Freeze();
-        var now = fixture.Clock.GetUtcNow();
-        var sunday = DateOnly.FromDateTime(now.UtcDateTime).AddDays(1);
-        while (sunday.DayOfWeek != DayOfWeek.Sunday)
-        {
-            sunday = sunday.AddDays(1);
-        }
-
-        fixture.Clock.Advance(new DateTimeOffset(sunday.ToDateTime(new TimeOnly(23, 0)), TimeSpan.Zero) - now);
+        fixture.Clock.AdvanceTo(DayOfWeek.Sunday, new TimeOnly(23, 0), daysAhead: 1);
         var week = Leaderboards.IsoWeek(fixture.Clock.GetUtcNow());
         var community = $"w-{Guid.NewGuid():n}"[..20];
         var (owner, ann, bob, carl) = (new Actor($"o-{community}", "Olga"), new Actor($"a-{community}", "Ann"), new Actor($"b-{community}", "Bob"), new Actor($"c-{community}", "Carl"));

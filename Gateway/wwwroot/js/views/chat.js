@@ -1,4 +1,4 @@
-import { glyph, h, form, showError, time } from "../dom.js";
+import { glyph, h, form, newId, showError, time } from "../dom.js";
 import { get, post } from "../api.js";
 import { invoke, on } from "../hub.js";
 import { session } from "../session.js";
@@ -20,16 +20,26 @@ export async function render(view, [communityId, channelId], app) {
   const presence = h("span", { class: "muted", role: "status" });
   const earlier = h("button", { type: "button", class: "link", hidden: true, onclick: () => loadEarlier().catch(showError) }, "Load earlier messages");
   const text = h("input", { name: "text", autocomplete: "off", maxlength: channel.maxMessageLength, required: true, "aria-label": "Message", placeholder: `Message #${channel.name}` });
+  const scroller = h("div", { class: "scroller" }, earlier, list);
+  // A send keeps its id until it is acknowledged or finally refused, so retrying after "unavailable" is never stored twice.
+  let attempt = null;
 
   view.append(
     h("h1", {}, `# ${channel.name}`), presence,
-    h("div", { class: "scroller" }, earlier, list),
+    scroller,
     form({ class: "composer", "aria-label": "Send a message" }, [text, h("button", { type: "submit" }, "Send")], async () => {
       const body = text.value.trim();
       if (!body) return;
-      const ack = await invoke("SendMessage", communityId, channelId, body, crypto.randomUUID());
-      text.value = "";
-      if (ack.held) notice("Your message is waiting for a moderator's review.");
+      if (attempt?.text !== body) attempt = { text: body, id: newId() };
+      try {
+        const ack = await invoke("SendMessage", communityId, channelId, body, attempt.id);
+        attempt = null;
+        text.value = "";
+        if (ack.held) notice("Your message is waiting for a moderator's review.");
+      } catch (err) {
+        if (!/unavailable|connection/i.test(String(err))) attempt = null;
+        throw err;
+      }
     }));
 
   function notice(message) {
@@ -37,6 +47,7 @@ export async function render(view, [communityId, channelId], app) {
   }
 
   function show(message) {
+    const stick = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     const existing = items.get(message.seq);
     const el = renderMessage(message);
     if (existing) {
@@ -49,6 +60,8 @@ export async function render(view, [communityId, channelId], app) {
     items.set(message.seq, el);
     if (firstSeq === null || message.seq < firstSeq) firstSeq = message.seq;
     earlier.hidden = firstSeq <= 1;
+    // Follow new messages when the reader is at the bottom; leave them where they are when they scrolled up to read.
+    if (stick && message.seq === lastSeq) scroller.scrollTop = scroller.scrollHeight;
   }
 
   function renderMessage(m) {
@@ -72,12 +85,9 @@ export async function render(view, [communityId, channelId], app) {
     const reactions = h("div", { class: "reactions", role: "group", "aria-label": "Reactions" });
     for (const emoji of settings.reactions) {
       const count = m.reactions?.[emoji] ?? 0;
-      reactions.append(h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-label": `React ${emoji}${count ? `, ${count} so far` : ""}`,
-        onclick: () => invoke("React", communityId, channelId, m.seq, emoji, !(m.mine ?? []).includes(emoji)).then((r) => {
-          m.mine = r.mine;
-          m.reactions = r.counts;
-          show(m);
-        }).catch(showError) }, glyph(emoji), count ? ` ${count}` : ""));
+      const mine = (m.mine ?? []).includes(emoji);
+      reactions.append(h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String(mine), "aria-label": `React ${emoji}${count ? `, ${count} so far` : ""}`,
+        onclick: () => react(m.seq, emoji, !mine).catch(showError) }, glyph(emoji), count ? ` ${count}` : ""));
     }
     li.append(reactions);
     const actions = h("div", { class: "actions" });
@@ -108,6 +118,16 @@ export async function render(view, [communityId, channelId], app) {
     return li;
   }
 
+  // Messages do not say which reactions are the reader's own (after a reload they are unknown): an "add" that changed
+  // nothing was one already, so it is taken back instead.
+  async function react(seq, emoji, on) {
+    const before = items.get(seq)?.__message?.reactions?.[emoji] ?? 0;
+    let r = await invoke("React", communityId, channelId, seq, emoji, on);
+    if (on && (r.counts[emoji] ?? 0) === before && r.mine.includes(emoji)) r = await invoke("React", communityId, channelId, seq, emoji, false);
+    const current = items.get(seq)?.__message;
+    if (current && !current.removed) show({ ...current, reactions: r.counts, mine: r.mine });
+  }
+
   function take(messages) {
     for (const m of messages) {
       if (m.seq > lastSeq) lastSeq = m.seq;
@@ -116,48 +136,60 @@ export async function render(view, [communityId, channelId], app) {
   }
 
   // A join (first, after a gap, after a reconnect) returns what follows `after`; more than a page asks again.
+  // While a join runs, live messages wait: the join's history and live delivery overlap, and a message seen early
+  // would look like a gap. They are replayed after it (those at or below the last seq are then ignored).
+  let joining = 0;
+  const waiting = [];
   async function join(after) {
-    for (;;) {
-      const result = await invoke("JoinChannel", communityId, channelId, after);
-      take(result.messages);
-      if (!result.hasMore) return;
-      after = lastSeq;
+    joining++;
+    try {
+      for (;;) {
+        const result = await invoke("JoinChannel", communityId, channelId, after);
+        take(result.messages);
+        if (!result.hasMore) return;
+        after = lastSeq;
+      }
+    } finally {
+      joining--;
+      if (joining === 0) waiting.splice(0).sort((a, b) => a.seq - b.seq).forEach(live);
     }
+  }
+
+  function live(m) {
+    if (joining > 0) { waiting.push(m); return; }
+    if (m.seq <= lastSeq) return;
+    if (m.seq > lastSeq + 1) { waiting.push(m); join(lastSeq).catch(showError); return; }
+    take([m]);
   }
 
   async function loadEarlier() {
     const from = Math.max(0, firstSeq - 51);
     const page = await get(`/api/communities/${communityId}/channels/${channelId}/messages?afterSeq=${from}&limit=${firstSeq - 1 - from}`);
+    // Keep the reader's place: what they were reading stays where it was on the screen.
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     for (const m of page.messages) show(m);
+    scroller.scrollTop = scroller.scrollHeight - fromBottom;
   }
 
-  let filling = null;
   const forChannel = (handler) => (payload) => {
     if (payload.communityId === communityId && payload.channelId === channelId) handler(payload);
   };
   const off = [
-    on("ChannelMessage", forChannel((m) => {
-      if (m.seq <= lastSeq) return;
-      if (m.seq > lastSeq + 1) {
-        filling ??= join(lastSeq).catch(showError).finally(() => { filling = null; });
-        return;
-      }
-      take([m]);
-    })),
+    on("ChannelMessage", forChannel(live)),
     on("MessageRemoved", forChannel((n) => { if (items.has(n.seq)) show({ seq: n.seq, removed: true }); })),
-    on("MessageRestored", forChannel(show)),
-    on("MessageEdited", forChannel(show)),
+    // Only messages on screen change: others are shown as they are when paged to.
+    on("MessageRestored", forChannel((m) => { if (items.has(m.seq)) show(m); })),
+    on("MessageEdited", forChannel((m) => { if (items.has(m.seq)) show({ ...m, mine: items.get(m.seq).__message?.mine }); })),
     on("MessageReactions", forChannel((r) => {
-      const el = items.get(r.seq);
-      if (!el) return;
-      const message = el.__message;
-      if (message) { message.reactions = r.counts; show(message); }
+      const message = items.get(r.seq)?.__message;
+      if (message && !message.removed) show({ ...message, reactions: r.counts });
     })),
     on("Presence", forChannel((p) => { presence.textContent = `${p.online} online`; })),
     on("reconnected", () => join(lastSeq).catch(showError)),
   ];
 
   await join(null);
+  scroller.scrollTop = scroller.scrollHeight;
   text.focus();
   return () => {
     off.forEach((unsubscribe) => unsubscribe());

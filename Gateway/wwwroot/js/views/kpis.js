@@ -10,7 +10,7 @@ let chartJs = null;
 function loadChartJs() {
   chartJs ??= new Promise((resolve, reject) => {
     document.head.append(Object.assign(document.createElement("script"), { src: "lib/chart.umd.min.js", onload: resolve, onerror: () => reject(new Error("unavailable: the chart library did not load")) }));
-  });
+  }).catch((err) => { chartJs = null; throw err; });
   return chartJs;
 }
 

@@ -7,6 +7,7 @@ import { setUnread } from "../../app.js";
 export async function render(view) {
   const list = h("ol", { class: "cards", "aria-live": "polite", "aria-label": "Notifications" });
   let next = null;
+  let readThrough = null;
   const more = h("button", { type: "button", class: "link", hidden: true, onclick: () => page(next).catch(showError) }, "Older notifications");
   view.append(h("h1", {}, "Notifications"),
     h("button", { type: "button", onclick: () => post("/api/me/notifications/read-all").then(() => { setUnread(0); list.querySelectorAll(".unread").forEach((e) => e.classList.remove("unread")); }).catch(showError) }, "Mark all read"),
@@ -17,7 +18,8 @@ export async function render(view) {
 
   async function page(before) {
     const result = await get(`/api/me/notifications?limit=30${before ? `&before=${before}` : ""}`);
-    const readThrough = result.items.length ? result.items[0].id - result.unread : 0;
+    // Ids grow by one per notice: the newest id less the unread count is the last one read (worked out once).
+    readThrough ??= result.items.length ? result.items[0].id - result.unread : 0;
     list.append(...result.items.map((n) => item(n, n.id > readThrough)));
     next = result.nextBefore;
     more.hidden = !next;

@@ -1,10 +1,10 @@
 import { h, field, form, showError, time } from "../dom.js";
 import { api, get, put } from "../api.js";
 import { on } from "../hub.js";
-import { session, signOut } from "../session.js";
+import { session } from "../session.js";
 
 /** The member's standing (points, level, badges, streak, challenges), settings, consent, their data and its erasure. */
-export async function render(view, [communityId]) {
+export async function render(view, [communityId], app) {
   const base = `/api/communities/${communityId}`;
   const standing = h("div", { "aria-live": "polite" });
   const consent = h("div");
@@ -35,10 +35,13 @@ export async function render(view, [communityId]) {
     const c = await get(`${base}/members/me/consent`);
     consent.replaceChildren(
       h("p", {}, `You accepted version ${c.acceptedVersion} of the guidelines${c.required ? `; version ${c.current.version} needs your acceptance` : ""}.`),
-      form({ class: "stack", "aria-label": "Marketing consent" }, [
-        h("label", { class: "check" }, h("input", { type: "checkbox", name: "marketing", checked: c.marketing }), " Send me news from this community"),
-        h("button", { type: "submit" }, "Save"),
-      ], async (values) => { await put(`${base}/members/me/consent`, { guidelinesVersion: c.current.version, marketing: values.marketing === "on" }); await refresh(); }),
+      // Saving a choice accepts the guidelines in force: while a new version waits, it is accepted on the community page first.
+      c.required
+        ? h("p", {}, h("a", { href: `#/c/${communityId}` }, "Read and accept the new guidelines"), " to change your choices.")
+        : form({ class: "stack", "aria-label": "Marketing consent" }, [
+          h("label", { class: "check" }, h("input", { type: "checkbox", name: "marketing", checked: c.marketing }), " Send me news from this community"),
+          h("button", { type: "submit" }, "Save"),
+        ], async (values) => { await put(`${base}/members/me/consent`, { guidelinesVersion: c.current.version, marketing: values.marketing === "on" }); await refresh(); }),
       h("details", {}, h("summary", {}, "Consent history"), h("ul", {}, ...c.history.map((r) => h("li", {}, time(r.at), ` ${r.reason}: guidelines v${r.guidelinesVersion}, news ${r.marketing ? "yes" : "no"}`)))));
   }
 
@@ -52,8 +55,7 @@ export async function render(view, [communityId]) {
   async function erase() {
     if (!confirm("Erase your account in every community? This cannot be undone.")) return;
     await api("DELETE", "/api/me");
-    signOut();
-    location.hash = "#/signin";
+    await app.signOut();
   }
 
   const off = on("PointsAwarded", (a) => { if (a.communityId === communityId) refresh().catch(showError); });

@@ -1,4 +1,4 @@
-import { fill, glyph, h, form, showError, time } from "../dom.js";
+import { fill, glyph, h, form, newId, showError, time } from "../dom.js";
 import { del, get, post, put } from "../api.js";
 import { invoke, on } from "../hub.js";
 import { session } from "../session.js";
@@ -18,9 +18,9 @@ export async function render(view, [communityId, threadId], app) {
   const list = h("ol", { class: "posts", "aria-live": "polite", "aria-relevant": "additions" });
   const body = h("textarea", { name: "body", required: true, rows: 4, "aria-label": "Your reply (Markdown)" });
   view.append(title, meta, tools, list, form({ class: "stack", "aria-label": "Reply" }, [body, h("button", { type: "submit" }, "Reply")], async ({ body: text }) => {
-    const outcome = await post(`${base}/posts`, { body: text, clientPostId: crypto.randomUUID() });
+    const outcome = await post(`${base}/posts`, { body: text, clientPostId: newId() });
     body.value = "";
-    if (outcome.heldId) list.append(h("li", { class: "system" }, "Your reply is waiting for a moderator's review."));
+    if (outcome.held) list.append(h("li", { class: "system" }, "Your reply is waiting for a moderator's review."));
   }));
 
   function drawSummary() {
@@ -28,8 +28,12 @@ export async function render(view, [communityId, threadId], app) {
     meta.replaceChildren(`${summary.kind} by ${summary.authorName} · `, time(summary.createdAt), summary.kind === "Idea" ? ` · ${summary.votes} votes · ${summary.status}` : "", summary.removed ? " · removed" : "");
     fill(tools,
       h("button", { type: "button", "aria-pressed": String(following), onclick: async () => {
-        following = !following;
-        await (following ? put(`${base}/follow`) : del(`${base}/follow`)).catch(showError);
+        try {
+          await (following ? del(`${base}/follow`) : put(`${base}/follow`));
+          following = !following;
+        } catch (err) {
+          showError(err);
+        }
         drawSummary();
       } }, following ? "Following" : "Follow"),
       summary.kind === "Idea" ? h("button", { type: "button", onclick: () => put(`${base}/vote`).then((s) => { summary = s; drawSummary(); }).catch(showError) }, "Vote for this idea") : null);
@@ -46,10 +50,13 @@ export async function render(view, [communityId, threadId], app) {
       el.append(h("div", { class: "meta" }, h("strong", {}, p.authorName), " ", time(p.createdAt), p.editedAt ? " (edited)" : "", accepted ? h("span", { class: "ok" }, " ✔ accepted answer") : null), content,
         h("div", { class: "reactions", role: "group", "aria-label": "Reactions" }, ...settings.reactions.map((emoji) => {
           const count = p.reactions?.[emoji] ?? 0;
-          return h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-label": `React ${emoji}`, onclick: () => {
+          return h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String((p.mine ?? []).includes(emoji)), "aria-label": `React ${emoji}`, onclick: () => {
             const mine = (p.mine ?? []).includes(emoji);
             (mine ? del(`${base}/posts/${p.seq}/reactions/${encodeURIComponent(emoji)}`) : put(`${base}/posts/${p.seq}/reactions/${encodeURIComponent(emoji)}`))
-              .then((r) => { p.reactions = r.counts; p.mine = r.mine; show(p); }).catch(showError);
+              .then((r) => {
+                const current = posts.get(p.seq)?.__post;
+                if (current && !current.removed) show({ ...current, reactions: r.counts, mine: r.mine });
+              }).catch(showError);
           } }, glyph(emoji), count ? ` ${count}` : "");
         })),
         h("div", { class: "actions" },
@@ -73,21 +80,37 @@ export async function render(view, [communityId, threadId], app) {
     }
   }
 
+  // As in chat: live posts wait while a join runs, then are replayed (those already shown are ignored).
+  let joining = 0;
+  const waiting = [];
   async function join(after) {
-    for (;;) {
-      const result = await invoke("JoinThread", communityId, threadId, after);
-      summary = result.thread;
-      following = result.following;
-      drawSummary();
-      take(result.posts);
-      if (!result.hasMore) return;
-      after = lastSeq;
+    joining++;
+    try {
+      for (;;) {
+        const result = await invoke("JoinThread", communityId, threadId, after);
+        summary = result.thread;
+        following = result.following;
+        drawSummary();
+        take(result.posts);
+        if (!result.hasMore) return;
+        after = lastSeq;
+      }
+    } finally {
+      joining--;
+      if (joining === 0) waiting.splice(0).sort((a, b) => a.seq - b.seq).forEach(live);
     }
+  }
+
+  function live(p) {
+    if (joining > 0) { waiting.push(p); return; }
+    if (p.seq <= lastSeq) return;
+    if (p.seq > lastSeq + 1) { waiting.push(p); join(lastSeq).catch(showError); return; }
+    take([p]);
   }
 
   const mine = (handler) => (payload) => { if (payload.communityId === communityId && payload.threadId === threadId) handler(payload); };
   const off = [
-    on("ThreadPost", mine((p) => { if (p.seq === lastSeq + 1) take([p]); else if (p.seq > lastSeq) join(lastSeq).catch(showError); })),
+    on("ThreadPost", mine(live)),
     on("PostEdited", mine(show)),
     on("PostRemoved", mine((n) => { const el = posts.get(n.seq); if (el) show({ ...el.__post, removed: true }); })),
     on("PostReactions", mine((r) => { const el = posts.get(r.seq); if (el) show({ ...el.__post, reactions: r.counts }); })),
