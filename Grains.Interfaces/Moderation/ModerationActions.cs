@@ -182,6 +182,10 @@ public interface IModerationQueueGrain : IGrainWithStringKey
     [Alias("EraseMember")]
     Task EraseMember(string userId, string pseudonym);
 
+    /// <summary>The member's messages waiting for review, and the reports and appeals they filed (for their export).</summary>
+    [Alias("CollectMember")]
+    Task<Privacy.MemberTrace> CollectMember(string userId);
+
     /// <summary>Queues a held message; holding the same (channel, author, clientMessageId) again returns the first.</summary>
     [Alias("Hold")]
     Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);

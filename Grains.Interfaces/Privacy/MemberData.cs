@@ -9,6 +9,14 @@ namespace CommunityScale.Privacy;
 [GenerateSerializer, Immutable, Alias("cs.ReactionGiven")]
 public sealed record ReactionGiven([property: Id(0)] string Place, [property: Id(1)] long Seq, [property: Id(2)] string Emoji);
 
+/// <summary>What a member asked moderators: a report (of a chat message) with its reason, or an appeal of a sanction with its text.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ModerationRequest")]
+public sealed record ModerationRequest(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string Target,
+    [property: Id(2)] string Text,
+    [property: Id(3)] DateTimeOffset At);
+
 /// <summary>A ballot a member cast in a live poll.</summary>
 [GenerateSerializer, Immutable, Alias("cs.PollBallot")]
 public sealed record PollBallot([property: Id(0)] string SessionId, [property: Id(1)] string PollId, [property: Id(2)] IReadOnlyList<int> Choices);
@@ -35,13 +43,16 @@ public sealed record MemberTrace(
     [property: Id(2)] IReadOnlyList<ReactionGiven> Reactions,
     [property: Id(3)] IReadOnlyList<string> FollowedThreads,
     [property: Id(4)] IReadOnlyList<string> IdeaVotes,
-    [property: Id(5)] IReadOnlyList<EventTrace> Events)
+    [property: Id(5)] IReadOnlyList<EventTrace> Events,
+    [property: Id(6)] IReadOnlyList<Moderation.HeldMessage>? Held = null,
+    [property: Id(7)] IReadOnlyList<ModerationRequest>? ModerationRequests = null)
 {
-    public static MemberTrace Empty { get; } = new([], [], [], [], [], []);
+    public static MemberTrace Empty { get; } = new([], [], [], [], [], [], [], []);
 
     public MemberTrace Merge(MemberTrace other) => new(
         [.. Messages, .. other.Messages], [.. Posts, .. other.Posts], [.. Reactions, .. other.Reactions],
-        [.. FollowedThreads, .. other.FollowedThreads], [.. IdeaVotes, .. other.IdeaVotes], [.. Events, .. other.Events]);
+        [.. FollowedThreads, .. other.FollowedThreads], [.. IdeaVotes, .. other.IdeaVotes], [.. Events, .. other.Events],
+        [.. Held ?? [], .. other.Held ?? []], [.. ModerationRequests ?? [], .. other.ModerationRequests ?? []]);
 
     public static MemberTrace MergeAll(IEnumerable<MemberTrace> traces) => traces.Aggregate(Empty, (all, one) => all.Merge(one));
 }

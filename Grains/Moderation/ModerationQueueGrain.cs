@@ -91,6 +91,16 @@ public sealed partial class ModerationQueueGrain(
 
     private int Waiting => S.Pending.Count + S.Reports.Count + S.Appeals.Count;
 
+    public Task<Privacy.MemberTrace> CollectMember(string userId)
+    {
+        var s = state.State;
+        var requests = s.Appeals.Where(a => a.UserId == userId)
+            .Select(a => new Privacy.ModerationRequest("appeal", $"sanction {a.Sanction.Id}", a.Text, a.CreatedAt))
+            .Concat(s.Reports.Where(r => r.Reporters.Contains(userId)).Select(r => new Privacy.ModerationRequest("report", $"{r.Message.ChannelId}#{r.Message.Seq}",
+                string.Join(" / ", r.Reasons.Where((_, i) => i < r.ReasonAuthors.Count && r.ReasonAuthors[i] == userId)), r.CreatedAt)));
+        return Task.FromResult(Privacy.MemberTrace.Empty with { Held = [.. s.Pending.Where(h => h.AuthorId == userId)], ModerationRequests = [.. requests] });
+    }
+
     public async Task EraseMember(string userId, string pseudonym)
     {
         var s = state.State;

@@ -79,6 +79,7 @@ public sealed partial class MemberPrivacyGrain(
             traces.Add(await store.CollectMember(user));
         }
 
+        traces.Add(await GrainFactory.GetGrain<IModerationQueueGrain>(community).CollectMember(user));
         var activity = MemberTrace.MergeAll(traces);
         return new MemberDataExport(community, member, await memberGrain.GetConsents(), await memberGrain.GetSanctions(),
             await GrainFactory.GetGrain<IMemberPointsGrain>(this.GetPrimaryKeyString()).GetProfile(), activity,

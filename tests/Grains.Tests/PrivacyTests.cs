@@ -102,6 +102,8 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
         Assert.Equal([1], Assert.Single(trace.Ballots).Choices);
         Assert.Equal($"erin-comment-{tag}", trace.Survey?.Comment);
         Assert.Contains(export.Notifications, n => n.Kind == NotificationKinds.Mention);
+        var report = Assert.Single(export.Activity.ModerationRequests!);
+        Assert.Equal(("report", $"live#{finnFirst}", $"erin-report-{tag}"), (report.Kind, report.Target, report.Text));
 
         var kpis = Grains.GetGrain<ICommunityKpisGrain>(community);
         var today = DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
