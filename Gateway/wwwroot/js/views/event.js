@@ -40,10 +40,31 @@ export async function render(view, [communityId, eventId], app) {
       state.checkedIn ? h("span", { class: "ok" }, "Checked in") : h("button", { type: "button", onclick: () => post(`${base}/checkin`).then(drawRsvp).catch(showError) }, "Check in"));
   }
 
+  // The session's forms are built once; live changes redraw only the lists, so a half-typed question keeps its text and focus.
+  const questionList = h("ol", { class: "cards", "aria-label": "Questions" });
+  const pollList = h("div", { "aria-label": "Polls" });
+
   async function openSession(s) {
     if (current) await invoke("UnwatchSession", communityId, eventId, current.id).catch(() => {});
     current = s;
     questions = await invoke("WatchSession", communityId, eventId, s.id);
+    const sessionBase = `${base}/sessions/${current.id}`;
+    fill(session, h("h2", {}, `${current.title}: questions`), questionList,
+      form({ class: "row", "aria-label": "Ask a question" }, [
+        field("Your question", h("input", { name: "text", required: true, maxlength: 500 })),
+        h("button", { type: "submit" }, "Ask"),
+      ], async ({ text }, askForm) => { await post(`${sessionBase}/questions`, { text }); askForm.reset(); }),
+      h("h2", {}, "Polls"), pollList,
+      standing.moderator ? form({ class: "row", "aria-label": "New poll" }, [
+        field("Question", h("input", { name: "question", required: true, maxlength: 200 })),
+        field("Options (comma-separated)", h("input", { name: "options", required: true })),
+        h("button", { type: "submit" }, "Create poll"),
+      ], async ({ question, options }, pollForm) => {
+        const created = await post(`${sessionBase}/polls`, { question, options: options.split(",").map((o) => o.trim()).filter(Boolean), multiple: false });
+        await put(`${sessionBase}/polls/${created.id}/open`, { open: true });
+        pollForm.reset();
+        await drawSession();
+      }) : null);
     await drawSession();
   }
 
@@ -51,25 +72,10 @@ export async function render(view, [communityId, eventId], app) {
     const sessionBase = `${base}/sessions/${current.id}`;
     const polls = await get(`${sessionBase}/polls`);
     const ordered = [...questions].sort((a, b) => (b.pinned - a.pinned) || (b.votes - a.votes) || a.askedAt.localeCompare(b.askedAt));
-    fill(session, h("h2", {}, `${current.title}: questions`),
-      h("ol", { class: "cards", "aria-label": "Questions" }, ...ordered.filter((q) => !q.hidden || standing.moderator).map((q) => h("li", { class: "card" },
-        h("p", {}, q.text), h("div", { class: "meta" }, `${q.authorName} · ${q.votes} votes`, q.answered ? " · answered" : "", q.pinned ? " · pinned" : ""),
-        h("button", { type: "button", "aria-label": `Upvote: ${q.text}`, onclick: () => put(`${sessionBase}/questions/${q.id}/vote`).catch(showError) }, "▲ Upvote")))),
-      form({ class: "row", "aria-label": "Ask a question" }, [
-        field("Your question", h("input", { name: "text", required: true, maxlength: 500 })),
-        h("button", { type: "submit" }, "Ask"),
-      ], async ({ text }) => { await post(`${sessionBase}/questions`, { text }); }),
-      h("h2", {}, "Polls"),
-      ...polls.map((p) => pollCard(sessionBase, p)),
-      standing.moderator ? form({ class: "row", "aria-label": "New poll" }, [
-        field("Question", h("input", { name: "question", required: true, maxlength: 200 })),
-        field("Options (comma-separated)", h("input", { name: "options", required: true })),
-        h("button", { type: "submit" }, "Create poll"),
-      ], async ({ question, options }) => {
-        const created = await post(`${sessionBase}/polls`, { question, options: options.split(",").map((o) => o.trim()).filter(Boolean), multiple: false });
-        await put(`${sessionBase}/polls/${created.id}/open`, { open: true });
-        await drawSession();
-      }) : null);
+    questionList.replaceChildren(...ordered.filter((q) => !q.hidden || standing.moderator).map((q) => h("li", { class: "card" },
+      h("p", {}, q.text), h("div", { class: "meta" }, `${q.authorName} · ${q.votes} votes`, q.answered ? " · answered" : "", q.pinned ? " · pinned" : ""),
+      h("button", { type: "button", "aria-label": `Upvote: ${q.text}`, onclick: () => put(`${sessionBase}/questions/${q.id}/vote`).catch(showError) }, "▲ Upvote"))));
+    pollList.replaceChildren(...polls.map((p) => pollCard(sessionBase, p)));
   }
 
   function pollCard(sessionBase, p) {

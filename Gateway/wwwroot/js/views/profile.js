@@ -8,7 +8,11 @@ export async function render(view, [communityId], app) {
   const base = `/api/communities/${communityId}`;
   const standing = h("div", { "aria-live": "polite" });
   const consent = h("div");
-  view.append(h("h1", {}, "Your profile"), standing, h("h2", {}, "Consent"), consent,
+  // Outside the live-redrawn part, so an award arriving while the member types does not wipe the field.
+  const timeZone = h("input", { name: "timeZone", required: true });
+  const settings = form({ class: "row", "aria-label": "Time zone" }, [field("Time zone (for streaks)", timeZone), h("button", { type: "submit" }, "Save")],
+    async ({ timeZone: zone }) => { await put(`${base}/me/gamification`, { timeZone: zone }); await refresh(); });
+  view.append(h("h1", {}, "Your profile"), standing, settings, h("h2", {}, "Consent"), consent,
     h("h2", {}, "Your data"),
     h("p", {}, "Download everything this platform holds about you, or erase your account: your messages and posts become anonymous “[removed]” placeholders."),
     h("div", { class: "row" },
@@ -26,11 +30,8 @@ export async function render(view, [communityId], app) {
         : h("ul", { class: "badges" }, ...p.badges.map((b) => h("li", { class: `tier-${String(b.tier).toLowerCase()}` }, `${b.id.replaceAll("_", " ")} (${String(b.tier).toLowerCase()}) `, time(b.at)))),
       h("h2", {}, "Challenges"),
       (p.challenges ?? []).length === 0 ? h("p", { class: "muted" }, "No challenges running.")
-        : h("ul", {}, ...p.challenges.map((c) => h("li", {}, `${c.title}: `, h("progress", { max: c.target, value: c.progress, "aria-label": c.title }), ` ${c.progress}/${c.target}`, c.completedAt ? " ✔" : ""))),
-      form({ class: "row", "aria-label": "Time zone" }, [
-        field("Time zone (for streaks)", h("input", { name: "timeZone", value: p.timeZone, required: true })),
-        h("button", { type: "submit" }, "Save"),
-      ], async ({ timeZone }) => { await put(`${base}/me/gamification`, { timeZone }); await refresh(); }));
+        : h("ul", {}, ...p.challenges.map((c) => h("li", {}, `${c.title}: `, h("progress", { max: c.target, value: c.progress, "aria-label": c.title }), ` ${c.progress}/${c.target}`, c.completedAt ? " ✔" : ""))));
+    if (document.activeElement !== timeZone) timeZone.value = p.timeZone;
 
     const c = await get(`${base}/members/me/consent`);
     consent.replaceChildren(
