@@ -1,5 +1,6 @@
 import { glyph, h, form, newId, showError, time } from "../dom.js";
 import { get, post } from "../api.js";
+import { seqFeed } from "../feed.js";
 import { invoke, on } from "../hub.js";
 import { session } from "../session.js";
 
@@ -13,7 +14,6 @@ export async function render(view, [communityId, channelId], app) {
   const channel = channels.find((c) => c.id === channelId);
   if (!channel) throw new Error(`not_found: there is no channel '${channelId}' here.`);
 
-  let lastSeq = 0;
   let firstSeq = null;
   const items = new Map();
   const list = h("ol", { class: "messages", "aria-live": "polite", "aria-relevant": "additions", "aria-label": `Messages in ${channel.name}` });
@@ -61,7 +61,7 @@ export async function render(view, [communityId, channelId], app) {
     if (firstSeq === null || message.seq < firstSeq) firstSeq = message.seq;
     earlier.hidden = firstSeq <= 1;
     // Follow new messages when the reader is at the bottom; leave them where they are when they scrolled up to read.
-    if (stick && message.seq === lastSeq) scroller.scrollTop = scroller.scrollHeight;
+    if (stick && message.seq === feed.lastSeq) scroller.scrollTop = scroller.scrollHeight;
   }
 
   function renderMessage(m) {
@@ -128,39 +128,10 @@ export async function render(view, [communityId, channelId], app) {
     if (current && !current.removed) show({ ...current, reactions: r.counts, mine: r.mine });
   }
 
-  function take(messages) {
-    for (const m of messages) {
-      if (m.seq > lastSeq) lastSeq = m.seq;
-      show(m);
-    }
-  }
-
-  // A join (first, after a gap, after a reconnect) returns what follows `after`; more than a page asks again.
-  // While a join runs, live messages wait: the join's history and live delivery overlap, and a message seen early
-  // would look like a gap. They are replayed after it (those at or below the last seq are then ignored).
-  let joining = 0;
-  const waiting = [];
-  async function join(after) {
-    joining++;
-    try {
-      for (;;) {
-        const result = await invoke("JoinChannel", communityId, channelId, after);
-        take(result.messages);
-        if (!result.hasMore) return;
-        after = lastSeq;
-      }
-    } finally {
-      joining--;
-      if (joining === 0) waiting.splice(0).sort((a, b) => a.seq - b.seq).forEach(live);
-    }
-  }
-
-  function live(m) {
-    if (joining > 0) { waiting.push(m); return; }
-    if (m.seq <= lastSeq) return;
-    if (m.seq > lastSeq + 1) { waiting.push(m); join(lastSeq).catch(showError); return; }
-    take([m]);
-  }
+  const feed = seqFeed(async (after) => {
+    const result = await invoke("JoinChannel", communityId, channelId, after);
+    return { items: result.messages, hasMore: result.hasMore };
+  }, show);
 
   async function loadEarlier() {
     const from = Math.max(0, firstSeq - 51);
@@ -175,7 +146,7 @@ export async function render(view, [communityId, channelId], app) {
     if (payload.communityId === communityId && payload.channelId === channelId) handler(payload);
   };
   const off = [
-    on("ChannelMessage", forChannel(live)),
+    on("ChannelMessage", forChannel(feed.live)),
     on("MessageRemoved", forChannel((n) => { if (items.has(n.seq)) show({ seq: n.seq, removed: true }); })),
     // Only messages on screen change: others are shown as they are when paged to.
     on("MessageRestored", forChannel((m) => { if (items.has(m.seq)) show(m); })),
@@ -185,10 +156,10 @@ export async function render(view, [communityId, channelId], app) {
       if (message && !message.removed) show({ ...message, reactions: r.counts });
     })),
     on("Presence", forChannel((p) => { presence.textContent = `${p.online} online`; })),
-    on("reconnected", () => join(lastSeq).catch(showError)),
+    on("reconnected", () => feed.join().catch(showError)),
   ];
 
-  await join(null);
+  await feed.join(null);
   scroller.scrollTop = scroller.scrollHeight;
   text.focus();
   return () => {

@@ -1,5 +1,6 @@
 import { fill, glyph, h, form, newId, showError, time } from "../dom.js";
 import { del, get, post, put } from "../api.js";
+import { seqFeed } from "../feed.js";
 import { invoke, on } from "../hub.js";
 import { session } from "../session.js";
 
@@ -9,7 +10,6 @@ export async function render(view, [communityId, threadId], app) {
   const base = `/api/communities/${communityId}/threads/${threadId}`;
   const settings = await get(`/api/communities/${communityId}/forum/settings`);
   let summary = null;
-  let lastSeq = 0;
   let following = false;
   const posts = new Map();
   const title = h("h1", {});
@@ -73,51 +73,24 @@ export async function render(view, [communityId, threadId], app) {
 
   const redraw = () => [...posts.values()].forEach((el) => show(el.__post));
 
-  function take(items) {
-    for (const p of items) {
-      if (p.seq > lastSeq) lastSeq = p.seq;
-      show(p);
-    }
-  }
-
-  // As in chat: live posts wait while a join runs, then are replayed (those already shown are ignored).
-  let joining = 0;
-  const waiting = [];
-  async function join(after) {
-    joining++;
-    try {
-      for (;;) {
-        const result = await invoke("JoinThread", communityId, threadId, after);
-        summary = result.thread;
-        following = result.following;
-        drawSummary();
-        take(result.posts);
-        if (!result.hasMore) return;
-        after = lastSeq;
-      }
-    } finally {
-      joining--;
-      if (joining === 0) waiting.splice(0).sort((a, b) => a.seq - b.seq).forEach(live);
-    }
-  }
-
-  function live(p) {
-    if (joining > 0) { waiting.push(p); return; }
-    if (p.seq <= lastSeq) return;
-    if (p.seq > lastSeq + 1) { waiting.push(p); join(lastSeq).catch(showError); return; }
-    take([p]);
-  }
+  const feed = seqFeed(async (after) => {
+    const result = await invoke("JoinThread", communityId, threadId, after);
+    summary = result.thread;
+    following = result.following;
+    drawSummary();
+    return { items: result.posts, hasMore: result.hasMore };
+  }, show);
 
   const mine = (handler) => (payload) => { if (payload.communityId === communityId && payload.threadId === threadId) handler(payload); };
   const off = [
-    on("ThreadPost", mine(live)),
+    on("ThreadPost", mine(feed.live)),
     on("PostEdited", mine(show)),
     on("PostRemoved", mine((n) => { const el = posts.get(n.seq); if (el) show({ ...el.__post, removed: true }); })),
     on("PostReactions", mine((r) => { const el = posts.get(r.seq); if (el) show({ ...el.__post, reactions: r.counts }); })),
     on("ThreadUpdated", mine((s) => { summary = s; drawSummary(); redraw(); })),
-    on("reconnected", () => join(lastSeq).catch(showError)),
+    on("reconnected", () => feed.join().catch(showError)),
   ];
-  await join(null);
+  await feed.join(null);
   return () => {
     off.forEach((unsubscribe) => unsubscribe());
     invoke("LeaveThread", communityId, threadId).catch(() => {});
