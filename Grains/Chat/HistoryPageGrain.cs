@@ -98,8 +98,9 @@ public sealed class HistoryPageGrain(
     public async Task EraseMember(string userId, string pseudonym)
     {
         await Tombstone(m => m.AuthorId == userId);
+        // Others' messages keep their words, with the member's id (an @mention) replaced.
         var names = new Pseudonym(userId, "", pseudonym);
-        if (ErasedMentions.Apply(state.State.Messages, names))
+        if (Pseudonym.Rewrite(state.State.Messages, m => Tombstones.WithoutMention(m, names.Scrub)))
         {
             await state.WriteStateAsync();
         }
@@ -107,40 +108,9 @@ public sealed class HistoryPageGrain(
 
     private async Task Tombstone(Func<ChatMessage, bool> which)
     {
-        var changed = 0;
-        for (var i = 0; i < state.State.Messages.Count; i++)
-        {
-            var message = state.State.Messages[i];
-            if (which(message) && message != Tombstones.Of(message))
-            {
-                state.State.Messages[i] = Tombstones.Of(message);
-                changed++;
-            }
-        }
-
-        if (changed > 0)
+        if (Pseudonym.Rewrite(state.State.Messages, m => which(m) ? Tombstones.Of(m) : m))
         {
             await state.WriteStateAsync();
         }
-    }
-}
-
-/// <summary>Others' messages keep their words when a member is erased, with the member's id (an @mention) replaced.</summary>
-internal static class ErasedMentions
-{
-    public static bool Apply(List<ChatMessage> messages, Pseudonym names)
-    {
-        var changed = false;
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var scrubbed = Tombstones.WithoutMention(messages[i], names.Scrub);
-            if (scrubbed.Text != messages[i].Text)
-            {
-                messages[i] = scrubbed;
-                changed = true;
-            }
-        }
-
-        return changed;
     }
 }

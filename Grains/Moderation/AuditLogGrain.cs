@@ -80,7 +80,7 @@ public sealed class AuditLogGrain(
     public async Task Pseudonymise(string userId, string displayName, string pseudonym)
     {
         var names = new Pseudonym(userId, displayName, pseudonym);
-        if (AuditScrub.Apply(state.State.Tail, names))
+        if (Pseudonym.Rewrite(state.State.Tail, e => Scrubbed(e, names)))
         {
             await state.WriteStateAsync();
         }
@@ -93,6 +93,10 @@ public sealed class AuditLogGrain(
     }
 
     private string PageKey(long pageIndex) => $"{CommunityId}/{pageIndex}";
+
+    /// <summary>The one exception to an append-only log: an erased member's names leave it (GDPR outranks immutability).</summary>
+    internal static AuditEntry Scrubbed(AuditEntry e, Pseudonym names) =>
+        e with { Actor = names.Scrub(e.Actor), Target = names.Scrub(e.Target), Reason = names.Scrub(e.Reason) };
 }
 
 [GenerateSerializer, Alias("cs.AuditPageState")]
@@ -106,7 +110,8 @@ public sealed class AuditPageGrain(
 {
     public async Task Pseudonymise(string userId, string displayName, string pseudonym)
     {
-        if (AuditScrub.Apply(state.State.Entries, new Pseudonym(userId, displayName, pseudonym)))
+        var names = new Pseudonym(userId, displayName, pseudonym);
+        if (Pseudonym.Rewrite(state.State.Entries, e => AuditLogGrain.Scrubbed(e, names)))
         {
             await state.WriteStateAsync();
         }
@@ -127,27 +132,6 @@ public sealed class AuditPageGrain(
 }
 
 /// <summary>The one role check all moderation entry points share.</summary>
-/// <summary>The one exception to an append-only log: an erased member's names leave it (GDPR outranks immutability).</summary>
-internal static class AuditScrub
-{
-    public static bool Apply(List<AuditEntry> entries, Pseudonym names)
-    {
-        var changed = false;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var e = entries[i];
-            var scrubbed = e with { Actor = names.Scrub(e.Actor), Target = names.Scrub(e.Target), Reason = names.Scrub(e.Reason) };
-            if (scrubbed != e)
-            {
-                entries[i] = scrubbed;
-                changed = true;
-            }
-        }
-
-        return changed;
-    }
-}
-
 public static class ModerationRoles
 {
     public static Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller) =>

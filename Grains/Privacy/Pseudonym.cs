@@ -19,4 +19,21 @@ public sealed class Pseudonym(string userId, string displayName, string pseudony
 
     /// <summary><paramref name="text"/> with every whole-word occurrence of the member's id or name replaced.</summary>
     public string Scrub(string text) => text.Length == 0 ? text : _names.Replace(text, pseudonym);
+
+    /// <summary>Replaces each record of <paramref name="items"/> that <paramref name="change"/> alters; true when any was (so the caller writes).</summary>
+    public static bool Rewrite<T>(List<T> items, Func<T, T> change)
+    {
+        var changed = false;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var after = change(items[i]);
+            if (!EqualityComparer<T>.Default.Equals(after, items[i]))
+            {
+                items[i] = after;
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
 }
