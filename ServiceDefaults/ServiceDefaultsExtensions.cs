@@ -18,6 +18,12 @@ public sealed class TelemetryOptions
 
     /// <summary>Serve a Prometheus scrape endpoint at <c>/metrics</c>.</summary>
     public bool Prometheus { get; set; }
+
+    /// <summary>
+    /// Record traces. Unset: only when they are exported (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), because a recorded trace
+    /// nobody reads still costs every call its spans, and a hub connection its request's span for as long as it lives.
+    /// </summary>
+    public bool? Tracing { get; set; }
 }
 
 /// <summary>What every CommunityScale process sets up the same way: OpenTelemetry and the liveness/readiness endpoints.</summary>
@@ -40,13 +46,18 @@ public static class ServiceDefaultsExtensions
                 {
                     metrics.AddPrometheusExporter();
                 }
-            })
-            .WithTracing(tracing => tracing
+            });
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (telemetry.Tracing ?? exporting)
+        {
+            otel.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
                 .AddSource("Microsoft.AspNetCore.SignalR.Server")
                 .AddSource(OrleansActivitySources)
                 .AddSource(OwnInstrumentation));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        }
+
+        if (exporting)
         {
             otel.UseOtlpExporter();
         }

@@ -376,19 +376,20 @@ public sealed partial class ChannelGrain(
         }
     }
 
+    /// <summary>
+    /// One stream event per message, but one enqueue for the whole batch: the queue gets one call and each gateway one
+    /// delivery, rather than one per message (each awaited) before the writer can store the next batch.
+    /// </summary>
     private async Task Publish(List<PendingSend> batch)
     {
-        foreach (var sent in batch)
+        try
         {
-            try
-            {
-                await _stream.OnNextAsync(new MessagePosted(sent.Message));
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // Live delivery may drop an event; gateways and clients fill the gap from history, so the ack stands.
-                LogPublishFailed(logger, ex, _key.ToString(), sent.Message.Seq);
-            }
+            await _stream.OnNextBatchAsync([.. batch.Select(sent => (ChannelStreamEvent)new MessagePosted(sent.Message))]);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Live delivery may drop events; gateways and clients fill the gap from history, so the acks stand.
+            LogPublishFailed(logger, ex, _key.ToString(), batch[0].Message.Seq, batch[^1].Message.Seq);
         }
     }
 
@@ -992,13 +993,16 @@ public sealed partial class ChannelGrain(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogPublishFailed(logger, ex, _key.ToString(), seq);
+            LogPublishFailed(logger, ex, _key.ToString(), seq, seq);
         }
     }
 
     /// <summary>
-    /// Hands accepted messages to gamification, one call per author, after the acks (a send never waits for points).
-    /// The hand-overs run one after another, so the cursor only passes messages whose awards were taken.
+    /// Hands accepted messages to gamification after the acks (a send never waits for points), in rounds: a round carries
+    /// everything accepted since the previous one, one call per author, and a new round starts at most once per
+    /// <see cref="ChatOptions.AwardRoundInterval"/>. A quiet channel's message scores at once; a hot channel costs each
+    /// author's points grain one storage write per interval rather than one per batch, and a backlog is one list, not a
+    /// chain of waiting tasks. Rounds run one after another, so the cursor only passes messages whose awards were taken.
     /// </summary>
     private void AwardPoints(IReadOnlyList<ChatMessage> messages)
     {
@@ -1007,30 +1011,46 @@ public sealed partial class ChannelGrain(
             return;
         }
 
-        var previous = _awarding;
-        _awarding = AwardAfter(previous, messages);
+        _toAward.AddRange(messages);
+        if (_awarding.IsCompleted)
+        {
+            _awarding = AwardRounds();
+        }
     }
 
-    private async Task AwardAfter(Task previous, IReadOnlyList<ChatMessage> messages)
+    private async Task AwardRounds()
     {
-        await previous;
-        try
+        while (_toAward.Count > 0)
         {
-            await Task.WhenAll(messages.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Select(byAuthor =>
-                GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
-                    [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
-            S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, messages[^1].Seq);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Not lost: the cursor stays, and the next activation hands these messages over again.
-            LogAwardFailed(logger, ex, _key.ToString(), messages[0].Seq);
+            var wait = _lastAwardRound + _options.AwardRoundInterval - clock.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock);
+            }
+
+            _lastAwardRound = clock.GetUtcNow();
+            var round = _toAward.ToList();
+            _toAward.Clear();
+            try
+            {
+                await Task.WhenAll(round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Select(byAuthor =>
+                    GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
+                        [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
+                S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, round[^1].Seq);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Not lost: the cursor stays, and the next activation hands these messages over again.
+                LogAwardFailed(logger, ex, _key.ToString(), round[0].Seq);
+            }
         }
     }
 
     private static string PointsSource(ChatMessage message) => $"msg:{message.MessageId}";
 
+    private readonly List<ChatMessage> _toAward = [];
     private Task _awarding = Task.CompletedTask;
+    private DateTimeOffset _lastAwardRound = DateTimeOffset.MinValue;
 
     /// <summary>Counts accepted messages towards each author's trust, without waiting (a one-way call per author per batch).</summary>
     private void RecordActivity(List<PendingSend> batch)
@@ -1065,7 +1085,14 @@ public sealed partial class ChannelGrain(
             await GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, pageIndex)).Seal(page);
             S.Tail.RemoveRange(0, S.PageSize);
             S.SealedThroughSeq = page[^1].Seq;
-            await state.WriteStateAsync();
+            // When sends wait, the next batch's write stores the shorter tail: a hot channel pays one write per page, not
+            // two. Until then storage still holds the page's messages in the tail too, which a new activation re-seals
+            // (a no-op: the page exists) and drops.
+            if (_pending.Count == 0)
+            {
+                await state.WriteStateAsync();
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -1076,8 +1103,8 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing seq {Seq} on channel {Channel} failed; gateways will fill the gap from history")]
-    private static partial void LogPublishFailed(ILogger logger, Exception ex, string channel, long seq);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing seqs {From}-{To} on channel {Channel} failed; gateways will fill the gap from history")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex, string channel, long from, long to);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} messages from seq {Seq} on channel {Channel} failed; the sends were refused")]
     private static partial void LogWriteFailed(ILogger logger, Exception ex, string channel, long seq, int count);

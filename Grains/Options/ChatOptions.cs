@@ -57,4 +57,12 @@ public sealed class ChatOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan GroupCommitMaxDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// The shortest time between two rounds of handing a channel's accepted messages to the authors' points grains. The
+    /// first message after a quiet spell scores at once; in a hot channel an author's points are written at most once
+    /// per round instead of once per batch, which kept storage from serving the messages themselves.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan AwardRoundInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

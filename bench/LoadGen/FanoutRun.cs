@@ -30,6 +30,16 @@ public static class FanoutRun
             await Http.CreateChannels(http, [.. targets.Select(t => (t.Community, t.Channel))]);
         }
 
+        // Sign-in happens first, so that the memory measured over the connects is what connections hold, not the
+        // garbage of thousands of sign-in requests (which the baseline, needing none, would be spared).
+        var tokens = new string?[o.Clients];
+        if (!o.Bare)
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, o.Clients), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+                async (i, _) => tokens[i] = await Http.Token(http, $"fan-{i}"));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+
         var front = o.ServerPids.Count > 0 ? o.ServerPids[0] : 0;
         var rssBefore = front > 0 ? ProcessStats.RssBytes(front) : 0;
         var window = new Window();
@@ -40,7 +50,8 @@ public static class FanoutRun
         {
             connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async i =>
             {
-                var hub = await Connections.Connect(o, http, $"fan-{i}", null, member: false);
+                var hub = Connections.Build(o, tokens[i]);
+                await hub.StartAsync();
                 hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
                 var target = targets[i % targets.Length];
                 await hub.InvokeAsync<object>("JoinChannel", target.Community, target.Channel, null);
@@ -72,13 +83,14 @@ public static class FanoutRun
 
         // The peak: the best step still within the latency limit (the best step at all if none is).
         var peak = steps.Where(s => s.P99 <= LatencyLimitMs).MaxBy(s => s.DeliveriesPerSecond) ?? steps.MaxBy(s => s.DeliveriesPerSecond)!;
-        var (half, cpuHalf) = await MeasuredStep(o, senders, targets, window, peak.Rate / 2);
+        var (half, cpuHalf, _) = await MeasuredStep(o, senders, targets, window, peak.Rate / 2);
         Console.WriteLine($"at half the peak rate: {half}");
         // The same offered load on every target (10,000 deliveries/s), so latency and CPU compare like for like.
         var referenceRate = 10_000.0 / (o.Clients / o.Channels);
-        var (reference, cpuReference) = await MeasuredStep(o, senders, targets, window, referenceRate);
+        var (reference, cpuReference, cpuReferenceOverIdle) = await MeasuredStep(o, senders, targets, window, referenceRate);
         Console.WriteLine($"at the reference rate: {reference}");
-        Console.WriteLine($"  server CPU per delivery by process ({string.Join(",", o.ServerPids)}): {string.Join(" + ", cpuReference.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}");
+        Console.WriteLine($"  server CPU per delivery by process ({string.Join(",", o.ServerPids)}): {string.Join(" + ", cpuReference.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}"
+            + $"; above idle: {string.Join(" + ", cpuReferenceOverIdle.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}");
         await Task.WhenAll(connections.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
         var siloRssAfter = silo > 0 ? ProcessStats.RssBytes(silo) : 0;
         double PerDelivery(TimeSpan cpu, StepResult step) => step.Delivered > 0 && o.ServerPids.Count > 0 ? Math.Round(cpu.TotalMicroseconds / step.Delivered, 2) : 0;
@@ -100,18 +112,33 @@ public static class FanoutRun
                 ["reference_p999_ms"] = reference.P999,
                 ["reference_cpu_us_per_delivery"] = PerDelivery(total(cpuReference), reference),
                 ["reference_cpu_us_per_delivery_connection_process"] = cpuReference.Length > 0 ? PerDelivery(cpuReference[0], reference) : 0,
+                // The process behind the gateway (the silo, where there is one): the part that more gateways do not relieve.
+                ["reference_cpu_us_per_delivery_silo"] = cpuReference.Length > 1 ? PerDelivery(cpuReference[1], reference) : 0,
+                // What one more message costs the silo above its idle load: flat in the number of fans when the silo
+                // publishes once per gateway, growing with them when the grain calls every connection.
+                ["reference_silo_cpu_us_per_message_over_idle"] = cpuReference.Length > 1 && reference.Expected > 0
+                    ? Math.Round(cpuReferenceOverIdle[1].TotalMicroseconds / (reference.Expected / (double)(o.Clients / o.Channels)), 1) : 0,
             },
             [.. steps, half with { Label = "half-peak" }, reference with { Label = "reference" }]);
     }
 
-    /// <summary>One step with the server processes' CPU time over it, per process.</summary>
-    private static async Task<(StepResult Step, TimeSpan[] Cpu)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
+    /// <summary>
+    /// One step with the server processes' CPU time over it, per process, and their idle CPU time per second measured over
+    /// the calm pause before it (timers and polling loops that cost the same whatever the load).
+    /// </summary>
+    private static async Task<(StepResult Step, TimeSpan[] Cpu, TimeSpan[] CpuOverIdle)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
     {
-        // Near the knee a backlog may still drain: a calm pause first.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Near the knee a backlog may still drain: a calm pause first, whose second half is the idle measure.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var idleBefore = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
+        var idleClock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(2));
         var before = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
+        var idlePerSecond = before.Select((cpu, i) => (cpu - idleBefore[i]) / idleClock.Elapsed.TotalSeconds).ToArray();
+        var clock = Stopwatch.StartNew();
         var step = await Step(o, senders, targets, window, rate, o.StepSeconds);
-        return (step, [.. o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i])]);
+        var cpu = o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i]).ToArray();
+        return (step, cpu, [.. cpu.Select((c, i) => c - idlePerSecond[i] * clock.Elapsed.TotalSeconds)]);
     }
 
     private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate, int seconds)

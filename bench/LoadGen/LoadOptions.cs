@@ -4,7 +4,7 @@ namespace CommunityScale.Bench;
 
 /// <summary>
 /// Command-line flags, e.g. <c>--mode fanout --scenario fanout-1k --role ours --url http://127.0.0.1:5080 --clients 1000
-/// --protocol json --pids 123,456</c>. <c>--bare</c>: the target is the bare SignalR baseline (no sign-in, no REST set-up).
+/// --protocol json --pids 123,456</c>. <c>--bare</c>: the target is a baseline (bench/BareSignalR or bench/NaiveFanout): no sign-in, no REST set-up.
 /// </summary>
 public sealed record LoadOptions(
     string Mode,
@@ -22,7 +22,8 @@ public sealed record LoadOptions(
     IReadOnlyList<int> ServerPids,
     string ResultsDir,
     string Notes,
-    int Channels)
+    int Channels,
+    string From)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -50,7 +51,8 @@ public sealed record LoadOptions(
             [.. Get("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
             Get("results", Path.Combine("bench", "results")),
             Get("notes", ""),
-            Int("channels", 1));
+            Int("channels", 1),
+            Get("from", ""));
         if (options.Channels < 1 || options.Clients % options.Channels != 0)
         {
             throw new ArgumentException("channels must be positive and divide clients.");

@@ -1,12 +1,19 @@
 using CommunityScale.Bench;
 
 // The load generator of ./scripts/bench. --mode fanout: one channel, N clients, a rising-rate sweep; --mode acks:
-// closed-loop durable sends; --mode reconnect: a reconnect storm; each writes its part under bench/results/parts. --mode report joins the parts into
+// closed-loop durable sends; --mode reconnect: a reconnect storm; each writes its part under bench/results/parts. --mode pair copies
+// ours of --from under another scenario name (to face a second baseline). --mode report joins the parts into
 // bench/results/latest.json (ratios ours ÷ baseline), a dated copy and latest.png. See LoadOptions for the flags.
 var options = LoadOptions.Parse(args);
 if (options.Mode == "report")
 {
     return await Results.Report(options.ResultsDir);
+}
+
+if (options.Mode == "pair")
+{
+    // One measurement of ours set beside a second baseline (fanout-naive beside fanout-1k): the same run, not a rerun.
+    return await Results.Pair(options.ResultsDir, options.From, options.Scenario, options.BaselineName);
 }
 
 var part = options.Mode switch

@@ -28,6 +28,20 @@ public static class Results
         await File.WriteAllTextAsync(Path.Combine(dir, $"{part.Scenario}.{part.Role}.json"), JsonSerializer.Serialize(part, Options));
     }
 
+    public static async Task<int> Pair(string resultsDir, string from, string scenario, string baselineName)
+    {
+        var source = Path.Combine(resultsDir, "parts", $"{from}.ours.json");
+        if (!File.Exists(source))
+        {
+            Console.Error.WriteLine($"no result of ours for {from} in {source}");
+            return 1;
+        }
+
+        var ours = JsonSerializer.Deserialize<Part>(await File.ReadAllTextAsync(source), Options)!;
+        await WritePart(resultsDir, ours with { Scenario = scenario, BaselineName = baselineName, Notes = $"{ours.Notes} (ours measured once, in {from})" });
+        return 0;
+    }
+
     public static async Task<int> Report(string resultsDir)
     {
         var dir = Path.Combine(resultsDir, "parts");
@@ -50,7 +64,7 @@ public static class Results
                 ["name"] = g.Key,
                 ["metric"] = main.Metric,
                 ["ours"] = ours?.Value,
-                ["baseline_name"] = main.BaselineName,
+                ["baseline_name"] = baseline?.BaselineName ?? main.BaselineName,
                 ["baseline"] = baseline?.Value,
                 ["ratio"] = ours is not null && baseline is { Value: > 0 } ? Math.Round(ours.Value / baseline.Value, 3) : null,
                 ["p50_ms"] = ours?.P50,
@@ -59,7 +73,7 @@ public static class Results
                 ["baseline_p50_ms"] = baseline?.P50,
                 ["baseline_p99_ms"] = baseline?.P99,
                 ["baseline_p999_ms"] = baseline?.P999,
-                ["notes"] = main.Notes,
+                ["notes"] = ours is not null && baseline is not null && ours.Notes != baseline.Notes ? $"{baseline.Notes}; ours: {ours.Notes}" : main.Notes,
             };
             if (ours?.Extra.GetValueOrDefault("reference_p99_ms") is > 0 and var oursP99 && baseline?.Extra.GetValueOrDefault("reference_p99_ms") is > 0 and var baseP99)
             {

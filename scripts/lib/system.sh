@@ -36,6 +36,17 @@ start_system() {
   wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[-1]}" || die "the gateway did not become ready; see $logs/gateway.log"
 }
 
+# Restarts only the gateway (the last process start_system started): a fresh process, so that a benchmark scenario's
+# memory per connection is not shaped by the heap an earlier scenario grew.
+restart_gateway() {
+  local logs="$1/logs" last=$((${#SYSTEM_PIDS[@]} - 1))
+  kill -TERM "${SYSTEM_PIDS[$last]}" 2>/dev/null || true
+  wait "${SYSTEM_PIDS[$last]}" 2>/dev/null || true
+  (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >>"$logs/gateway.log" 2>&1 &
+  SYSTEM_PIDS[$last]=$!
+  wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[$last]}" || die "the gateway did not become ready again; see $logs/gateway.log"
+}
+
 # Stops in reverse start order (gateway, silo, Azurite) and waits for each.
 stop_system() {
   local i pid

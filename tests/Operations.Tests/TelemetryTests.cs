@@ -86,7 +86,7 @@ public sealed class TelemetryTests
     {
         var silo = new Exported();
         var gateway = new Exported();
-        await using var system = new ChatSystem(new Dictionary<string, string?> { ["Storage:Provider"] = "Memory", ["Telemetry:Prometheus"] = "true" },
+        await using var system = new ChatSystem(new Dictionary<string, string?> { ["Storage:Provider"] = "Memory", ["Telemetry:Prometheus"] = "true", ["Telemetry:Tracing"] = "true" },
             gateway.Wire, silo.Wire);
         await system.StartAsync();
         await using var ann = await TestUser.ConnectAsync(system.GatewayUrl, "ann");
