@@ -1033,9 +1033,14 @@ public sealed partial class ChannelGrain(
             _toAward.Clear();
             try
             {
-                await Task.WhenAll(round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Select(byAuthor =>
-                    GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
-                        [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
+                // A few authors at a time: each call ends in a storage write, and a burst of them would queue this
+                // channel's own next write (and the acks waiting on it) behind all of them.
+                foreach (var authors in round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Chunk(AwardCallsInFlight))
+                {
+                    await Task.WhenAll(authors.Select(byAuthor =>
+                        GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
+                            [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
+                }
                 S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, round[^1].Seq);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -1048,6 +1053,7 @@ public sealed partial class ChannelGrain(
 
     private static string PointsSource(ChatMessage message) => $"msg:{message.MessageId}";
 
+    private const int AwardCallsInFlight = 4;
     private readonly List<ChatMessage> _toAward = [];
     private Task _awarding = Task.CompletedTask;
     private DateTimeOffset _lastAwardRound = DateTimeOffset.MinValue;

@@ -129,10 +129,10 @@ public static class FanoutRun
     private static async Task<(StepResult Step, TimeSpan[] Cpu, TimeSpan[] CpuOverIdle)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
     {
         // Near the knee a backlog may still drain: a calm pause first, whose second half is the idle measure.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(1));
         var idleBefore = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
         var idleClock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         var before = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
         var idlePerSecond = before.Select((cpu, i) => (cpu - idleBefore[i]) / idleClock.Elapsed.TotalSeconds).ToArray();
         var clock = Stopwatch.StartNew();
