@@ -6,7 +6,8 @@ internal static class Chart
     public static void Write(IReadOnlyList<Part> parts, string path)
     {
         var plot = new ScottPlot.Plot();
-        foreach (var part in parts.Where(p => p.Steps.Count > 0).OrderBy(p => p.Scenario, StringComparer.Ordinal).ThenBy(p => p.Role, StringComparer.Ordinal))
+        // A result paired with a second baseline is drawn once, under the scenario it was measured in.
+        foreach (var part in parts.Where(p => p.Steps.Count > 0 && p.MeasuredIn is null).OrderBy(p => p.Scenario, StringComparer.Ordinal).ThenBy(p => p.Role, StringComparer.Ordinal))
         {
             var steps = part.Steps.Where(s => s.Label == "step").OrderBy(s => s.Rate).ToArray();
             var line = plot.Add.Scatter(steps.Select(s => s.DeliveriesPerSecond).ToArray(), steps.Select(s => s.P99).ToArray());
@@ -19,7 +20,7 @@ internal static class Chart
         plot.XLabel("deliveries per second");
         plot.YLabel("p99 send→receive (ms)");
         plot.Axes.SetLimitsY(0, 1000);
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 1000, 600);
     }
 }

@@ -14,7 +14,7 @@ public sealed record StepResult(string Label, double Rate, double DeliveriesPerS
 /// <summary>One target's result for one scenario; the report pairs "ours" with its baseline.</summary>
 public sealed record Part(
     string Scenario, string Role, string BaselineName, string Metric, double Value, double P50, double P99, double P999, string Notes,
-    Dictionary<string, double> Extra, IReadOnlyList<StepResult> Steps);
+    Dictionary<string, double> Extra, IReadOnlyList<StepResult> Steps, string? MeasuredIn = null);
 
 /// <summary>Parts on disk (one file per scenario and role), and the report that joins them into latest.json and a chart.</summary>
 public static class Results
@@ -38,7 +38,7 @@ public static class Results
         }
 
         var ours = JsonSerializer.Deserialize<Part>(await File.ReadAllTextAsync(source), Options)!;
-        await WritePart(resultsDir, ours with { Scenario = scenario, BaselineName = baselineName, Notes = $"{ours.Notes} (ours measured once, in {from})" });
+        await WritePart(resultsDir, ours with { Scenario = scenario, BaselineName = baselineName, Notes = $"{ours.Notes} (ours measured once, in {from})", MeasuredIn = from });
         return 0;
     }
 
