@@ -812,6 +812,7 @@ public sealed partial class ChannelGrain(
     public async Task EraseMember(string userId, string pseudonym)
     {
         RequireInfo();
+        _toAward.RemoveAll(m => m.AuthorId == userId);
         foreach (var seq in S.Tail.Where(m => m.AuthorId == userId).Select(m => m.Seq).ToList())
         {
             await ChangeInTail(seq, m => m.AuthorId == userId ? Tombstones.Of(m) : m);
@@ -920,7 +921,7 @@ public sealed partial class ChannelGrain(
         await PublishChange(new MessageRemoved(notice), seq);
         Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.MessageRemoved, clock.GetUtcNow(), notice);
         // What the message earned goes, too: removed content must not pay. Its files stop being served.
-        _ = TakeBackPoints(original!);
+        _ = TakeBackAfterAwards(original!);
         _ = RevokeAttachments(original!);
         return original!;
     }
@@ -1023,14 +1024,15 @@ public sealed partial class ChannelGrain(
         while (_toAward.Count > 0)
         {
             var wait = _lastAwardRound + _options.AwardRoundInterval - clock.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && !_awardNow.Task.IsCompleted)
             {
-                await Task.Delay(wait, clock);
+                // Deactivating completes _awardNow: the waiting messages are then handed over at once.
+                await Task.WhenAny(Task.Delay(wait, clock), _awardNow.Task);
             }
 
             _lastAwardRound = clock.GetUtcNow();
-            var round = _toAward.ToList();
-            _toAward.Clear();
+            var round = _toAward.GetRange(0, Math.Min(_toAward.Count, MaxAwardRound));
+            _toAward.RemoveRange(0, round.Count);
             try
             {
                 // A few authors at a time: each call ends in a storage write, and a burst of them would queue this
@@ -1041,22 +1043,56 @@ public sealed partial class ChannelGrain(
                         GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, byAuthor.Key)).Record(
                             [.. byAuthor.Select(m => new ActivityEvent(PointsSource(m), _key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, _key.ChannelId))])));
                 }
-                S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, round[^1].Seq);
+
+                // Never past a round that failed: the next activation hands those messages over again.
+                S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, Math.Min(round[^1].Seq, _awardFailedFrom - 1));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // Not lost: the cursor stays, and the next activation hands these messages over again.
+                _awardFailedFrom = Math.Min(_awardFailedFrom, round[0].Seq);
                 LogAwardFailed(logger, ex, _key.ToString(), round[0].Seq);
             }
+        }
+    }
+
+    /// <summary>A message removed before its award round earns nothing; one already handed over is taken back after it.</summary>
+    private async Task TakeBackAfterAwards(ChatMessage original)
+    {
+        _toAward.RemoveAll(m => m.Seq == original.Seq);
+        await _awarding;
+        await TakeBackPoints(original);
+    }
+
+    /// <summary>Messages waiting for their award round are handed over before the activation goes, and the cursor stored.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_awarding.IsCompleted)
+        {
+            return;
+        }
+
+        _awardNow.TrySetResult();
+        try
+        {
+            await _awarding.WaitAsync(cancellationToken);
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not lost while the messages are still in the tail: the next activation hands them over again.
+            LogAwardFailed(logger, ex, _key.ToString(), S.ActivityThroughSeq + 1);
         }
     }
 
     private static string PointsSource(ChatMessage message) => $"msg:{message.MessageId}";
 
     private const int AwardCallsInFlight = 4;
+    private const int MaxAwardRound = 2_000;
     private readonly List<ChatMessage> _toAward = [];
+    private readonly TaskCompletionSource _awardNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _awarding = Task.CompletedTask;
     private DateTimeOffset _lastAwardRound = DateTimeOffset.MinValue;
+    private long _awardFailedFrom = long.MaxValue;
 
     /// <summary>Counts accepted messages towards each author's trust, without waiting (a one-way call per author per batch).</summary>
     private void RecordActivity(List<PendingSend> batch)
@@ -1091,14 +1127,7 @@ public sealed partial class ChannelGrain(
             await GrainFactory.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(_key, pageIndex)).Seal(page);
             S.Tail.RemoveRange(0, S.PageSize);
             S.SealedThroughSeq = page[^1].Seq;
-            // When sends wait, the next batch's write stores the shorter tail: a hot channel pays one write per page, not
-            // two. Until then storage still holds the page's messages in the tail too, which a new activation re-seals
-            // (a no-op: the page exists) and drops.
-            if (_pending.Count == 0)
-            {
-                await state.WriteStateAsync();
-            }
-
+            await state.WriteStateAsync();
             return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -17,7 +17,8 @@ internal sealed class ConnectionObserver(IHubContext<NaiveHub> hub, string conne
 /// </summary>
 public sealed class Observers
 {
-    public ConcurrentDictionary<string, (INaiveChannelGrain Channel, IConnectionObserver Reference, object Target)> ByConnection { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, ConcurrentDictionary<string, (INaiveChannelGrain Channel, IConnectionObserver Reference, object Target)>> ByConnection { get; } =
+        new(StringComparer.Ordinal);
 }
 
 /// <summary>The same hub methods and event as the gateway's /hubs/community, so the load generator drives it alike.</summary>
@@ -25,11 +26,19 @@ public sealed class NaiveHub(IGrainFactory grains, IHubContext<NaiveHub> context
 {
     public async Task<NaiveJoin> JoinChannel(string communityId, string channelId, long? afterSeq)
     {
-        var channel = grains.GetGrain<INaiveChannelGrain>($"{communityId}/{channelId}");
+        var key = $"{communityId}/{channelId}";
+        var channel = grains.GetGrain<INaiveChannelGrain>(key);
         var target = new ConnectionObserver(context, Context.ConnectionId);
         var reference = grains.CreateObjectReference<IConnectionObserver>(target);
-        observers.ByConnection[Context.ConnectionId] = (channel, reference, target);
-        await channel.Join(reference);
+        if (observers.ByConnection.GetOrAdd(Context.ConnectionId, _ => new(StringComparer.Ordinal)).TryAdd(key, (channel, reference, target)))
+        {
+            await channel.Join(reference);
+        }
+        else
+        {
+            grains.DeleteObjectReference<IConnectionObserver>(reference);
+        }
+
         return new NaiveJoin(0, [], false);
     }
 
@@ -38,12 +47,26 @@ public sealed class NaiveHub(IGrainFactory grains, IHubContext<NaiveHub> context
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        if (observers.ByConnection.TryRemove(Context.ConnectionId, out var joined))
+        try
         {
-            await joined.Channel.Leave(joined.Reference);
-            grains.DeleteObjectReference<IConnectionObserver>(joined.Reference);
+            if (observers.ByConnection.TryRemove(Context.ConnectionId, out var channels))
+            {
+                foreach (var joined in channels.Values)
+                {
+                    try
+                    {
+                        await joined.Channel.Leave(joined.Reference);
+                    }
+                    finally
+                    {
+                        grains.DeleteObjectReference<IConnectionObserver>(joined.Reference);
+                    }
+                }
+            }
         }
-
-        await base.OnDisconnectedAsync(exception);
+        finally
+        {
+            await base.OnDisconnectedAsync(exception);
+        }
     }
 }

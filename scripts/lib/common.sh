@@ -81,3 +81,19 @@ wait_port() {
 }
 
 port_in_use() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# stop_pids PID...: asks each process to stop (TERM), waits up to 30 s for all of them, then kills what is left.
+stop_pids() {
+  local pid i
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = 0; i < 120; i++)); do
+    local alive=false
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=true; done
+    $alive || break
+    sleep 0.25
+  done
+  for pid in "$@"; do
+    kill -0 "$pid" 2>/dev/null && { echo "warning: process $pid did not stop within 30 s; killing it" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    wait "$pid" 2>/dev/null || true
+  done
+}

@@ -40,21 +40,19 @@ start_system() {
 # memory per connection is not shaped by the heap an earlier scenario grew.
 restart_gateway() {
   local logs="$1/logs" last=$((${#SYSTEM_PIDS[@]} - 1))
-  kill -TERM "${SYSTEM_PIDS[$last]}" 2>/dev/null || true
-  wait "${SYSTEM_PIDS[$last]}" 2>/dev/null || true
+  ((last >= 0)) || die "restart_gateway: the system is not running (call start_system first)"
+  stop_pids "${SYSTEM_PIDS[$last]}"
   (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >>"$logs/gateway.log" 2>&1 &
   SYSTEM_PIDS[$last]=$!
   wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[$last]}" || die "the gateway did not become ready again; see $logs/gateway.log"
 }
 
-# Stops in reverse start order (gateway, silo, Azurite) and waits for each.
+# Stops in reverse start order (gateway, silo, Azurite): TERM, up to 30 s, then KILL.
 stop_system() {
-  local i pid
+  local i reversed=()
   for ((i = ${#SYSTEM_PIDS[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${SYSTEM_PIDS[$i]}" 2>/dev/null || true
+    reversed+=("${SYSTEM_PIDS[$i]}")
   done
-  for pid in "${SYSTEM_PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_pids "${reversed[@]}"
   SYSTEM_PIDS=()
 }
