@@ -48,6 +48,27 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_message_removed_while_it_waits_for_its_award_round_earns_nothing_and_the_round_scores_the_rest()
+    {
+        var community = await NewCommunity();
+        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, Owner);
+        var channel = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        await channel.Send(new SendMessageCommand("ann", "Ann", "first", "r1"));
+        await Eventually(async () => (await points.GetProfile()).Points == 1);
+
+        // The next round is at most one per second: "second" waits for it, and is removed meanwhile (or, on a slow
+        // machine, just after it: then its points are taken back after the round). Either way it ends with nothing.
+        var second = await channel.Send(new SendMessageCommand("ann", "Ann", "second", "r2"));
+        await channel.RemoveMessage(second.Seq, "spam", Owner);
+        await channel.Send(new SendMessageCommand("ann", "Ann", "third", "r3"));
+
+        await Eventually(async () => (await points.GetProfile()).Points == 2);
+        var board = await Grains.GetGrain<ILeaderboardGrain>($"{community}/all").Page(0, 10);
+        Assert.Equal([("ann", 2L, 1L)], board.Entries.Select(e => (e.UserId, e.Points, e.Rank)));
+    }
+
+    [Fact]
     public async Task Replaying_the_same_events_awards_nothing_twice_and_caps_and_diminishing_apply_per_day()
     {
         var community = await NewCommunity();
