@@ -107,7 +107,9 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
 
         var kpis = Grains.GetGrain<ICommunityKpisGrain>(community);
         var today = DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
-        await Responses.Eventually(async () => (await kpis.Report(today, today, Segment.Everyone, owner)).Totals.ActiveMembers == 2, "the KPIs to count both members");
+        // Awards (and so KPI activity) follow a channel's messages in rounds, at most one a second: all 24 must be in.
+        await Responses.Eventually(async () => (await kpis.Report(today, today, Segment.Everyone, owner)).Totals is { ActiveMembers: 2, Messages: 24 },
+            "the KPIs to count both members and all 24 chat messages");
         var before = (await kpis.Report(today, today, Segment.Everyone, owner)).Totals;
 
         // Only the member or an admin above them may erase; an unknown member is not found.
