@@ -93,15 +93,13 @@ public static class FanoutRun
 
         // The peak: the best step still within the latency limit (the best step at all if none is).
         var peak = steps.Where(s => s.P99 <= LatencyLimitMs).MaxBy(s => s.DeliveriesPerSecond) ?? steps.MaxBy(s => s.DeliveriesPerSecond)!;
-        var (half, cpuHalf, _) = await MeasuredStep(o, senders, targets, window, peak.Rate / 2);
+        var (half, cpuHalf) = await MeasuredStep(o, senders, targets, window, peak.Rate / 2);
         Console.WriteLine($"at half the peak rate: {half}");
         // The same offered load on every target (10,000 deliveries/s), so latency and CPU compare like for like.
         var referenceRate = 10_000.0 / (o.Clients / o.Channels);
-        var (reference, cpuReference, cpuReferenceOverIdle) = await MeasuredStep(o, senders, targets, window, referenceRate);
+        var (reference, cpuReference) = await MeasuredStep(o, senders, targets, window, referenceRate);
         Console.WriteLine($"at the reference rate: {reference}");
-        Console.WriteLine($"  server CPU per delivery by process ({string.Join(",", o.ServerPids)}): {string.Join(" + ", cpuReference.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}"
-            // Above idle: a profiling hint only; at a few messages a second the idle measure's noise is of the same size.
-            + $"; above idle: {string.Join(" + ", cpuReferenceOverIdle.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}");
+        Console.WriteLine($"  server CPU per delivery by process ({string.Join(",", o.ServerPids)}): {string.Join(" + ", cpuReference.Select(c => $"{c.TotalMicroseconds / Math.Max(1, reference.Delivered):0.0} µs"))}");
         await Task.WhenAll(connections.Concat(senders).Select(c => c.DisposeAsync().AsTask()));
         var siloRssAfter = silo > 0 ? ProcessStats.RssBytes(silo) : 0;
         double PerDelivery(TimeSpan cpu, StepResult step) => step.Delivered > 0 && o.ServerPids.Count > 0 ? Math.Round(cpu.TotalMicroseconds / step.Delivered, 2) : 0;
@@ -131,23 +129,14 @@ public static class FanoutRun
             [.. steps, half with { Label = "half-peak" }, reference with { Label = "reference" }]);
     }
 
-    /// <summary>
-    /// One step with the server processes' CPU time over it, per process, and their idle CPU time per second measured over
-    /// the calm pause before it (timers and polling loops that cost the same whatever the load).
-    /// </summary>
-    private static async Task<(StepResult Step, TimeSpan[] Cpu, TimeSpan[] CpuOverIdle)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
+    /// <summary>One step with the server processes' CPU time over it, per process.</summary>
+    private static async Task<(StepResult Step, TimeSpan[] Cpu)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
     {
-        // Near the knee a backlog may still drain: a calm pause first, whose second half is the idle measure.
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var idleBefore = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
-        var idleClock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // Near the knee a backlog may still drain: a calm pause first.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         var before = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
-        var idlePerSecond = before.Select((cpu, i) => (cpu - idleBefore[i]) / idleClock.Elapsed.TotalSeconds).ToArray();
-        var clock = Stopwatch.StartNew();
         var step = await Step(o, senders, targets, window, rate, o.StepSeconds);
-        var cpu = o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i]).ToArray();
-        return (step, cpu, [.. cpu.Select((c, i) => c - idlePerSecond[i] * clock.Elapsed.TotalSeconds)]);
+        return (step, [.. o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i])]);
     }
 
     private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate, int seconds)

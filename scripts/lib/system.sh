@@ -31,9 +31,17 @@ start_system() {
   wait_http "$SILO_URL/health/ready" 90 "${SYSTEM_PIDS[-1]}" || die "the silo did not become ready; see $logs/silo.log"
 
   say "starting the gateway (logs: $logs/gateway.log)"
-  (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >"$logs/gateway.log" 2>&1 &
-  SYSTEM_PIDS+=($!)
-  wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[-1]}" || die "the gateway did not become ready; see $logs/gateway.log"
+  : >"$logs/gateway.log"
+  launch_gateway "$logs" "${#SYSTEM_PIDS[@]}"
+}
+
+# launch_gateway LOGS INDEX: starts the gateway (log appended to LOGS/gateway.log), keeps its pid at SYSTEM_PIDS[INDEX]
+# (before waiting, so a gateway that never gets ready is still stopped), and waits until it is ready.
+launch_gateway() {
+  local logs="$1" index="$2"
+  (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >>"$logs/gateway.log" 2>&1 &
+  SYSTEM_PIDS[$index]=$!
+  wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[$index]}" || die "the gateway did not become ready; see $logs/gateway.log"
 }
 
 # Restarts only the gateway (the last process start_system started): a fresh process, so that a benchmark scenario's
@@ -42,9 +50,7 @@ restart_gateway() {
   local logs="$1/logs" last=$((${#SYSTEM_PIDS[@]} - 1))
   ((last >= 0)) || die "restart_gateway: the system is not running (call start_system first)"
   stop_pids "${SYSTEM_PIDS[$last]}"
-  (cd "$REPO_ROOT/Gateway" && exec dotnet bin/Release/net10.0/CommunityScale.Gateway.dll) >>"$logs/gateway.log" 2>&1 &
-  SYSTEM_PIDS[$last]=$!
-  wait_http "$GATEWAY_URL/health/ready" 90 "${SYSTEM_PIDS[$last]}" || die "the gateway did not become ready again; see $logs/gateway.log"
+  launch_gateway "$logs" "$last"
 }
 
 # Stops in reverse start order (gateway, silo, Azurite): TERM, up to 30 s, then KILL.

@@ -27,16 +27,22 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         return community;
     }
 
+    /// <summary>A community with a "live" channel, and Ann's points grain there.</summary>
+    private async Task<(string Community, IChannelGrain Channel, IMemberPointsGrain AnnsPoints)> NewChannelWithAnnsPoints()
+    {
+        var community = await NewCommunity();
+        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, Owner);
+        return (community, Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString()),
+            Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann")));
+    }
+
     private static ActivityEvent Message(string community, Actor who, string source, DateTimeOffset at) =>
         new(source, community, who.UserId, who.DisplayName, ActionKinds.MessageAccepted, at, "live");
 
     [Fact]
     public async Task Accepted_chat_messages_earn_points_asynchronously_and_a_moderators_removal_takes_them_back()
     {
-        var community = await NewCommunity();
-        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, Owner);
-        var channel = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
-        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var (community, channel, points) = await NewChannelWithAnnsPoints();
         await channel.Send(new SendMessageCommand("ann", "Ann", "first", "a1"));
         var second = await channel.Send(new SendMessageCommand("ann", "Ann", "second", "a2"));
         await Eventually(async () => (await points.GetProfile()).Points == 2);
@@ -50,10 +56,7 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     [Fact]
     public async Task A_message_removed_while_it_waits_for_its_award_round_earns_nothing_and_the_round_scores_the_rest()
     {
-        var community = await NewCommunity();
-        await Grains.GetGrain<ICommunityGrain>(community).CreateChannel("live", "Live", null, Owner);
-        var channel = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
-        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var (community, channel, points) = await NewChannelWithAnnsPoints();
         await channel.Send(new SendMessageCommand("ann", "Ann", "first", "r1"));
         await Eventually(async () => (await points.GetProfile()).Points == 1);
 
