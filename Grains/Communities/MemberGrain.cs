@@ -3,8 +3,10 @@ using CommunityScale.Moderation;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CommunityScale.Communities;
 
@@ -27,16 +29,27 @@ public sealed class MemberState
 /// One user's membership of one community: role, sanctions and standing (trust). Small on purpose: the community never
 /// holds its member list. Mutes and bans are applied here, from sanctions, so a sanction and its effect never disagree.
 /// </summary>
-public sealed class MemberGrain(
+public sealed partial class MemberGrain(
     [PersistentState("member", StorageNames.Main)] IPersistentState<MemberState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IMemberGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    ILogger<MemberGrain> logger) : Grain, IMemberGrain
 {
     public const int MaxSanctions = 100;
 
-    // Activity is counted in memory and written now and then: trust is not acknowledged data, and a write per
-    // message would double the storage writes of a busy channel. A new day, a new level or this many messages write.
-    private const int ActivityWriteEvery = 20;
-    private int _unsavedActivity;
+    // Activity is counted in memory and written behind, at most once per period: trust is not acknowledged data, and
+    // a busy author sends several messages a second (a write every 20 messages cost a hot channel more writes than its
+    // own messages did). A new day or a new level is written at once; a crash loses at most one period of counts.
+    private static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromSeconds(10);
+    private WriteBehind? _activityWrites;
+
+    private WriteBehind ActivityWrites => _activityWrites ??= new(this, async cancellationToken =>
+    {
+        if (state.State.Info is not null)
+        {
+            await state.WriteStateAsync(cancellationToken);
+            TouchChangeFeed();
+        }
+    }, ex => LogActivityWriteFailed(logger, ex, this.GetPrimaryKeyString()), ActivityWritePeriod);
 
     public async Task<MemberInfo> Enroll(string displayName, MemberRole role, ConsentGiven consent)
     {
@@ -139,12 +152,13 @@ public sealed class MemberGrain(
         var updated = info with { AcceptedMessages = info.AcceptedMessages + messages, DaysActive = info.DaysActive + (newDay ? 1 : 0) };
         var level = TrustLadder.LevelFor(updated.DaysActive, updated.AcceptedMessages, updated.Strikes, info.TrustLevel, levels);
         state.State.Info = updated with { TrustLevel = level };
-        _unsavedActivity += messages;
-        if (newDay || level != info.TrustLevel || _unsavedActivity >= ActivityWriteEvery)
+        if (newDay || level != info.TrustLevel)
         {
-            await state.WriteStateAsync();
-            TouchChangeFeed();
-            _unsavedActivity = 0;
+            await ActivityWrites.WriteNow();
+        }
+        else
+        {
+            ActivityWrites.Changed();
         }
 
         if (level > info.TrustLevel)
@@ -182,8 +196,10 @@ public sealed class MemberGrain(
             return;
         }
 
-        _unsavedActivity = 0;
         await state.ClearStateAsync();
+        // Not every storage resets the state on clear: without this, counts waiting to be written behind would write the
+        // erased member back on deactivation.
+        state.State = new MemberState();
         TouchChangeFeed();
         DeactivateOnIdle();
     }
@@ -208,11 +224,14 @@ public sealed class MemberGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_unsavedActivity > 0)
+        if (_activityWrites is not null)
         {
-            await state.WriteStateAsync(cancellationToken);
+            await _activityWrites.Flush(cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the activity counts of member {Member} failed; retrying on the next tick")]
+    private static partial void LogActivityWriteFailed(ILogger logger, Exception ex, string member);
 
     /// <summary>Derives the restrictions in force from the sanctions on record: the latest active mute, any active ban, the warning count.</summary>
     private MemberInfo Apply(MemberInfo info)

@@ -1,13 +1,14 @@
 namespace CommunityScale.Scheduling;
 
 /// <summary>
-/// State written behind: after a change, at most once a second (on a grain timer), and on deactivation. For data that
-/// is derived or re-sent by its source (boards, change-feed marks, directory summaries, figures, KPI buckets), where a
-/// write per update would cost more than the update. A failed write keeps the state dirty, so the next tick retries.
+/// State written behind: after a change, at most once a period (a second unless told; on a grain timer), and on
+/// deactivation. For data that is derived or re-sent by its source (boards, change-feed marks, directory summaries,
+/// figures, KPI buckets, members' activity counts), where a write per update would cost more than the update. A failed
+/// write keeps the state dirty, so the next tick retries.
 /// </summary>
-public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> write, Action<Exception> onFailure)
+public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> write, Action<Exception> onFailure, TimeSpan? period = null)
 {
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _period = period ?? TimeSpan.FromSeconds(1);
     private bool _dirty;
     private IGrainTimer? _timer;
 
@@ -15,7 +16,7 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
     public void Changed()
     {
         _dirty = true;
-        _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(Period, Period));
+        _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(_period, _period));
     }
 
     /// <summary>Writes if changed; a failure is reported and retried on the next tick, never thrown.</summary>
