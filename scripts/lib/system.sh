@@ -15,13 +15,17 @@ start_system() {
     port_in_use "$port" && die "port $port is already in use by another program (is ./scripts/run running?); free it and retry."
   done
 
+  # AZURITE_IN_MEMORY=true: Azurite keeps its data in memory only (the benchmark: its disk persistence rewrites the whole
+  # database every 5 s, a cost of the emulator that Azure Table storage does not have).
+  local persistence=(--location "$data_dir/azurite")
+  [[ "${AZURITE_IN_MEMORY:-false}" == true ]] && persistence=(--inMemoryPersistence)
   say "starting Azurite (logs: $logs/azurite.log)"
   node "$REPO_ROOT/node_modules/azurite/dist/src/table/main.js" --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
-    --location "$data_dir/azurite" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &
+    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &
   SYSTEM_PIDS+=($!)
   wait_port "$AZURITE_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite did not start; see $logs/azurite.log"
   node "$REPO_ROOT/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 --blobPort "$AZURITE_BLOB_PORT" \
-    --location "$data_dir/azurite" --disableTelemetry --skipApiVersionCheck >"$logs/azurite-blob.log" 2>&1 &
+    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck >"$logs/azurite-blob.log" 2>&1 &
   SYSTEM_PIDS+=($!)
   wait_port "$AZURITE_BLOB_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite's blob service did not start; see $logs/azurite-blob.log"
 
