@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text;
+using CommunityScale.Communities;
+using CommunityScale.Gateway.Auth;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -51,6 +54,23 @@ public sealed class AuthTests(SystemFixture fixture)
             .Build();
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
+    [Fact]
+    public void A_validated_token_leaves_a_connection_only_the_user_id_and_name()
+    {
+        // What JwtBearer validated: the parsed token behind the identity, issuer, audience and times as claims.
+        var token = new JsonWebToken(Token(ChatSystem.SigningKey, DateTime.UtcNow.AddHours(1)));
+        var validated = new ClaimsPrincipal(new CaseSensitiveClaimsIdentity(token.Claims, "Bearer", "name", "role") { BootstrapContext = token });
+        Assert.True(validated.Claims.Count() > 2);
+
+        var lean = AuthSetup.Lean(validated, "Bearer");
+
+        Assert.Equal([("sub", "mallory"), ("name", "Mallory")], lean.Claims.Select(c => (c.Type, c.Value)));
+        var identity = Assert.IsType<ClaimsIdentity>(lean.Identity);
+        Assert.Equal((true, "Mallory", "Bearer"), (identity.IsAuthenticated, identity.Name, identity.AuthenticationType));
+        Assert.Null(identity.BootstrapContext);
+        Assert.Equal(new Actor("mallory", "Mallory"), lean.ToActor());
     }
 
     [Fact]
