@@ -14,8 +14,9 @@ public sealed class LeaderboardShardState
 
 /// <summary>
 /// A shard of a board: its members' totals, kept sorted in memory. Writes are absolute totals from the member's points
-/// grain, so replays are harmless; the state is written at most once a second (a board is derived data: a lost update
-/// is put right by the member's next award).
+/// grain, so replays are harmless; the state is written behind, at most every 10 s (a board is derived data: a lost
+/// update is put right by the member's next award). Every second, as before, 100 busy communities' shards made more
+/// writes than their messages did (1,467 board writes to 1,146 messages in 8 s of the many-channels benchmark).
 /// </summary>
 public sealed partial class LeaderboardShardGrain(
     [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state,
@@ -23,9 +24,10 @@ public sealed partial class LeaderboardShardGrain(
 {
     private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
+    private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(10);
     private WriteBehind? _writeBehind;
 
-    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
+    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
