@@ -132,8 +132,8 @@ public static class FanoutRun
     /// <summary>One step with the server processes' CPU time over it, per process.</summary>
     private static async Task<(StepResult Step, TimeSpan[] Cpu)> MeasuredStep(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate)
     {
-        // Near the knee a backlog may still drain: a calm pause first.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // Near the knee a backlog may still drain (each step already waits up to 2 s for its deliveries): a calm pause first.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         var before = o.ServerPids.Select(pid => ProcessStats.CpuTime([pid])).ToArray();
         var step = await Step(o, senders, targets, window, rate, o.StepSeconds);
         return (step, [.. o.ServerPids.Select((pid, i) => ProcessStats.CpuTime([pid]) - before[i])]);
