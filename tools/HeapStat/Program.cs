@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.Diagnostics.Runtime;
+
+// Live heap by type in a dump (`createdump -f FILE PID`, shipped with the runtime): objects reachable from the roots,
+// so garbage the GC has not collected yet does not count. No dotnet-gcdump or dotnet-dump is served here.
+// Usage: dotnet run --project tools/HeapStat -- DUMP [BEFORE_DUMP [PER]]
+//   one dump: type, count, bytes, largest first; two: the growth from BEFORE_DUMP, divided by PER (e.g. connections).
+if (args.Length is < 1 or > 3)
+{
+    Console.Error.WriteLine("usage: HeapStat DUMP [BEFORE_DUMP [PER]]");
+    return 2;
+}
+
+var after = LiveByType(args[0]);
+var before = args.Length > 1 ? LiveByType(args[1]) : [];
+var per = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+var growth = after.Select(kv => (Type: kv.Key, Count: kv.Value.Count - before.GetValueOrDefault(kv.Key).Count, Bytes: kv.Value.Bytes - before.GetValueOrDefault(kv.Key).Bytes))
+    .OrderByDescending(g => g.Bytes).ToList();
+foreach (var (type, count, bytes) in growth.Where(g => g.Bytes != 0))
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes / per,12:0.0}\t{count / per,10:0.00}\t{type}"));
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{growth.Sum(g => g.Bytes) / per,12:0.0}\t{growth.Sum(g => g.Count) / per,10:0.00}\t(total live)"));
+return 0;
+
+static Dictionary<string, (long Count, long Bytes)> LiveByType(string dump)
+{
+    using var target = DataTarget.LoadDump(dump);
+    var clr = target.ClrVersions[0];
+    // The DAC of the runtime that wrote the dump sits beside it; this machine has no symbol server to fetch one from.
+    var dac = Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "libmscordaccore.so");
+    using var runtime = File.Exists(dac) ? clr.CreateRuntime(dac, ignoreMismatch: true) : clr.CreateRuntime();
+    var heap = runtime.Heap;
+    var seen = new HashSet<ulong>();
+    var pending = new Stack<ulong>();
+    foreach (var root in heap.EnumerateRoots())
+    {
+        if (root.Object.Address != 0 && seen.Add(root.Object.Address))
+        {
+            pending.Push(root.Object.Address);
+        }
+    }
+
+    var byType = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal);
+    while (pending.Count > 0)
+    {
+        var obj = heap.GetObject(pending.Pop());
+        if (!obj.IsValid)
+        {
+            continue;
+        }
+
+        var name = obj.Type?.Name ?? "?";
+        var sum = byType.GetValueOrDefault(name);
+        byType[name] = (sum.Count + 1, sum.Bytes + (long)obj.Size);
+        foreach (var reference in obj.EnumerateReferences(carefully: true))
+        {
+            if (reference.Address != 0 && seen.Add(reference.Address))
+            {
+                pending.Push(reference.Address);
+            }
+        }
+    }
+
+    return byType;
+}
