@@ -71,7 +71,10 @@ public static class AuthSetup
         return services;
     }
 
-    /// <summary>The two claims the gateway reads, in a fresh identity that does not reference the token it came from.</summary>
+    /// <summary>
+    /// The two claims the gateway reads, in a fresh identity that does not reference the token it came from. Every other
+    /// claim of a user's token is dropped here: a future role or policy claim must be added to this list.
+    /// </summary>
     public static ClaimsPrincipal Lean(ClaimsPrincipal validated, string authenticationType) =>
         new(new ClaimsIdentity(
             validated.Claims.Where(c => c.Type is UserIdClaim or DisplayNameClaim).Select(c => new Claim(c.Type, c.Value)),

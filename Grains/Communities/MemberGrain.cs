@@ -197,8 +197,8 @@ public sealed partial class MemberGrain(
         }
 
         await state.ClearStateAsync();
-        // Not every storage resets the state on clear: without this, counts waiting to be written behind would write the
-        // erased member back on deactivation.
+        // The write-behind's last flush (on deactivation) must find nothing to write: without this line the privacy test
+        // found the erased member written back to storage.
         state.State = new MemberState();
         TouchChangeFeed();
         DeactivateOnIdle();

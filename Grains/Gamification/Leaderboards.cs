@@ -15,8 +15,8 @@ public sealed class LeaderboardShardState
 /// <summary>
 /// A shard of a board: its members' totals, kept sorted in memory. Writes are absolute totals from the member's points
 /// grain, so replays are harmless; the state is written behind, at most every 10 s (a board is derived data: a lost
-/// update is put right by the member's next award). Every second, as before, 100 busy communities' shards made more
-/// writes than their messages did (1,467 board writes to 1,146 messages in 8 s of the many-channels benchmark).
+/// update is put right by the member's next award). At the old one-second period, 100 busy communities' shards made
+/// more writes than their messages did (1,467 board writes to 1,146 messages in 8 s of the many-channels benchmark).
 /// </summary>
 public sealed partial class LeaderboardShardGrain(
     [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state,

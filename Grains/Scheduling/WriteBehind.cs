@@ -16,7 +16,7 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
     public void Changed()
     {
         _dirty = true;
-        _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(_period, _period));
+        EnsureTimer();
     }
 
     /// <summary>Writes if changed; a failure is reported and retried on the next tick, never thrown.</summary>
@@ -24,6 +24,9 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
     {
         if (!_dirty)
         {
+            // Nothing waits: no timer ticks for a grain that stopped changing (one per active author otherwise).
+            _timer?.Dispose();
+            _timer = null;
             return;
         }
 
@@ -47,8 +50,12 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
         }
         catch
         {
+            // Retried behind as well, so a failed immediate write does not wait for the next change.
             _dirty = true;
+            EnsureTimer();
             throw;
         }
     }
+
+    private void EnsureTimer() => _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(_period, _period));
 }

@@ -165,6 +165,8 @@ public static class FanoutRun
 
             last = now;
         }
+
+        Console.WriteLine($"  (the servers were still busy after {waited.Elapsed.TotalSeconds:0.0} s; measuring anyway)");
     }
 
     private static async Task<StepResult> Step(LoadOptions o, List<HubConnection> senders, Target[] targets, Window window, double rate, int seconds)

@@ -1,5 +1,5 @@
 # Starts and stops Azurite + silo + gateway on localhost, by pid. Sourced after common.sh.
-# Usage: start_system DATA_DIR  (sets SYSTEM_PIDS; call stop_system to end them).
+# Usage: start_system DATA_DIR [memory]  (sets SYSTEM_PIDS; call stop_system to end them).
 
 GATEWAY_URL="http://127.0.0.1:5080"
 SILO_URL="http://127.0.0.1:5081"
@@ -9,16 +9,21 @@ AZURITE_BLOB_PORT=10000
 SYSTEM_PIDS=()
 
 start_system() {
-  local data_dir="$1" logs="$1/logs" port
+  local data_dir="$1" storage="${2:-disk}" logs="$1/logs" port
   mkdir -p "$data_dir/azurite" "$logs"
   for port in 5080 5081 $AZURITE_PORT $AZURITE_BLOB_PORT 11111 30000; do
     port_in_use "$port" && die "port $port is already in use by another program (is ./scripts/run running?); free it and retry."
   done
 
-  # AZURITE_IN_MEMORY=true: Azurite keeps its data in memory only (the benchmark: its disk persistence rewrites the whole
-  # database every 5 s, a cost of the emulator that Azure Table storage does not have).
+  # "memory": Azurite keeps its data in memory only, lost when it stops (the benchmark: on disk it rewrites its whole
+  # database every 5 s, a cost of the emulator that Azure Table storage does not have). An argument, not an environment
+  # variable, so that ./scripts/run can never lose data by inheriting it.
   local persistence=(--location "$data_dir/azurite")
-  [[ "${AZURITE_IN_MEMORY:-false}" == true ]] && persistence=(--inMemoryPersistence)
+  case "$storage" in
+    disk) ;;
+    memory) persistence=(--inMemoryPersistence) ;;
+    *) die "start_system: storage is 'disk' or 'memory', not '$storage'" ;;
+  esac
   say "starting Azurite (logs: $logs/azurite.log)"
   node "$REPO_ROOT/node_modules/azurite/dist/src/table/main.js" --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
     "${persistence[@]}" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &

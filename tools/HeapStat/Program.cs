@@ -14,7 +14,9 @@ if (args.Length is < 1 or > 3)
 var after = LiveByType(args[0]);
 var before = args.Length > 1 ? LiveByType(args[1]) : [];
 var per = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1;
-var growth = after.Select(kv => (Type: kv.Key, Count: kv.Value.Count - before.GetValueOrDefault(kv.Key).Count, Bytes: kv.Value.Bytes - before.GetValueOrDefault(kv.Key).Bytes))
+// Every type of either dump: a type gone from the later one is a shrink that the total must include.
+var growth = after.Keys.Union(before.Keys)
+    .Select(type => (Type: type, Count: after.GetValueOrDefault(type).Count - before.GetValueOrDefault(type).Count, Bytes: after.GetValueOrDefault(type).Bytes - before.GetValueOrDefault(type).Bytes))
     .OrderByDescending(g => g.Bytes).ToList();
 foreach (var (type, count, bytes) in growth.Where(g => g.Bytes != 0))
 {
@@ -28,8 +30,16 @@ static Dictionary<string, (long Count, long Bytes)> LiveByType(string dump)
 {
     using var target = DataTarget.LoadDump(dump);
     var clr = target.ClrVersions[0];
-    // The DAC of the runtime that wrote the dump sits beside it; this machine has no symbol server to fetch one from.
+    // The DAC of the runtime that wrote the dump sits beside this tool's runtime when both are the same version; this
+    // machine has no symbol server to fetch another.
     var dac = Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "libmscordaccore.so");
+    // A version of 0 means the dump does not say (createdump's dumps here): nothing to compare then.
+    if (clr.Version.Major > 0 && (clr.Version.Major != Environment.Version.Major || clr.Version.Minor != Environment.Version.Minor
+        || (clr.Version.Build >= 0 && clr.Version.Build != Environment.Version.Build)))
+    {
+        Console.Error.WriteLine($"warning: {dump} was written by .NET {clr.Version}, this tool runs on {Environment.Version}: its reading may be wrong.");
+    }
+
     using var runtime = File.Exists(dac) ? clr.CreateRuntime(dac, ignoreMismatch: true) : clr.CreateRuntime();
     var heap = runtime.Heap;
     var seen = new HashSet<ulong>();
