@@ -39,17 +39,19 @@ public sealed partial class MemberGrain(
     // Activity is counted in memory and written behind, at most once per period: trust is not acknowledged data, and
     // a busy author sends several messages a second (a write every 20 messages cost a hot channel more writes than its
     // own messages did). A new day or a new level is written at once; a crash loses at most one period of counts.
+    // Every other change is written at once through the same write-behind, so that write also stores pending counts
+    // and leaves the timer nothing to write again.
     private static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromSeconds(10);
-    private WriteBehind? _activityWrites;
+    private WriteBehind? _writes;
 
-    private WriteBehind ActivityWrites => _activityWrites ??= new(this, async cancellationToken =>
+    private WriteBehind Writes => _writes ??= new(this, async cancellationToken =>
     {
         if (state.State.Info is not null)
         {
             await state.WriteStateAsync(cancellationToken);
             TouchChangeFeed();
         }
-    }, ex => LogActivityWriteFailed(logger, ex, this.GetPrimaryKeyString()), ActivityWritePeriod);
+    }, ex => LogWriteFailed(logger, ex, this.GetPrimaryKeyString()), ActivityWritePeriod);
 
     public async Task<MemberInfo> Enroll(string displayName, MemberRole role, ConsentGiven consent)
     {
@@ -65,8 +67,7 @@ public sealed partial class MemberGrain(
         state.State.Consents.Add(new ConsentRecord(consent.GuidelinesVersion, consent.Marketing, now, ConsentReasons.Join));
         // The account's list of communities is written first, so an erasure of the account always finds this membership.
         await GrainFactory.GetGrain<IUserAccountGrain>(userId).AddCommunity(communityId);
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         var joinDay = DateOnly.FromDateTime(state.State.Info.JoinedAt.UtcDateTime);
         GrainFactory.GetGrain<Insights.IKpiWeekGrain>($"{communityId}/{Insights.KpiMath.Week(joinDay)}").Joined(userId, joinDay).Ignore();
         Integrations.Webhooks.Raise(GrainFactory, communityId, Integrations.WebhookEventKinds.MemberJoined, state.State.Info.JoinedAt, state.State.Info);
@@ -86,8 +87,7 @@ public sealed partial class MemberGrain(
         state.State.Sanctions.Add(sanction);
         TrimSanctions();
         state.State.Info = Apply(info);
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return state.State.Info;
     }
 
@@ -98,8 +98,7 @@ public sealed partial class MemberGrain(
         var revoked = state.State.Sanctions[index] with { Revoked = true };
         state.State.Sanctions[index] = revoked;
         state.State.Info = Apply(state.State.Info!);
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return (state.State.Info, revoked);
     }
 
@@ -115,8 +114,7 @@ public sealed partial class MemberGrain(
         }
 
         state.State.Info = Apply(state.State.Info!);
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return state.State.Info;
     }
 
@@ -131,8 +129,7 @@ public sealed partial class MemberGrain(
         }
 
         state.State.Sanctions[index] = sanction with { Appealed = true };
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return state.State.Sanctions[index];
     }
 
@@ -154,11 +151,11 @@ public sealed partial class MemberGrain(
         state.State.Info = updated with { TrustLevel = level };
         if (newDay || level != info.TrustLevel)
         {
-            await ActivityWrites.WriteNow();
+            await Writes.WriteNow();
         }
         else
         {
-            ActivityWrites.Changed();
+            Writes.Changed();
         }
 
         if (level > info.TrustLevel)
@@ -184,8 +181,7 @@ public sealed partial class MemberGrain(
         var reason = info.GuidelinesVersion != consent.GuidelinesVersion ? ConsentReasons.Renewed : ConsentReasons.Changed;
         state.State.Consents.Add(new ConsentRecord(consent.GuidelinesVersion, consent.Marketing, clock.GetUtcNow(), reason));
         state.State.Info = info with { GuidelinesVersion = consent.GuidelinesVersion, MarketingConsent = consent.Marketing };
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return state.State.Info;
     }
 
@@ -210,8 +206,7 @@ public sealed partial class MemberGrain(
     {
         var info = RequireInfo();
         state.State.Info = info with { Profile = profile };
-        await state.WriteStateAsync();
-        TouchChangeFeed();
+        await Writes.WriteNow();
         return state.State.Info;
     }
 
@@ -224,14 +219,14 @@ public sealed partial class MemberGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_activityWrites is not null)
+        if (_writes is not null)
         {
-            await _activityWrites.Flush(cancellationToken);
+            await _writes.Flush(cancellationToken);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the activity counts of member {Member} failed; retrying on the next tick")]
-    private static partial void LogActivityWriteFailed(ILogger logger, Exception ex, string member);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing member {Member} failed; retrying on the next tick")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex, string member);
 
     /// <summary>Derives the restrictions in force from the sanctions on record: the latest active mute, any active ban, the warning count.</summary>
     private MemberInfo Apply(MemberInfo info)

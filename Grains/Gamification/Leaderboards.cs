@@ -23,8 +23,8 @@ public sealed partial class LeaderboardShardGrain(
     ILogger<LeaderboardShardGrain> logger) : Grain, ILeaderboardShardGrain
 {
     private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
-    private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
     private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(10);
+    private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
     private WriteBehind? _writeBehind;
 
     private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
