@@ -121,7 +121,6 @@ public interface IKpiWeekGrain : IGrainWithStringKey
     [Alias("Joined")]
     Task Joined(string userId, DateOnly day);
 
-    [Orleans.Concurrency.OneWay]
     [Alias("Sample")]
     Task Sample(KpiSample sample);
 

@@ -10,6 +10,9 @@ public static class WebhookEventKinds
     public const string MessageAccepted = "message.accepted";
     public const string MessageRemoved = "message.removed";
     public const string ThreadCreated = "thread.created";
+
+    /// <summary>A reply in a forum thread (the opening post comes with <see cref="ThreadCreated"/>).</summary>
+    public const string PostCreated = "post.created";
     public const string AnswerAccepted = "answer.accepted";
     public const string PointsAwarded = "points.awarded";
     public const string BadgeAwarded = "badge.awarded";
@@ -23,7 +26,7 @@ public static class WebhookEventKinds
     public const string MemberErased = "member.erased";
 
     public static IReadOnlyList<string> All { get; } =
-        [MemberJoined, MessageAccepted, MessageRemoved, ThreadCreated, AnswerAccepted, PointsAwarded, BadgeAwarded, ModerationAction,
+        [MemberJoined, MessageAccepted, MessageRemoved, ThreadCreated, PostCreated, AnswerAccepted, PointsAwarded, BadgeAwarded, ModerationAction,
             EventRsvp, EventCheckIn, PollClosed, SurveyAnswered, MemberErased];
 }
 
@@ -105,6 +108,13 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     [OneWay]
     [Alias("Raise")]
     Task Raise(IReadOnlyList<WebhookEvent> events);
+
+    /// <summary>
+    /// As <see cref="Raise"/>, but answered once every endpoint has queued the events: for an outbox that must know they
+    /// arrived. Endpoints drop an event id they already hold, so a repeat is harmless.
+    /// </summary>
+    [Alias("Hand")]
+    Task Hand(IReadOnlyList<WebhookEvent> events);
 
     /// <summary>The kinds some endpoint wants, so hot paths (every chat batch) skip building events nobody takes.</summary>
     [AlwaysInterleave]

@@ -23,6 +23,10 @@ public interface IAuditLogGrain : IGrainWithStringKey
     [Alias("Append")]
     Task<AuditEntry> Append(string actor, string action, string target, string reason);
 
+    /// <summary>Appends unless an entry from <paramref name="sourceId"/> was appended lately (an outbox's retry).</summary>
+    [Alias("AppendOnce")]
+    Task AppendOnce(string sourceId, string actor, string action, string target, string reason);
+
     /// <summary>Entries with an id below <paramref name="before"/> (all when null), newest first. Moderators and up.</summary>
     [Alias("Read")]
     Task<AuditPage> Read(long? before, int limit, Actor caller);

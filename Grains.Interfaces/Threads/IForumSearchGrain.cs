@@ -26,20 +26,17 @@ public sealed record SearchResults([property: Id(0)] string Query, [property: Id
 
 /// <summary>
 /// A community's full-text index of its forum (key: community id): Lucene.NET, in memory, rebuilt from the threads when it
-/// activates. Threads push every change one-way, so a post never waits for the index.
+/// activates. Threads hand every change over from their outboxes, after the post is answered, so a post never waits for the index.
 /// </summary>
 [Alias("cs.IForumSearchGrain")]
 public interface IForumSearchGrain : IGrainWithStringKey
 {
-    [OneWay]
     [Alias("Index")]
     Task Index(SearchDocument document);
 
-    [OneWay]
     [Alias("RemovePost")]
     Task RemovePost(string postId);
 
-    [OneWay]
     [Alias("RemoveThread")]
     Task RemoveThread(string threadId);
 

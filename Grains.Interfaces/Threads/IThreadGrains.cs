@@ -98,7 +98,6 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("CreateThread")]
     Task<ThreadSummary> CreateThread(NewThread thread, Actor author);
 
-    [OneWay]
     [Alias("Upsert")]
     Task Upsert(ThreadSummary summary);
 

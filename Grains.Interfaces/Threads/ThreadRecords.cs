@@ -1,3 +1,5 @@
+using CommunityScale.Communities;
+
 namespace CommunityScale.Threads;
 
 /// <summary>What a thread is for: a discussion, a question (which may get an accepted answer) or an idea (members vote, managers set a status).</summary>
@@ -57,6 +59,12 @@ public sealed record ThreadSummary(
     [property: Id(17)] long Version,
     [property: Id(18)] string Excerpt)
 {
+    /// <summary>A thread just opened: no replies, reactions or votes yet, version 1.</summary>
+    public static ThreadSummary Opened(ThreadKey key, ThreadDraft draft, string title, IReadOnlyList<string> tags, Actor author, DateTimeOffset at, string excerpt) =>
+        new(key.CommunityId, key.ThreadId, draft.CategoryId, draft.Kind, title, tags, author.UserId, author.DisplayName,
+            CreatedAt: at, LastActivityAt: at, Replies: 0, Reactions: 0, AcceptedSeq: null, Votes: 0, Status: IdeaStatus.Open, StatusComment: null,
+            Removed: false, Version: 1, Excerpt: excerpt);
+
     /// <summary>The "top" listing's engagement: a reply counts three, a vote two, a reaction one.</summary>
     public long Engagement => (3L * Replies) + (2L * Votes) + Reactions;
 

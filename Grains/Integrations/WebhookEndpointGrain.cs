@@ -42,6 +42,9 @@ public sealed class WebhookEndpointState
     [Id(12)] public int ConsecutiveFailures { get; set; }
 
     [Id(13)] public bool Exists { get; set; }
+
+    /// <summary>The ids of the latest events taken, so an event handed over again (an outbox's retry) is not sent twice.</summary>
+    [Id(14)] public List<string> RecentIds { get; set; } = [];
 }
 
 /// <summary>
@@ -61,6 +64,9 @@ public sealed partial class WebhookEndpointGrain(
     public const string HttpClientName = "webhooks";
     public const int MaxQueue = 10_000;
     public const int MaxDeadLetters = 1_000;
+
+    // A retry comes within minutes of the first hand-over; this many ids covers far more than that at any webhook rate we take.
+    private const int RecentIdsKept = 1_000;
 
     private Task _lastWrite = Task.CompletedTask;
     private bool _pumping;
@@ -105,6 +111,17 @@ public sealed partial class WebhookEndpointGrain(
 
         foreach (var e in events)
         {
+            if (S.RecentIds.Contains(e.Id))
+            {
+                continue;
+            }
+
+            S.RecentIds.Add(e.Id);
+            if (S.RecentIds.Count > RecentIdsKept)
+            {
+                S.RecentIds.RemoveRange(0, S.RecentIds.Count - RecentIdsKept);
+            }
+
             if (S.Queue.Count >= MaxQueue)
             {
                 AddDeadLetter(new DeadLetter(e, $"the endpoint's queue was full ({MaxQueue} events waiting)", 0, clock.GetUtcNow()));

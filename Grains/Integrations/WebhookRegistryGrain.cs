@@ -97,7 +97,9 @@ public sealed class WebhookRegistryGrain(
     /// Hands each endpoint what it wants, and waits for the hand-over (not the delivery): this grain takes one raise at a
     /// time, so every endpoint queues events in the order they were raised here.
     /// </summary>
-    public async Task Raise(IReadOnlyList<WebhookEvent> events)
+    public Task Raise(IReadOnlyList<WebhookEvent> events) => Hand(events);
+
+    public async Task Hand(IReadOnlyList<WebhookEvent> events)
     {
         var handOvers = new List<Task>();
         foreach (var (id, kinds) in state.State.Endpoints)

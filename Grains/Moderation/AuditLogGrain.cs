@@ -14,6 +14,9 @@ public sealed class AuditLogState
 
     /// <summary>Entries after the sealed pages, oldest first; sealed a page at a time, so the state stays bounded.</summary>
     [Id(1)] public List<AuditEntry> Tail { get; set; } = [];
+
+    /// <summary>The sources of the latest entries appended once (<see cref="IAuditLogGrain.AppendOnce"/>), oldest first.</summary>
+    [Id(2)] public List<string> RecentSources { get; set; } = [];
 }
 
 /// <summary>
@@ -27,6 +30,24 @@ public sealed class AuditLogGrain(
     public const int PageSize = 100;
 
     private string CommunityId => this.GetPrimaryKeyString();
+
+    public async Task AppendOnce(string sourceId, string actor, string action, string target, string reason)
+    {
+        if (state.State.RecentSources.Contains(sourceId))
+        {
+            return;
+        }
+
+        state.State.RecentSources.Add(sourceId);
+        if (state.State.RecentSources.Count > RecentSourcesKept)
+        {
+            state.State.RecentSources.RemoveRange(0, state.State.RecentSources.Count - RecentSourcesKept);
+        }
+
+        await Append(actor, action, target, reason);
+    }
+
+    private const int RecentSourcesKept = 500;
 
     public async Task<AuditEntry> Append(string actor, string action, string target, string reason)
     {

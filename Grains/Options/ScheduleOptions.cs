@@ -10,7 +10,7 @@ public sealed class ScheduleOptions
     /// <summary>
     /// The longest a scheduled grain sleeps before looking at the clock again: its Orleans reminder fires at the due
     /// time or after this, whichever is first, and then every this often until nothing is left. Orleans refuses
-    /// reminder periods under its <c>MinimumReminderPeriod</c> (one minute unless <c>Orleans:Reminders</c> lowers it).
+    /// reminder periods under its <c>MinimumReminderPeriod</c> (one minute unless <c>Reminders:MinimumReminderPeriod</c> lowers it).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CheckEvery { get; set; } = TimeSpan.FromMinutes(1);

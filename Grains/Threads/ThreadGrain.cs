@@ -1,14 +1,16 @@
-using System.Globalization;
-using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
 using CommunityScale.Insights;
+using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Moderation.Classifier;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Posting;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,50 +41,55 @@ public sealed class ThreadState
     [Id(6)] public bool FirstReplyMeasured { get; set; }
 
     [Id(7)] public bool AnswerMeasured { get; set; }
+
+    /// <summary>Points, notices, webhooks, audit entries, KPI samples, search and listing updates still owed.</summary>
+    [Id(8)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
-/// The one place a forum post is accepted (see <see cref="IThreadGrain"/>). Posts live in pages of
-/// <see cref="ThreadRules.PageSize"/>: a reply stores its page, then the thread's last seq, and only then answers, so
-/// an acknowledged post is durable and a half-done one is invisible. Notifications and points follow the answer.
+/// The one place a forum post is accepted (see <see cref="IThreadGrain"/>). A post meets the <see cref="PostingGate"/>
+/// (as chat messages do), is stored in its page, then the thread's state is stored with the post's follow-ups (points,
+/// notices, webhook, search, listing) in its <see cref="Outbox"/>, and only then answered; so an acknowledged post is
+/// durable, a half-done one is invisible, and its follow-ups arrive even if this silo dies right after the answer.
 /// </summary>
 public sealed partial class ThreadGrain(
     [PersistentState("thread", StorageNames.Main)] IPersistentState<ThreadState> state,
     IOptions<ChatOptions> options,
+    IOptions<OutboxOptions> outboxOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
-    ILogger<ThreadGrain> logger) : Grain, IThreadGrain
+    ILogger<ThreadGrain> logger) : Grain, IThreadGrain, IRemindable
 {
     private const int RecentClientPostsKept = 500;
     private const int MaxFollowers = 10_000;
     private const int MaxStatusCommentLength = 1_000;
-    private static readonly TimeSpan SettingsRefresh = TimeSpan.FromSeconds(30);
 
-    private readonly SlidingWindowRateLimiter _reactionLimiter = new(30, TimeSpan.FromSeconds(10));
+    private readonly StateWriter<ThreadState> _writer = new(state);
     private ThreadKey _key;
     private IAsyncStream<ThreadStreamEvent> _stream = null!;
-    private ModerationPipeline? _pipeline;
-    private ModerationPipeline? _contentPipeline;
-    private long _pipelineVersion = -1;
-    private DateTimeOffset _policyCheckedUntil;
-    private int _guidelinesVersion;
-    private DateTimeOffset _settingsCheckedUntil;
-    private ForumSettings _settings = ForumSettings.Default;
+    private PostingGate _gate = null!;
+    private ReactionPolicy _reactions = null!;
+    private ThreadPosts _posts = null!;
+    private Outbox _outbox = null!;
 
-    private ThreadState S => state.State;
+    private ThreadState S => _writer.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ThreadKey.Parse(this.GetPrimaryKeyString());
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ThreadStreamEvent>(StreamNames.ForThread(_key));
-        if (S.Summary is { } summary)
-        {
-            // The directory's copy is written behind; hand it ours again in case it lost the last one in a crash.
-            Directory.Upsert(summary).Ignore();
-        }
-
+        // A forum post is rare next to a chat message: the thread asks for the member every time, so a mute bites at once.
+        _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, membershipCache: TimeSpan.Zero);
+        _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
+        _posts = new ThreadPosts(GrainFactory, _key);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
         return Task.CompletedTask;
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public async Task<ThreadSummary> Create(ThreadDraft draft, ForumSettings settings, Actor author)
     {
@@ -94,26 +101,26 @@ public sealed partial class ThreadGrain(
         var title = ThreadRules.RequireTitle(draft.Title);
         var body = ThreadRules.RequireBody(draft.Body);
         var tags = ThreadRules.RequireTags(draft.Tags);
-        var attachmentIds = RequireAttachmentIds(draft.AttachmentIds);
+        var attachmentIds = Attachments.RequireIds(draft.AttachmentIds, "post");
         var now = clock.GetUtcNow();
-        var member = await RequireMayPost(author, now);
-        RefuseHold(await Moderate(member, author, $"{title}\n{body}", now), "thread");
+        var check = await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
+        RefuseHold(check.Judge($"{title}\n{body}"), "thread");
+        check.Accepted();
         var mentions = await ResolveMentions(body, author.UserId);
-        var post = NewPost(1, author, body, null, mentions, "opening", now) with { Attachments = await AttachAll(attachmentIds, "opening", author) };
-        await Page(1).Put(new StoredPost(post, [], []));
-        // The directory's settings as it created the thread: fresh, so the first reactions and edits need not ask again.
-        (_settings, _settingsCheckedUntil) = (settings, now + SettingsRefresh);
+        var post = _posts.New(1, author, body, null, mentions, "opening", now)
+            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:opening", author) };
+        await _posts.Put(new StoredPost(post, [], []));
+        // The directory's settings as it created the thread: fresh, so the first reactions need not ask again.
+        _reactions.Seed(settings, now);
         S.LastSeq = 1;
         S.Followers.Add(author.UserId);
-        S.Summary = new ThreadSummary(_key.CommunityId, _key.ThreadId, draft.CategoryId, draft.Kind, title, tags, author.UserId, author.DisplayName,
-            now, now, 0, 0, null, 0, IdeaStatus.Open, null, false, 1, PostRenderer.Excerpt(body));
-        await state.WriteStateAsync();
+        S.Summary = ThreadSummary.Opened(_key, draft, title, tags, author, now, PostRenderer.Excerpt(body));
+        _outbox.Add(new UpsertSummary(S.Summary));
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary));
+        RecordNewPost(post, ActionKinds.ThreadCreated, SourceIds.Thread(_key.ThreadId), followers: []);
+        await Store();
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
-        Directory.Upsert(S.Summary).Ignore();
-        Search.Index(ForumSearchGrain.ToDocument(S.Summary, post)).Ignore();
-        Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.ThreadCreated, now, S.Summary);
-        _ = AfterPost(post, ActionKinds.ThreadCreated, PointsSourceOfThread());
         return S.Summary;
     }
 
@@ -148,12 +155,12 @@ public sealed partial class ThreadGrain(
             throw CommunityException.Invalid($"replyToSeq must name a post of this thread (1 to {S.LastSeq}).");
         }
 
-        var attachmentIds = RequireAttachmentIds(reply.AttachmentIds);
+        var attachmentIds = Attachments.RequireIds(reply.AttachmentIds, "post");
         var now = clock.GetUtcNow();
         if (!approved)
         {
-            var member = await RequireMayPost(author, now);
-            if (await Moderate(member, author, body, now) is { } hold)
+            var check = await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
+            if (check.Judge(body) is { } hold)
             {
                 if (attachmentIds.Count > 0)
                 {
@@ -164,12 +171,14 @@ public sealed partial class ThreadGrain(
                     .HoldPost(_key.ThreadId, author.UserId, author.DisplayName, body, reply.ReplyToSeq, clientPostId, hold.Reason);
                 return new PostOutcome(null, held.Id);
             }
+
+            check.Accepted();
         }
 
         var mentions = await ResolveMentions(body, author.UserId);
-        var post = NewPost(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
-            with { Attachments = await AttachAll(attachmentIds, $"{author.UserId}/{clientPostId}", author) };
-        await Page(post.Seq).Put(new StoredPost(post, [], []));
+        var post = _posts.New(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
+            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:{retryKey}", author) };
+        await _posts.Put(new StoredPost(post, [], []));
         S.LastSeq = post.Seq;
         S.RecentClientPosts.Add(new(retryKey, post.Seq));
         if (S.RecentClientPosts.Count > RecentClientPostsKept)
@@ -184,19 +193,17 @@ public sealed partial class ThreadGrain(
         }
 
         ChangeSummary(s => s with { Replies = s.Replies + 1, LastActivityAt = now });
-        var firstReply = !S.FirstReplyMeasured && author.UserId != S.Summary!.AuthorId;
-        S.FirstReplyMeasured |= firstReply;
-        await state.WriteStateAsync();
-        if (firstReply)
+        if (!S.FirstReplyMeasured && author.UserId != S.Summary!.AuthorId)
         {
-            _ = MeasureResponse(KpiSampleKinds.FirstReply, now);
+            S.FirstReplyMeasured = true;
+            _outbox.Add(new RecordResponseTime(_key.CommunityId, _key.ThreadId, S.Summary.AuthorId, KpiSampleKinds.FirstReply, S.Summary.CreatedAt, now));
         }
 
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post));
+        RecordNewPost(post, ActionKinds.Reply, SourceIds.Post(post.PostId), followedBefore);
+        await Store();
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
-        Directory.Upsert(S.Summary!).Ignore();
-        Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post)).Ignore();
-        _ = AfterPost(post, ActionKinds.Reply, PointsSourceOf(post), followedBefore);
         return new PostOutcome(post, null);
     }
 
@@ -216,29 +223,20 @@ public sealed partial class ThreadGrain(
         }
 
         var now = clock.GetUtcNow();
-        var member = await RequireMayPost(editor, now);
-        RefuseHold(await Moderate(member, editor, text, now, edit: true), "edit");
+        await _gate.RequireMayEdit(editor.UserId, text, now, "post");
         var mentions = await ResolveMentions(text, editor.UserId);
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, editor.UserId));
-        var edited = stored.Post with
-        {
-            Markdown = text,
-            Html = PostRenderer.ToHtml(text),
-            EditedAt = now,
-            Mentions = mentions,
-            Revisions = stored.History.Count,
-        };
-        await Page(seq).Put(stored with { Post = edited });
+        var edited = stored.Post with { Markdown = text, Html = PostRenderer.ToHtml(text), EditedAt = now, Mentions = mentions, Revisions = stored.History.Count };
+        await _posts.Put(stored with { Post = edited });
         if (seq == 1)
         {
             ChangeSummary(s => s with { Excerpt = PostRenderer.Excerpt(text) });
-            await state.WriteStateAsync();
-            Directory.Upsert(S.Summary!).Ignore();
         }
 
+        _outbox.Add(new IndexPosts(_key.CommunityId, [ForumSearchGrain.ToDocument(S.Summary!, edited)]));
+        _outbox.AddRange(Mentioned(edited, [.. mentions.Except(stored.Post.Mentions, StringComparer.Ordinal)]));
+        await Store();
         await Publish(new PostEdited(edited));
-        Search.Index(ForumSearchGrain.ToDocument(S.Summary!, edited)).Ignore();
-        _ = NotifyMentioned(edited, mentions.Except(stored.Post.Mentions, StringComparer.Ordinal).ToList());
         return edited;
     }
 
@@ -258,86 +256,70 @@ public sealed partial class ThreadGrain(
             await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
         }
 
-        var now = clock.GetUtcNow();
-        stored.History.Add(new PostRevision(stored.Post.Markdown, now, caller.UserId));
-        await Page(seq).Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
+        stored.History.Add(new PostRevision(stored.Post.Markdown, clock.GetUtcNow(), caller.UserId));
+        await _posts.Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
         var wasAccepted = S.Summary!.AcceptedSeq == seq;
         ChangeSummary(s => seq == 1
             ? s with { Removed = true }
             : s with { Replies = Math.Max(0, s.Replies - 1), AcceptedSeq = wasAccepted ? null : s.AcceptedSeq });
-        await state.WriteStateAsync();
-        // After the removal is stored, and best effort (as chat does): a failed revoke must not leave it half done.
-        _ = RevokeAll(stored.Post.Attachments);
+        _outbox.Add(RevokeAttachments.Of(_key.CommunityId, stored.Post.Attachments));
+        _outbox.Add(new Unindex(_key.CommunityId, _key.ThreadId, seq == 1 ? null : stored.Post.PostId));
+        if (!byAuthor)
+        {
+            _outbox.Add(new AppendAudit(_key.CommunityId, caller.UserId, "remove_post", $"thread {_key.ThreadId}#{seq} by {stored.Post.AuthorId}", reason ?? ""));
+        }
+
+        // Removed content must not pay: what the post, its reactions and its acceptance earned goes.
+        _outbox.Add(new TakeBackPoints(_key.CommunityId, stored.Post.AuthorId, [seq == 1 ? SourceIds.Thread(_key.ThreadId) : SourceIds.Post(stored.Post.PostId),
+            .. stored.Reactors.SelectMany(r => r.Value.Select(u => SourceIds.Reaction(stored.Post.PostId, u, r.Key))),
+            .. wasAccepted ? [SourceIds.AcceptedAnswer(stored.Post.PostId)] : Array.Empty<string>()]));
+        await Store();
         await Publish(new PostRemoved(notice));
         if (seq == 1 || wasAccepted)
         {
             await Publish(new ThreadChanged(S.Summary!));
         }
 
-        Directory.Upsert(S.Summary!).Ignore();
-        (seq == 1 ? Search.RemoveThread(_key.ThreadId) : Search.RemovePost(stored.Post.PostId)).Ignore();
-        if (!byAuthor)
-        {
-            await GrainFactory.GetGrain<IAuditLogGrain>(_key.CommunityId).Append(caller.UserId, "remove_post", $"thread {_key.ThreadId}#{seq} by {stored.Post.AuthorId}", reason ?? "");
-        }
-
-        // Removed content must not pay: what the post, its reactions and its acceptance earned goes.
-        _ = TakeBack(stored.Post.AuthorId, [seq == 1 ? PointsSourceOfThread() : PointsSourceOf(stored.Post),
-            .. stored.Reactors.SelectMany(r => r.Value.Select(u => ReactionSource(stored.Post, u, r.Key))),
-            .. wasAccepted ? [AcceptedSource(stored.Post)] : Array.Empty<string>()]);
         return notice;
     }
 
     public async Task<PostReactions> React(long seq, string emoji, bool on, Actor caller)
     {
         RequireThread();
-        var settings = await CurrentSettings();
-        if (emoji is null || !settings.Reactions.Contains(emoji, StringComparer.Ordinal))
-        {
-            throw CommunityException.Invalid($"Unknown reaction; this community allows {string.Join(", ", settings.Reactions)}.");
-        }
-
-        var stored = await LoadLive(seq);
         var now = clock.GetUtcNow();
-        PostingRules.RequireMayPost(await RequireMember(caller), now);
+        await _reactions.RequireAllowed(emoji, now);
+        var stored = await LoadLive(seq);
+        await _gate.RequireMayPost(caller.UserId, now);
         var reactors = stored.Reactors.GetValueOrDefault(emoji);
         var has = reactors?.Contains(caller.UserId) == true;
         if (has != on)
         {
-            if (!_reactionLimiter.TryAcquire(caller.UserId, now, out var retryAfter))
-            {
-                throw new CommunityException(ErrorCodes.RateLimited, $"Too many reactions; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
-            }
-
+            _reactions.RequireRate(caller.UserId, now);
             if (on)
             {
                 (stored.Reactors[emoji] = reactors ?? new HashSet<string>(StringComparer.Ordinal)).Add(caller.UserId);
             }
-            else
+            else if (reactors!.Remove(caller.UserId) && reactors.Count == 0)
             {
-                reactors!.Remove(caller.UserId);
-                if (reactors.Count == 0)
-                {
-                    stored.Reactors.Remove(emoji);
-                }
+                stored.Reactors.Remove(emoji);
             }
 
-            var counts = Counts(stored.Reactors);
-            await Page(seq).Put(stored with { Post = stored.Post with { Reactions = counts } });
+            var counts = ThreadPosts.Counts(stored.Reactors);
+            await _posts.Put(stored with { Post = stored.Post with { Reactions = counts } });
             ChangeSummary(s => s with { Reactions = Math.Max(0, s.Reactions + (on ? 1 : -1)) });
-            await state.WriteStateAsync();
-            await Publish(new PostReactionsChanged(new PostReactions(_key.CommunityId, _key.ThreadId, seq, counts, null)));
-            Directory.Upsert(S.Summary!).Ignore();
             if (stored.Post.AuthorId != caller.UserId)
             {
-                var source = ReactionSource(stored.Post, caller.UserId, emoji);
-                _ = on
-                    ? Award(new ActivityEvent(source, _key.CommunityId, stored.Post.AuthorId, stored.Post.AuthorName, ActionKinds.ReactionReceived, now, null, caller.UserId, _key.ThreadId))
-                    : TakeBack(stored.Post.AuthorId, [source]);
+                var source = SourceIds.Reaction(stored.Post.PostId, caller.UserId, emoji);
+                _outbox.Add(on
+                    ? new AwardPoints([new ActivityEvent(source, _key.CommunityId, stored.Post.AuthorId, stored.Post.AuthorName, ActionKinds.ReactionReceived, now, null, caller.UserId, _key.ThreadId)])
+                    : new TakeBackPoints(_key.CommunityId, stored.Post.AuthorId, [source]));
             }
+
+            await Store();
+            await Publish(new PostReactionsChanged(new PostReactions(_key.CommunityId, _key.ThreadId, seq, counts, null)));
         }
 
-        return new PostReactions(_key.CommunityId, _key.ThreadId, seq, Counts(stored.Reactors),
+        return new PostReactions(_key.CommunityId, _key.ThreadId, seq, ThreadPosts.Counts(stored.Reactors),
             [.. stored.Reactors.Where(r => r.Value.Contains(caller.UserId)).Select(r => r.Key).Order(StringComparer.Ordinal)]);
     }
 
@@ -354,7 +336,7 @@ public sealed partial class ThreadGrain(
             await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
         }
 
-        long? seq = postId is null ? null : SeqOfPostId(postId);
+        long? seq = postId is null ? null : _posts.SeqOf(postId);
         if (seq == 1)
         {
             throw CommunityException.Invalid("The question itself cannot be its answer.");
@@ -367,42 +349,40 @@ public sealed partial class ThreadGrain(
         }
 
         var previous = summary.AcceptedSeq is { } p ? await Load(p) : null;
+        var now = clock.GetUtcNow();
         ChangeSummary(t => t with { AcceptedSeq = seq });
-        var firstAnswer = answer is not null && !S.AnswerMeasured;
-        S.AnswerMeasured |= firstAnswer;
-        await state.WriteStateAsync();
-        if (firstAnswer)
+        if (answer is not null && !S.AnswerMeasured)
         {
-            _ = MeasureResponse(KpiSampleKinds.AcceptedAnswer, clock.GetUtcNow());
+            S.AnswerMeasured = true;
+            _outbox.Add(new RecordResponseTime(_key.CommunityId, _key.ThreadId, summary.AuthorId, KpiSampleKinds.AcceptedAnswer, summary.CreatedAt, now));
         }
 
-        await Publish(new ThreadChanged(S.Summary!));
-        Directory.Upsert(S.Summary!).Ignore();
         if (previous is not null)
         {
-            _ = TakeBack(previous.Post.AuthorId, [AcceptedSource(previous.Post)]);
+            _outbox.Add(new TakeBackPoints(_key.CommunityId, previous.Post.AuthorId, [SourceIds.AcceptedAnswer(previous.Post.PostId)]));
         }
 
         if (answer is not null)
         {
-            Integrations.Webhooks.Raise(GrainFactory, _key.CommunityId, Integrations.WebhookEventKinds.AnswerAccepted, clock.GetUtcNow(),
-                new AcceptedAnswer(S.Summary!, answer.Post, caller.UserId));
+            _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(S.Summary!, answer.Post, caller.UserId)));
         }
 
         if (answer is not null && answer.Post.AuthorId != summary.AuthorId)
         {
-            var now = clock.GetUtcNow();
-            _ = Award(new ActivityEvent(AcceptedSource(answer.Post), _key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId, _key.ThreadId));
-            _ = Notify(answer.Post.AuthorId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", AcceptedSource(answer.Post));
+            var source = SourceIds.AcceptedAnswer(answer.Post.PostId);
+            _outbox.Add(new AwardPoints([new ActivityEvent(source, _key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId, _key.ThreadId)]));
+            _outbox.AddRange(SendNotices.For([answer.Post.AuthorId], new NotificationDraft(_key.CommunityId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", source)));
         }
 
+        await Store();
+        await Publish(new ThreadChanged(S.Summary!));
         return S.Summary!;
     }
 
     public async Task<bool> Follow(bool follow, Actor caller)
     {
         RequireThread();
-        _ = await RequireMember(caller);
+        _ = await _gate.RequireMember(caller.UserId, clock.GetUtcNow());
         var changed = follow ? S.Followers.Count < MaxFollowers && S.Followers.Add(caller.UserId) : S.Followers.Remove(caller.UserId);
         if (follow && !changed && !S.Followers.Contains(caller.UserId))
         {
@@ -411,7 +391,7 @@ public sealed partial class ThreadGrain(
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            await Store();
         }
 
         return follow;
@@ -428,13 +408,12 @@ public sealed partial class ThreadGrain(
         }
 
         // Voting is not posting: a muted member may vote, a banned one may not (as for polls and Q&A).
-        PostingRules.RequireNotBanned(await RequireMember(caller));
+        PostingRules.RequireNotBanned(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()));
         if (up ? S.Voters.Add(caller.UserId) : S.Voters.Remove(caller.UserId))
         {
             ChangeSummary(s => s with { Votes = S.Voters.Count });
-            await state.WriteStateAsync();
+            await Store();
             await Publish(new ThreadChanged(S.Summary!));
-            Directory.Upsert(S.Summary!).Ignore();
         }
 
         return S.Summary!;
@@ -466,12 +445,11 @@ public sealed partial class ThreadGrain(
         }
 
         ChangeSummary(s => s with { Status = status, StatusComment = text.Length == 0 ? null : text, LastActivityAt = clock.GetUtcNow() });
-        await state.WriteStateAsync();
+        var message = $"“{summary.Title}” is now {ThreadRules.StatusName(status)}{(text.Length > 0 ? $": {text}" : ".")}";
+        _outbox.AddRange(SendNotices.For(S.Voters.Append(summary.AuthorId).Where(u => u != caller.UserId),
+            new NotificationDraft(_key.CommunityId, NotificationKinds.IdeaStatus, message, SourceIds.IdeaStatus(_key.ThreadId, S.Summary!.Version))));
+        await Store();
         await Publish(new ThreadChanged(S.Summary!));
-        Directory.Upsert(S.Summary!).Ignore();
-        var source = $"idea:{_key.ThreadId}:{S.Summary!.Version}";
-        var message = $"“{summary.Title}” is now {StatusName(status)}{(text.Length > 0 ? $": {text}" : ".")}";
-        _ = NotifyAll([.. S.Voters.Append(summary.AuthorId).Distinct(StringComparer.Ordinal).Where(u => u != caller.UserId)], NotificationKinds.IdeaStatus, message, source);
         return S.Summary!;
     }
 
@@ -480,21 +458,8 @@ public sealed partial class ThreadGrain(
         var summary = RequireThread(allowRemoved: true);
         // Snapshot first: this call interleaves with replies, and only what is stored and counted may be read.
         var lastSeq = S.LastSeq;
-        var from = Math.Max(afterSeq, 0) + 1;
         var to = Math.Min(lastSeq, Math.Max(afterSeq, 0) + limit);
-        var posts = new List<ThreadPost>();
-        for (var page = PageIndexOf(from); from <= to && page <= PageIndexOf(to); page++)
-        {
-            foreach (var stored in await PageGrain(page).Read())
-            {
-                if (stored.Post.Seq >= from && stored.Post.Seq <= to)
-                {
-                    posts.Add(stored.Post);
-                }
-            }
-        }
-
-        return new ThreadPostsPage(summary, lastSeq, posts, to < lastSeq);
+        return new ThreadPostsPage(summary, lastSeq, await _posts.Range(Math.Max(afterSeq, 0) + 1, to), to < lastSeq);
     }
 
     public Task<long> GetLastSeq() => Task.FromResult(S.LastSeq);
@@ -511,314 +476,62 @@ public sealed partial class ThreadGrain(
         return stored.History;
     }
 
-    private ThreadPost NewPost(long seq, Actor author, string body, long? replyTo, IReadOnlyList<string> mentions, string clientPostId, DateTimeOffset now) =>
-        new(_key.CommunityId, _key.ThreadId, seq, $"{_key.ThreadId}-{seq.ToString(CultureInfo.InvariantCulture)}", author.UserId, author.DisplayName,
-            body, PostRenderer.ToHtml(body), now, null, false, replyTo, new Dictionary<string, int>(), mentions, clientPostId, 0);
+    public Task<MemberTrace> CollectMember(string userId) => MemberData.Collect(userId);
 
-    private static IReadOnlyList<string> RequireAttachmentIds(IReadOnlyList<string>? ids)
-    {
-        var distinct = (ids ?? []).Distinct(StringComparer.Ordinal).ToList();
-        return distinct.Count > AttachmentGrain.MaxPerPost
-            ? throw CommunityException.Invalid($"A post carries at most {AttachmentGrain.MaxPerPost} attachments.")
-            : [.. distinct.Select(id => InputRules.RequireId(id, "attachment id"))];
-    }
-
-    /// <summary>Binds the uploads to this post; <paramref name="slot"/> names it so that a retried post binds them again, not twice.</summary>
-    private async Task<IReadOnlyList<AttachmentInfo>?> AttachAll(IReadOnlyList<string> ids, string slot, Actor author) =>
-        ids.Count == 0 ? null
-        : await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{id}").Attach($"thread:{_key.ThreadId}:{slot}", author)));
-
-    private async Task RevokeAll(IReadOnlyList<AttachmentInfo>? attachments)
-    {
-        foreach (var attachment in attachments ?? [])
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IAttachmentGrain>($"{_key.CommunityId}/{attachment.Id}").Revoke();
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogRevokeFailed(logger, ex, _key.ToString(), attachment.Id);
-            }
-        }
-    }
-
-    private long SeqOfPostId(string postId)
-    {
-        var prefix = $"{_key.ThreadId}-";
-        return postId.StartsWith(prefix, StringComparison.Ordinal)
-            && long.TryParse(postId.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq >= 1
-            ? seq
-            : throw CommunityException.Invalid($"Post '{(postId.Length > 80 ? postId[..80] : postId)}' is not a post of thread '{_key.ThreadId}'.");
-    }
-
-    private ThreadSummary RequireThread(bool allowRemoved = false) =>
-        S.Summary is { } summary && (allowRemoved || !summary.Removed) ? summary : throw CommunityException.NotFound($"Thread '{_key.ThreadId}'");
-
-    public async Task<MemberTrace> CollectMember(string userId)
-    {
-        if (S.Summary is null)
-        {
-            return MemberTrace.Empty;
-        }
-
-        var posts = new List<ThreadPost>();
-        var reactions = new List<ReactionGiven>();
-        foreach (var stored in await AllPosts())
-        {
-            if (stored.Post.AuthorId == userId)
-            {
-                posts.Add(stored.Post);
-            }
-
-            reactions.AddRange(stored.Reactors.Where(r => r.Value.Contains(userId)).Select(r => new ReactionGiven($"thread:{_key.ThreadId}", stored.Post.Seq, r.Key)));
-        }
-
-        return MemberTrace.Empty with
-        {
-            Posts = posts,
-            Reactions = reactions,
-            FollowedThreads = S.Followers.Contains(userId) ? [_key.ThreadId] : [],
-            IdeaVotes = S.Voters.Contains(userId) ? [_key.ThreadId] : [],
-        };
-    }
-
-    /// <summary>
-    /// Erasure: the member's posts become author-less tombstones (seq kept) without revisions or reactors; in others'
-    /// posts they leave the reactor lists (their reactions count on, as the pseudonym), the mentions and the revision
-    /// authors. A thread they opened keeps its replies under a "[removed]" title. Notices that carried their words
-    /// (replies, mentions) leave the recipients' inboxes, and the search index forgets their text.
-    /// </summary>
     public async Task EraseMember(string userId, string pseudonym)
     {
-        if (S.Summary is null)
-        {
-            return;
-        }
-
-        var opener = S.Summary.AuthorId == userId;
-        var recipients = new HashSet<string>(S.Followers.Concat(S.Voters), StringComparer.Ordinal);
-        var sources = new List<string>();
-        var erasedPosts = new List<ThreadPost>();
-        var reactedTo = new HashSet<string>(StringComparer.Ordinal);
-        var reindexed = new List<ThreadPost>();
-        var writes = new List<StoredPost>();
-        foreach (var stored in await AllPosts())
-        {
-            var post = stored.Post;
-            StoredPost changed;
-            if (post.AuthorId == userId)
-            {
-                recipients.UnionWith(post.Mentions);
-                sources.AddRange([$"post:{post.PostId}", $"mention:{post.PostId}"]);
-                erasedPosts.Add(post);
-                _ = RevokeAll(post.Attachments);
-                changed = new StoredPost(
-                    post with
-                    {
-                        AuthorId = "", AuthorName = Tombstones.Author, Markdown = "", Html = "", Removed = true, Mentions = [], ClientPostId = "",
-                        Attachments = null, EditedAt = null, Revisions = 0, Reactions = new Dictionary<string, int>(),
-                    },
-                    [], []);
-            }
-            else
-            {
-                if (opener)
-                {
-                    recipients.UnionWith(post.Mentions);
-                    sources.AddRange([$"post:{post.PostId}", $"mention:{post.PostId}"]);
-                }
-
-                var names = new Pseudonym(userId, "", pseudonym);
-                if (names.Scrub(post.Markdown) != post.Markdown)
-                {
-                    post = post with { Markdown = names.Scrub(post.Markdown), Html = names.Scrub(post.Html) };
-                    reindexed.Add(post);
-                }
-
-                var reactors = stored.Reactors.ToDictionary(
-                    r => r.Key, r => r.Value.Contains(userId) ? [.. r.Value.Where(u => u != userId), pseudonym] : r.Value, StringComparer.Ordinal);
-                changed = new StoredPost(
-                    post.Mentions.Contains(userId, StringComparer.Ordinal) ? post with { Mentions = [.. post.Mentions.Where(u => u != userId)] } : post,
-                    reactors,
-                    [.. stored.History.Select(h => h.By == userId ? h with { By = pseudonym } : h)]);
-                var reacted = stored.Reactors.Values.Any(r => r.Contains(userId));
-                if (reacted)
-                {
-                    reactedTo.Add(post.AuthorId);
-                }
-
-                if (changed.Post == stored.Post && !reacted && !stored.History.Exists(h => h.By == userId))
-                {
-                    continue;
-                }
-            }
-
-            writes.Add(changed);
-        }
-
-        if (opener)
-        {
-            sources.Add($"idea:{_key.ThreadId}:");
-        }
-
-        // What refers to the member elsewhere goes first, while the posts still say what it was: a failure here is
-        // retried with everything known again; once the posts are tombstones, a retry could no longer find it.
-        foreach (var author in reactedTo.Where(a => a.Length > 0))
-        {
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, author)).ForgetReactor(userId, pseudonym);
-        }
-
-        recipients.Remove(userId);
-        foreach (var recipient in recipients)
-        {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).Forget(_key.CommunityId, sources);
-        }
-
-        foreach (var post in erasedPosts)
-        {
-            await Search.RemovePost(post.PostId);
-        }
-
-        foreach (var changed in writes)
-        {
-            await Page(changed.Post.Seq).Put(changed);
-        }
-
-        if (opener)
-        {
-            ChangeSummary(s => s with { AuthorId = "", AuthorName = Tombstones.Author, Title = Tombstones.Author, Excerpt = "", Tags = [] });
-        }
-        else
-        {
-            var names = new Pseudonym(userId, "", pseudonym);
-            ChangeSummary(s => s with { Title = names.Scrub(s.Title), Excerpt = names.Scrub(s.Excerpt) });
-        }
-
-        S.Followers.Remove(userId);
-        if (S.Voters.Remove(userId))
-        {
-            S.Voters.Add(pseudonym);
-        }
-
-        S.RecentClientPosts.RemoveAll(p => p.Key.StartsWith(userId + "/", StringComparison.Ordinal));
-        await state.WriteStateAsync();
-        await Directory.Upsert(S.Summary!);
-        foreach (var post in erasedPosts)
-        {
-            await Publish(new PostRemoved(new PostRemovedNotice(_key.CommunityId, _key.ThreadId, post.Seq, post.PostId)));
-        }
-
-        foreach (var post in reindexed.Where(_ => !opener))
-        {
-            await Search.Index(ForumSearchGrain.ToDocument(S.Summary!, post));
-        }
-
-        if (opener)
-        {
-            // Every post's search document carries the title: all of them are indexed again under the new one.
-            await Search.RemoveThread(_key.ThreadId);
-            foreach (var stored in await AllPosts())
-            {
-                if (!stored.Post.Removed)
-                {
-                    await Search.Index(ForumSearchGrain.ToDocument(S.Summary!, stored.Post));
-                }
-            }
-        }
-
+        await MemberData.Erase(userId, pseudonym);
+        // Drops every in-memory trace of the member (cached membership, flood and duplicate memories).
         DeactivateOnIdle();
     }
 
-    private async Task<List<StoredPost>> AllPosts()
+    private ThreadMemberData MemberData => new(GrainFactory, _key, _posts, () => S, Store, Publish);
+
+    /// <summary>
+    /// Stores the state with its recorded follow-ups, which then go out. A failed write ends the activation, so memory
+    /// never runs ahead of storage (the next call reads what was stored).
+    /// </summary>
+    private async Task Store()
     {
-        var posts = new List<StoredPost>();
-        for (var page = 0L; page <= PageIndexOf(Math.Max(1, S.LastSeq)); page++)
+        try
         {
-            posts.AddRange((await PageGrain(page).Read()).Where(p => p.Post.Seq <= S.LastSeq));
+            await _outbox.Store();
         }
-
-        return posts;
-    }
-
-    private void ChangeSummary(Func<ThreadSummary, ThreadSummary> change) =>
-        S.Summary = change(S.Summary!) with { Version = S.Summary!.Version + 1 };
-
-    private async Task<StoredPost> Load(long seq)
-    {
-        if (seq < 1 || seq > S.LastSeq)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw CommunityException.NotFound($"Post {seq} of thread '{_key.ThreadId}'");
+            DeactivateOnIdle();
+            throw;
         }
-
-        return (await Page(seq).Read()).FirstOrDefault(p => p.Post.Seq == seq) ?? throw CommunityException.NotFound($"Post {seq} of thread '{_key.ThreadId}'");
-    }
-
-    private async Task<StoredPost> LoadLive(long seq)
-    {
-        var stored = await Load(seq);
-        return stored.Post.Removed ? throw CommunityException.NotFound($"Post {seq} of thread '{_key.ThreadId}' was removed; it") : stored;
-    }
-
-    private static long PageIndexOf(long seq) => (seq - 1) / ThreadRules.PageSize;
-
-    private IThreadPageGrain Page(long seq) => PageGrain(PageIndexOf(seq));
-
-    private IThreadPageGrain PageGrain(long pageIndex) =>
-        GrainFactory.GetGrain<IThreadPageGrain>($"{_key}/{pageIndex.ToString(CultureInfo.InvariantCulture)}");
-
-    private IForumSearchGrain Search => GrainFactory.GetGrain<IForumSearchGrain>(_key.CommunityId);
-
-    private IThreadDirectoryGrain Directory => GrainFactory.GetGrain<IThreadDirectoryGrain>(_key.CommunityId);
-
-    private Task<MemberInfo> RequireMember(Actor actor) => PostingRules.RequireMember(GrainFactory, _key.CommunityId, actor.UserId);
-
-    private async Task<MemberInfo> RequireMayPost(Actor actor, DateTimeOffset now)
-    {
-        var member = await RequireMember(actor);
-        PostingRules.RequireMayPost(member, now);
-        return member;
     }
 
     /// <summary>
-    /// The community's automatic moderation, as chat runs it (without slow mode, which is a channel's): refusals throw
-    /// their code; a verdict to hold for review is returned (null: accepted). An edit meets only the content rules, as
-    /// in chat: flood and duplicate rules are about sending, and an edit neither uses up nor is remembered by them.
+    /// The follow-ups of a new post, recorded with it: the listing's and the search index's copies, points for its author,
+    /// then notices to those it mentions and to the followers it did not mention.
     /// </summary>
-    private async Task<Verdict?> Moderate(MemberInfo member, Actor author, string text, DateTimeOffset now, bool edit = false)
+    private void RecordNewPost(ThreadPost post, string action, string source, IReadOnlyList<string> followers)
     {
-        if (_pipeline is null || now >= _policyCheckedUntil)
-        {
-            var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(_key.CommunityId).Get();
-            _policyCheckedUntil = now + options.Value.PolicyRefreshInterval;
-            _guidelinesVersion = policy.GuidelinesVersion;
-            if (_pipeline is null || policy.Version != _pipelineVersion)
-            {
-                _pipeline = ModerationPipeline.Build(policy, 0, options.Value.RateLimitCount, options.Value.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
-                _contentPipeline = ModerationPipeline.BuildContentRules(policy, classifier);
-                _pipelineVersion = policy.Version;
-            }
-        }
-
-        if (!edit)
-        {
-            PostingRules.RequireConsent(member, _guidelinesVersion);
-        }
-
-        var input = PostingRules.InputFor(member, author.UserId, text, now);
-        if ((edit ? _contentPipeline! : _pipeline).Evaluate(input) is { } verdict)
-        {
-            ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
-            return verdict.Hold ? verdict : throw new CommunityException(verdict.Code, verdict.Reason);
-        }
-
-        if (!edit)
-        {
-            _pipeline.Accepted(input);
-        }
-
-        return null;
+        _outbox.Add(new IndexPosts(_key.CommunityId, [ForumSearchGrain.ToDocument(S.Summary!, post)]));
+        _outbox.Add(new AwardPoints([new ActivityEvent(source, _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId)]));
+        _outbox.AddRange(Mentioned(post, post.Mentions));
+        var title = S.Summary?.Title ?? "";
+        _outbox.AddRange(SendNotices.For(followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal)),
+            new NotificationDraft(_key.CommunityId, NotificationKinds.Reply, $"{post.AuthorName} replied in “{title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Post(post.PostId))));
     }
+
+    private IEnumerable<SendNotices> Mentioned(ThreadPost post, IReadOnlyList<string> mentioned) =>
+        SendNotices.For(mentioned, new NotificationDraft(_key.CommunityId, NotificationKinds.Mention,
+            $"{post.AuthorName} mentioned you in “{S.Summary?.Title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Mention(post.PostId)));
+
+    /// <summary>Every change of the summary bumps its version (the directory keeps the newest) and is copied to the listing.</summary>
+    private void ChangeSummary(Func<ThreadSummary, ThreadSummary> change)
+    {
+        S.Summary = change(S.Summary!) with { Version = S.Summary!.Version + 1 };
+        _outbox.Add(new UpsertSummary(S.Summary));
+    }
+
+    private Task<StoredPost> Load(long seq) => _posts.Load(seq, S.LastSeq);
+
+    private Task<StoredPost> LoadLive(long seq) => _posts.LoadLive(seq, S.LastSeq);
 
     // New threads and edits are not queued: a moderator would approve a thread that does not exist yet, or an edit of a
     // post that moved on. Their authors are told to rephrase instead.
@@ -830,18 +543,6 @@ public sealed partial class ThreadGrain(
         }
     }
 
-    private async Task<ForumSettings> CurrentSettings()
-    {
-        var now = clock.GetUtcNow();
-        if (now >= _settingsCheckedUntil)
-        {
-            _settings = await Directory.GetSettings();
-            _settingsCheckedUntil = now + SettingsRefresh;
-        }
-
-        return _settings;
-    }
-
     /// <summary>The mentioned ids that are members of this community (others stay plain text), never the author.</summary>
     private async Task<IReadOnlyList<string>> ResolveMentions(string body, string authorId)
     {
@@ -850,8 +551,8 @@ public sealed partial class ThreadGrain(
         return [.. candidates.Where((_, i) => members[i] is not null)];
     }
 
-    private static Dictionary<string, int> Counts(Dictionary<string, HashSet<string>> reactors) =>
-        reactors.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => r.Value.Count, StringComparer.Ordinal);
+    private ThreadSummary RequireThread(bool allowRemoved = false) =>
+        S.Summary is { } summary && (allowRemoved || !summary.Removed) ? summary : throw CommunityException.NotFound($"Thread '{_key.ThreadId}'");
 
     private async Task Publish(ThreadStreamEvent change)
     {
@@ -866,113 +567,6 @@ public sealed partial class ThreadGrain(
         }
     }
 
-    /// <summary>After a post is stored: points for its author, then mentions, then followers (who were not mentioned).</summary>
-    private async Task AfterPost(ThreadPost post, string action, string source, IReadOnlyList<string>? followers = null)
-    {
-        await Award(new ActivityEvent(source, _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId));
-        await NotifyMentioned(post, post.Mentions);
-        if (followers is not null)
-        {
-            var title = S.Summary?.Title ?? "";
-            await NotifyAll([.. followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal))],
-                NotificationKinds.Reply, $"{post.AuthorName} replied in “{title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", $"post:{post.PostId}");
-        }
-    }
-
-    private Task NotifyMentioned(ThreadPost post, IReadOnlyList<string> mentioned) =>
-        NotifyAll(mentioned, NotificationKinds.Mention, $"{post.AuthorName} mentioned you in “{S.Summary?.Title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", $"mention:{post.PostId}");
-
-    private async Task NotifyAll(IReadOnlyList<string> users, string kind, string text, string source)
-    {
-        // Bounded parallelism: a thread with thousands of followers must not flood the cluster with one burst.
-        foreach (var chunk in users.Chunk(64))
-        {
-            await Task.WhenAll(chunk.Select(u => Notify(u, kind, text, source)));
-        }
-    }
-
-    private async Task Notify(string userId, string kind, string text, string source)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(userId).Post(new NotificationDraft(_key.CommunityId, kind, text, source));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogNotifyFailed(logger, ex, _key.ToString(), userId);
-        }
-    }
-
-    /// <summary>A response time for the KPIs, in the bucket of the day it was measured, tagged with the asker's profile.</summary>
-    private async Task MeasureResponse(string kind, DateTimeOffset at)
-    {
-        try
-        {
-            var summary = S.Summary!;
-            var asker = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, summary.AuthorId)).Get();
-            var day = DateOnly.FromDateTime(at.UtcDateTime);
-            await GrainFactory.GetGrain<IKpiWeekGrain>($"{_key.CommunityId}/{KpiMath.Week(day)}").Sample(
-                new KpiSample($"{kind}:{_key.ThreadId}", kind, day, (at - summary.CreatedAt).TotalSeconds, KpiMath.Tags(asker?.Profile)));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogPointsFailed(logger, ex, _key.ToString(), kind);
-        }
-    }
-
-    private async Task Award(ActivityEvent activity)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, activity.UserId)).Record([activity]);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogPointsFailed(logger, ex, _key.ToString(), activity.SourceId);
-        }
-    }
-
-    private async Task TakeBack(string userId, IReadOnlyList<string> sources)
-    {
-        foreach (var source in sources)
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(_key.CommunityId, userId)).TakeBack(source);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogPointsFailed(logger, ex, _key.ToString(), source);
-            }
-        }
-    }
-
-    private string PointsSourceOfThread() => $"thread:{_key.ThreadId}";
-
-    private static string PointsSourceOf(ThreadPost post) => $"post:{post.PostId}";
-
-    private static string ReactionSource(ThreadPost post, string reactor, string emoji) => $"reaction:{post.PostId}:{reactor}:{emoji}";
-
-    private static string AcceptedSource(ThreadPost post) => $"accepted:{post.PostId}";
-
-    private static string StatusName(IdeaStatus status) => status switch
-    {
-        IdeaStatus.UnderReview => "under review",
-        IdeaStatus.Planned => "planned",
-        IdeaStatus.Shipped => "shipped",
-        IdeaStatus.Declined => "declined",
-        _ => "open",
-    };
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing on thread {Thread} failed; viewers will catch up from storage")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string thread);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifying {User} about thread {Thread} failed")]
-    private static partial void LogNotifyFailed(ILogger logger, Exception ex, string thread, string user);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking attachment {Attachment} of a removed post in thread {Thread} failed; its link lives until it expires")]
-    private static partial void LogRevokeFailed(ILogger logger, Exception ex, string thread, string attachment);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Points for {Source} in thread {Thread} failed")]
-    private static partial void LogPointsFailed(ILogger logger, Exception ex, string thread, string source);
 }

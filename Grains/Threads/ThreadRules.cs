@@ -88,4 +88,14 @@ public static partial class ThreadRules
     }
 
     private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    /// <summary>An idea's status as notices say it.</summary>
+    public static string StatusName(IdeaStatus status) => status switch
+    {
+        IdeaStatus.UnderReview => "under review",
+        IdeaStatus.Planned => "planned",
+        IdeaStatus.Shipped => "shipped",
+        IdeaStatus.Declined => "declined",
+        _ => "open",
+    };
 }

@@ -86,8 +86,10 @@ public static class SiloApp
             silo.UseInMemoryReminderService();
         }
 
-        silo.Services.Configure<ReminderOptions>(config.GetSection("Orleans:Reminders"));
+        // Not under "Orleans:Reminders": Orleans reads that section itself as a reminder provider and refuses to start.
+        silo.Services.Configure<ReminderOptions>(config.GetSection("Reminders"));
         silo.Services.AddValidatedOptions<ScheduleOptions>(config, ScheduleOptions.Section);
+        silo.Services.AddValidatedOptions<FollowUps.OutboxOptions>(config, FollowUps.OutboxOptions.Section);
         // Stream subscriptions live in the PubSub store: on the same durable provider as grain state, they survive a
         // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
         silo.AddGrainStorage(StorageNames.Main, providers);

@@ -35,7 +35,7 @@ public sealed class ClockedClusterFixture : IAsyncLifetime
             ["Storage:Provider"] = "Memory",
             // Scheduled grains look at the (moving) clock every second, so a due reminder fires within a second or two.
             ["Schedule:CheckEvery"] = "00:00:01",
-            ["Orleans:Reminders:MinimumReminderPeriod"] = "00:00:01",
+            ["Reminders:MinimumReminderPeriod"] = "00:00:01",
             // Small history pages, so a short script already has sealed pages (privacy and retention reach them too).
             ["Chat:HistoryPageSize"] = "10",
         }).Build();

@@ -1,0 +1,149 @@
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Moderation;
+using CommunityScale.Moderation.Classifier;
+using CommunityScale.Options;
+using CommunityScale.Telemetry;
+
+namespace CommunityScale.Posting;
+
+/// <summary>
+/// What every post meets before it is accepted, in chat and in the forum alike: membership, standing (ban, mute), consent
+/// to the guidelines in force, and the community's automatic moderation (blocked terms, links, flood and duplicates, the
+/// classifier, and the caller's slow mode). One per channel or thread activation: it keeps the memberships it looked up
+/// (for <c>membershipCache</c>), and the community's policy (asked for at most every
+/// <see cref="ChatOptions.PolicyRefreshInterval"/>, compiled again only when its version or the slow mode changed).
+/// </summary>
+public sealed class PostingGate(IGrainFactory grains, string communityId, IMessageClassifier classifier, ChatOptions options, TimeSpan membershipCache)
+{
+    private readonly Dictionary<string, (MemberInfo Member, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
+    private ModerationPipeline? _pipeline;
+    private ModerationPipeline? _contentPipeline;
+    private long _pipelineVersion = -1;
+    private int _pipelineSlowMode;
+    private DateTimeOffset _policyCheckedUntil;
+
+    /// <summary>The community's moderation policy as last fetched.</summary>
+    public ModerationPolicy Policy { get; private set; } = ModerationPolicy.Default;
+
+    /// <summary>Called after each fetch of the policy (a channel refreshes what it derives from it at the same pace).</summary>
+    public Func<ModerationPolicy, Task>? PolicyFetched { get; init; }
+
+    /// <summary>The member, or <c>not_member</c>.</summary>
+    public async Task<MemberInfo> RequireMember(string userId, DateTimeOffset now)
+    {
+        if (_members.TryGetValue(userId, out var cached) && cached.Until > now)
+        {
+            return cached.Member;
+        }
+
+        var member = await PostingRules.RequireMember(grains, communityId, userId);
+        if (membershipCache > TimeSpan.Zero)
+        {
+            if (_members.Count > 10_000)
+            {
+                _members.Clear();
+            }
+
+            _members[userId] = (member, now + membershipCache);
+        }
+
+        return member;
+    }
+
+    /// <summary>A member who may post now (<c>not_member</c>, <c>banned</c>, <c>muted</c> otherwise).</summary>
+    public async Task<MemberInfo> RequireMayPost(string userId, DateTimeOffset now)
+    {
+        var member = await RequireMember(userId, now);
+        PostingRules.RequireMayPost(member, now);
+        return member;
+    }
+
+    /// <summary>Forgets a member's cached standing (an erased member leaves no trace here).</summary>
+    public void Forget(string userId) => _members.Remove(userId);
+
+    /// <summary>
+    /// Everything asynchronous a new post needs: the member and the compiled policy. The verdict itself
+    /// (<see cref="PostingCheck.Judge"/>) is synchronous, so a caller can look for a concurrent retry in between.
+    /// </summary>
+    public async Task<PostingCheck> Prepare(string userId, DateTimeOffset now, int slowModeSeconds)
+    {
+        var member = await RequireMember(userId, now);
+        return new PostingCheck(member, userId, now, await Pipeline(now, slowModeSeconds), Policy.GuidelinesVersion);
+    }
+
+    /// <summary>
+    /// An edit: standing, consent and the content rules on the new text (flood, duplicates and slow mode are about
+    /// sending, so an edit neither meets nor uses them up). Text a moderator would have to review is refused, not held:
+    /// a moderator would approve an edit of a post that moved on.
+    /// </summary>
+    public async Task RequireMayEdit(string userId, string text, DateTimeOffset now, string what)
+    {
+        var member = await RequireMayPost(userId, now);
+        await Pipeline(now, _pipelineSlowMode);
+        PostingRules.RequireConsent(member, Policy.GuidelinesVersion);
+        if (_contentPipeline!.Evaluate(PostingRules.InputFor(member, userId, text, now)) is { } verdict)
+        {
+            ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
+            throw verdict.Hold
+                ? new CommunityException(ErrorCodes.BlockedContent, $"This text needs a moderator's review ({verdict.Reason}); the {what} was not changed.")
+                : new CommunityException(verdict.Code, verdict.Reason);
+        }
+    }
+
+    private async Task<ModerationPipeline> Pipeline(DateTimeOffset now, int slowModeSeconds)
+    {
+        if (_pipeline is null || now >= _policyCheckedUntil)
+        {
+            Policy = await grains.GetGrain<IModerationPolicyGrain>(communityId).Get();
+            _policyCheckedUntil = now + options.PolicyRefreshInterval;
+            if (PolicyFetched is { } fetched)
+            {
+                await fetched(Policy);
+            }
+        }
+
+        if (_pipeline is null || Policy.Version != _pipelineVersion || _pipelineSlowMode != slowModeSeconds)
+        {
+            _pipeline = ModerationPipeline.Build(Policy, slowModeSeconds, options.RateLimitCount, options.RateLimitWindow, classifier).CarryMemoryFrom(_pipeline);
+            if (_contentPipeline is null || Policy.Version != _pipelineVersion)
+            {
+                _contentPipeline = ModerationPipeline.BuildContentRules(Policy, classifier);
+            }
+
+            _pipelineVersion = Policy.Version;
+            _pipelineSlowMode = slowModeSeconds;
+        }
+
+        return _pipeline;
+    }
+}
+
+/// <summary>One post's way through the gate: judged once, then (if accepted) remembered by the flood and duplicate rules.</summary>
+public sealed class PostingCheck(MemberInfo member, string userId, DateTimeOffset now, ModerationPipeline pipeline, int guidelinesVersion)
+{
+    private ModerationInput? _input;
+
+    public MemberInfo Member => member;
+
+    /// <summary>
+    /// Refuses with the first failing rule's code (standing, consent, then moderation; nothing changes); returns a verdict
+    /// to hold the post for review, or null when it may be accepted.
+    /// </summary>
+    public Verdict? Judge(string text)
+    {
+        PostingRules.RequireMayPost(member, now);
+        PostingRules.RequireConsent(member, guidelinesVersion);
+        _input = PostingRules.InputFor(member, userId, text, now);
+        if (pipeline.Evaluate(_input) is not { } verdict)
+        {
+            return null;
+        }
+
+        ChatMetrics.ModerationRefusals.Add(1, new KeyValuePair<string, object?>("step", verdict.Step));
+        return verdict.Hold ? verdict : throw new CommunityException(verdict.Code, verdict.Reason);
+    }
+
+    /// <summary>The post was accepted: rate and duplicate rules count it.</summary>
+    public void Accepted() => pipeline.Accepted(_input ?? throw new InvalidOperationException("Judge the post first."));
+}
