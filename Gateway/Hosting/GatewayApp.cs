@@ -54,14 +54,12 @@ public static class GatewayApp
         services.AddSingleton<HubErrorFilter>();
         services.AddSingleton<ApiTokenHubFilter>();
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
-        services.AddSingleton<ChannelRelay>();
-        services.AddHostedService(sp => sp.GetRequiredService<ChannelRelay>());
-        services.AddSingleton<ThreadRelay>();
-        services.AddHostedService(sp => sp.GetRequiredService<ThreadRelay>());
-        services.AddSingleton<MemberRelay>();
-        services.AddSingleton<ModerationRelay>();
-        services.AddSingleton<SessionRelay>();
-        services.AddSingleton<KpiRelay>();
+        services.AddRelay<ChannelRelay>();
+        services.AddRelay<ThreadRelay>();
+        services.AddRelay<MemberRelay>();
+        services.AddRelay<ModerationRelay>();
+        services.AddRelay<SessionRelay>();
+        services.AddRelay<KpiRelay>();
 
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 
@@ -83,17 +81,18 @@ public static class GatewayApp
             client.AddActivityPropagation();
             client.AddMemoryStreams(StreamNames.Provider);
             client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
-            // When the connection to the cluster comes back (a silo restarted), the relay re-establishes its subscriptions.
+            // When the connection to the cluster comes back (a silo restarted), every relay re-establishes its subscriptions.
             client.AddGatewayCountChangedHandler(sp => (_, e) =>
             {
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
-                    sp.GetRequiredService<ChannelRelay>().OnClusterConnectionRecovered();
-                    sp.GetRequiredService<ThreadRelay>().OnClusterConnectionRecovered();
-                    _ = sp.GetRequiredService<MemberRelay>().ResubscribeAll();
-                    _ = sp.GetRequiredService<ModerationRelay>().ResubscribeAll();
-                    _ = sp.GetRequiredService<SessionRelay>().ResubscribeAll();
-                    _ = sp.GetRequiredService<KpiRelay>().ResubscribeAll();
+                    foreach (var relay in sp.GetServices<IConnectionRelay>())
+                    {
+                        // Not awaited: the client calls this synchronously while it opens the connection, and
+                        // renewing a subscription is a call through that connection, so waiting here could stall it.
+                        // Each relay logs its own failures.
+                        _ = relay.OnClusterReconnected();
+                    }
                 }
             });
         });

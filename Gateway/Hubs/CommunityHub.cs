@@ -13,13 +13,14 @@ using Microsoft.Extensions.Options;
 namespace CommunityScale.Gateway.Hubs;
 
 /// <summary>
-/// The live hub. Thin on purpose: it checks input, asks the channel grain, and leaves fan-out to the
-/// <see cref="ChannelRelay"/>, which holds one stream subscription per channel for all of this gateway's connections.
+/// The live hub. Thin on purpose: it checks input, asks the channel grain, and leaves fan-out to the relays (the
+/// <see cref="ChannelRelay"/> holds one stream subscription per channel for all of this gateway's connections). It names
+/// a relay only to join or leave its feeds; a closed connection leaves every registered <see cref="IConnectionRelay"/>.
 /// </summary>
 [Authorize]
 public sealed class CommunityHub(
     IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, SessionRelay sessions,
-    KpiRelay kpis, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+    KpiRelay kpis, IEnumerable<IConnectionRelay> allRelays, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -144,12 +145,10 @@ public sealed class CommunityHub(
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         GatewayMetrics.Connections.Add(-1);
-        await relay.LeaveAll(Context.ConnectionId);
-        await threads.LeaveAll(Context.ConnectionId);
-        await members.LeaveAll(Context.ConnectionId);
-        await moderation.LeaveAll(Context.ConnectionId);
-        await sessions.LeaveAll(Context.ConnectionId);
-        await kpis.LeaveAll(Context.ConnectionId);
+        foreach (var each in allRelays)
+        {
+            await each.LeaveAll(Context.ConnectionId);
+        }
     }
 
     private static ChannelKey Key(string communityId, string channelId) =>

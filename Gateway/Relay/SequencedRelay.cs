@@ -19,7 +19,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
     IHubContext<CommunityHub, ICommunityClient> hub,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
-    ILogger logger) : BackgroundService
+    ILogger logger) : BackgroundService, IConnectionRelay
     where TKey : notnull
     where TItem : class
 {
@@ -119,9 +119,9 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
 
     /// <summary>
     /// The cluster connection came back (e.g. a silo restarted): subscriptions may be gone with it, so every feed is
-    /// resubscribed and caught up from history on the next tick.
+    /// resubscribed and caught up from history on the next tick. Only marks the feeds, so it is done when it returns.
     /// </summary>
-    public void OnClusterConnectionRecovered()
+    public Task OnClusterReconnected()
     {
         int count;
         lock (_feeds)
@@ -135,6 +135,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         }
 
         LogReconnected(logger, GetType().Name, count);
+        return Task.CompletedTask;
     }
 
     public async Task Leave(string connectionId, TKey key)

@@ -14,6 +14,7 @@ namespace CommunityScale.Gateway.Relay;
 /// queue it announces are stored and read over REST, so there is no gap fill here (unlike <see cref="ChannelRelay"/>).
 /// </summary>
 public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubContext<CommunityHub, ICommunityClient> hub, ILogger logger)
+    : IConnectionRelay
 {
     private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
@@ -87,8 +88,11 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
         }
     }
 
-    /// <summary>The cluster connection came back: subscriptions may have gone with a silo, so each is renewed.</summary>
-    public async Task ResubscribeAll()
+    /// <summary>
+    /// The cluster connection came back: subscriptions may have gone with a silo, so each is renewed now, one topic after
+    /// another; a failure is logged and the next topic still renewed, so the returned task does not fault.
+    /// </summary>
+    public async Task OnClusterReconnected()
     {
         Topic[] topics;
         lock (_topics)
