@@ -118,6 +118,10 @@ public interface IMessageReactionsGrain : IGrainWithStringKey, Privacy.IHoldsMem
     [Alias("Toggle")]
     Task<ReactionToggle> Toggle(long seq, string emoji, string userId, bool on);
 
+    /// <summary>Who reacted with what to one message (user, emoji), without changing anything.</summary>
+    [Alias("Reactors")]
+    Task<IReadOnlyList<KeyValuePair<string, string>>> Reactors(long seq);
+
     /// <summary>Forgets a removed message's reactions; returns who had reacted with what, so their points can be taken back.</summary>
     [Alias("Clear")]
     Task<IReadOnlyList<KeyValuePair<string, string>>> Clear(long seq);

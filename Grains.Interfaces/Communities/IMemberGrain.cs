@@ -46,12 +46,12 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<IReadOnlyList<Moderation.Sanction>> GetSanctions();
 
     /// <summary>
-    /// Counts accepted messages towards trust (channels call it after storing, without waiting): days active,
-    /// messages, and the trust level the thresholds give while no warning is active.
+    /// Counts accepted messages of one channel towards trust (channels hand them over after the acks): days active,
+    /// messages, and the trust level the thresholds give while no warning is active. A seq already counted for the
+    /// channel is not counted again, so a round handed over twice (after a crash) counts once.
     /// </summary>
-    [Orleans.Concurrency.OneWay]
-    [Alias("RecordActivity")]
-    Task RecordActivity(int messages, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
+    [Alias("RecordChannelActivity")]
+    Task RecordActivity(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
 
     /// <summary>Replaces the member's profile values (already checked against the community's fields).</summary>
     [Alias("SetProfile")]

@@ -44,6 +44,11 @@ public sealed class MessageReactionsGrain(
             changed);
     }
 
+    public Task<IReadOnlyList<KeyValuePair<string, string>>> Reactors(long seq) =>
+        Task.FromResult<IReadOnlyList<KeyValuePair<string, string>>>(state.State.Reactors.TryGetValue(seq, out var byEmoji)
+            ? [.. byEmoji.SelectMany(e => e.Value.Select(user => new KeyValuePair<string, string>(user, e.Key)))]
+            : []);
+
     public async Task<IReadOnlyList<KeyValuePair<string, string>>> Clear(long seq)
     {
         if (!state.State.Reactors.Remove(seq, out var byEmoji))

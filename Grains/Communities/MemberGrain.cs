@@ -23,6 +23,9 @@ public sealed class MemberState
 
     /// <summary>Every consent given, oldest first (GDPR: the history is kept, not just the latest).</summary>
     [Id(3)] public List<ConsentRecord> Consents { get; set; } = [];
+
+    /// <summary>Per channel, the highest seq counted towards trust, most recent channels last (at most 100 kept).</summary>
+    [Id(4)] public List<KeyValuePair<string, long>> CountedThrough { get; set; } = [];
 }
 
 /// <summary>
@@ -35,6 +38,7 @@ public sealed partial class MemberGrain(
     ILogger<MemberGrain> logger) : Grain, IMemberGrain
 {
     public const int MaxSanctions = 100;
+    private const int MaxChannelsCounted = 100;
 
     // Activity is counted in memory and written behind, at most once per period: trust is not acknowledged data, and
     // a busy author sends several messages a second (a write every 20 messages cost a hot channel more writes than its
@@ -136,11 +140,27 @@ public sealed partial class MemberGrain(
     public Task<IReadOnlyList<Sanction>> GetSanctions() =>
         Task.FromResult<IReadOnlyList<Sanction>>([.. Enumerable.Reverse(state.State.Sanctions)]);
 
-    public async Task RecordActivity(int messages, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    public async Task RecordActivity(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
     {
+        var counted = state.State.CountedThrough;
+        var index = counted.FindIndex(c => c.Key == channelId);
+        var through = index < 0 ? 0 : counted[index].Value;
+        var messages = seqs.Count(s => s > through);
         if (state.State.Info is not { } info || messages <= 0)
         {
             return;
+        }
+
+        if (index >= 0)
+        {
+            counted.RemoveAt(index);
+        }
+
+        counted.Add(new(channelId, Math.Max(through, seqs.Max())));
+        if (counted.Count > MaxChannelsCounted)
+        {
+            // A round handed over again comes within seconds: a channel this long unused has nothing left to repeat.
+            counted.RemoveAt(0);
         }
 
         var day = DateOnly.FromDateTime(at.UtcDateTime);

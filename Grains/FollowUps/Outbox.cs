@@ -41,24 +41,51 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     /// <summary>Whether anything recorded is still undelivered.</summary>
     public bool HasPending => S.Pending.Count > 0;
 
+    /// <summary>Something else the grain owes that its reminder must bring it back for (a channel's award cursor behind).</summary>
+    public Func<bool>? AlsoOwed { get; init; }
+
+    /// <summary>What else the reminder's tick should resume (a channel hands its waiting awards over).</summary>
+    public Action? OnTick { get; init; }
+
+    /// <summary>Awaited before each delivery pass (a channel's award round in flight: a take-back must not overtake its award).</summary>
+    public Func<Task>? BeforeDelivery { get; init; }
+
+    private bool Owed => S.Pending.Count > 0 || AlsoOwed?.Invoke() == true;
+
     /// <summary>Records a follow-up (a null one is skipped); it goes out after the next <see cref="Store"/>.</summary>
-    public void Add(FollowUp? followUp)
+    public FollowUp? Add(FollowUp? followUp)
     {
         if (followUp is null)
         {
-            return;
+            return null;
         }
 
         var number = ++S.LastNumber;
-        S.Pending.Add(followUp with { Id = $"{Owner}#{number}", Number = number });
+        var recorded = followUp with { Id = $"{Owner}#{number}", Number = number };
+        S.Pending.Add(recorded);
+        return recorded;
     }
 
-    public void AddRange(IEnumerable<FollowUp?> followUps)
+    /// <summary>Records each (skipping nulls) and returns what was recorded, for <see cref="Discard"/>.</summary>
+    public IReadOnlyList<FollowUp> AddRange(IEnumerable<FollowUp?> followUps)
     {
+        var recorded = new List<FollowUp>();
         foreach (var followUp in followUps)
         {
-            Add(followUp);
+            if (Add(followUp) is { } added)
+            {
+                recorded.Add(added);
+            }
         }
+
+        return recorded;
+    }
+
+    /// <summary>Forgets follow-ups recorded with a change whose write failed (the change was undone, so nothing is owed).</summary>
+    public void Discard(IReadOnlyList<FollowUp> followUps)
+    {
+        var numbers = followUps.Select(f => f.Number).ToHashSet();
+        S.Pending.RemoveAll(f => numbers.Contains(f.Number));
     }
 
     /// <summary>
@@ -68,7 +95,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     public async Task Store()
     {
         var upTo = S.LastNumber;
-        if (S.Pending.Count > 0)
+        if (Owed)
         {
             await Arm();
         }
@@ -89,8 +116,9 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     public async Task Tick()
     {
         _armed ??= Task.CompletedTask;
-        if (S.Pending.Count > 0)
+        if (Owed)
         {
+            OnTick?.Invoke();
             Kick();
             return;
         }
@@ -106,7 +134,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         {
             Kick();
             await _delivering.WaitAsync(cancellationToken);
-            if (S.Pending.Count == 0)
+            if (!Owed)
             {
                 await Disarm();
             }
@@ -152,7 +180,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         return Serialized(async () =>
         {
             // Something recorded while this waited its turn needs the reminder after all.
-            if (S.Pending.Count == 0 && await grain.GetReminder(ReminderName) is { } reminder)
+            if (!Owed && await grain.GetReminder(ReminderName) is { } reminder)
             {
                 await grain.UnregisterReminder(reminder);
             }
@@ -179,6 +207,11 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     {
         while (true)
         {
+            if (BeforeDelivery is { } before)
+            {
+                await before();
+            }
+
             var delivered = 0;
             Exception? failure = null;
             foreach (var followUp in S.Pending.ToList())

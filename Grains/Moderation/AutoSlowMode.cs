@@ -23,6 +23,9 @@ public sealed class AutoSlowModeController(int threshold)
 
     public bool Active { get; private set; }
 
+    /// <summary>Messages within <see cref="Window"/> that switch slow mode on (0: never).</summary>
+    public int Threshold => threshold;
+
     public int RecentMessages => _recent.Count;
 
     /// <summary>A message was accepted at <paramref name="now"/>.</summary>

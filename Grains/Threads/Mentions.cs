@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
+using CommunityScale.Communities;
 
 namespace CommunityScale.Threads;
 
-/// <summary>Finds <c>@user-id</c> mentions in a post; which of them are members is for the thread grain to ask.</summary>
+/// <summary>Finds <c>@user-id</c> mentions in a post, and which of them are members.</summary>
 public static partial class Mentions
 {
     // Not after a word character (so e-mail addresses are not mentions), and a whole id.
@@ -14,6 +15,14 @@ public static partial class Mentions
     {
         var text = CodePattern().Replace(markdown, " ");
         return [.. MentionPattern().Matches(text).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).Take(max)];
+    }
+
+    /// <summary>The mentioned ids that are members of the community (others stay plain text), never the author, at most <see cref="ThreadRules.MaxMentionsNotified"/>.</summary>
+    public static async Task<IReadOnlyList<string>> Members(IGrainFactory grains, string communityId, string markdown, string authorId)
+    {
+        var candidates = Find(markdown, ThreadRules.MaxMentionsNotified).Where(id => id != authorId).ToList();
+        var members = await Task.WhenAll(candidates.Select(id => grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, id)).Get()));
+        return [.. candidates.Where((_, i) => members[i] is not null)];
     }
 
     [GeneratedRegex(@"```[\s\S]*?(```|$)|`[^`\n]*`", RegexOptions.CultureInvariant)]

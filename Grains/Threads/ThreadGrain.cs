@@ -20,32 +20,6 @@ using Orleans.Streams;
 
 namespace CommunityScale.Threads;
 
-[GenerateSerializer, Alias("cs.ThreadState")]
-public sealed class ThreadState
-{
-    [Id(0)] public ThreadSummary? Summary { get; set; }
-
-    /// <summary>The last stored post; pages may hold a later one from a write that failed half-way, which reads ignore.</summary>
-    [Id(1)] public long LastSeq { get; set; }
-
-    [Id(2)] public HashSet<string> Followers { get; set; } = new(StringComparer.Ordinal);
-
-    [Id(3)] public HashSet<string> Voters { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The latest replies' <c>author/clientPostId</c> → seq, oldest first, so a retried reply is answered, not repeated.</summary>
-    [Id(4)] public List<KeyValuePair<string, long>> RecentClientPosts { get; set; } = [];
-
-    // Id 5 (a stored copy of the forum settings) is retired: an activation always read them afresh from the directory.
-
-    /// <summary>Response times are measured once per thread: the first reply by someone else, the first accepted answer.</summary>
-    [Id(6)] public bool FirstReplyMeasured { get; set; }
-
-    [Id(7)] public bool AnswerMeasured { get; set; }
-
-    /// <summary>Points, notices, webhooks, audit entries, KPI samples, search and listing updates still owed.</summary>
-    [Id(8)] public OutboxState Outbox { get; set; } = new();
-}
-
 /// <summary>
 /// The one place a forum post is accepted (see <see cref="IThreadGrain"/>). A post meets the <see cref="PostingGate"/>
 /// (as chat messages do), is stored in its page, then the thread's state is stored with the post's follow-ups (points,
@@ -62,7 +36,6 @@ public sealed partial class ThreadGrain(
 {
     private const int RecentClientPostsKept = 500;
     private const int MaxFollowers = 10_000;
-    private const int MaxStatusCommentLength = 1_000;
 
     private readonly StateWriter<ThreadState> _writer = new(state);
     private ThreadKey _key;
@@ -71,6 +44,8 @@ public sealed partial class ThreadGrain(
     private ReactionPolicy _reactions = null!;
     private ThreadPosts _posts = null!;
     private Outbox _outbox = null!;
+    private ThreadContext _thread = null!;
+    private ThreadFeedback _feedback = null!;
 
     private ThreadState S => _writer.State;
 
@@ -83,6 +58,8 @@ public sealed partial class ThreadGrain(
         _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
         _posts = new ThreadPosts(GrainFactory, _key);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, clock, Store, Publish);
+        _feedback = new ThreadFeedback(_thread, _reactions);
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -106,7 +83,7 @@ public sealed partial class ThreadGrain(
         var check = await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
         RefuseHold(check.Judge($"{title}\n{body}"), "thread");
         check.Accepted();
-        var mentions = await ResolveMentions(body, author.UserId);
+        var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, body, author.UserId);
         var post = _posts.New(1, author, body, null, mentions, "opening", now)
             with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:opening", author) };
         await _posts.Put(new StoredPost(post, [], []));
@@ -117,7 +94,7 @@ public sealed partial class ThreadGrain(
         S.Summary = ThreadSummary.Opened(_key, draft, title, tags, author, now, PostRenderer.Excerpt(body));
         _outbox.Add(new UpsertSummary(S.Summary));
         _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary));
-        RecordNewPost(post, ActionKinds.ThreadCreated, SourceIds.Thread(_key.ThreadId), followers: []);
+        _thread.RecordNewPost(post, ActionKinds.ThreadCreated, SourceIds.Thread(_key.ThreadId), followers: []);
         await Store();
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
@@ -175,7 +152,7 @@ public sealed partial class ThreadGrain(
             check.Accepted();
         }
 
-        var mentions = await ResolveMentions(body, author.UserId);
+        var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, body, author.UserId);
         var post = _posts.New(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
             with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:{retryKey}", author) };
         await _posts.Put(new StoredPost(post, [], []));
@@ -200,7 +177,7 @@ public sealed partial class ThreadGrain(
         }
 
         _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post));
-        RecordNewPost(post, ActionKinds.Reply, SourceIds.Post(post.PostId), followedBefore);
+        _thread.RecordNewPost(post, ActionKinds.Reply, SourceIds.Post(post.PostId), followedBefore);
         await Store();
         ChatMetrics.PostsStored.Add(1);
         await Publish(new PostPublished(post));
@@ -224,7 +201,7 @@ public sealed partial class ThreadGrain(
 
         var now = clock.GetUtcNow();
         await _gate.RequireMayEdit(editor.UserId, text, now, "post");
-        var mentions = await ResolveMentions(text, editor.UserId);
+        var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, text, editor.UserId);
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, editor.UserId));
         var edited = stored.Post with { Markdown = text, Html = PostRenderer.ToHtml(text), EditedAt = now, Mentions = mentions, Revisions = stored.History.Count };
         await _posts.Put(stored with { Post = edited });
@@ -234,7 +211,7 @@ public sealed partial class ThreadGrain(
         }
 
         _outbox.Add(new IndexPosts(_key.CommunityId, [ForumSearchGrain.ToDocument(S.Summary!, edited)]));
-        _outbox.AddRange(Mentioned(edited, [.. mentions.Except(stored.Post.Mentions, StringComparer.Ordinal)]));
+        _outbox.AddRange(_thread.Mentioned(edited, [.. mentions.Except(stored.Post.Mentions, StringComparer.Ordinal)]));
         await Store();
         await Publish(new PostEdited(edited));
         return edited;
@@ -283,101 +260,9 @@ public sealed partial class ThreadGrain(
         return notice;
     }
 
-    public async Task<PostReactions> React(long seq, string emoji, bool on, Actor caller)
-    {
-        RequireThread();
-        var now = clock.GetUtcNow();
-        await _reactions.RequireAllowed(emoji, now);
-        var stored = await LoadLive(seq);
-        await _gate.RequireMayPost(caller.UserId, now);
-        var reactors = stored.Reactors.GetValueOrDefault(emoji);
-        var has = reactors?.Contains(caller.UserId) == true;
-        if (has != on)
-        {
-            _reactions.RequireRate(caller.UserId, now);
-            if (on)
-            {
-                (stored.Reactors[emoji] = reactors ?? new HashSet<string>(StringComparer.Ordinal)).Add(caller.UserId);
-            }
-            else if (reactors!.Remove(caller.UserId) && reactors.Count == 0)
-            {
-                stored.Reactors.Remove(emoji);
-            }
+    public Task<PostReactions> React(long seq, string emoji, bool on, Actor caller) => _feedback.React(seq, emoji, on, caller);
 
-            var counts = ThreadPosts.Counts(stored.Reactors);
-            await _posts.Put(stored with { Post = stored.Post with { Reactions = counts } });
-            ChangeSummary(s => s with { Reactions = Math.Max(0, s.Reactions + (on ? 1 : -1)) });
-            if (stored.Post.AuthorId != caller.UserId)
-            {
-                var source = SourceIds.Reaction(stored.Post.PostId, caller.UserId, emoji);
-                _outbox.Add(on
-                    ? new AwardPoints([new ActivityEvent(source, _key.CommunityId, stored.Post.AuthorId, stored.Post.AuthorName, ActionKinds.ReactionReceived, now, null, caller.UserId, _key.ThreadId)])
-                    : new TakeBackPoints(_key.CommunityId, stored.Post.AuthorId, [source]));
-            }
-
-            await Store();
-            await Publish(new PostReactionsChanged(new PostReactions(_key.CommunityId, _key.ThreadId, seq, counts, null)));
-        }
-
-        return new PostReactions(_key.CommunityId, _key.ThreadId, seq, ThreadPosts.Counts(stored.Reactors),
-            [.. stored.Reactors.Where(r => r.Value.Contains(caller.UserId)).Select(r => r.Key).Order(StringComparer.Ordinal)]);
-    }
-
-    public async Task<ThreadSummary> Accept(string? postId, Actor caller)
-    {
-        var summary = RequireThread();
-        if (summary.Kind != ThreadKind.Question)
-        {
-            throw CommunityException.Invalid("Only a question has an accepted answer.");
-        }
-
-        if (summary.AuthorId != caller.UserId)
-        {
-            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
-        }
-
-        long? seq = postId is null ? null : _posts.SeqOf(postId);
-        if (seq == 1)
-        {
-            throw CommunityException.Invalid("The question itself cannot be its answer.");
-        }
-
-        var answer = seq is { } s ? await LoadLive(s) : null;
-        if (summary.AcceptedSeq == seq)
-        {
-            return summary;
-        }
-
-        var previous = summary.AcceptedSeq is { } p ? await Load(p) : null;
-        var now = clock.GetUtcNow();
-        ChangeSummary(t => t with { AcceptedSeq = seq });
-        if (answer is not null && !S.AnswerMeasured)
-        {
-            S.AnswerMeasured = true;
-            _outbox.Add(new RecordResponseTime(_key.CommunityId, _key.ThreadId, summary.AuthorId, KpiSampleKinds.AcceptedAnswer, summary.CreatedAt, now));
-        }
-
-        if (previous is not null)
-        {
-            _outbox.Add(new TakeBackPoints(_key.CommunityId, previous.Post.AuthorId, [SourceIds.AcceptedAnswer(previous.Post.PostId)]));
-        }
-
-        if (answer is not null)
-        {
-            _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(S.Summary!, answer.Post, caller.UserId)));
-        }
-
-        if (answer is not null && answer.Post.AuthorId != summary.AuthorId)
-        {
-            var source = SourceIds.AcceptedAnswer(answer.Post.PostId);
-            _outbox.Add(new AwardPoints([new ActivityEvent(source, _key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId, _key.ThreadId)]));
-            _outbox.AddRange(SendNotices.For([answer.Post.AuthorId], new NotificationDraft(_key.CommunityId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", source)));
-        }
-
-        await Store();
-        await Publish(new ThreadChanged(S.Summary!));
-        return S.Summary!;
-    }
+    public Task<ThreadSummary> Accept(string? postId, Actor caller) => _feedback.Accept(postId, caller);
 
     public async Task<bool> Follow(bool follow, Actor caller)
     {
@@ -399,59 +284,9 @@ public sealed partial class ThreadGrain(
 
     public Task<bool> IsFollowing(string userId) => Task.FromResult(S.Followers.Contains(userId));
 
-    public async Task<ThreadSummary> Vote(bool up, Actor caller)
-    {
-        var summary = RequireThread();
-        if (summary.Kind != ThreadKind.Idea)
-        {
-            throw CommunityException.Invalid("Only ideas take votes.");
-        }
+    public Task<ThreadSummary> Vote(bool up, Actor caller) => _feedback.Vote(up, caller);
 
-        // Voting is not posting: a muted member may vote, a banned one may not (as for polls and Q&A).
-        PostingRules.RequireNotBanned(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()));
-        if (up ? S.Voters.Add(caller.UserId) : S.Voters.Remove(caller.UserId))
-        {
-            ChangeSummary(s => s with { Votes = S.Voters.Count });
-            await Store();
-            await Publish(new ThreadChanged(S.Summary!));
-        }
-
-        return S.Summary!;
-    }
-
-    public async Task<ThreadSummary> SetStatus(IdeaStatus status, string? comment, Actor caller)
-    {
-        var summary = RequireThread();
-        if (summary.Kind != ThreadKind.Idea)
-        {
-            throw CommunityException.Invalid("Only ideas have a status.");
-        }
-
-        if (!Enum.IsDefined(status))
-        {
-            throw CommunityException.Invalid("status must be open, under_review, planned, shipped or declined.");
-        }
-
-        var text = comment?.Trim() ?? "";
-        if (text.Length > MaxStatusCommentLength)
-        {
-            throw new CommunityException(ErrorCodes.TooLong, $"The status comment has {text.Length} characters; at most {MaxStatusCommentLength} are allowed.");
-        }
-
-        await ModerationRoles.RequireAdmin(GrainFactory, _key.CommunityId, caller, "Only community managers (admins and the owner) set an idea's status.");
-        if (summary.Status == status && summary.StatusComment == text)
-        {
-            return summary;
-        }
-
-        ChangeSummary(s => s with { Status = status, StatusComment = text.Length == 0 ? null : text, LastActivityAt = clock.GetUtcNow() });
-        var message = $"“{summary.Title}” is now {ThreadRules.StatusName(status)}{(text.Length > 0 ? $": {text}" : ".")}";
-        _outbox.AddRange(SendNotices.For(S.Voters.Append(summary.AuthorId).Where(u => u != caller.UserId),
-            new NotificationDraft(_key.CommunityId, NotificationKinds.IdeaStatus, message, SourceIds.IdeaStatus(_key.ThreadId, S.Summary!.Version))));
-        await Store();
-        await Publish(new ThreadChanged(S.Summary!));
-        return S.Summary!;
-    }
+    public Task<ThreadSummary> SetStatus(IdeaStatus status, string? comment, Actor caller) => _feedback.SetStatus(status, comment, caller);
 
     public async Task<ThreadPostsPage> GetPosts(long afterSeq, int limit)
     {
@@ -504,34 +339,13 @@ public sealed partial class ThreadGrain(
         }
     }
 
-    /// <summary>
-    /// The follow-ups of a new post, recorded with it: the listing's and the search index's copies, points for its author,
-    /// then notices to those it mentions and to the followers it did not mention.
-    /// </summary>
-    private void RecordNewPost(ThreadPost post, string action, string source, IReadOnlyList<string> followers)
-    {
-        _outbox.Add(new IndexPosts(_key.CommunityId, [ForumSearchGrain.ToDocument(S.Summary!, post)]));
-        _outbox.Add(new AwardPoints([new ActivityEvent(source, _key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: _key.ThreadId)]));
-        _outbox.AddRange(Mentioned(post, post.Mentions));
-        var title = S.Summary?.Title ?? "";
-        _outbox.AddRange(SendNotices.For(followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal)),
-            new NotificationDraft(_key.CommunityId, NotificationKinds.Reply, $"{post.AuthorName} replied in “{title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Post(post.PostId))));
-    }
+    private Task<StoredPost> Load(long seq) => _thread.Load(seq);
 
-    private IEnumerable<SendNotices> Mentioned(ThreadPost post, IReadOnlyList<string> mentioned) =>
-        SendNotices.For(mentioned, new NotificationDraft(_key.CommunityId, NotificationKinds.Mention,
-            $"{post.AuthorName} mentioned you in “{S.Summary?.Title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Mention(post.PostId)));
+    private Task<StoredPost> LoadLive(long seq) => _thread.LoadLive(seq);
 
-    /// <summary>Every change of the summary bumps its version (the directory keeps the newest) and is copied to the listing.</summary>
-    private void ChangeSummary(Func<ThreadSummary, ThreadSummary> change)
-    {
-        S.Summary = change(S.Summary!) with { Version = S.Summary!.Version + 1 };
-        _outbox.Add(new UpsertSummary(S.Summary));
-    }
+    private ThreadSummary RequireThread(bool allowRemoved = false) => _thread.RequireThread(allowRemoved);
 
-    private Task<StoredPost> Load(long seq) => _posts.Load(seq, S.LastSeq);
-
-    private Task<StoredPost> LoadLive(long seq) => _posts.LoadLive(seq, S.LastSeq);
+    private void ChangeSummary(Func<ThreadSummary, ThreadSummary> change) => _thread.ChangeSummary(change);
 
     // New threads and edits are not queued: a moderator would approve a thread that does not exist yet, or an edit of a
     // post that moved on. Their authors are told to rephrase instead.
@@ -542,17 +356,6 @@ public sealed partial class ThreadGrain(
             throw new CommunityException(ErrorCodes.BlockedContent, $"This {what} needs a moderator's review ({hold.Reason}); it was not posted.");
         }
     }
-
-    /// <summary>The mentioned ids that are members of this community (others stay plain text), never the author.</summary>
-    private async Task<IReadOnlyList<string>> ResolveMentions(string body, string authorId)
-    {
-        var candidates = Mentions.Find(body, ThreadRules.MaxMentionsNotified).Where(id => id != authorId).ToList();
-        var members = await Task.WhenAll(candidates.Select(id => GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_key.CommunityId, id)).Get()));
-        return [.. candidates.Where((_, i) => members[i] is not null)];
-    }
-
-    private ThreadSummary RequireThread(bool allowRemoved = false) =>
-        S.Summary is { } summary && (allowRemoved || !summary.Removed) ? summary : throw CommunityException.NotFound($"Thread '{_key.ThreadId}'");
 
     private async Task Publish(ThreadStreamEvent change)
     {

@@ -105,7 +105,10 @@ public sealed class ModerationApiTests(SystemFixture fixture)
         Assert.Equal([1L, 2, 3], history.Messages.Select(m => m.Seq));
         Assert.Equal(["fine", "", "also fine"], history.Messages.Select(m => m.Text));
         Assert.True(history.Messages[1].Removed);
-        var audit = await owner.GetAsync<AuditPage>($"/api/communities/{community}/moderation/audit");
+        // The audit entry is recorded with the removal and appended a moment later (the channel's outbox).
+        AuditPage audit = null!;
+        await Responses.Eventually(async () => (audit = await owner.GetAsync<AuditPage>($"/api/communities/{community}/moderation/audit")).Entries is [{ Action: "remove_message" }, ..],
+            "the removal in the audit log");
         Assert.Equal("remove_message", audit.Entries[0].Action);
         Assert.Equal("insult", audit.Entries[0].Reason);
     }

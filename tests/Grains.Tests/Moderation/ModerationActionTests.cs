@@ -184,7 +184,14 @@ public sealed class ModerationActionTests(ClusterFixture fixture)
         var ex = await Assert.ThrowsAsync<CommunityException>(() => channel.Send(new SendMessageCommand("fan-1", "Fan", "and again", "g8")));
         Assert.Equal(ErrorCodes.SlowMode, ex.Code);
 
-        var audit = await Client.GetGrain<IAuditLogGrain>(community).Read(null, 10, Owner);
+        // The audit entry is the channel's follow-up: stored with the change, appended a moment after it.
+        AuditPage audit;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(audit = await Client.GetGrain<IAuditLogGrain>(community).Read(null, 10, Owner)).Entries.Any(e => e.Action == "auto_slow_mode") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         var auto = Assert.Single(audit.Entries, e => e.Action == "auto_slow_mode");
         Assert.Equal("auto-moderation", auto.Actor);
         Assert.StartsWith("on: 6 messages", auto.Reason, StringComparison.Ordinal);

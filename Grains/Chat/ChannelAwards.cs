@@ -1,0 +1,131 @@
+using CommunityScale.Communities;
+using CommunityScale.Gamification;
+using CommunityScale.Integrations;
+using CommunityScale.Moderation;
+using CommunityScale.Options;
+using CommunityScale.Posting;
+using Microsoft.Extensions.Logging;
+
+namespace CommunityScale.Chat;
+
+/// <summary>
+/// The follow-ups of accepted chat messages: points, trust and the <c>message.accepted</c> webhook. Their outbox is the
+/// channel's own tail: every message after <see cref="ChannelState.ActivityThroughSeq"/> is owed, so recording them costs
+/// nothing beyond the message's own write. They go out in rounds after the acks (a send never waits for them): a round
+/// carries everything accepted since the previous one, one points call and one trust call per author, and a new round
+/// starts at most once per <see cref="ChatOptions.AwardRoundInterval"/>. A quiet channel's message scores at once; a hot
+/// channel costs each author's points grain one storage write per interval rather than one per batch. Rounds run one
+/// after another, so the cursor only passes messages whose follow-ups were taken; after a crash the next activation (the
+/// outbox's reminder brings it back) hands the rest over again, and every receiver ignores what it already has.
+/// </summary>
+public sealed partial class ChannelAwards(
+    IGrainFactory grains, ChannelKey key, Func<ChannelState> state, ChatOptions options, TimeProvider clock, ILogger logger)
+{
+    private const int CallsInFlight = 4;
+    private const int MaxRound = 2_000;
+    private readonly List<ChatMessage> _waiting = [];
+    private readonly TaskCompletionSource _now = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _rounds = Task.CompletedTask;
+    private DateTimeOffset _lastRound = DateTimeOffset.MinValue;
+    private long _failedFrom = long.MaxValue;
+
+    private ChannelState S => state();
+
+    /// <summary>The trust thresholds in force and whether any webhook wants accepted messages (refreshed with the policy).</summary>
+    public IReadOnlyList<TrustThreshold> TrustLevels { get; set; } = ModerationPolicy.DefaultTrustLevels;
+
+    public bool WebhooksWanted { get; set; }
+
+    /// <summary>The round in flight (a take-back waits for it, so it never overtakes the award it takes back).</summary>
+    public Task InFlight => _rounds;
+
+    /// <summary>Whether accepted messages still wait for their follow-ups.</summary>
+    public bool Owed => S.ActivityThroughSeq < S.LastSeq;
+
+    /// <summary>On activation, or on the outbox reminder's tick: what the cursor has not passed is handed over again.</summary>
+    public void Resume()
+    {
+        if (_rounds.IsCompleted)
+        {
+            Add([.. S.Tail.Where(m => m.Seq > S.ActivityThroughSeq && !m.Removed)]);
+        }
+    }
+
+    public void Add(IReadOnlyList<ChatMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        _waiting.AddRange(messages);
+        if (_rounds.IsCompleted)
+        {
+            _rounds = Rounds();
+        }
+    }
+
+    /// <summary>A message removed before its round earns nothing: it leaves the waiting list (true if it was there).</summary>
+    public bool Withdraw(long seq) => _waiting.RemoveAll(m => m.Seq == seq) > 0;
+
+    /// <summary>An erased member's waiting messages are dropped.</summary>
+    public void Forget(string userId) => _waiting.RemoveAll(m => m.AuthorId == userId);
+
+    /// <summary>Waiting messages are handed over before the activation goes (the caller then stores the cursor).</summary>
+    public async Task Deactivating(CancellationToken cancellationToken)
+    {
+        _now.TrySetResult();
+        await _rounds.WaitAsync(cancellationToken);
+    }
+
+    private async Task Rounds()
+    {
+        while (_waiting.Count > 0)
+        {
+            var wait = _lastRound + options.AwardRoundInterval - clock.GetUtcNow();
+            if (wait > TimeSpan.Zero && !_now.Task.IsCompleted)
+            {
+                await Task.WhenAny(Task.Delay(wait, clock), _now.Task);
+            }
+
+            _lastRound = clock.GetUtcNow();
+            var round = _waiting.GetRange(0, Math.Min(_waiting.Count, MaxRound));
+            _waiting.RemoveRange(0, round.Count);
+            try
+            {
+                // A few authors at a time: each call ends in a storage write, and a burst of them would queue this
+                // channel's own next write (and the acks waiting on it) behind all of them.
+                foreach (var authors in round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Chunk(CallsInFlight))
+                {
+                    await Task.WhenAll(authors.Select(HandOver));
+                }
+
+                if (WebhooksWanted)
+                {
+                    // The event id is the message's, so a round handed over again is dropped by the endpoints.
+                    await grains.GetGrain<IWebhookRegistryGrain>(key.CommunityId).Hand(
+                        [.. round.Select(m => new WebhookEvent($"{key}#{m.MessageId}", WebhookEventKinds.MessageAccepted, key.CommunityId, m.SentAt, WebhookPayload.Data(m)))]);
+                }
+
+                // Never past a round that failed: the next activation hands those messages over again.
+                S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, Math.Min(round[^1].Seq, _failedFrom - 1));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _failedFrom = Math.Min(_failedFrom, round[0].Seq);
+                LogAwardFailed(logger, ex, key.ToString(), round[0].Seq);
+            }
+        }
+    }
+
+    private async Task HandOver(IGrouping<string, ChatMessage> byAuthor)
+    {
+        var member = MemberKey.For(key.CommunityId, byAuthor.Key);
+        await grains.GetGrain<IMemberPointsGrain>(member).Record(
+            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
+        await grains.GetGrain<IMemberGrain>(member).RecordActivity(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
+    private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);
+}
