@@ -13,7 +13,7 @@ namespace CommunityScale.Gateway.Tests;
 
 /// <summary>Consent, export and erasure through the public API, as a member and an admin use them.</summary>
 [Collection(SharedSystem.Name)]
-[Trait("Area", "Insights")]
+[Trait("Area", "Privacy")]
 public sealed class PrivacyApiTests(SystemFixture fixture)
 {
     [Fact]

@@ -15,7 +15,7 @@ namespace CommunityScale.Grains.Tests;
 
 /// <summary>Consent, export, erasure and retention, with a member who did a bit of everything.</summary>
 [Collection(ClockedCluster.Name)]
-[Trait("Area", "Insights")]
+[Trait("Area", "Privacy")]
 public sealed class PrivacyTests(ClockedClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Client;
