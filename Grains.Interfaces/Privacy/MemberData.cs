@@ -33,6 +33,17 @@ public sealed record EventTrace(
     [property: Id(6)] SurveyAnswer? Survey);
 
 /// <summary>
+/// A thread the member opened, as it is: erasure renames it "[removed]" and drops its tags (the opening post is in
+/// <see cref="MemberTrace.Posts"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ThreadOpened")]
+public sealed record ThreadOpened(
+    [property: Id(0)] string ThreadId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] IReadOnlyList<string> Tags);
+
+/// <summary>
 /// What one store holds about one member (each store fills what it has; the rest stays empty). Merged into a
 /// <see cref="MemberDataExport"/>.
 /// </summary>
@@ -45,14 +56,16 @@ public sealed record MemberTrace(
     [property: Id(4)] IReadOnlyList<string> IdeaVotes,
     [property: Id(5)] IReadOnlyList<EventTrace> Events,
     [property: Id(6)] IReadOnlyList<Moderation.HeldMessage>? Held = null,
-    [property: Id(7)] IReadOnlyList<ModerationRequest>? ModerationRequests = null)
+    [property: Id(7)] IReadOnlyList<ModerationRequest>? ModerationRequests = null,
+    [property: Id(8)] IReadOnlyList<ThreadOpened>? ThreadsOpened = null)
 {
-    public static MemberTrace Empty { get; } = new([], [], [], [], [], [], [], []);
+    public static MemberTrace Empty { get; } = new([], [], [], [], [], [], [], [], []);
 
     public MemberTrace Merge(MemberTrace other) => new(
         [.. Messages, .. other.Messages], [.. Posts, .. other.Posts], [.. Reactions, .. other.Reactions],
         [.. FollowedThreads, .. other.FollowedThreads], [.. IdeaVotes, .. other.IdeaVotes], [.. Events, .. other.Events],
-        [.. Held ?? [], .. other.Held ?? []], [.. ModerationRequests ?? [], .. other.ModerationRequests ?? []]);
+        [.. Held ?? [], .. other.Held ?? []], [.. ModerationRequests ?? [], .. other.ModerationRequests ?? []],
+        [.. ThreadsOpened ?? [], .. other.ThreadsOpened ?? []]);
 
     public static MemberTrace MergeAll(IEnumerable<MemberTrace> traces) => traces.Aggregate(Empty, (all, one) => all.Merge(one));
 }

@@ -580,6 +580,7 @@ public sealed partial class ThreadGrain(
             Reactions = reactions,
             FollowedThreads = S.Followers.Contains(userId) ? [_key.ThreadId] : [],
             IdeaVotes = S.Voters.Contains(userId) ? [_key.ThreadId] : [],
+            ThreadsOpened = S.Summary.AuthorId == userId ? [new ThreadOpened(_key.ThreadId, S.Summary.Title, S.Summary.CreatedAt, S.Summary.Tags)] : [],
         };
     }
 

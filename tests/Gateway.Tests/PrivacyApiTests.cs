@@ -88,6 +88,27 @@ public sealed class PrivacyApiTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task The_export_holds_the_titles_of_the_threads_the_member_opened()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, $"ann-{Guid.NewGuid():n}"[..20], connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var forum = $"/api/communities/{community}";
+        var mine = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads",
+            new { kind = "Discussion", title = "Ann's away-day plan", body = "Bus at nine.", tags = new[] { "trips" } }));
+        var olgas = await Responses.Created<ThreadSummary>(await owner.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Olga's topic", body = "Say hi." }));
+        (await ann.PostAsync($"{forum}/threads/{olgas.ThreadId}/posts", new { body = "Hi!", clientPostId = "a1" })).EnsureSuccessStatusCode();
+
+        var export = await ann.GetAsync<JsonElement>("/api/me/export");
+        var activity = Assert.Single(export.GetProperty("communities").EnumerateArray()).GetProperty("activity");
+        // Her reply in Olga's thread is a post of hers, not a thread she opened.
+        var opened = Assert.Single(activity.GetProperty("threadsOpened").EnumerateArray());
+        Assert.Equal((mine.ThreadId, "Ann's away-day plan", mine.CreatedAt, "trips"), (opened.GetProperty("threadId").GetString(),
+            opened.GetProperty("title").GetString(), opened.GetProperty("createdAt").GetDateTimeOffset(), Assert.Single(opened.GetProperty("tags").EnumerateArray()).GetString()));
+        Assert.Equal(2, activity.GetProperty("posts").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Admins_erase_members_below_them_and_set_retention_members_may_do_neither()
     {
         await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga");

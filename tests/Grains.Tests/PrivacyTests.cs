@@ -94,6 +94,7 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
         Assert.Equal(erinSeqs, export.Activity.Messages.Select(m => m.Seq));
         Assert.All(export.Activity.Messages, m => Assert.StartsWith($"erin-said-{tag}", m.Text, StringComparison.Ordinal));
         Assert.Equal([1L, 3L], export.Activity.Posts.Select(p => p.Seq).Order());
+        Assert.Equal([(opened.ThreadId, $"erin-title-{tag}")], export.Activity.ThreadsOpened!.Select(t => (t.ThreadId, t.Title)));
         Assert.Equal(["channel:live/heart", $"thread:{opened.ThreadId}/+1"], export.Activity.Reactions.Select(r => $"{r.Place}/{r.Emoji}").Order(StringComparer.Ordinal));
         var trace = Assert.Single(export.Activity.Events);
         Assert.Equal(("going", true), (trace.Rsvp, trace.CheckedIn));
