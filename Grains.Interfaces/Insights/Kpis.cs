@@ -29,6 +29,18 @@ public sealed record KpiSample(
     [property: Id(3)] double Seconds,
     [property: Id(4)] IReadOnlyList<string> Tags);
 
+/// <summary>What the KPI buckets hold about one member: their activity per day, the days they joined, their survey ratings.</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiMemberTrace")]
+public sealed record KpiMemberTrace(
+    [property: Id(0)] IReadOnlyList<KpiMemberActivity> Days,
+    [property: Id(1)] IReadOnlyList<DateOnly> Joined,
+    [property: Id(2)] IReadOnlyList<KpiSurvey> Surveys)
+{
+    public static KpiMemberTrace Empty { get; } = new([], [], []);
+
+    public KpiMemberTrace Merge(KpiMemberTrace other) => new([.. Days, .. other.Days], [.. Joined, .. other.Joined], [.. Surveys, .. other.Surveys]);
+}
+
 /// <summary>One post-event survey answer (a second answer by the same member replaces it, under the same key).</summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiSurvey")]
 public sealed record KpiSurvey(
@@ -130,6 +142,10 @@ public interface IKpiWeekGrain : IGrainWithStringKey
 
     [Alias("Read")]
     Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment);
+
+    /// <summary>Export: what <see cref="Pseudonymise"/> would rename.</summary>
+    [Alias("CollectMember")]
+    Task<KpiMemberTrace> CollectMember(string userId);
 
     /// <summary>Erasure: the member's entries count on under the pseudonym, so past figures do not change.</summary>
     [Alias("Pseudonymise")]

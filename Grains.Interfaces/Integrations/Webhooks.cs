@@ -121,6 +121,10 @@ public interface IWebhookRegistryGrain : IGrainWithStringKey
     [Alias("GetWantedKinds")]
     Task<IReadOnlyList<string>> GetWantedKinds();
 
+    /// <summary>Export: the events waiting at some endpoint (queued or dead-lettered) that <see cref="ForgetMember"/> would drop, each once.</summary>
+    [Alias("CollectMember")]
+    Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId);
+
     /// <summary>Erasure: every endpoint forgets what it holds about the member.</summary>
     [Alias("ForgetMember")]
     Task ForgetMember(string userId);
@@ -158,6 +162,10 @@ public interface IWebhookEndpointGrain : IGrainWithStringKey
 
     [Alias("Delete")]
     Task Delete();
+
+    /// <summary>Export: the queued events and dead letters that carry the member's id.</summary>
+    [Alias("CollectMember")]
+    Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId);
 
     /// <summary>Erasure: drops queued events and dead letters that carry the member's id.</summary>
     [Alias("ForgetMember")]

@@ -31,6 +31,10 @@ public interface IAuditLogGrain : IGrainWithStringKey
     [Alias("Read")]
     Task<AuditPage> Read(long? before, int limit, Actor caller);
 
+    /// <summary>Export: the entries that <see cref="Pseudonymise"/> would rewrite, oldest first.</summary>
+    [Alias("CollectMember")]
+    Task<IReadOnlyList<AuditEntry>> CollectMember(string userId, string displayName);
+
     /// <summary>Erasure: the member's id and name become the pseudonym in every entry (actor, target and reason); the entries stay.</summary>
     [Alias("Pseudonymise")]
     Task Pseudonymise(string userId, string displayName, string pseudonym);
@@ -176,20 +180,15 @@ public sealed record HeldMessage(
 /// highest priority first. Approving a held message accepts it then (it gets its <c>seq</c> at approval, so history stays
 /// gap-free). Every decision is audited and every change is pushed live on the <c>moderation</c> stream.
 /// </summary>
+/// <remarks>
+/// As a store of member data: the export has the member's messages waiting for review, the reports and appeals they
+/// filed, and the copies of their messages kept here; the erasure deletes their held messages, appeals and archived
+/// originals, closes the cases about their messages, and keeps their reports counted under the pseudonym without their
+/// reasons.
+/// </remarks>
 [Alias("cs.IModerationQueueGrain")]
-public interface IModerationQueueGrain : IGrainWithStringKey
+public interface IModerationQueueGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 {
-    /// <summary>
-    /// Erasure: the member's held messages, appeals and archived originals go, cases about their messages close, and
-    /// their reports stay counted under the pseudonym without their reasons.
-    /// </summary>
-    [Alias("EraseMember")]
-    Task EraseMember(string userId, string pseudonym);
-
-    /// <summary>The member's messages waiting for review, and the reports and appeals they filed (for their export).</summary>
-    [Alias("CollectMember")]
-    Task<Privacy.MemberTrace> CollectMember(string userId);
-
     /// <summary>Queues a held message; holding the same (channel, author, clientMessageId) again returns the first.</summary>
     [Alias("Hold")]
     Task<HeldMessage> Hold(string channelId, string authorId, string authorName, string text, string clientMessageId, string reason);

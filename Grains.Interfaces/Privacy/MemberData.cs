@@ -33,6 +33,17 @@ public sealed record EventTrace(
     [property: Id(6)] SurveyAnswer? Survey);
 
 /// <summary>
+/// A thread the member opened, as it is: erasure renames it "[removed]" and drops its tags (the opening post is in
+/// <see cref="MemberTrace.Posts"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ThreadOpened")]
+public sealed record ThreadOpened(
+    [property: Id(0)] string ThreadId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] IReadOnlyList<string> Tags);
+
+/// <summary>
 /// What one store holds about one member (each store fills what it has; the rest stays empty). Merged into a
 /// <see cref="MemberDataExport"/>.
 /// </summary>
@@ -45,19 +56,36 @@ public sealed record MemberTrace(
     [property: Id(4)] IReadOnlyList<string> IdeaVotes,
     [property: Id(5)] IReadOnlyList<EventTrace> Events,
     [property: Id(6)] IReadOnlyList<Moderation.HeldMessage>? Held = null,
-    [property: Id(7)] IReadOnlyList<ModerationRequest>? ModerationRequests = null)
+    [property: Id(7)] IReadOnlyList<ModerationRequest>? ModerationRequests = null,
+    [property: Id(8)] IReadOnlyList<ThreadOpened>? ThreadsOpened = null,
+    [property: Id(9)] IReadOnlyList<ChatMessage>? ModerationCopies = null)
 {
-    public static MemberTrace Empty { get; } = new([], [], [], [], [], [], [], []);
+    public static MemberTrace Empty { get; } = new([], [], [], [], [], [], [], [], [], []);
 
     public MemberTrace Merge(MemberTrace other) => new(
         [.. Messages, .. other.Messages], [.. Posts, .. other.Posts], [.. Reactions, .. other.Reactions],
         [.. FollowedThreads, .. other.FollowedThreads], [.. IdeaVotes, .. other.IdeaVotes], [.. Events, .. other.Events],
-        [.. Held ?? [], .. other.Held ?? []], [.. ModerationRequests ?? [], .. other.ModerationRequests ?? []]);
+        [.. Held ?? [], .. other.Held ?? []], [.. ModerationRequests ?? [], .. other.ModerationRequests ?? []],
+        [.. ThreadsOpened ?? [], .. other.ThreadsOpened ?? []], [.. ModerationCopies ?? [], .. other.ModerationCopies ?? []]);
 
     public static MemberTrace MergeAll(IEnumerable<MemberTrace> traces) => traces.Aggregate(Empty, (all, one) => all.Merge(one));
 }
 
-/// <summary>Everything a community holds about one member (<c>GET /api/me/export</c> has one per membership).</summary>
+/// <summary>
+/// The member on a leaderboard: a live board (<c>all</c>, an ISO week, <c>channel.{id}</c>, <c>campaign.{id}</c>) with
+/// their rank now, or a closed week's kept top three (<paramref name="Final"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.BoardStanding")]
+public sealed record BoardStanding(
+    [property: Id(0)] string Board,
+    [property: Id(1)] long Rank,
+    [property: Id(2)] long Points,
+    [property: Id(3)] bool Final);
+
+/// <summary>
+/// Everything a community holds about one member (<c>GET /api/me/export</c> has one per membership), gathered from the
+/// stores in <see cref="Stores"/>: the same stores, in the same order, that an erasure goes through.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.MemberDataExport")]
 public sealed record MemberDataExport(
     [property: Id(0)] string CommunityId,
@@ -66,7 +94,12 @@ public sealed record MemberDataExport(
     [property: Id(3)] IReadOnlyList<Moderation.Sanction> Sanctions,
     [property: Id(4)] Gamification.PointsProfile Points,
     [property: Id(5)] MemberTrace Activity,
-    [property: Id(6)] IReadOnlyList<Notifications.Notification> Notifications);
+    [property: Id(6)] IReadOnlyList<Notifications.Notification> Notifications,
+    [property: Id(7)] IReadOnlyList<string> Stores,
+    [property: Id(8)] IReadOnlyList<Moderation.AuditEntry> Audit,
+    [property: Id(9)] Insights.KpiMemberTrace Kpis,
+    [property: Id(10)] IReadOnlyList<BoardStanding> Boards,
+    [property: Id(11)] IReadOnlyList<Integrations.WebhookEvent> Deliveries);
 
 /// <summary>An erasure under way: the stores done and those still to go, in order. Once done, nothing is kept (not found).</summary>
 [GenerateSerializer, Immutable, Alias("cs.ErasureStatus")]

@@ -116,6 +116,18 @@ public sealed partial class KpiWeekGrain(
             [.. s.Surveys.Values.Where(x => KpiMath.Matches(segment, x.Tags)).Select(x => (x.Satisfaction, x.Nps))]);
     }
 
+    public Task<KpiMemberTrace> CollectMember(string userId)
+    {
+        var days = state.State.Days.OrderBy(d => d.Key).ToList();
+        return Task.FromResult(new KpiMemberTrace(
+            [.. days.Select(d => (Day: d.Key, Member: d.Value.Members.GetValueOrDefault(userId))).Where(d => d.Member is not null)
+                .Select(d => new KpiMemberActivity(userId, d.Day, d.Member!.Tags, d.Member.Active, d.Member.Messages, d.Member.Threads, d.Member.Replies, d.Member.ReactionsReceived))],
+            [.. days.Where(d => d.Value.Joined.Contains(userId)).Select(d => d.Key)],
+            [.. days.SelectMany(d => d.Value.Surveys.Where(s => SurveyOf(s.Key, userId)).Select(s => s.Value))]));
+    }
+
+    private static bool SurveyOf(string key, string userId) => key.EndsWith($":{userId}", StringComparison.Ordinal);
+
     public async Task Pseudonymise(string userId, string pseudonym)
     {
         var changed = false;
@@ -133,7 +145,7 @@ public sealed partial class KpiWeekGrain(
                 changed = true;
             }
 
-            foreach (var key in day.Surveys.Keys.Where(k => k.EndsWith($":{userId}", StringComparison.Ordinal)).ToList())
+            foreach (var key in day.Surveys.Keys.Where(k => SurveyOf(k, userId)).ToList())
             {
                 day.Surveys.Remove(key, out var survey);
                 var renamed = $"{key[..^userId.Length]}{pseudonym}";

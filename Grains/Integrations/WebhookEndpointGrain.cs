@@ -193,13 +193,24 @@ public sealed partial class WebhookEndpointGrain(
         await Chain(() => state.ClearStateAsync());
     }
 
+    public Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId)
+    {
+        var carries = Carries(userId);
+        return Task.FromResult<IReadOnlyList<WebhookEvent>>([.. S.Queue.Where(carries), .. S.DeadLetters.Select(d => d.Event).Where(carries)]);
+    }
+
     public Task ForgetMember(string userId)
+    {
+        var carries = Carries(userId);
+        var removed = S.Queue.RemoveAll(e => carries(e)) + S.DeadLetters.RemoveAll(d => carries(d.Event));
+        return removed == 0 ? Task.CompletedTask : Chain(() => state.WriteStateAsync());
+    }
+
+    private static Func<WebhookEvent, bool> Carries(string userId)
     {
         // Payloads are JSON: the id as a whole string value, never a part of another.
         var quoted = System.Text.Json.JsonSerializer.Serialize(userId);
-        var removed = S.Queue.RemoveAll(e => e.Data.Contains(quoted, StringComparison.Ordinal))
-            + S.DeadLetters.RemoveAll(d => d.Event.Data.Contains(quoted, StringComparison.Ordinal));
-        return removed == 0 ? Task.CompletedTask : Chain(() => state.WriteStateAsync());
+        return e => e.Data.Contains(quoted, StringComparison.Ordinal);
     }
 
     private void StartPump()

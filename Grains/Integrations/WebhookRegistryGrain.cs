@@ -45,6 +45,18 @@ public sealed class WebhookRegistryGrain(
         return created;
     }
 
+    public async Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId)
+    {
+        var events = new List<WebhookEvent>();
+        foreach (var id in state.State.Endpoints.Keys.ToList())
+        {
+            events.AddRange(await Endpoint(id).CollectMember(userId));
+        }
+
+        // An event raised once is queued at every endpoint that wants its kind.
+        return [.. events.DistinctBy(e => e.Id).OrderBy(e => e.OccurredAt)];
+    }
+
     public async Task ForgetMember(string userId)
     {
         foreach (var id in state.State.Endpoints.Keys.ToList())

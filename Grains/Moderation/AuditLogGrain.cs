@@ -98,6 +98,19 @@ public sealed class AuditLogGrain(
         return new AuditPage(entries, entries.Count > 0 && entries[^1].Id > 1 ? entries[^1].Id : null);
     }
 
+    public async Task<IReadOnlyList<AuditEntry>> CollectMember(string userId, string displayName)
+    {
+        var names = new Pseudonym(userId, displayName, "");
+        var entries = new List<AuditEntry>();
+        for (var page = 0L; page < SealedPages; page++)
+        {
+            entries.AddRange((await GrainFactory.GetGrain<IAuditPageGrain>(PageKey(page)).Read()).Where(e => Names(e, names)));
+        }
+
+        entries.AddRange(state.State.Tail.Where(e => Names(e, names)));
+        return entries;
+    }
+
     public async Task Pseudonymise(string userId, string displayName, string pseudonym)
     {
         var names = new Pseudonym(userId, displayName, pseudonym);
@@ -106,18 +119,21 @@ public sealed class AuditLogGrain(
             await state.WriteStateAsync();
         }
 
-        var sealedPages = state.State.Tail.Count > 0 ? (state.State.Tail[0].Id - 1) / PageSize : (state.State.LastId + PageSize - 1) / PageSize;
-        for (var page = 0L; page < sealedPages; page++)
+        for (var page = 0L; page < SealedPages; page++)
         {
             await GrainFactory.GetGrain<IAuditPageGrain>(PageKey(page)).Pseudonymise(userId, displayName, pseudonym);
         }
     }
+
+    private long SealedPages => state.State.Tail.Count > 0 ? (state.State.Tail[0].Id - 1) / PageSize : (state.State.LastId + PageSize - 1) / PageSize;
 
     private string PageKey(long pageIndex) => $"{CommunityId}/{pageIndex}";
 
     /// <summary>The one exception to an append-only log: an erased member's names leave it (GDPR outranks immutability).</summary>
     internal static AuditEntry Scrubbed(AuditEntry e, Pseudonym names) =>
         e with { Actor = names.Scrub(e.Actor), Target = names.Scrub(e.Target), Reason = names.Scrub(e.Reason) };
+
+    private static bool Names(AuditEntry e, Pseudonym names) => names.Names(e.Actor) || names.Names(e.Target) || names.Names(e.Reason);
 }
 
 [GenerateSerializer, Alias("cs.AuditPageState")]

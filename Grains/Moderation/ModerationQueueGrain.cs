@@ -98,7 +98,15 @@ public sealed partial class ModerationQueueGrain(
             .Select(a => new Privacy.ModerationRequest("appeal", $"sanction {a.Sanction.Id}", a.Text, a.CreatedAt))
             .Concat(s.Reports.Where(r => r.Reporters.Contains(userId)).Select(r => new Privacy.ModerationRequest("report", $"{r.Message.ChannelId}#{r.Message.Seq}",
                 string.Join(" / ", r.Reasons.Where((_, i) => i < r.ReasonAuthors.Count && r.ReasonAuthors[i] == userId)), r.CreatedAt)));
-        return Task.FromResult(Privacy.MemberTrace.Empty with { Held = [.. s.Pending.Where(h => h.AuthorId == userId)], ModerationRequests = [.. requests] });
+        // The copies of their messages that EraseMember deletes: originals of removed ones, and reported ones (without
+        // the reporters or their reasons, which are others' words).
+        var copies = s.Removed.Where(m => m.AuthorId == userId).Concat(s.Reports.Where(r => r.Message.AuthorId == userId).Select(r => r.Message));
+        return Task.FromResult(Privacy.MemberTrace.Empty with
+        {
+            Held = [.. s.Pending.Where(h => h.AuthorId == userId)],
+            ModerationRequests = [.. requests],
+            ModerationCopies = [.. copies.DistinctBy(m => (m.ChannelId, m.Seq))],
+        });
     }
 
     public async Task EraseMember(string userId, string pseudonym)

@@ -1,15 +1,10 @@
-using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
-using CommunityScale.Events;
 using CommunityScale.Gamification;
 using CommunityScale.Insights;
-using CommunityScale.Integrations;
 using CommunityScale.Moderation;
-using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Streams;
-using CommunityScale.Threads;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -41,10 +36,10 @@ public sealed class ErasureJob
 }
 
 /// <summary>
-/// A member's data in one community: the export gathers it from every store; the erasure removes it from every store,
-/// one step at a time. Each step is idempotent and recorded when done, and an Orleans reminder resumes the job after a
-/// crash, so an erasure that was accepted always completes. When it is done nothing is kept, not even the job: the audit
-/// log keeps an <c>erase_member</c> entry under the pseudonym.
+/// A member's data in one community: the export gathers it from every store of <see cref="MemberDataStores"/>; the
+/// erasure removes it from the same stores, one step each. Each step is idempotent and recorded when done, and an
+/// Orleans reminder resumes the job after a crash, so an erasure that was accepted always completes. When it is done
+/// nothing is kept, not even the job: the audit log keeps an <c>erase_member</c> entry under the pseudonym.
 /// </summary>
 public sealed partial class MemberPrivacyGrain(
     [PersistentState("privacy", StorageNames.Main)] IPersistentState<MemberPrivacyState> state,
@@ -55,9 +50,8 @@ public sealed partial class MemberPrivacyGrain(
     private const string ReminderName = "erasure";
     private static readonly TimeSpan ResumeEvery = TimeSpan.FromMinutes(1);
 
-    /// <summary>The steps, in order: the membership first (nothing new can be posted), the identity last.</summary>
-    public static IReadOnlyList<string> Steps { get; } =
-        ["membership", "moderation", "channels", "threads", "events", "audit", "kpis", "leaderboards", "points", "notifications", "integrations", "account"];
+    /// <summary>The steps, in order: one per store of <see cref="MemberDataStores"/>.</summary>
+    public static IReadOnlyList<string> Steps => MemberDataStores.Steps;
 
     private IGrainTimer? _runner;
 
@@ -71,19 +65,17 @@ public sealed partial class MemberPrivacyGrain(
     public async Task<MemberDataExport> Export()
     {
         var (community, user) = Key;
-        var memberGrain = GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString());
-        var member = await memberGrain.Get() ?? throw CommunityException.NotFound($"Member '{user}' of '{community}'");
-        var traces = new List<MemberTrace>();
-        foreach (var store in await Stores(community))
+        var member = await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get()
+            ?? throw CommunityException.NotFound($"Member '{user}' of '{community}'");
+        var scope = ScopeOf(member.DisplayName, member.JoinedAt);
+        var export = new MemberDataExport(community, member, [], [], new PointsProfile(community, user, 0, 0, "", 0, null), MemberTrace.Empty, [],
+            MemberDataStores.Steps, [], KpiMemberTrace.Empty, [], []);
+        foreach (var store in MemberDataStores.All)
         {
-            traces.Add(await store.CollectMember(user));
+            export = await store.Export(scope, export);
         }
 
-        traces.Add(await GrainFactory.GetGrain<IModerationQueueGrain>(community).CollectMember(user));
-        var activity = MemberTrace.MergeAll(traces);
-        return new MemberDataExport(community, member, await memberGrain.GetConsents(), await memberGrain.GetSanctions(),
-            await GrainFactory.GetGrain<IMemberPointsGrain>(this.GetPrimaryKeyString()).GetProfile(), activity,
-            await GrainFactory.GetGrain<INotificationInboxGrain>(user).ListCommunity(community));
+        return export;
     }
 
     public async Task<ErasureStatus> Erase(Actor by)
@@ -115,13 +107,12 @@ public sealed partial class MemberPrivacyGrain(
             return [];
         }
 
-        await RequireMayErase(by);
-        var community = Key.Community;
+        var member = await RequireMayErase(by);
+        var scope = ScopeOf(member.DisplayName, member.JoinedAt);
         var files = new List<string>();
-        foreach (var store in await Stores(community))
+        foreach (var store in MemberDataStores.All.Where(s => s.Files is not null))
         {
-            var trace = await store.CollectMember(Key.User);
-            files.AddRange(trace.Messages.SelectMany(m => m.Attachments ?? []).Concat(trace.Posts.SelectMany(p => p.Attachments ?? [])).Select(a => a.Id));
+            files.AddRange((await store.Files!(scope)).Select(a => a.Id));
         }
 
         return files;
@@ -174,15 +165,20 @@ public sealed partial class MemberPrivacyGrain(
         _running = true;
         try
         {
-            foreach (var step in Steps.Where(s => !job.Done.Contains(s)))
+            foreach (var store in MemberDataStores.All.Where(s => !job.Done.Contains(s.Step)))
             {
-                if (step != "membership" && job.MembershipErasedAt is { } at && clock.GetUtcNow() < at + SettleTime)
+                if (store.Step != MemberDataStores.Membership && job.MembershipErasedAt is { } at && clock.GetUtcNow() < at + SettleTime)
                 {
                     return;
                 }
 
-                await RunStep(step, job);
-                job.Done.Add(step);
+                await store.Erase(ScopeOf(job.DisplayName, job.JoinedAt), job.Pseudonym);
+                if (store.Step == MemberDataStores.Membership)
+                {
+                    job.MembershipErasedAt = clock.GetUtcNow();
+                }
+
+                job.Done.Add(store.Step);
                 await state.WriteStateAsync(cancellationToken);
             }
 
@@ -196,82 +192,6 @@ public sealed partial class MemberPrivacyGrain(
         finally
         {
             _running = false;
-        }
-    }
-
-    private async Task RunStep(string step, ErasureJob job)
-    {
-        var (community, user) = Key;
-        var pseudonym = job.Pseudonym;
-        switch (step)
-        {
-            case "membership":
-                await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Erase();
-                job.MembershipErasedAt = clock.GetUtcNow();
-                break;
-            case "channels":
-                foreach (var channel in await GrainFactory.GetGrain<ICommunityGrain>(community).ListChannels())
-                {
-                    var grain = GrainFactory.GetGrain<IChannelGrain>(new ChannelKey(community, channel.Id).ToString());
-                    await EraseAttachments(community, (await grain.CollectMember(user)).Messages.SelectMany(m => m.Attachments ?? []));
-                    await grain.EraseMember(user, pseudonym);
-                }
-
-                break;
-            case "threads":
-                foreach (var thread in await Threads(community))
-                {
-                    await EraseAttachments(community, (await thread.CollectMember(user)).Posts.SelectMany(p => p.Attachments ?? []));
-                    await thread.EraseMember(user, pseudonym);
-                }
-
-                break;
-            case "events":
-                foreach (var id in await GrainFactory.GetGrain<IEventCalendarGrain>(community).AllIds())
-                {
-                    await GrainFactory.GetGrain<IEventGrain>($"{community}/{id}").EraseMember(user, pseudonym);
-                }
-
-                break;
-            case "moderation":
-                await GrainFactory.GetGrain<IModerationQueueGrain>(community).EraseMember(user, pseudonym);
-                break;
-            case "audit":
-                await GrainFactory.GetGrain<IAuditLogGrain>(community).Pseudonymise(user, job.DisplayName, pseudonym);
-                break;
-            case "kpis":
-                foreach (var week in WeeksSince(job.JoinedAt))
-                {
-                    await GrainFactory.GetGrain<IKpiWeekGrain>($"{community}/{week}").Pseudonymise(user, pseudonym);
-                }
-
-                break;
-            case "leaderboards":
-                foreach (var board in await Boards(community, job.JoinedAt))
-                {
-                    await Leaderboards.Shard(GrainFactory, community, board, user).Remove(user);
-                }
-
-                await GrainFactory.GetGrain<IWeeklyBoardsGrain>(community).ForgetMember(user);
-
-                break;
-            case "points":
-                await GrainFactory.GetGrain<IMemberPointsGrain>(this.GetPrimaryKeyString()).Erase();
-                break;
-            case "notifications":
-                await GrainFactory.GetGrain<INotificationInboxGrain>(user).Forget(community, null);
-                break;
-            case "integrations":
-                await GrainFactory.GetGrain<IWebhookRegistryGrain>(community).ForgetMember(user);
-                Webhooks.Raise(GrainFactory, community, WebhookEventKinds.MemberErased, clock.GetUtcNow(), new MemberErased(community, user, clock.GetUtcNow()));
-                break;
-            case "account":
-                await GrainFactory.GetGrain<IUserAccountGrain>(user).RemoveCommunity(community);
-                // The CRM feed now reports the member as erased (no membership is left to read).
-                GrainFactory.GetGrain<IMemberChangeFeedGrain>(community).Touch(user).Ignore();
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown erasure step '{step}'.");
         }
     }
 
@@ -289,50 +209,8 @@ public sealed partial class MemberPrivacyGrain(
         DeactivateOnIdle();
     }
 
-    private async Task EraseAttachments(string community, IEnumerable<AttachmentInfo> attachments)
-    {
-        foreach (var attachment in attachments)
-        {
-            await GrainFactory.GetGrain<IAttachmentGrain>($"{community}/{attachment.Id}").Erase();
-        }
-    }
-
-    /// <summary>Every store that holds content: channels, forum threads (all ids, removed ones too) and events.</summary>
-    private async Task<List<IHoldsMemberData>> Stores(string community)
-    {
-        var stores = new List<IHoldsMemberData>();
-        stores.AddRange((await GrainFactory.GetGrain<ICommunityGrain>(community).ListChannels())
-            .Select(c => GrainFactory.GetGrain<IChannelGrain>(new ChannelKey(community, c.Id).ToString())));
-        stores.AddRange(await Threads(community));
-        stores.AddRange((await GrainFactory.GetGrain<IEventCalendarGrain>(community).AllIds()).Select(id => GrainFactory.GetGrain<IEventGrain>($"{community}/{id}")));
-        return stores;
-    }
-
-    private async Task<IEnumerable<IThreadGrain>> Threads(string community)
-    {
-        var last = await GrainFactory.GetGrain<IThreadDirectoryGrain>(community).GetLastThreadId();
-        return Enumerable.Range(1, (int)Math.Min(last, int.MaxValue))
-            .Select(id => GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(community, id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToString()));
-    }
-
-    /// <summary>Every board the member can be on: all time, each week since joining, each channel, each listed campaign.</summary>
-    private async Task<List<string>> Boards(string community, DateTimeOffset joinedAt)
-    {
-        var boards = new List<string> { Leaderboards.AllTime };
-        boards.AddRange(WeeksSince(joinedAt));
-        boards.AddRange((await GrainFactory.GetGrain<ICommunityGrain>(community).ListChannels()).Select(c => Leaderboards.ForChannel(c.Id)));
-        boards.AddRange((await GrainFactory.GetGrain<Campaigns.ICampaignDirectoryGrain>(community).List()).Select(c => Leaderboards.ForCampaign(c.Id)));
-        return boards;
-    }
-
-    private IEnumerable<string> WeeksSince(DateTimeOffset joinedAt)
-    {
-        var now = clock.GetUtcNow();
-        for (var at = joinedAt.AddDays(-7); at <= now.AddDays(7); at = at.AddDays(7))
-        {
-            yield return Leaderboards.IsoWeek(at);
-        }
-    }
+    private MemberScope ScopeOf(string displayName, DateTimeOffset joinedAt) =>
+        new(GrainFactory, Key.Community, Key.User, displayName, joinedAt, clock.GetUtcNow());
 
     private ErasureStatus StatusOf(ErasureJob job) => new(Key.Community, job.RequestedAt, [.. job.Done], [.. Steps.Except(job.Done)]);
 

@@ -20,6 +20,9 @@ public sealed class Pseudonym(string userId, string displayName, string pseudony
     /// <summary><paramref name="text"/> with every whole-word occurrence of the member's id or name replaced.</summary>
     public string Scrub(string text) => text.Length == 0 ? text : _names.Replace(text, pseudonym);
 
+    /// <summary>Whether <see cref="Scrub"/> would change <paramref name="text"/>: an export takes what an erasure rewrites.</summary>
+    public bool Names(string text) => text.Length > 0 && _names.IsMatch(text);
+
     /// <summary>Replaces each record of <paramref name="items"/> that <paramref name="change"/> alters; true when any was (so the caller writes).</summary>
     public static bool Rewrite<T>(List<T> items, Func<T, T> change)
     {

@@ -43,6 +43,7 @@ public sealed class ThreadMemberData(IGrainFactory grains, ThreadKey key, Thread
             Reactions = reactions,
             FollowedThreads = S.Followers.Contains(userId) ? [key.ThreadId] : [],
             IdeaVotes = S.Voters.Contains(userId) ? [key.ThreadId] : [],
+            ThreadsOpened = summary.AuthorId == userId ? [new ThreadOpened(key.ThreadId, summary.Title, summary.CreatedAt, summary.Tags)] : [],
         };
     }
 

@@ -13,7 +13,7 @@ namespace CommunityScale.Gateway.Tests;
 
 /// <summary>Consent, export and erasure through the public API, as a member and an admin use them.</summary>
 [Collection(SharedSystem.Name)]
-[Trait("Area", "Insights")]
+[Trait("Area", "Privacy")]
 public sealed class PrivacyApiTests(SystemFixture fixture)
 {
     [Fact]
@@ -68,7 +68,9 @@ public sealed class PrivacyApiTests(SystemFixture fixture)
 
         Assert.Equal(HttpStatusCode.NotFound, (await owner.Http.DeleteAsync($"{api}/members/nobody")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.DeleteAsync("/api/me")).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await erin.Http.DeleteAsync("/api/me")).StatusCode);
+        var started = Assert.Single(await (await erin.Http.DeleteAsync("/api/me")).Read<List<ErasureStatus>>(HttpStatusCode.Accepted));
+        // The erasure goes through the stores the export went through, in the same order.
+        Assert.Equal(data.GetProperty("stores").EnumerateArray().Select(s => s.GetString()), started.Done.Concat(started.Remaining));
         await Responses.Eventually(async () => (await owner.Http.GetAsync($"{api}/members/{erinId}/erasure")).StatusCode == HttpStatusCode.NotFound,
             "the erasure to finish", TimeSpan.FromSeconds(60));
 
@@ -85,6 +87,27 @@ public sealed class PrivacyApiTests(SystemFixture fixture)
         Assert.Equal(erinId, JsonDocument.Parse(erased.Body).RootElement.GetProperty("data").GetProperty("userId").GetString());
         await Responses.Eventually(async () => (await owner.GetAsync<MemberChangePage>($"{api}/members/changes")).Items
             .Any(c => c.UserId == erinId && c.Kind == "erased"), "the erasure in the CRM feed");
+    }
+
+    [Fact]
+    public async Task The_export_holds_the_titles_of_the_threads_the_member_opened()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "olga", connectHub: false);
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, $"ann-{Guid.NewGuid():n}"[..20], connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, ann);
+        var forum = $"/api/communities/{community}";
+        var mine = await Responses.Created<ThreadSummary>(await ann.PostAsync($"{forum}/threads",
+            new { kind = "Discussion", title = "Ann's away-day plan", body = "Bus at nine.", tags = new[] { "trips" } }));
+        var olgas = await Responses.Created<ThreadSummary>(await owner.PostAsync($"{forum}/threads", new { kind = "Discussion", title = "Olga's topic", body = "Say hi." }));
+        (await ann.PostAsync($"{forum}/threads/{olgas.ThreadId}/posts", new { body = "Hi!", clientPostId = "a1" })).EnsureSuccessStatusCode();
+
+        var export = await ann.GetAsync<JsonElement>("/api/me/export");
+        var activity = Assert.Single(export.GetProperty("communities").EnumerateArray()).GetProperty("activity");
+        // Her reply in Olga's thread is a post of hers, not a thread she opened.
+        var opened = Assert.Single(activity.GetProperty("threadsOpened").EnumerateArray());
+        Assert.Equal((mine.ThreadId, "Ann's away-day plan", mine.CreatedAt, "trips"), (opened.GetProperty("threadId").GetString(),
+            opened.GetProperty("title").GetString(), opened.GetProperty("createdAt").GetDateTimeOffset(), Assert.Single(opened.GetProperty("tags").EnumerateArray()).GetString()));
+        Assert.Equal(2, activity.GetProperty("posts").GetArrayLength());
     }
 
     [Fact]

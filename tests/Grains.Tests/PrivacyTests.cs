@@ -4,6 +4,7 @@ using CommunityScale.Errors;
 using CommunityScale.Events;
 using CommunityScale.Gamification;
 using CommunityScale.Insights;
+using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
 using CommunityScale.Privacy;
@@ -15,7 +16,7 @@ namespace CommunityScale.Grains.Tests;
 
 /// <summary>Consent, export, erasure and retention, with a member who did a bit of everything.</summary>
 [Collection(ClockedCluster.Name)]
-[Trait("Area", "Insights")]
+[Trait("Area", "Privacy")]
 public sealed class PrivacyTests(ClockedClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Client;
@@ -94,6 +95,7 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
         Assert.Equal(erinSeqs, export.Activity.Messages.Select(m => m.Seq));
         Assert.All(export.Activity.Messages, m => Assert.StartsWith($"erin-said-{tag}", m.Text, StringComparison.Ordinal));
         Assert.Equal([1L, 3L], export.Activity.Posts.Select(p => p.Seq).Order());
+        Assert.Equal([(opened.ThreadId, $"erin-title-{tag}")], export.Activity.ThreadsOpened!.Select(t => (t.ThreadId, t.Title)));
         Assert.Equal(["channel:live/heart", $"thread:{opened.ThreadId}/+1"], export.Activity.Reactions.Select(r => $"{r.Place}/{r.Emoji}").Order(StringComparer.Ordinal));
         var trace = Assert.Single(export.Activity.Events);
         Assert.Equal(("going", true), (trace.Rsvp, trace.CheckedIn));
@@ -152,6 +154,85 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
         Assert.Empty(await Grains.Notices(finn, NotificationKinds.Mention));
         Assert.Equal(before, (await kpis.Report(today, today, Segment.Everyone, owner)).Totals);
         Assert.Equal(1, (await poll.Get()).Voters);
+    }
+
+    [Fact]
+    public async Task Every_store_the_erasure_goes_through_gives_the_export_what_it_holds_of_the_member()
+    {
+        using var frozen = fixture.Clock.Freeze();
+        var tag = Guid.NewGuid().ToString("n")[..10];
+        var community = $"s-{tag}";
+        var (owner, erin, finn) = (new Actor($"o{tag}", "Olga"), new Actor($"erin{tag}", "Erin"), new Actor($"finn{tag}", "Finn"));
+        var communityGrain = Grains.GetGrain<ICommunityGrain>(community);
+        await communityGrain.Create("Stores", owner);
+        // A receiver that never answers (.invalid never resolves): the events for it wait in the endpoint's queue.
+        var hooks = Grains.GetGrain<IWebhookRegistryGrain>(community);
+        var hook = await hooks.Register("https://hooks.invalid/cs", [WebhookEventKinds.MemberJoined], owner);
+        await communityGrain.Join(erin);
+        await communityGrain.Join(finn);
+        await communityGrain.CreateChannel("live", "Live", null, owner);
+
+        // Chat both ways, with a reaction; forum: a thread Erin opened, replies and a reaction; an event; moderation both ways.
+        var live = Grains.GetGrain<IChannelGrain>(new ChannelKey(community, "live").ToString());
+        var erinSeq = (await live.Send(new SendMessageCommand(erin.UserId, erin.DisplayName, "Hello all", "e1"))).Seq;
+        var finnSeq = (await live.Send(new SendMessageCommand(finn.UserId, finn.DisplayName, "See you there", "f1"))).Seq;
+        await live.React(finnSeq, "heart", true, erin);
+        var opened = await Grains.GetGrain<IThreadDirectoryGrain>(community).CreateThread(
+            new NewThread(null, ThreadKind.Discussion, $"erin-title-{tag}", "Who comes along?", ["trips"]), erin);
+        var thread = Grains.GetGrain<IThreadGrain>(new ThreadKey(community, opened.ThreadId).ToString());
+        var finnReply = (await thread.Reply(new NewReply($"Me, @{erin.UserId}", null, "r1"), finn)).Post!;
+        await thread.Reply(new NewReply("Great", finnReply.Seq, "r2"), erin);
+        await thread.React(finnReply.Seq, "+1", true, erin);
+        var start = fixture.Clock.GetUtcNow();
+        var day = Grains.GetGrain<IEventGrain>($"{community}/day");
+        await day.Create(new NewEvent("day", "Fan day", null, start, start.AddHours(4), 10, [new NewSession("s1", "Keynote", null, null, start, start.AddHours(1))], ReminderMinutes: 0), owner);
+        await day.Rsvp(erin);
+        var queue = Grains.GetGrain<IModerationQueueGrain>(community);
+        await queue.Report("live", finnSeq, "spam", erin);
+        await queue.Report("live", erinSeq, "rude", finn);
+        await Grains.GetGrain<ICommunityModerationGrain>(community).Warn(erin.UserId, "Be kind", owner);
+
+        // What each store holds of Erin, as the export shows it; in the order of the stores.
+        (string Store, Func<MemberDataExport, bool> Holds)[] stores =
+        [
+            ("membership", e => e.Member.UserId == erin.UserId && e.Consents.Count == 1 && e.Sanctions.Count == 1),
+            ("moderation", e => e.Activity.ModerationRequests is [{ Kind: "report" }] && e.Activity.ModerationCopies is [{ Text: "Hello all" }]),
+            ("channels", e => e.Activity.Messages is [{ Text: "Hello all" }] && e.Activity.Reactions.Any(r => r.Place == "channel:live")),
+            ("threads", e => e.Activity.ThreadsOpened is [{ Title: var title, Tags: ["trips"] }] && title == $"erin-title-{tag}"
+                && e.Activity.Posts.Count == 2 && e.Activity.Reactions.Any(r => r.Place == $"thread:{opened.ThreadId}")),
+            ("events", e => e.Activity.Events is [{ EventId: "day", Rsvp: "going" }]),
+            ("audit", e => e.Audit.Any(a => a.Action == "warn" && a.Target == erin.UserId)),
+            ("kpis", e => e.Kpis.Joined.Count == 1 && e.Kpis.Days.Any(d => d.Active)),
+            ("leaderboards", e => e.Boards.Any(b => b.Board == Leaderboards.AllTime && b.Points > 0)),
+            ("points", e => e.Points.Points > 0),
+            ("notifications", e => e.Notifications.Any(n => n.Kind == NotificationKinds.Warning)),
+            ("integrations", e => e.Deliveries.Any(d => d.Kind == WebhookEventKinds.MemberJoined && d.Data.Contains(erin.UserId, StringComparison.Ordinal))),
+            ("account", e => e.CommunityId == community),
+        ];
+        var privacy = Grains.GetGrain<IMemberPrivacyGrain>(MemberKey.For(community, erin.UserId));
+        // Points, KPIs and boards follow activity in rounds, and notices arrive one-way.
+        var following = stores.Where(s => s.Store is "kpis" or "leaderboards" or "points" or "notifications").ToList();
+        await Responses.Eventually(async () =>
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+            var export = await privacy.Export();
+            return following.TrueForAll(s => s.Holds(export));
+        }, "Erin's points, KPIs, boards and notices");
+        var final = await privacy.Export();
+        Assert.All(stores, s => Assert.True(s.Holds(final), $"the export has nothing from '{s.Store}'"));
+
+        // The export went through the stores the erasure goes through, in the same order, and this test checks each.
+        var erasure = await privacy.Erase(erin);
+        Assert.Equal(erasure.Done.Concat(erasure.Remaining), final.Stores);
+        Assert.Equal(final.Stores, stores.Select(s => s.Store));
+
+        await Responses.Eventually(async () =>
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+            return await privacy.GetErasure(erin) is null;
+        }, "the erasure to finish", TimeSpan.FromSeconds(60));
+        Assert.Empty(await hooks.CollectMember(erin.UserId));
+        await hooks.Remove(hook.Endpoint.Id, owner);
     }
 
     [Fact]
