@@ -57,15 +57,3 @@ public interface IMemberGrain : IGrainWithStringKey
     [Alias("SetProfile")]
     Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile);
 }
-
-public static class MemberKey
-{
-    public static string For(string communityId, string userId) => $"{communityId}/{userId}";
-
-    /// <summary>The community and user of a <c>community/user</c> key (ids never contain '/').</summary>
-    public static (string CommunityId, string UserId) Parse(string key)
-    {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        return (key[..slash], key[(slash + 1)..]);
-    }
-}

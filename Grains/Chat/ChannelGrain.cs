@@ -261,11 +261,12 @@ public sealed partial class ChannelGrain(
         }
 
         ChatMessage? original = null;
+        // The files' revoke goes first and is waited for: a removed message's files stop being served when it is answered.
         IReadOnlyList<FollowUp?> Owed(ChatMessage m) =>
         [
+            RevokeAttachments.Of(_key.CommunityId, m.Attachments),
             RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.MessageRemoved, clock.GetUtcNow(), new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, m.MessageId)),
             new TakeBackMessage(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq), seq, m.MessageId, m.AuthorId),
-            RevokeAttachments.Of(_key.CommunityId, m.Attachments),
             .. owedToo(m),
         ];
         if (!await _writer.ChangeInTail(seq, m => (original = m).Removed ? m : m.AsRemoved(), Owed))
@@ -275,6 +276,11 @@ public sealed partial class ChannelGrain(
         }
 
         _awards.Withdraw(seq);
+        if (original!.Attachments is { Count: > 0 })
+        {
+            await _outbox.Settled(S.Outbox.Pending.FindLast(f => f is RevokeAttachments), TimeSpan.FromSeconds(2));
+        }
+
         await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId)), seq);
         return original;
     }

@@ -105,6 +105,20 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         Kick();
     }
 
+    /// <summary>
+    /// Waits (at most <paramref name="max"/>) until a stored follow-up has been delivered, for a change whose caller must
+    /// find it done when answered (a removed post's files no longer served). Never throws: it stays owed and goes out later.
+    /// </summary>
+    public async Task Settled(FollowUp? followUp, TimeSpan max)
+    {
+        var deadline = DateTime.UtcNow + max;
+        while (followUp is not null && S.Pending.Exists(f => f.Number == followUp.Number) && DateTime.UtcNow < deadline)
+        {
+            Kick();
+            await Task.WhenAny(_delivering, Task.Delay(TimeSpan.FromMilliseconds(20)));
+        }
+    }
+
     /// <summary>On activation: what storage holds was stored, so it goes out now.</summary>
     public void Activated()
     {

@@ -85,7 +85,7 @@ public sealed partial class MemberPointsGrain(
 
     private MemberPointsState S => state.State;
 
-    private (string Community, string User) Key => MemberKey.Parse(this.GetPrimaryKeyString());
+    private MemberKey Key => MemberKey.Parse(this.GetPrimaryKeyString());
 
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
@@ -109,8 +109,8 @@ public sealed partial class MemberPointsGrain(
         }
 
         // The lookups are independent: asked together, they cost one round trip, not four.
-        var rulesLookup = GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
-        var challengesLookup = GrainFactory.GetGrain<IChallengesGrain>(Key.Community).List();
+        var rulesLookup = GrainFactory.GetGrain<IPointsRulesGrain>(Key.CommunityId).Get();
+        var challengesLookup = GrainFactory.GetGrain<IChallengesGrain>(Key.CommunityId).List();
         var campaignsLookup = CampaignsFor(events);
         var memberLookup = Member();
         await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup);
@@ -156,15 +156,15 @@ public sealed partial class MemberPointsGrain(
             var factor = 1.0;
             if (e.Kind == ActionKinds.ReactionReceived && e.ActorId is { } reactor)
             {
-                factor = ReactionFarming.Factor(reactor, Key.User, S.RecentReactors);
-                if (reactor == Key.User)
+                factor = ReactionFarming.Factor(reactor, Key.UserId, S.RecentReactors);
+                if (reactor == Key.UserId)
                 {
                     // Reacting to your own content is not activity at all: no points, no cap used, no streak.
                     S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
                     continue;
                 }
 
-                given.Add(new ActivityEvent($"{e.SourceId}/given", Key.Community, reactor, "", ActionKinds.ReactionGiven, e.At, e.ChannelId, null, e.ThreadId, e.EventId));
+                given.Add(new ActivityEvent($"{e.SourceId}/given", Key.CommunityId, reactor, "", ActionKinds.ReactionGiven, e.At, e.ChannelId, null, e.ThreadId, e.EventId));
                 S.RecentReactors.Add(reactor);
                 if (S.RecentReactors.Count > ReactionFarming.Window)
                 {
@@ -177,7 +177,7 @@ public sealed partial class MemberPointsGrain(
             var points = CampaignRules.Boosted((int)Math.Floor(PointsMath.Award(rule, nth) * factor), applying);
             foreach (var campaign in applying)
             {
-                var before = contributions.GetValueOrDefault(campaign.Id) ?? new CampaignContribution(Key.User, 0, 0, !S.CampaignPoints.ContainsKey(campaign.Id));
+                var before = contributions.GetValueOrDefault(campaign.Id) ?? new CampaignContribution(Key.UserId, 0, 0, !S.CampaignPoints.ContainsKey(campaign.Id));
                 contributions[campaign.Id] = before with { Points = before.Points + points, Posts = before.Posts + (e.IsPost ? 1 : 0) };
                 S.CampaignPoints[campaign.Id] = S.CampaignPoints.GetValueOrDefault(campaign.Id) + points;
             }
@@ -242,19 +242,19 @@ public sealed partial class MemberPointsGrain(
 
         await state.WriteStateAsync();
         ReportActivity(kpis, profile, given);
-        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.CommunityId).Touch(Key.UserId).Ignore();
         await AnnounceCampaigns(contributions.Select(c => (c.Key, c.Value)));
         await AnnounceBadges(earned);
         foreach (var challenge in completed)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.ChallengeCompleted,
-                $"Challenge complete: {challenge.Title} (+{challenge.BonusPoints} points).", $"challenge:{Key.Community}:{challenge.Id}"));
+            await GrainFactory.GetGrain<INotificationInboxGrain>(Key.UserId).Post(new NotificationDraft(Key.CommunityId, NotificationKinds.ChallengeCompleted,
+                $"Challenge complete: {challenge.Title} (+{challenge.BonusPoints} points).", $"challenge:{Key.CommunityId}:{challenge.Id}"));
         }
-        await Announce(awarded.Where(a => a.Points != 0).Select(a => new PointsAwarded(Key.Community, Key.User, a.Points, S.Points, S.Level, a.Event.Kind, a.Event.SourceId)));
+        await Announce(awarded.Where(a => a.Points != 0).Select(a => new PointsAwarded(Key.CommunityId, Key.UserId, a.Points, S.Points, S.Level, a.Event.Kind, a.Event.SourceId)));
         if (S.Level > levelBefore)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.LevelUp,
-                $"You reached level {S.Level} with {S.Points} points.", $"level:{Key.Community}:{S.Level}"));
+            await GrainFactory.GetGrain<INotificationInboxGrain>(Key.UserId).Post(new NotificationDraft(Key.CommunityId, NotificationKinds.LevelUp,
+                $"You reached level {S.Level} with {S.Points} points.", $"level:{Key.CommunityId}:{S.Level}"));
         }
     }
 
@@ -313,22 +313,22 @@ public sealed partial class MemberPointsGrain(
             }
         }
 
-        var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
+        var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.CommunityId).Get();
         S.Level = PointsMath.LevelFor(S.Points, rules.LevelThresholds);
         await state.WriteStateAsync();
-        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.Community).Touch(Key.User).Ignore();
-        await AnnounceCampaigns((record.Campaigns ?? []).Select(c => (c, new CampaignContribution(Key.User, -record.Points, 0, false))));
-        await Announce([new PointsAwarded(Key.Community, Key.User, -record.Points, S.Points, S.Level, "taken_back", sourceId)]);
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(Key.CommunityId).Touch(Key.UserId).Ignore();
+        await AnnounceCampaigns((record.Campaigns ?? []).Select(c => (c, new CampaignContribution(Key.UserId, -record.Points, 0, false))));
+        await Announce([new PointsAwarded(Key.CommunityId, Key.UserId, -record.Points, S.Points, S.Level, "taken_back", sourceId)]);
     }
 
     public async Task<PointsProfile> GetProfile()
     {
         var week = Leaderboards.IsoWeek(clock.GetUtcNow());
-        var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.Community).Get();
+        var rules = await GrainFactory.GetGrain<IPointsRulesGrain>(Key.CommunityId).Get();
         // A streak is current only while its last day is today or yesterday in the member's zone.
         var today = Streaks.LocalDay(clock.GetUtcNow(), Zone);
         var streak = S.LastLocalDay is { } last && last.AddDays(1) >= today ? S.Streak : 0;
-        return new PointsProfile(Key.Community, Key.User, S.Points, S.Week == week ? S.WeekPoints : 0, week, S.Level, PointsMath.NextLevelAt(S.Level, rules.LevelThresholds),
+        return new PointsProfile(Key.CommunityId, Key.UserId, S.Points, S.Week == week ? S.WeekPoints : 0, week, S.Level, PointsMath.NextLevelAt(S.Level, rules.LevelThresholds),
             [.. S.Badges], streak, S.BestStreak, S.TimeZone, [.. S.Challenges.Values.OrderBy(c => c.EndsAt)]);
     }
 
@@ -368,10 +368,10 @@ public sealed partial class MemberPointsGrain(
         {
             try
             {
-                await (await MemberStream()).OnNextAsync(new BadgePosted(new BadgeEarned(Key.Community, Key.User, badge)));
-                Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.BadgeAwarded, badge.At, new BadgeEarned(Key.Community, Key.User, badge));
-                await GrainFactory.GetGrain<INotificationInboxGrain>(Key.User).Post(new NotificationDraft(Key.Community, NotificationKinds.BadgeEarned,
-                    $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.Community}:{badge.Id}:{badge.Tier}"));
+                await (await MemberStream()).OnNextAsync(new BadgePosted(new BadgeEarned(Key.CommunityId, Key.UserId, badge)));
+                Integrations.Webhooks.Raise(GrainFactory, Key.CommunityId, Integrations.WebhookEventKinds.BadgeAwarded, badge.At, new BadgeEarned(Key.CommunityId, Key.UserId, badge));
+                await GrainFactory.GetGrain<INotificationInboxGrain>(Key.UserId).Post(new NotificationDraft(Key.CommunityId, NotificationKinds.BadgeEarned,
+                    $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.", $"badge:{Key.CommunityId}:{badge.Id}:{badge.Tier}"));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -387,14 +387,14 @@ public sealed partial class MemberPointsGrain(
     private void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile, List<ActivityEvent> given)
     {
         var tags = KpiMath.Tags(profile);
-        foreach (var activity in kpis.For(Key.User, tags))
+        foreach (var activity in kpis.For(Key.UserId, tags))
         {
-            GrainFactory.GetGrain<IKpiWeekGrain>($"{Key.Community}/{KpiMath.Week(activity.Day)}").Record(activity).Ignore();
+            GrainFactory.GetGrain<IKpiWeekGrain>($"{Key.CommunityId}/{KpiMath.Week(activity.Day)}").Record(activity).Ignore();
         }
 
         foreach (var reaction in given)
         {
-            GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(Key.Community, reaction.UserId)).Record([reaction]).Ignore();
+            GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(Key.CommunityId, reaction.UserId)).Record([reaction]).Ignore();
         }
     }
 
@@ -404,7 +404,7 @@ public sealed partial class MemberPointsGrain(
     private bool _weeklyRolloverArmed;
 
     private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
-        .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(Key.User).GetStreamKey()));
+        .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(Key.UserId).GetStreamKey()));
 
     private MemberInfo? _member;
     private DateTime _memberReadAt;
@@ -427,7 +427,7 @@ public sealed partial class MemberPointsGrain(
     /// <summary>The community's campaigns whose window covers one of <paramref name="events"/>; forgets campaigns no longer listed.</summary>
     private async Task<IReadOnlyList<Campaign>> CampaignsFor(IReadOnlyList<ActivityEvent> events)
     {
-        var listed = await GrainFactory.GetGrain<ICampaignDirectoryGrain>(Key.Community).List();
+        var listed = await GrainFactory.GetGrain<ICampaignDirectoryGrain>(Key.CommunityId).List();
         foreach (var gone in S.CampaignPoints.Keys.Where(id => !listed.Any(c => c.Id == id)).ToList())
         {
             S.CampaignPoints.Remove(gone);
@@ -443,9 +443,9 @@ public sealed partial class MemberPointsGrain(
         {
             try
             {
-                await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.ForCampaign(campaignId), Key.User)
-                    .Set(Key.User, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
-                await GrainFactory.GetGrain<ICampaignGrain>($"{Key.Community}/{campaignId}").Record(contribution);
+                await Leaderboards.Shard(GrainFactory, Key.CommunityId, Leaderboards.ForCampaign(campaignId), Key.UserId)
+                    .Set(Key.UserId, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
+                await GrainFactory.GetGrain<ICampaignGrain>($"{Key.CommunityId}/{campaignId}").Record(contribution);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -489,21 +489,21 @@ public sealed partial class MemberPointsGrain(
         IReadOnlyList<PointsAwarded> awards = [.. awarded];
         try
         {
-            await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.AllTime, Key.User).Set(Key.User, S.DisplayName, S.Points);
+            await Leaderboards.Shard(GrainFactory, Key.CommunityId, Leaderboards.AllTime, Key.UserId).Set(Key.UserId, S.DisplayName, S.Points);
             if (S.Week.Length > 0)
             {
-                await Leaderboards.Shard(GrainFactory, Key.Community, S.Week, Key.User).Set(Key.User, S.DisplayName, S.WeekPoints);
+                await Leaderboards.Shard(GrainFactory, Key.CommunityId, S.Week, Key.UserId).Set(Key.UserId, S.DisplayName, S.WeekPoints);
                 if (!_weeklyRolloverArmed)
                 {
-                    GrainFactory.GetGrain<IWeeklyBoardsGrain>(Key.Community).Ensure().Ignore();
+                    GrainFactory.GetGrain<IWeeklyBoardsGrain>(Key.CommunityId).Ensure().Ignore();
                     _weeklyRolloverArmed = true;
                 }
             }
 
             foreach (var channel in _changedChannels)
             {
-                await Leaderboards.Shard(GrainFactory, Key.Community, Leaderboards.ForChannel(channel), Key.User)
-                    .Set(Key.User, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
+                await Leaderboards.Shard(GrainFactory, Key.CommunityId, Leaderboards.ForChannel(channel), Key.UserId)
+                    .Set(Key.UserId, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
             }
 
             _changedChannels.Clear();
@@ -514,7 +514,7 @@ public sealed partial class MemberPointsGrain(
                 await stream.OnNextAsync(new PointsPosted(award));
             }
 
-            Integrations.Webhooks.Raise(GrainFactory, Key.Community, Integrations.WebhookEventKinds.PointsAwarded, clock.GetUtcNow(), awards);
+            Integrations.Webhooks.Raise(GrainFactory, Key.CommunityId, Integrations.WebhookEventKinds.PointsAwarded, clock.GetUtcNow(), awards);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

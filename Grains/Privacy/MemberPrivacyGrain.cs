@@ -60,7 +60,7 @@ public sealed partial class MemberPrivacyGrain(
     private TimeSpan SettleTime => TimeSpan.FromSeconds(Math.Max(chatOptions.Value.MembershipCacheDuration.TotalSeconds, MemberPointsGrain.MembershipCacheSeconds) + 1);
     private bool _running;
 
-    private (string Community, string User) Key => MemberKey.Parse(this.GetPrimaryKeyString());
+    private MemberKey Key => MemberKey.Parse(this.GetPrimaryKeyString());
 
     public async Task<MemberDataExport> Export()
     {
@@ -138,9 +138,9 @@ public sealed partial class MemberPrivacyGrain(
 
     public async Task<ErasureStatus?> GetErasure(Actor caller)
     {
-        if (caller.UserId != Key.User)
+        if (caller.UserId != Key.UserId)
         {
-            await ModerationRoles.RequireAdmin(GrainFactory, Key.Community, caller, "Only the member and the community's admins see an erasure.");
+            await ModerationRoles.RequireAdmin(GrainFactory, Key.CommunityId, caller, "Only the member and the community's admins see an erasure.");
         }
 
         return state.State.Erasure is { } job ? StatusOf(job) : null;
@@ -210,9 +210,9 @@ public sealed partial class MemberPrivacyGrain(
     }
 
     private MemberScope ScopeOf(string displayName, DateTimeOffset joinedAt) =>
-        new(GrainFactory, Key.Community, Key.User, displayName, joinedAt, clock.GetUtcNow());
+        new(GrainFactory, Key.CommunityId, Key.UserId, displayName, joinedAt, clock.GetUtcNow());
 
-    private ErasureStatus StatusOf(ErasureJob job) => new(Key.Community, job.RequestedAt, [.. job.Done], [.. Steps.Except(job.Done)]);
+    private ErasureStatus StatusOf(ErasureJob job) => new(Key.CommunityId, job.RequestedAt, [.. job.Done], [.. Steps.Except(job.Done)]);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An erasure step of {Member} failed; it runs again.")]
     private static partial void LogStepFailed(ILogger logger, Exception ex, string member);

@@ -36,6 +36,7 @@ public sealed partial class ThreadGrain(
 {
     private const int RecentClientPostsKept = 500;
     private const int MaxFollowers = 10_000;
+    private static readonly TimeSpan RevokeWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<ThreadState> _writer = new(state);
     private ThreadKey _key;
@@ -235,11 +236,12 @@ public sealed partial class ThreadGrain(
 
         stored.History.Add(new PostRevision(stored.Post.Markdown, clock.GetUtcNow(), caller.UserId));
         await _posts.Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
+        // First, and waited for: a removed post's files stop being served by the time the removal is answered.
+        var revoke = _outbox.Add(RevokeAttachments.Of(_key.CommunityId, stored.Post.Attachments));
         var wasAccepted = S.Summary!.AcceptedSeq == seq;
         ChangeSummary(s => seq == 1
             ? s with { Removed = true }
             : s with { Replies = Math.Max(0, s.Replies - 1), AcceptedSeq = wasAccepted ? null : s.AcceptedSeq });
-        _outbox.Add(RevokeAttachments.Of(_key.CommunityId, stored.Post.Attachments));
         _outbox.Add(new Unindex(_key.CommunityId, _key.ThreadId, seq == 1 ? null : stored.Post.PostId));
         if (!byAuthor)
         {
@@ -251,6 +253,7 @@ public sealed partial class ThreadGrain(
             .. stored.Reactors.SelectMany(r => r.Value.Select(u => SourceIds.Reaction(stored.Post.PostId, u, r.Key))),
             .. wasAccepted ? [SourceIds.AcceptedAnswer(stored.Post.PostId)] : Array.Empty<string>()]));
         await Store();
+        await _outbox.Settled(revoke, RevokeWait);
         await Publish(new PostRemoved(notice));
         if (seq == 1 || wasAccepted)
         {
