@@ -26,17 +26,24 @@ public interface IMemberGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<MemberInfo?> Get();
 
-    /// <summary>Records and applies a sanction (moderation grains only; they check the caller's role). Idempotent on its id.</summary>
+    /// <summary>
+    /// Records and applies a sanction (moderation grains only; they check the caller's role). Idempotent on its id. Its
+    /// audit entry and the member's notice are stored with it and have arrived when answered (unless their receivers lag).
+    /// </summary>
     [Alias("Sanction")]
     Task<MemberInfo> Sanction(Moderation.Sanction sanction);
 
-    /// <summary>Revokes one sanction: a warning stops counting; a mute or ban it imposed is lifted. Returns the member and the sanction.</summary>
+    /// <summary>
+    /// Revokes one sanction: a warning stops counting; a mute or ban it imposed is lifted. Returns the member and the
+    /// sanction. With a <paramref name="note"/>, its audit entry and the member's notice are stored with the change;
+    /// without, the caller records its own (an appeal's outcome is the review queue's).
+    /// </summary>
     [Alias("Revoke")]
-    Task<(MemberInfo Member, Moderation.Sanction Sanction)> Revoke(string sanctionId);
+    Task<(MemberInfo Member, Moderation.Sanction Sanction)> Revoke(string sanctionId, Moderation.ModerationNote? note);
 
-    /// <summary>Lifts every active sanction of a kind (unmute, unban).</summary>
+    /// <summary>Lifts every active sanction of a kind (unmute, unban); its audit entry and notice are stored with it.</summary>
     [Alias("Lift")]
-    Task<MemberInfo> Lift(Moderation.SanctionKind kind);
+    Task<MemberInfo> Lift(Moderation.SanctionKind kind, Moderation.ModerationNote note);
 
     /// <summary>Marks a sanction appealed (each may be appealed once); not_found or invalid otherwise.</summary>
     [Alias("MarkAppealed")]

@@ -106,6 +106,13 @@ public sealed record Sanction(
     [property: Id(6)] bool Revoked = false,
     [property: Id(7)] bool Appealed = false);
 
+/// <summary>
+/// Who lifted or withdrew a sanction, and why: the member grain stores the audit entry and the member's notice with the
+/// change itself, so neither is lost when the caller's silo dies right after it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ModerationNote")]
+public sealed record ModerationNote([property: Id(0)] string By, [property: Id(1)] string Reason);
+
 [GenerateSerializer, Alias("cs.ReviewKind")]
 public enum ReviewKind
 {

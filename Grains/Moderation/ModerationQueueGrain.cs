@@ -1,134 +1,64 @@
 using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Moderation;
 
-[GenerateSerializer, Alias("cs.ModerationQueueState")]
-public sealed class ModerationQueueState
-{
-    [Id(0)] public List<HeldMessage> Pending { get; set; } = [];
-
-    [Id(1)] public List<ReportCase> Reports { get; set; } = [];
-
-    [Id(2)] public List<AppealCase> Appeals { get; set; } = [];
-
-    /// <summary>Per reporter: how many of their reports moderators upheld and dismissed (their accuracy orders the queue).</summary>
-    [Id(3)] public Dictionary<string, ReporterRecord> Reporters { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Originals of the latest removed messages (history keeps only their place), so a moderator can restore them.</summary>
-    [Id(4)] public List<ChatMessage> Removed { get; set; } = [];
-}
-
-[GenerateSerializer, Alias("cs.ReportCase")]
-public sealed class ReportCase
-{
-    [Id(0)] public string Id { get; set; } = "";
-
-    [Id(1)] public ChatMessage Message { get; set; } = null!;
-
-    [Id(2)] public List<string> Reporters { get; set; } = [];
-
-    [Id(3)] public List<string> Reasons { get; set; } = [];
-
-    [Id(4)] public DateTimeOffset CreatedAt { get; set; }
-
-    [Id(5)] public bool Hidden { get; set; }
-
-    /// <summary>Who wrote each of <see cref="Reasons"/> (same order), so an erasure takes a reporter's words with them.</summary>
-    [Id(6)] public List<string> ReasonAuthors { get; set; } = [];
-}
-
-[GenerateSerializer, Alias("cs.AppealCase")]
-public sealed class AppealCase
-{
-    [Id(0)] public string Id { get; set; } = "";
-
-    [Id(1)] public string UserId { get; set; } = "";
-
-    [Id(2)] public string UserName { get; set; } = "";
-
-    [Id(3)] public Sanction Sanction { get; set; } = null!;
-
-    [Id(4)] public string Text { get; set; } = "";
-
-    [Id(5)] public DateTimeOffset CreatedAt { get; set; }
-}
-
-[GenerateSerializer, Alias("cs.ReporterRecord")]
-public sealed class ReporterRecord
-{
-    [Id(0)] public int Upheld { get; set; }
-
-    [Id(1)] public int Dismissed { get; set; }
-}
-
 /// <summary>
 /// The moderators' queue: held messages, reported messages and appeals, listed by <see cref="ReviewPriority"/>. Every
-/// change is stored, audited when a person or rule decided something, and published once on the community's
-/// <c>moderation</c> stream (gateways push it to the moderators online). Members are told the outcome in their inbox.
+/// change is stored with its audit entry and the member's notice in the queue's <see cref="Outbox"/> (one write, so a
+/// decision is never stored without them), and published once on the community's <c>moderation</c> stream (gateways
+/// push it to the moderators online). A decision is answered once its follow-ups arrived, or after
+/// <see cref="AnsweredFollowUps.Wait"/> while they are still being retried.
 /// </summary>
 public sealed partial class ModerationQueueGrain(
     [PersistentState("moderation-queue", StorageNames.Main)] IPersistentState<ModerationQueueState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    ILogger<ModerationQueueGrain> logger) : Grain, IModerationQueueGrain
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<ModerationQueueGrain> logger) : Grain, IModerationQueueGrain, IRemindable
 {
     /// <summary>Beyond this many waiting items new ones are refused: a queue nobody works must not grow forever.</summary>
     public const int MaxPending = 10_000;
     public const int MaxReasonLength = 500;
-    public const int MaxArchived = 200;
+    public const int MaxArchived = ModerationQueueBook.MaxArchived;
     private const int MaxReasonsKept = 10;
-    private const int MaxReporterRecords = 10_000;
+
+    private readonly StateWriter<ModerationQueueState> _writer = new(state);
+    private readonly ModerationQueueBook _book = new(() => state.State);
+    private Outbox _outbox = null!;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
-    private ModerationQueueState S => state.State;
+    private ModerationQueueState S => _writer.State;
 
     private int Waiting => S.Pending.Count + S.Reports.Count + S.Appeals.Count;
 
-    public Task<Privacy.MemberTrace> CollectMember(string userId)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var s = state.State;
-        var requests = s.Appeals.Where(a => a.UserId == userId)
-            .Select(a => new Privacy.ModerationRequest("appeal", $"sanction {a.Sanction.Id}", a.Text, a.CreatedAt))
-            .Concat(s.Reports.Where(r => r.Reporters.Contains(userId)).Select(r => new Privacy.ModerationRequest("report", $"{r.Message.ChannelId}#{r.Message.Seq}",
-                string.Join(" / ", r.Reasons.Where((_, i) => i < r.ReasonAuthors.Count && r.ReasonAuthors[i] == userId)), r.CreatedAt)));
-        // The copies of their messages that EraseMember deletes: originals of removed ones, and reported ones (without
-        // the reporters or their reasons, which are others' words).
-        var copies = s.Removed.Where(m => m.AuthorId == userId).Concat(s.Reports.Where(r => r.Message.AuthorId == userId).Select(r => r.Message));
-        return Task.FromResult(Privacy.MemberTrace.Empty with
-        {
-            Held = [.. s.Pending.Where(h => h.AuthorId == userId)],
-            ModerationRequests = [.. requests],
-            ModerationCopies = [.. copies.DistinctBy(m => (m.ChannelId, m.Seq))],
-        });
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
+
+    public Task<Privacy.MemberTrace> CollectMember(string userId) => Task.FromResult(_book.Collect(userId));
 
     public async Task EraseMember(string userId, string pseudonym)
     {
-        var s = state.State;
-        var changed = s.Pending.RemoveAll(h => h.AuthorId == userId) + s.Appeals.RemoveAll(a => a.UserId == userId)
-            + s.Removed.RemoveAll(m => m.AuthorId == userId) + s.Reports.RemoveAll(r => r.Message.AuthorId == userId) > 0;
-        foreach (var report in s.Reports.Where(r => r.Reporters.Contains(userId)))
+        if (_book.Erase(userId, pseudonym))
         {
-            report.Reporters = [.. report.Reporters.Select(u => u == userId ? pseudonym : u)];
-            // Reasons stored before their authors were recorded cannot be told apart: they go with any erased reporter.
-            var attributed = report.Reasons.Count == report.ReasonAuthors.Count;
-            var keep = Enumerable.Range(0, report.Reasons.Count).Where(i => attributed && report.ReasonAuthors[i] != userId).ToList();
-            report.Reasons = [.. keep.Select(i => report.Reasons[i])];
-            report.ReasonAuthors = [.. keep.Select(i => report.ReasonAuthors[i])];
-            changed = true;
-        }
-
-        changed |= s.Reporters.Remove(userId);
-        if (changed)
-        {
-            await state.WriteStateAsync();
+            await Store();
         }
     }
 
@@ -155,8 +85,8 @@ public sealed partial class ModerationQueueGrain(
         }
 
         S.Pending.Add(draft);
-        await state.WriteStateAsync();
-        await Publish("queued", ItemOf(draft), null, null);
+        await Store();
+        await Publish("queued", ReviewItems.Of(draft), null, null);
         return draft;
     }
 
@@ -204,19 +134,16 @@ public sealed partial class ModerationQueueGrain(
 
         var policy = await GrainFactory.GetGrain<IModerationPolicyGrain>(CommunityId).Get();
         var hideNow = !report.Hidden && report.Reporters.Count >= policy.ReportsToHide;
+        FollowUp? audit = null;
         if (hideNow)
         {
             // Hidden before the queue remembers it as hidden: a crash in between leaves it visible and reported, not lost.
             await Channel(channelId).Hide(seq);
             report.Hidden = true;
+            audit = Audit(CommunityModerationGrain.AutoModeration, "hide", ReviewItems.Target(report.Message), $"{report.Reporters.Count} reports, pending review");
         }
 
-        await state.WriteStateAsync();
-        if (hideNow)
-        {
-            await Audit(CommunityModerationGrain.AutoModeration, "hide", Target(report.Message), $"{report.Reporters.Count} reports, pending review");
-        }
-
+        await Decided(audit);
         var item = ItemOf(report);
         await Publish(existing is null ? "queued" : "updated", item, null, null);
         return item;
@@ -235,7 +162,7 @@ public sealed partial class ModerationQueueGrain(
             throw new CommunityException(ErrorCodes.Unavailable, "The review queue is full; try again later.");
         }
 
-        var grain = GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, member.UserId));
+        var grain = GrainFactory.Member(CommunityId, member.UserId);
         _ = await grain.Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{CommunityId}'.");
         var sanction = await grain.MarkAppealed(InputRules.RequireId(sanctionId, "sanction id"));
         var appealCase = new AppealCase
@@ -243,8 +170,8 @@ public sealed partial class ModerationQueueGrain(
             Id = Guid.NewGuid().ToString("n"), UserId = member.UserId, UserName = member.DisplayName, Sanction = sanction, Text = appeal, CreatedAt = clock.GetUtcNow(),
         };
         S.Appeals.Add(appealCase);
-        await state.WriteStateAsync();
-        var item = ItemOf(appealCase);
+        await Store();
+        var item = ReviewItems.Of(appealCase);
         await Publish("queued", item, null, null);
         return item;
     }
@@ -252,7 +179,7 @@ public sealed partial class ModerationQueueGrain(
     public async Task<IReadOnlyList<ReviewItem>> List(Actor moderator)
     {
         await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
-        return [.. S.Pending.Select(ItemOf).Concat(S.Reports.Select(ItemOf)).Concat(S.Appeals.Select(ItemOf))
+        return [.. S.Pending.Select(ReviewItems.Of).Concat(S.Reports.Select(ItemOf)).Concat(S.Appeals.Select(ReviewItems.Of))
             .OrderByDescending(i => i.Priority).ThenBy(i => i.CreatedAt)];
     }
 
@@ -262,16 +189,16 @@ public sealed partial class ModerationQueueGrain(
         if (S.Pending.Find(h => h.Id == itemId) is { } held)
         {
             var ack = held.ThreadId is { } threadId
-                ? await GrainFactory.GetGrain<Threads.IThreadGrain>(new Threads.ThreadKey(CommunityId, threadId).ToString())
+                ? await GrainFactory.Thread(new Threads.ThreadKey(CommunityId, threadId))
                     .AcceptApproved(new Threads.NewReply(held.Text, held.ReplyToSeq, held.ClientMessageId), new Actor(held.AuthorId, held.AuthorName))
                 : await Channel(held.ChannelId).AcceptApproved(new SendMessageCommand(held.AuthorId, held.AuthorName, held.Text, held.ClientMessageId));
             // Stored in the channel first, then removed here: a crash in between leaves it queued, and approving it again
             // returns the same ack (the channel knows the clientMessageId).
             S.Pending.Remove(held);
-            await state.WriteStateAsync();
-            await Audit(moderator.UserId, "approve", $"{Place(held)}#{ack.Seq} by {held.AuthorId}", held.Reason);
-            await Notify(held.AuthorId, NotificationKinds.MessageReviewed, $"A moderator approved your message in {Place(held)}; it is now posted.", $"held:{held.Id}");
-            await Publish("resolved", ItemOf(held), "approved", moderator.UserId);
+            await Decided(
+                Audit(moderator.UserId, "approve", $"{ReviewItems.Place(held)}#{ack.Seq} by {held.AuthorId}", held.Reason),
+                Notice(held.AuthorId, NotificationKinds.MessageReviewed, $"A moderator approved your message in {ReviewItems.Place(held)}; it is now posted.", $"held:{held.Id}"));
+            await Publish("resolved", ReviewItems.Of(held), "approved", moderator.UserId);
             return new ReviewOutcome(held.Id, ReviewKind.Held, "approved", ack);
         }
 
@@ -283,20 +210,19 @@ public sealed partial class ModerationQueueGrain(
             }
 
             S.Reports.Remove(report);
-            Score(report.Reporters, upheld: false);
-            await state.WriteStateAsync();
-            await Audit(moderator.UserId, "dismiss_reports", Target(report.Message), $"{report.Reporters.Count} reports{(report.Hidden ? "; restored" : "")}");
+            _book.Score(report.Reporters, upheld: false);
+            await Decided(Audit(moderator.UserId, "dismiss_reports", ReviewItems.Target(report.Message), $"{report.Reporters.Count} reports{(report.Hidden ? "; restored" : "")}"));
             await Publish("resolved", ItemOf(report), "kept", moderator.UserId);
             return new ReviewOutcome(report.Id, ReviewKind.Report, "kept", null);
         }
 
         var appeal = FindAppeal(itemId);
-        var (_, revoked) = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, appeal.UserId)).Revoke(appeal.Sanction.Id);
+        var (_, revoked) = await GrainFactory.Member(CommunityId, appeal.UserId).Revoke(appeal.Sanction.Id, note: null);
         S.Appeals.Remove(appeal);
-        await state.WriteStateAsync();
-        await Audit(moderator.UserId, "appeal_granted", appeal.UserId, $"{revoked.Kind.ToString().ToLowerInvariant()} {revoked.Id} revoked");
-        await Notify(appeal.UserId, NotificationKinds.AppealDecided, $"Your appeal was granted: the {revoked.Kind.ToString().ToLowerInvariant()} is withdrawn.", $"appeal:{appeal.Id}");
-        await Publish("resolved", ItemOf(appeal), "granted", moderator.UserId);
+        await Decided(
+            Audit(moderator.UserId, "appeal_granted", appeal.UserId, $"{revoked.Kind.ToString().ToLowerInvariant()} {revoked.Id} revoked"),
+            Notice(appeal.UserId, NotificationKinds.AppealDecided, $"Your appeal was granted: the {revoked.Kind.ToString().ToLowerInvariant()} is withdrawn.", $"appeal:{appeal.Id}"));
+        await Publish("resolved", ReviewItems.Of(appeal), "granted", moderator.UserId);
         return new ReviewOutcome(appeal.Id, ReviewKind.Appeal, "granted", null);
     }
 
@@ -307,11 +233,11 @@ public sealed partial class ModerationQueueGrain(
         if (S.Pending.Find(h => h.Id == itemId) is { } held)
         {
             S.Pending.Remove(held);
-            await state.WriteStateAsync();
-            await Audit(moderator.UserId, "reject", $"{Place(held)} by {held.AuthorId}", reason);
-            await Notify(held.AuthorId, NotificationKinds.MessageReviewed,
-                $"A moderator did not approve your message in {Place(held)}{(reason.Length > 0 ? $": {reason}" : ".")}", $"held:{held.Id}");
-            await Publish("resolved", ItemOf(held), "rejected", moderator.UserId);
+            await Decided(
+                Audit(moderator.UserId, "reject", $"{ReviewItems.Place(held)} by {held.AuthorId}", reason),
+                Notice(held.AuthorId, NotificationKinds.MessageReviewed,
+                    $"A moderator did not approve your message in {ReviewItems.Place(held)}{(reason.Length > 0 ? $": {reason}" : ".")}", $"held:{held.Id}"));
+            await Publish("resolved", ReviewItems.Of(held), "rejected", moderator.UserId);
             return new ReviewOutcome(held.Id, ReviewKind.Held, "rejected", null);
         }
 
@@ -323,28 +249,27 @@ public sealed partial class ModerationQueueGrain(
             }
 
             S.Reports.Remove(report);
-            Score(report.Reporters, upheld: true);
-            ArchiveOriginal(report.Message);
-            await state.WriteStateAsync();
-            await Audit(moderator.UserId, "remove_message", Target(report.Message), reason.Length > 0 ? reason : $"{report.Reporters.Count} reports upheld");
+            _book.Score(report.Reporters, upheld: true);
+            _book.Archive(report.Message);
+            await Decided(Audit(moderator.UserId, "remove_message", ReviewItems.Target(report.Message), reason.Length > 0 ? reason : $"{report.Reporters.Count} reports upheld"));
             await Publish("resolved", ItemOf(report), "removed", moderator.UserId);
             return new ReviewOutcome(report.Id, ReviewKind.Report, "removed", null);
         }
 
         var appeal = FindAppeal(itemId);
         S.Appeals.Remove(appeal);
-        await state.WriteStateAsync();
-        await Audit(moderator.UserId, "appeal_denied", appeal.UserId, reason);
-        await Notify(appeal.UserId, NotificationKinds.AppealDecided,
-            $"Your appeal was denied: the {appeal.Sanction.Kind.ToString().ToLowerInvariant()} stands{(reason.Length > 0 ? $" ({reason})" : "")}.", $"appeal:{appeal.Id}");
-        await Publish("resolved", ItemOf(appeal), "denied", moderator.UserId);
+        await Decided(
+            Audit(moderator.UserId, "appeal_denied", appeal.UserId, reason),
+            Notice(appeal.UserId, NotificationKinds.AppealDecided,
+                $"Your appeal was denied: the {appeal.Sanction.Kind.ToString().ToLowerInvariant()} stands{(reason.Length > 0 ? $" ({reason})" : "")}.", $"appeal:{appeal.Id}"));
+        await Publish("resolved", ReviewItems.Of(appeal), "denied", moderator.UserId);
         return new ReviewOutcome(appeal.Id, ReviewKind.Appeal, "denied", null);
     }
 
     public async Task Archive(ChatMessage original)
     {
-        ArchiveOriginal(original);
-        await state.WriteStateAsync();
+        _book.Archive(original);
+        await Store();
     }
 
     public async Task<ChatMessage> Restore(string channelId, long seq, Actor moderator)
@@ -359,11 +284,10 @@ public sealed partial class ModerationQueueGrain(
         if (report is not null)
         {
             S.Reports.Remove(report);
-            Score(report.Reporters, upheld: false);
+            _book.Score(report.Reporters, upheld: false);
         }
 
-        await state.WriteStateAsync();
-        await Audit(moderator.UserId, "restore", Target(original), "");
+        await Decided(Audit(moderator.UserId, "restore", ReviewItems.Target(original), ""));
         if (report is not null)
         {
             await Publish("resolved", ItemOf(report), "kept", moderator.UserId);
@@ -372,39 +296,31 @@ public sealed partial class ModerationQueueGrain(
         return original;
     }
 
-    private void ArchiveOriginal(ChatMessage original)
+    /// <summary>Stores the change with its follow-ups in one write; the answer waits a little for them (<see cref="AnsweredFollowUps"/>).</summary>
+    private async Task Decided(params FollowUp?[] followUps)
     {
-        S.Removed.RemoveAll(m => m.ChannelId == original.ChannelId && m.Seq == original.Seq);
-        S.Removed.Add(original);
-        if (S.Removed.Count > MaxArchived)
+        try
         {
-            S.Removed.RemoveRange(0, S.Removed.Count - MaxArchived);
+            await _outbox.StoreAndWait(followUps);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DeactivateOnIdle();
+            throw;
         }
     }
 
-    private void Score(IEnumerable<string> reporters, bool upheld)
+    /// <summary>A failed write ends the activation, so memory never runs ahead of storage (the next call reads what was stored).</summary>
+    private async Task Store()
     {
-        foreach (var reporter in reporters)
+        try
         {
-            if (!S.Reporters.TryGetValue(reporter, out var record))
-            {
-                if (S.Reporters.Count >= MaxReporterRecords)
-                {
-                    // Forget the reporter with the least history: their accuracy says the least.
-                    S.Reporters.Remove(S.Reporters.MinBy(r => r.Value.Upheld + r.Value.Dismissed).Key);
-                }
-
-                S.Reporters[reporter] = record = new ReporterRecord();
-            }
-
-            if (upheld)
-            {
-                record.Upheld++;
-            }
-            else
-            {
-                record.Dismissed++;
-            }
+            await _outbox.Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DeactivateOnIdle();
+            throw;
         }
     }
 
@@ -415,22 +331,7 @@ public sealed partial class ModerationQueueGrain(
         return message.Removed ? throw CommunityException.Invalid("This message was already removed.") : message;
     }
 
-    private ReviewItem ItemOf(HeldMessage held) =>
-        new(held.Id, ReviewKind.Held, held.ChannelId, 0, held.AuthorId, held.AuthorName, held.Text, held.Reason, 0, ReviewPriority.Held, held.HeldAt, true, null, held.ThreadId);
-
-    private static string Place(HeldMessage held) => held.ThreadId is { } thread ? $"thread {thread}" : $"#{held.ChannelId}";
-
-    private ReviewItem ItemOf(ReportCase report)
-    {
-        var priority = ReviewPriority.ForReport(report.Reporters.Select(r =>
-            S.Reporters.TryGetValue(r, out var record) ? ReviewPriority.Accuracy(record.Upheld, record.Dismissed) : ReviewPriority.Accuracy(0, 0)));
-        return new(report.Id, ReviewKind.Report, report.Message.ChannelId, report.Message.Seq, report.Message.AuthorId, report.Message.AuthorName,
-            report.Message.Text, string.Join("; ", report.Reasons), report.Reporters.Count, Math.Round(priority, 3), report.CreatedAt, report.Hidden, null);
-    }
-
-    private static ReviewItem ItemOf(AppealCase appeal) =>
-        new(appeal.Id, ReviewKind.Appeal, "", 0, appeal.UserId, appeal.UserName, appeal.Text,
-            $"appeal against {appeal.Sanction.Kind.ToString().ToLowerInvariant()}: {appeal.Sanction.Reason}", 0, ReviewPriority.Appeal, appeal.CreatedAt, false, appeal.Sanction.Id);
+    private ReviewItem ItemOf(ReportCase report) => ReviewItems.Of(report, S.Reporters);
 
     private AppealCase FindAppeal(string itemId) =>
         S.Appeals.Find(a => a.Id == itemId) ?? throw CommunityException.NotFound($"Review item '{itemId}'");
@@ -438,15 +339,11 @@ public sealed partial class ModerationQueueGrain(
     private static string RequireReason(string? reason) =>
         reason is { Length: > MaxReasonLength } ? throw CommunityException.Invalid($"A reason has at most {MaxReasonLength} characters.") : reason?.Trim() ?? "";
 
-    private static string Target(ChatMessage message) => $"{message.ChannelId}#{message.Seq} by {message.AuthorId}";
+    private IChannelGrain Channel(string channelId) => GrainFactory.Channel(new ChannelKey(CommunityId, channelId));
 
-    private IChannelGrain Channel(string channelId) => GrainFactory.GetGrain<IChannelGrain>(new ChannelKey(CommunityId, channelId).ToString());
+    private AppendAudit Audit(string actor, string action, string target, string reason) => new(CommunityId, actor, action, target, reason);
 
-    private Task Audit(string actor, string action, string target, string reason) =>
-        GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(actor, action, target, reason);
-
-    private Task Notify(string userId, string kind, string text, string sourceId) =>
-        GrainFactory.GetGrain<INotificationInboxGrain>(userId).Post(new NotificationDraft(CommunityId, kind, text, sourceId));
+    private SendNotices Notice(string userId, string kind, string text, string sourceId) => new([userId], new NotificationDraft(CommunityId, kind, text, sourceId));
 
     private async Task Publish(string change, ReviewItem item, string? resolution, string? by)
     {
