@@ -31,6 +31,13 @@ public interface IMemberChangeFeedGrain : IGrainWithStringKey
     [Alias("Touch")]
     Task Touch(string userId);
 
+    /// <summary>
+    /// As <see cref="Touch"/>, answered once the mark is stored: an erasure's last word on a member, who never changes
+    /// again and so would never reappear if a written-behind mark were lost.
+    /// </summary>
+    [Alias("Erased")]
+    Task Erased(string userId);
+
     /// <summary>Admins, or an API token the gateway checked for <c>members:read</c> (<paramref name="viaToken"/>).</summary>
     [Alias("Read")]
     Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken);

@@ -1,6 +1,10 @@
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Moderation;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Communities;
 
@@ -8,37 +12,59 @@ namespace CommunityScale.Communities;
 public sealed class ProfileFieldsState
 {
     [Id(0)] public List<ProfileField> Fields { get; set; } = [];
+
+    /// <summary>The audit entries of definitions, still owed.</summary>
+    [Id(1)] public OutboxState Outbox { get; set; } = new();
 }
 
-/// <summary>A community's profile fields: defined by admins (audited), filled in by members, the vocabulary of segments.</summary>
+/// <summary>
+/// A community's profile fields: defined by admins (audited: the entry is stored with the definition in the grain's
+/// <see cref="Outbox"/>), filled in by members, the vocabulary of segments.
+/// </summary>
 public sealed class ProfileFieldsGrain(
-    [PersistentState("profile-fields", StorageNames.Main)] IPersistentState<ProfileFieldsState> state) : Grain, IProfileFieldsGrain
+    [PersistentState("profile-fields", StorageNames.Main)] IPersistentState<ProfileFieldsState> state,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<ProfileFieldsGrain> logger) : Grain, IProfileFieldsGrain, IRemindable
 {
+    private readonly StateWriter<ProfileFieldsState> _writer = new(state);
+    private Outbox _outbox = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _outbox = new Outbox(this, GrainFactory, () => _writer.State.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
+
     private string CommunityId => this.GetPrimaryKeyString();
 
-    public Task<IReadOnlyList<ProfileField>> Get() => Task.FromResult<IReadOnlyList<ProfileField>>(state.State.Fields);
+    private ProfileFieldsState S => _writer.State;
+
+    public Task<IReadOnlyList<ProfileField>> Get() => Task.FromResult<IReadOnlyList<ProfileField>>(S.Fields);
 
     public async Task<IReadOnlyList<ProfileField>> Define(IReadOnlyList<ProfileField> fields, Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner define profile fields.");
         var valid = ProfileRules.RequireValidFields(fields);
-        state.State.Fields = [.. valid];
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "profile_fields", "fields",
-            string.Join("; ", valid.Select(f => $"{f.Id}: {string.Join(", ", f.Values)}")));
-        return state.State.Fields;
+        S.Fields = [.. valid];
+        await _outbox.StoreAndWait(new AppendAudit(CommunityId, caller.UserId, "profile_fields", "fields",
+            string.Join("; ", valid.Select(f => $"{f.Id}: {string.Join(", ", f.Values)}"))));
+        return S.Fields;
     }
 
     public async Task<MemberInfo> SetMemberProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile, Actor caller)
     {
         await PostingRules.RequireMember(GrainFactory, CommunityId, caller.UserId);
-        return await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId))
-            .SetProfile(ProfileRules.RequireValidProfile(profile, state.State.Fields));
+        return await GrainFactory.Member(CommunityId, caller.UserId).SetProfile(ProfileRules.RequireValidProfile(profile, S.Fields));
     }
 
     public Task RequireValid(Segment segment)
     {
-        ProfileRules.RequireValidSegment(segment, state.State.Fields);
+        ProfileRules.RequireValidSegment(segment, S.Fields);
         return Task.CompletedTask;
     }
 }

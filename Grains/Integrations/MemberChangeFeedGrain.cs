@@ -34,15 +34,18 @@ public sealed partial class MemberChangeFeedGrain(
     ILogger<MemberChangeFeedGrain> logger) : Grain, IMemberChangeFeedGrain
 {
     private readonly SortedDictionary<long, string> _bySeq = [];
+    private readonly StateWriter<MemberChangeFeedState> _writer = new(state);
     private WriteBehind? _writeBehind;
 
-    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, CommunityId));
+    private WriteBehind Writes => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, CommunityId));
+
+    private MemberChangeFeedState S => _writer.State;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (user, mark) in state.State.Latest)
+        foreach (var (user, mark) in S.Latest)
         {
             _bySeq[mark.Seq] = user;
         }
@@ -52,16 +55,27 @@ public sealed partial class MemberChangeFeedGrain(
 
     public Task Touch(string userId)
     {
-        if (state.State.Latest.TryGetValue(userId, out var previous))
+        Mark(userId);
+        Writes.Changed();
+        return Task.CompletedTask;
+    }
+
+    public Task Erased(string userId)
+    {
+        Mark(userId);
+        return Writes.WriteNow();
+    }
+
+    private void Mark(string userId)
+    {
+        if (S.Latest.TryGetValue(userId, out var previous))
         {
             _bySeq.Remove(previous.Seq);
         }
 
-        var seq = ++state.State.LastSeq;
-        state.State.Latest[userId] = new MemberChangeMark(seq, clock.GetUtcNow());
+        var seq = ++S.LastSeq;
+        S.Latest[userId] = new MemberChangeMark(seq, clock.GetUtcNow());
         _bySeq[seq] = userId;
-        Writes.Changed();
-        return Task.CompletedTask;
     }
 
     public async Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken)
@@ -79,10 +93,10 @@ public sealed partial class MemberChangeFeedGrain(
         var page = _bySeq.Where(e => e.Key > since).Take(limit + 1).ToList();
         var items = await Task.WhenAll(page.Take(limit).Select(async e =>
         {
-            var key = MemberKey.For(CommunityId, e.Value);
-            var member = await GrainFactory.GetGrain<IMemberGrain>(key).Get();
-            var points = member is null ? null : await GrainFactory.GetGrain<IMemberPointsGrain>(key).GetProfile();
-            return new MemberChange(e.Key, e.Value, member is null ? "erased" : "upsert", state.State.Latest[e.Value].At, member, points);
+            var key = new MemberKey(CommunityId, e.Value);
+            var member = await GrainFactory.Member(key).Get();
+            var points = member is null ? null : await GrainFactory.MemberPoints(key).GetProfile();
+            return new MemberChange(e.Key, e.Value, member is null ? "erased" : "upsert", S.Latest[e.Value].At, member, points);
         }));
         var next = items.Length > 0 ? items[^1].Seq : Math.Max(since, 0);
         return new MemberChangePage(items, next, page.Count > limit);

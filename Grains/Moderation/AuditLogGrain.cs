@@ -1,9 +1,14 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
+using CommunityScale.Integrations;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Moderation;
 
@@ -17,31 +22,53 @@ public sealed class AuditLogState
 
     /// <summary>The sources of the latest entries appended once (<see cref="IAuditLogGrain.AppendOnce"/>), oldest first.</summary>
     [Id(2)] public List<string> RecentSources { get; set; } = [];
+
+    /// <summary>The <c>moderation.action</c> webhooks of entries appended, still owed.</summary>
+    [Id(3)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// A community's audit log: append-only, paged like chat history (full pages of <see cref="PageSize"/> entries are
-/// sealed into <see cref="AuditPageGrain"/>s), readable by moderators newest first.
+/// sealed into <see cref="AuditPageGrain"/>s), readable by moderators newest first. Each entry's webhook is stored with
+/// it in the log's <see cref="Outbox"/>.
 /// </summary>
 public sealed class AuditLogGrain(
     [PersistentState("audit", StorageNames.Main)] IPersistentState<AuditLogState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IAuditLogGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<AuditLogGrain> logger) : Grain, IAuditLogGrain, IRemindable
 {
     public const int PageSize = 100;
 
+    private readonly StateWriter<AuditLogState> _writer = new(state);
+    private Outbox _outbox = null!;
+
     private string CommunityId => this.GetPrimaryKeyString();
+
+    private AuditLogState S => _writer.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public async Task AppendOnce(string sourceId, string actor, string action, string target, string reason)
     {
-        if (state.State.RecentSources.Contains(sourceId))
+        if (S.RecentSources.Contains(sourceId))
         {
             return;
         }
 
-        state.State.RecentSources.Add(sourceId);
-        if (state.State.RecentSources.Count > RecentSourcesKept)
+        S.RecentSources.Add(sourceId);
+        if (S.RecentSources.Count > RecentSourcesKept)
         {
-            state.State.RecentSources.RemoveRange(0, state.State.RecentSources.Count - RecentSourcesKept);
+            S.RecentSources.RemoveRange(0, S.RecentSources.Count - RecentSourcesKept);
         }
 
         await Append(actor, action, target, reason);
@@ -51,37 +78,48 @@ public sealed class AuditLogGrain(
 
     public async Task<AuditEntry> Append(string actor, string action, string target, string reason)
     {
-        var entry = new AuditEntry(state.State.LastId + 1, clock.GetUtcNow(), actor, action, target, reason);
-        state.State.Tail.Add(entry);
-        state.State.LastId = entry.Id;
-        if (state.State.Tail.Count == 2 * PageSize)
+        var entry = new AuditEntry(S.LastId + 1, clock.GetUtcNow(), actor, action, target, reason);
+        S.Tail.Add(entry);
+        S.LastId = entry.Id;
+        if (S.Tail.Count == 2 * PageSize)
         {
-            var page = state.State.Tail.GetRange(0, PageSize);
-            await GrainFactory.GetGrain<IAuditPageGrain>(PageKey((page[0].Id - 1) / PageSize)).Seal(page);
-            state.State.Tail.RemoveRange(0, PageSize);
+            var page = S.Tail.GetRange(0, PageSize);
+            await Page((page[0].Id - 1) / PageSize).Seal(page);
+            S.Tail.RemoveRange(0, PageSize);
         }
 
-        await state.WriteStateAsync();
-        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.ModerationAction, entry.At, entry);
+        _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.ModerationAction, entry.At, entry));
+        try
+        {
+            await _outbox.Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Memory must not run ahead of storage: an AppendOnce retried after this failure would find its source
+            // remembered and skip an entry that was never stored. The next activation reads what was.
+            DeactivateOnIdle();
+            throw;
+        }
+
         return entry;
     }
 
     public async Task<AuditPage> Read(long? before, int limit, Actor caller)
     {
         await ModerationRoles.RequireModerator(GrainFactory, CommunityId, caller);
-        var upTo = Math.Min(before is { } b ? b - 1 : state.State.LastId, state.State.LastId);
-        var firstInTail = state.State.Tail.Count > 0 ? state.State.Tail[0].Id : state.State.LastId + 1;
+        var upTo = Math.Min(before is { } b ? b - 1 : S.LastId, S.LastId);
+        var firstInTail = S.Tail.Count > 0 ? S.Tail[0].Id : S.LastId + 1;
         var entries = new List<AuditEntry>(limit);
         for (var id = upTo; id >= 1 && entries.Count < limit;)
         {
             if (id >= firstInTail)
             {
-                entries.Add(state.State.Tail[(int)(id - firstInTail)]);
+                entries.Add(S.Tail[(int)(id - firstInTail)]);
                 id--;
                 continue;
             }
 
-            var page = await GrainFactory.GetGrain<IAuditPageGrain>(PageKey((id - 1) / PageSize)).Read();
+            var page = await Page((id - 1) / PageSize).Read();
             foreach (var entry in page.Where(e => e.Id <= id).Reverse())
             {
                 if (entries.Count == limit)
@@ -104,30 +142,31 @@ public sealed class AuditLogGrain(
         var entries = new List<AuditEntry>();
         for (var page = 0L; page < SealedPages; page++)
         {
-            entries.AddRange((await GrainFactory.GetGrain<IAuditPageGrain>(PageKey(page)).Read()).Where(e => Names(e, names)));
+            entries.AddRange((await Page(page).Read()).Where(e => Names(e, names)));
         }
 
-        entries.AddRange(state.State.Tail.Where(e => Names(e, names)));
+        entries.AddRange(S.Tail.Where(e => Names(e, names)));
         return entries;
     }
 
     public async Task Pseudonymise(string userId, string displayName, string pseudonym)
     {
         var names = new Pseudonym(userId, displayName, pseudonym);
-        if (Pseudonym.Rewrite(state.State.Tail, e => Scrubbed(e, names)))
+        // Sources are follow-up ids, which name their owner grain: a member's own grains carry the member's id.
+        if (Pseudonym.Rewrite(S.Tail, e => Scrubbed(e, names)) | Pseudonym.Rewrite(S.RecentSources, names.Scrub))
         {
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
 
         for (var page = 0L; page < SealedPages; page++)
         {
-            await GrainFactory.GetGrain<IAuditPageGrain>(PageKey(page)).Pseudonymise(userId, displayName, pseudonym);
+            await Page(page).Pseudonymise(userId, displayName, pseudonym);
         }
     }
 
-    private long SealedPages => state.State.Tail.Count > 0 ? (state.State.Tail[0].Id - 1) / PageSize : (state.State.LastId + PageSize - 1) / PageSize;
+    private long SealedPages => S.Tail.Count > 0 ? (S.Tail[0].Id - 1) / PageSize : (S.LastId + PageSize - 1) / PageSize;
 
-    private string PageKey(long pageIndex) => $"{CommunityId}/{pageIndex}";
+    private IAuditPageGrain Page(long pageIndex) => GrainFactory.AuditPage(CommunityId, pageIndex);
 
     /// <summary>The one exception to an append-only log: an erased member's names leave it (GDPR outranks immutability).</summary>
     internal static AuditEntry Scrubbed(AuditEntry e, Pseudonym names) =>
@@ -145,27 +184,29 @@ public sealed class AuditPageState
 public sealed class AuditPageGrain(
     [PersistentState("audit-page", StorageNames.Main)] IPersistentState<AuditPageState> state) : Grain, IAuditPageGrain
 {
+    private readonly StateWriter<AuditPageState> _writer = new(state);
+
     public async Task Pseudonymise(string userId, string displayName, string pseudonym)
     {
         var names = new Pseudonym(userId, displayName, pseudonym);
-        if (Pseudonym.Rewrite(state.State.Entries, e => AuditLogGrain.Scrubbed(e, names)))
+        if (Pseudonym.Rewrite(_writer.State.Entries, e => AuditLogGrain.Scrubbed(e, names)))
         {
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
     }
 
     public async Task Seal(IReadOnlyList<AuditEntry> entries)
     {
-        if (state.RecordExists)
+        if (_writer.RecordExists)
         {
             return;
         }
 
-        state.State.Entries = [.. entries];
-        await state.WriteStateAsync();
+        _writer.State.Entries = [.. entries];
+        await _writer.Write();
     }
 
-    public Task<IReadOnlyList<AuditEntry>> Read() => Task.FromResult<IReadOnlyList<AuditEntry>>(state.State.Entries);
+    public Task<IReadOnlyList<AuditEntry>> Read() => Task.FromResult<IReadOnlyList<AuditEntry>>(_writer.State.Entries);
 }
 
 /// <summary>The one role check all moderation entry points share.</summary>
@@ -180,7 +221,7 @@ public static class ModerationRoles
     private static async Task<MemberInfo> RequireRole(IGrainFactory grains, string communityId, Actor caller, MemberRole least, string refusal)
     {
         await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
-        var member = await grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, caller.UserId)).Get()
+        var member = await grains.Member(communityId, caller.UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{communityId}'.");
         return member.Role >= least ? member : throw new CommunityException(ErrorCodes.Forbidden, refusal);
     }

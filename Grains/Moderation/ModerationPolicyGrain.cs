@@ -1,10 +1,14 @@
 using System.Text.RegularExpressions;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Moderation;
 
@@ -14,20 +18,42 @@ public sealed class ModerationPolicyState
     [Id(0)] public ModerationPolicy? Policy { get; set; }
 
     [Id(1)] public Privacy.Guidelines? Guidelines { get; set; }
+
+    /// <summary>The audit entries of changes, still owed.</summary>
+    [Id(2)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// A community's moderation policy: validated on change, versioned so channels know when to recompile it. The
 /// guidelines members consent to live here too: their version travels in the policy, so every channel learns of a new
-/// version with its next policy refresh and asks members to accept it before they post.
+/// version with its next policy refresh and asks members to accept it before they post. Each change's audit entry is
+/// stored with it in the grain's <see cref="Outbox"/>.
 /// </summary>
 public sealed partial class ModerationPolicyGrain(
     [PersistentState("moderation-policy", StorageNames.Main)] IPersistentState<ModerationPolicyState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IModerationPolicyGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<ModerationPolicyGrain> logger) : Grain, IModerationPolicyGrain, IRemindable
 {
+    private readonly StateWriter<ModerationPolicyState> _writer = new(state);
+    private Outbox _outbox = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _outbox = new Outbox(this, GrainFactory, () => _writer.State.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
+
     private string CommunityId => this.GetPrimaryKeyString();
 
-    private ModerationPolicy Current => state.State.Policy?.WithDefaults() ?? ModerationPolicy.Default;
+    private ModerationPolicyState S => _writer.State;
+
+    private ModerationPolicy Current => S.Policy?.WithDefaults() ?? ModerationPolicy.Default;
 
     public Task<ModerationPolicy> Get() => Task.FromResult(Current);
 
@@ -59,15 +85,14 @@ public sealed partial class ModerationPolicyGrain(
             Ladder(update.StrikeLadder) ?? current.StrikeLadder,
             TrustLevels(update.TrustLevels) ?? current.TrustLevels,
             current.GuidelinesVersion);
-        state.State.Policy = next;
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "policy", $"version {next.Version}",
+        S.Policy = next;
+        await _outbox.StoreAndWait(new AppendAudit(CommunityId, caller.UserId, "policy", $"version {next.Version}",
             $"{next.BlockedTerms.Count} blocked terms, {next.AllowedWords.Count} allowed words, links: trust {next.MinTrustLevelForLinks}, " +
-            $"{next.DeniedLinkDomains.Count} denied domains; mentions {next.MaxMentions}; classifier {next.ClassifierThreshold:0.00}");
+            $"{next.DeniedLinkDomains.Count} denied domains; mentions {next.MaxMentions}; classifier {next.ClassifierThreshold:0.00}"));
         return next;
     }
 
-    public Task<Guidelines> GetGuidelines() => Task.FromResult(state.State.Guidelines ?? Guidelines.None);
+    public Task<Guidelines> GetGuidelines() => Task.FromResult(S.Guidelines ?? Guidelines.None);
 
     public async Task<Guidelines> PublishGuidelines(string text, Actor caller)
     {
@@ -78,14 +103,16 @@ public sealed partial class ModerationPolicyGrain(
         }
 
         var current = Current;
-        var guidelines = new Guidelines((state.State.Guidelines?.Version ?? 0) + 1, text.Trim(), clock.GetUtcNow());
-        state.State.Guidelines = guidelines;
-        state.State.Policy = current with { Version = current.Version + 1, GuidelinesVersion = guidelines.Version };
-        await state.WriteStateAsync();
-        // Whoever publishes a version has read it: they are not asked to accept their own text.
-        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, caller.UserId)).Consent(new ConsentGiven(guidelines.Version, publisher.MarketingConsent), guidelines.Version);
-        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "guidelines", $"version {guidelines.Version}",
-            $"{guidelines.Text.Length} characters; members accept them again before they post");
+        var guidelines = new Guidelines((S.Guidelines?.Version ?? 0) + 1, text.Trim(), clock.GetUtcNow());
+        S.Guidelines = guidelines;
+        S.Policy = current with { Version = current.Version + 1, GuidelinesVersion = guidelines.Version };
+        var audit = _outbox.Add(new AppendAudit(CommunityId, caller.UserId, "guidelines", $"version {guidelines.Version}",
+            $"{guidelines.Text.Length} characters; members accept them again before they post"));
+        await _outbox.Store();
+        // Whoever publishes a version has read it: they are not asked to accept their own text. Awaited, not a follow-up:
+        // the publisher posts next and must not be stopped by their own guidelines.
+        await GrainFactory.Member(CommunityId, caller.UserId).Consent(new ConsentGiven(guidelines.Version, publisher.MarketingConsent), guidelines.Version);
+        await _outbox.Settled(audit, AnsweredFollowUps.Wait);
         return guidelines;
     }
 

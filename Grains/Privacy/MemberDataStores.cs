@@ -17,7 +17,7 @@ namespace CommunityScale.Privacy;
 /// </summary>
 public sealed record MemberScope(IGrainFactory Grains, string CommunityId, string UserId, string DisplayName, DateTimeOffset JoinedAt, DateTimeOffset Now)
 {
-    public string Key => MemberKey.For(CommunityId, UserId);
+    public MemberKey Key => new(CommunityId, UserId);
 }
 
 /// <summary>
@@ -51,29 +51,29 @@ public static class MemberDataStores
         new(Membership,
             async (s, export) =>
             {
-                var member = s.Grains.GetGrain<IMemberGrain>(s.Key);
+                var member = s.Grains.Member(s.Key);
                 return export with { Member = await member.Get() ?? export.Member, Consents = await member.GetConsents(), Sanctions = await member.GetSanctions() };
             },
-            (s, _) => s.Grains.GetGrain<IMemberGrain>(s.Key).Erase()),
+            (s, _) => s.Grains.Member(s.Key).Erase()),
 
         // Held messages and posts, reports and appeals they made, and copies of their messages kept for review or restore.
         Holders("moderation", s => Task.FromResult<IEnumerable<IHoldsMemberData>>([s.Grains.GetGrain<IModerationQueueGrain>(s.CommunityId)])),
 
         // Every channel: the tail, the sealed pages and the reaction pages.
         Holders("channels", async s => (await s.Grains.GetGrain<ICommunityGrain>(s.CommunityId).ListChannels())
-            .Select(c => s.Grains.GetGrain<IChannelGrain>(new ChannelKey(s.CommunityId, c.Id).ToString()))),
+            .Select(c => s.Grains.Channel(new ChannelKey(s.CommunityId, c.Id)))),
 
         // Every thread id 1..last, removed ones too.
         Holders("threads", async s =>
         {
             var last = await s.Grains.GetGrain<IThreadDirectoryGrain>(s.CommunityId).GetLastThreadId();
             return Enumerable.Range(1, (int)Math.Min(last, int.MaxValue)).Select(id =>
-                s.Grains.GetGrain<IThreadGrain>(new ThreadKey(s.CommunityId, id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToString()));
+                s.Grains.Thread(new ThreadKey(s.CommunityId, id.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         }),
 
         // Every event ever created (the calendar keeps the unlisted ones), with its sessions' Q&A, polls and survey.
         Holders("events", async s => (await s.Grains.GetGrain<IEventCalendarGrain>(s.CommunityId).AllIds())
-            .Select(id => s.Grains.GetGrain<IEventGrain>($"{s.CommunityId}/{id}")), files: false),
+            .Select(id => s.Grains.Event(new EventKey(s.CommunityId, id))), files: false),
 
         new("audit",
             async (s, export) => export with { Audit = await Audit(s).CollectMember(s.UserId, s.DisplayName) },
@@ -103,7 +103,7 @@ public static class MemberDataStores
                 var standings = new List<BoardStanding>();
                 foreach (var board in await Boards(s))
                 {
-                    if (await s.Grains.GetGrain<ILeaderboardGrain>($"{s.CommunityId}/{board}").Me(s.UserId) is { } entry)
+                    if (await s.Grains.Leaderboard(new BoardKey(s.CommunityId, board)).Me(s.UserId) is { } entry)
                     {
                         standings.Add(new BoardStanding(board, entry.Rank, entry.Points, Final: false));
                     }
@@ -136,10 +136,13 @@ public static class MemberDataStores
 
         new("integrations",
             async (s, export) => export with { Deliveries = await WebhookRegistry(s).CollectMember(s.UserId) },
-            async (s, _) =>
+            async (s, pseudonym) =>
             {
                 await WebhookRegistry(s).ForgetMember(s.UserId);
-                Webhooks.Raise(s.Grains, s.CommunityId, WebhookEventKinds.MemberErased, s.Now, new MemberErased(s.CommunityId, s.UserId, s.Now));
+                // Handed over before the step counts as done, under an id of this erasure's: a step run again (after a
+                // crash) hands the same event, which the endpoints drop.
+                await WebhookRegistry(s).Hand([new WebhookEvent($"member-erased:{pseudonym}", WebhookEventKinds.MemberErased, s.CommunityId, s.Now,
+                    WebhookPayload.Data(new MemberErased(s.CommunityId, s.UserId, s.Now)))]);
             }),
 
         // The account holds that the user belongs to this community: the export's CommunityId says so.
@@ -148,8 +151,9 @@ public static class MemberDataStores
             async (s, _) =>
             {
                 await s.Grains.GetGrain<IUserAccountGrain>(s.UserId).RemoveCommunity(s.CommunityId);
-                // The CRM feed now reports the member as erased (no membership is left to read).
-                s.Grains.GetGrain<IMemberChangeFeedGrain>(s.CommunityId).Touch(s.UserId).Ignore();
+                // The CRM feed now reports the member as erased (no membership is left to read). Stored before the step
+                // counts as done: an erased member never changes again, so a lost mark would never be made good.
+                await s.Grains.GetGrain<IMemberChangeFeedGrain>(s.CommunityId).Erased(s.UserId);
             }),
     ];
 
@@ -179,7 +183,7 @@ public static class MemberDataStores
                 {
                     foreach (var file in FilesOf(await store.CollectMember(s.UserId)))
                     {
-                        await s.Grains.GetGrain<IAttachmentGrain>($"{s.CommunityId}/{file.Id}").Erase();
+                        await s.Grains.Attachment(s.CommunityId, file.Id).Erase();
                     }
                 }
 
@@ -223,11 +227,11 @@ public static class MemberDataStores
 
     private static IAuditLogGrain Audit(MemberScope s) => s.Grains.GetGrain<IAuditLogGrain>(s.CommunityId);
 
-    private static IKpiWeekGrain KpiWeek(MemberScope s, string week) => s.Grains.GetGrain<IKpiWeekGrain>($"{s.CommunityId}/{week}");
+    private static IKpiWeekGrain KpiWeek(MemberScope s, string week) => s.Grains.KpiWeek(new KpiWeekKey(s.CommunityId, week));
 
     private static IWeeklyBoardsGrain WeeklyBoards(MemberScope s) => s.Grains.GetGrain<IWeeklyBoardsGrain>(s.CommunityId);
 
-    private static IMemberPointsGrain Points(MemberScope s) => s.Grains.GetGrain<IMemberPointsGrain>(s.Key);
+    private static IMemberPointsGrain Points(MemberScope s) => s.Grains.MemberPoints(s.Key);
 
     private static INotificationInboxGrain Inbox(MemberScope s) => s.Grains.GetGrain<INotificationInboxGrain>(s.UserId);
 

@@ -1,9 +1,11 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
 using CommunityScale.Insights;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,6 +17,9 @@ namespace CommunityScale.Privacy;
 public sealed class MemberPrivacyState
 {
     [Id(0)] public ErasureJob? Erasure { get; set; }
+
+    /// <summary>The erasure's audit entry, owed until the log has it (the steps wait for it: the audit step scrubs it).</summary>
+    [Id(1)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>An erasure under way. It holds the member's name only until it is done; then the whole record goes.</summary>
@@ -45,6 +50,7 @@ public sealed partial class MemberPrivacyGrain(
     [PersistentState("privacy", StorageNames.Main)] IPersistentState<MemberPrivacyState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<ChatOptions> chatOptions,
+    IOptions<OutboxOptions> outboxOptions,
     ILogger<MemberPrivacyGrain> logger) : Grain, IMemberPrivacyGrain, IRemindable
 {
     private const string ReminderName = "erasure";
@@ -53,6 +59,8 @@ public sealed partial class MemberPrivacyGrain(
     /// <summary>The steps, in order: one per store of <see cref="MemberDataStores"/>.</summary>
     public static IReadOnlyList<string> Steps => MemberDataStores.Steps;
 
+    private readonly StateWriter<MemberPrivacyState> _writer = new(state);
+    private Outbox _outbox = null!;
     private IGrainTimer? _runner;
 
     // Grains cache memberships (channels for MembershipCacheDuration, points grains 10 s): content steps wait until none
@@ -62,10 +70,21 @@ public sealed partial class MemberPrivacyGrain(
 
     private MemberKey Key => MemberKey.Parse(this.GetPrimaryKeyString());
 
+    private MemberPrivacyState S => _writer.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
     public async Task<MemberDataExport> Export()
     {
         var (community, user) = Key;
-        var member = await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get()
+        var member = await GrainFactory.Member(Key).Get()
             ?? throw CommunityException.NotFound($"Member '{user}' of '{community}'");
         var scope = ScopeOf(member.DisplayName, member.JoinedAt);
         var export = new MemberDataExport(community, member, [], [], new PointsProfile(community, user, 0, 0, "", 0, null), MemberTrace.Empty, [],
@@ -81,28 +100,30 @@ public sealed partial class MemberPrivacyGrain(
     public async Task<ErasureStatus> Erase(Actor by)
     {
         var (community, user) = Key;
-        if (state.State.Erasure is null)
+        if (S.Erasure is null)
         {
             var member = await RequireMayErase(by);
             var job = new ErasureJob
             {
                 Pseudonym = Pseudonym.NewValue(), DisplayName = member.DisplayName, JoinedAt = member.JoinedAt, RequestedAt = clock.GetUtcNow(),
             };
-            state.State.Erasure = job;
-            await state.WriteStateAsync();
+            S.Erasure = job;
+            // Written with the requester as the member asked for it: the audit step then turns their own id into the
+            // pseudonym too (the steps wait until the log has it).
+            var audit = _outbox.Add(new AppendAudit(community, by.UserId, "erase_member", job.Pseudonym,
+                by.UserId == user ? "erasure requested by the member" : "erasure requested by an admin"));
+            await _outbox.Store();
             await this.RegisterOrUpdateReminder(ReminderName, ResumeEvery, ResumeEvery);
-            // Written with the requester as the member asked for it: the audit step then turns their own id into the pseudonym too.
-            await GrainFactory.GetGrain<IAuditLogGrain>(community).Append(by.UserId, "erase_member", job.Pseudonym,
-                by.UserId == user ? "erasure requested by the member" : "erasure requested by an admin");
+            await _outbox.Settled(audit, AnsweredFollowUps.Wait);
         }
 
         StartRunner();
-        return StatusOf(state.State.Erasure);
+        return StatusOf(S.Erasure);
     }
 
     public async Task<IReadOnlyList<string>> PrepareErasure(Actor by)
     {
-        if (state.State.Erasure is not null)
+        if (S.Erasure is not null)
         {
             return [];
         }
@@ -124,7 +145,7 @@ public sealed partial class MemberPrivacyGrain(
         var (community, user) = Key;
         var requester = by.UserId == user ? null
             : await ModerationRoles.RequireAdmin(GrainFactory, community, by, "Only the community's admins and owner erase other members.");
-        var member = await GrainFactory.GetGrain<IMemberGrain>(this.GetPrimaryKeyString()).Get()
+        var member = await GrainFactory.Member(Key).Get()
             ?? throw CommunityException.NotFound($"Member '{user}' of '{community}'");
         if (member.Role == MemberRole.Owner)
         {
@@ -143,11 +164,16 @@ public sealed partial class MemberPrivacyGrain(
             await ModerationRoles.RequireAdmin(GrainFactory, Key.CommunityId, caller, "Only the member and the community's admins see an erasure.");
         }
 
-        return state.State.Erasure is { } job ? StatusOf(job) : null;
+        return S.Erasure is { } job ? StatusOf(job) : null;
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == Outbox.ReminderName)
+        {
+            return _outbox.Tick();
+        }
+
         StartRunner();
         return Task.CompletedTask;
     }
@@ -157,7 +183,9 @@ public sealed partial class MemberPrivacyGrain(
 
     private async Task Run(CancellationToken cancellationToken)
     {
-        if (_running || state.State.Erasure is not { } job)
+        // The erasure's audit entry must be in the log before the audit step scrubs the log, and the record may go only
+        // once nothing is owed: the timer comes back in a second.
+        if (_running || S.Erasure is not { } job || _outbox.HasPending)
         {
             return;
         }
@@ -179,7 +207,7 @@ public sealed partial class MemberPrivacyGrain(
                 }
 
                 job.Done.Add(store.Step);
-                await state.WriteStateAsync(cancellationToken);
+                await _writer.Write();
             }
 
             await Finish();
@@ -204,8 +232,8 @@ public sealed partial class MemberPrivacyGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        await state.ClearStateAsync();
-        state.State.Erasure = null;
+        await _writer.Clear();
+        S.Erasure = null;
         DeactivateOnIdle();
     }
 
