@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -45,21 +47,27 @@ public sealed class WebhookEndpointState
 
     /// <summary>The ids of the latest events taken, so an event handed over again (an outbox's retry) is not sent twice.</summary>
     [Id(14)] public List<string> RecentIds { get; set; } = [];
+
+    /// <summary>The creator's notice that the endpoint was disabled, still owed.</summary>
+    [Id(15)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// One endpoint's delivery (see <see cref="IWebhookEndpointGrain"/>). Reentrant, with a single pump: enqueuing never
 /// waits for a receiver, and events go out one at a time in queue order. The retry budget lives in the <c>webhooks</c>
 /// HttpClient's resilience pipeline (exponential backoff with jitter, per-attempt and total timeouts); an event that
-/// exhausts it is dead-lettered and the pump moves on. State writes are chained, so two never overlap.
+/// exhausts it is dead-lettered and the pump moves on. Every write goes through one <see cref="StateWriter{T}"/>, so
+/// the pump's, the requests' and the outbox's writes never overlap; the notice that the endpoint was disabled is stored
+/// with the disabling in its <see cref="Outbox"/>.
 /// </summary>
 [Reentrant]
 public sealed partial class WebhookEndpointGrain(
     [PersistentState("webhook", StorageNames.Main)] IPersistentState<WebhookEndpointState> state,
     IHttpClientFactory http,
     IOptions<WebhookOptions> options,
+    IOptions<OutboxOptions> outboxOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    ILogger<WebhookEndpointGrain> logger) : Grain, IWebhookEndpointGrain
+    ILogger<WebhookEndpointGrain> logger) : Grain, IWebhookEndpointGrain, IRemindable
 {
     public const string HttpClientName = "webhooks";
     public const int MaxQueue = 10_000;
@@ -68,19 +76,28 @@ public sealed partial class WebhookEndpointGrain(
     // A retry comes within minutes of the first hand-over; this many ids covers far more than that at any webhook rate we take.
     private const int RecentIdsKept = 1_000;
 
-    private Task _lastWrite = Task.CompletedTask;
+    private readonly StateWriter<WebhookEndpointState> _writer = new(state);
+    private Outbox _outbox = null!;
     private bool _pumping;
 
-    private WebhookEndpointState S => state.State;
+    private WebhookEndpointState S => _writer.State;
 
     private string Key => this.GetPrimaryKeyString();
 
+    private WebhookEndpointKey Id => WebhookEndpointKey.Parse(Key);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
         // Events stored before a restart still go out.
         StartPump();
         return Task.CompletedTask;
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public async Task<WebhookSecret> Create(string url, IReadOnlyList<string> events, string createdBy)
     {
@@ -189,8 +206,8 @@ public sealed partial class WebhookEndpointGrain(
         S.Enabled = false;
         S.Queue.Clear();
         S.DeadLetters.Clear();
-        // Chained like every write: a pump's write still in flight must not land after (or race) the clear.
-        await Chain(() => state.ClearStateAsync());
+        // After any write in flight (a pump's), so none lands after the clear.
+        await _writer.Clear();
     }
 
     public Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId)
@@ -202,8 +219,11 @@ public sealed partial class WebhookEndpointGrain(
     public Task ForgetMember(string userId)
     {
         var carries = Carries(userId);
-        var removed = S.Queue.RemoveAll(e => carries(e)) + S.DeadLetters.RemoveAll(d => carries(d.Event));
-        return removed == 0 ? Task.CompletedTask : Chain(() => state.WriteStateAsync());
+        // Event ids are follow-up ids, which name their owner grain (a member's carries the member's id): forgotten too,
+        // at the price of a repeat of such an event no longer being recognised.
+        var names = new Privacy.Pseudonym(userId, "", "");
+        var removed = S.Queue.RemoveAll(e => carries(e)) + S.DeadLetters.RemoveAll(d => carries(d.Event)) + S.RecentIds.RemoveAll(names.Names);
+        return removed == 0 ? Task.CompletedTask : _writer.Write();
     }
 
     private static Func<WebhookEvent, bool> Carries(string userId)
@@ -218,6 +238,8 @@ public sealed partial class WebhookEndpointGrain(
         if (!_pumping && S.Exists && S.Enabled && S.Queue.Count > 0)
         {
             _pumping = true;
+            // Not a follow-up to make durable: the pump is this grain's own loop over its stored queue, started again by
+            // the next activation and by every call that changes the queue; it never throws (it logs).
             _ = Pump();
         }
     }
@@ -248,11 +270,11 @@ public sealed partial class WebhookEndpointGrain(
                     {
                         S.Enabled = false;
                         S.DisabledReason = $"{S.ConsecutiveFailures} deliveries in a row failed; last: {error}";
-                        await NotifyDisabled();
+                        NotifyDisabled();
                     }
                 }
 
-                await Persist();
+                await _outbox.Store();
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -304,19 +326,10 @@ public sealed partial class WebhookEndpointGrain(
         }
     }
 
-    private async Task NotifyDisabled()
-    {
-        var community = Key[..Key.IndexOf('/', StringComparison.Ordinal)];
-        try
-        {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(S.CreatedBy).Post(new NotificationDraft(community, NotificationKinds.WebhookDisabled,
-                $"The webhook to {S.Url} was disabled: {S.DisabledReason}. Read its dead letters, fix the receiver, then enable and replay.", $"webhook-disabled:{Key}:{S.Delivered}"));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogPumpFailed(logger, ex, Key);
-        }
-    }
+    /// <summary>Recorded with the disabling, in the same write: the admin who set it up must learn their integration stopped.</summary>
+    private void NotifyDisabled() =>
+        _outbox.Add(new SendNotices([S.CreatedBy], new NotificationDraft(Id.CommunityId, NotificationKinds.WebhookDisabled,
+            $"The webhook to {S.Url} was disabled: {S.DisabledReason}. Read its dead letters, fix the receiver, then enable and replay.", $"webhook-disabled:{Key}:{S.Delivered}")));
 
     private void RequireExists()
     {
@@ -326,32 +339,11 @@ public sealed partial class WebhookEndpointGrain(
         }
     }
 
-    private WebhookEndpointInfo Info() => new(Key[(Key.IndexOf('/', StringComparison.Ordinal) + 1)..], Key[..Key.IndexOf('/', StringComparison.Ordinal)],
+    private WebhookEndpointInfo Info() => new(Id.EndpointId, Id.CommunityId,
         S.Url, S.Events, S.Enabled, S.DisabledReason, S.CreatedAt, S.Queue.Count, S.Delivered, S.DeadLetters.Count,
         S.PreviousSecretValidUntil > clock.GetUtcNow() ? S.PreviousSecretValidUntil : null);
 
-    private Task Persist() => Chain(() => state.WriteStateAsync());
-
-    private Task Chain(Func<Task> write)
-    {
-        var previous = _lastWrite;
-        return _lastWrite = WriteAfter(previous, write);
-    }
-
-    private async Task WriteAfter(Task previous, Func<Task> write)
-    {
-        try
-        {
-            await previous;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The earlier write's caller saw its failure; this write carries the same state forward.
-            LogPumpFailed(logger, ex, Key);
-        }
-
-        await write();
-    }
+    private Task Persist() => _writer.Write();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {Endpoint}: delivery pump failed")]
     private static partial void LogPumpFailed(ILogger logger, Exception ex, string endpoint);
