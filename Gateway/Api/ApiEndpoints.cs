@@ -42,8 +42,8 @@ public static class ApiEndpoints
 
         api.MapGet("/{communityId}/members/{userId}", async (string communityId, string userId, IClusterClient cluster) =>
         {
-            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
-            return await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
+            var key = new MemberKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
+            return await cluster.Member(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
         });
 
         api.MapPost("/{communityId}/channels", async (string communityId, CreateChannelRequest request, HttpContext http, IClusterClient cluster) =>
@@ -60,7 +60,7 @@ public static class ApiEndpoints
         api.MapGet("/{communityId}/channels/{channelId}/messages", (string communityId, string channelId, long? afterSeq, int? limit, IClusterClient cluster) =>
         {
             var key = new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
-            return cluster.GetGrain<IChannelGrain>(key.ToString()).GetHistory(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
+            return cluster.Channel(key).GetHistory(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
         }).WithMetadata(new ApiScopeAttribute(Integrations.ApiScopes.ChatRead));
     }
 }

@@ -25,7 +25,7 @@ public static class ModerationEndpoints
         {
             var key = new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
             var seconds = request.Seconds ?? throw CommunityException.Invalid("seconds is required (0 turns slow mode off).");
-            await cluster.GetGrain<IChannelGrain>(key.ToString()).SetSlowMode(seconds, http.User.ToActor());
+            await cluster.Channel(key).SetSlowMode(seconds, http.User.ToActor());
             return new { seconds };
         });
     }
@@ -57,7 +57,7 @@ public static class MemberModerationEndpoints
             Moderation(cluster, communityId).Unban(userId, http.User.ToActor()));
 
         api.MapPost("/channels/{channelId}/messages/{seq:long}/remove", (string communityId, string channelId, long seq, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<IChannelGrain>(new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id")).ToString())
+            cluster.Channel(new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id")))
                 .RemoveMessage(seq, Reason(request.Reason), http.User.ToActor()));
 
         api.MapPost("/members/{userId}/warn", (string communityId, string userId, ReasonRequest request, HttpContext http, IClusterClient cluster) =>

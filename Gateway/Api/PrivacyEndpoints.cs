@@ -130,8 +130,8 @@ public static class PrivacyEndpoints
         cluster.GetGrain<IModerationPolicyGrain>(InputRules.RequireId(communityId, "community id"));
 
     private static IMemberGrain Member(IClusterClient cluster, string communityId, string userId) =>
-        cluster.GetGrain<IMemberGrain>(MemberKey.For(InputRules.RequireId(communityId, "community id"), userId));
+        cluster.Member(InputRules.RequireId(communityId, "community id"), userId);
 
     private static IMemberPrivacyGrain Privacy(IClusterClient cluster, string communityId, string userId) =>
-        cluster.GetGrain<IMemberPrivacyGrain>(MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id")));
+        cluster.MemberPrivacy(new MemberKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id")));
 }

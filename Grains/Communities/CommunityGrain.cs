@@ -1,6 +1,7 @@
 using CommunityScale.Chat;
 using CommunityScale.Errors;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,11 +22,13 @@ public sealed class CommunityGrain(
     IOptions<ChatOptions> options,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ICommunityGrain
 {
+    private readonly StateWriter<CommunityState> _writer = new(state);
+
     private string Id => this.GetPrimaryKeyString();
 
     public async Task<CommunityInfo> Create(string name, Actor owner)
     {
-        if (state.State.Info is not null)
+        if (_writer.State.Info is not null)
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Community '{Id}' already exists.");
         }
@@ -33,8 +36,8 @@ public sealed class CommunityGrain(
         var info = new CommunityInfo(Id, InputRules.RequireName(name, "name"), owner.UserId, clock.GetUtcNow());
         // The owner's membership is written first: a crash in between leaves a harmless membership, never an ownerless community.
         await Member(owner.UserId).Enroll(owner.DisplayName, MemberRole.Owner, new Privacy.ConsentGiven(0));
-        state.State.Info = info;
-        await state.WriteStateAsync();
+        _writer.State.Info = info;
+        await _writer.Write();
         return info;
     }
 
@@ -48,7 +51,7 @@ public sealed class CommunityGrain(
             return existing;
         }
 
-        if (await GrainFactory.GetGrain<Privacy.IMemberPrivacyGrain>(MemberKey.For(Id, who.UserId)).GetErasure(who) is not null)
+        if (await GrainFactory.MemberPrivacy(new MemberKey(Id, who.UserId)).GetErasure(who) is not null)
         {
             throw CommunityException.Invalid("Your membership is being erased; join again once that has finished.");
         }
@@ -85,31 +88,31 @@ public sealed class CommunityGrain(
             throw new CommunityException(ErrorCodes.Forbidden, "Only the community's owners and admins may create channels.");
         }
 
-        if (state.State.Channels.Any(c => c.Id == channelId))
+        if (_writer.State.Channels.Any(c => c.Id == channelId))
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Channel '{channelId}' already exists.");
         }
 
-        if (state.State.Channels.Count >= options.Value.MaxChannelsPerCommunity)
+        if (_writer.State.Channels.Count >= options.Value.MaxChannelsPerCommunity)
         {
             throw CommunityException.Invalid($"A community may have at most {options.Value.MaxChannelsPerCommunity} channels.");
         }
 
         var channel = new ChannelInfo(Id, channelId, channelName, maxMessageLength ?? options.Value.DefaultMaxMessageLength,
             caller.UserId, clock.GetUtcNow());
-        await GrainFactory.GetGrain<IChannelGrain>(new ChannelKey(Id, channelId).ToString()).Create(channel);
-        state.State.Channels.Add(channel);
-        await state.WriteStateAsync();
+        await GrainFactory.Channel(new ChannelKey(Id, channelId)).Create(channel);
+        _writer.State.Channels.Add(channel);
+        await _writer.Write();
         return channel;
     }
 
     public Task<IReadOnlyList<ChannelInfo>> ListChannels()
     {
         RequireInfo();
-        return Task.FromResult<IReadOnlyList<ChannelInfo>>([.. state.State.Channels]);
+        return Task.FromResult<IReadOnlyList<ChannelInfo>>([.. _writer.State.Channels]);
     }
 
-    private CommunityInfo RequireInfo() => state.State.Info ?? throw CommunityException.NotFound($"Community '{Id}'");
+    private CommunityInfo RequireInfo() => _writer.State.Info ?? throw CommunityException.NotFound($"Community '{Id}'");
 
-    private IMemberGrain Member(string userId) => GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(Id, userId));
+    private IMemberGrain Member(string userId) => GrainFactory.Member(Id, userId);
 }

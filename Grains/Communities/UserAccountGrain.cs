@@ -1,3 +1,4 @@
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Communities;
@@ -14,40 +15,42 @@ public sealed class UserAccountState
 public sealed class UserAccountGrain(
     [PersistentState("account", StorageNames.Main)] IPersistentState<UserAccountState> state) : Grain, IUserAccountGrain
 {
+    private readonly StateWriter<UserAccountState> _writer = new(state);
+
     public async Task AddCommunity(string communityId)
     {
-        if (!state.State.Communities.Contains(communityId, StringComparer.Ordinal))
+        if (!_writer.State.Communities.Contains(communityId, StringComparer.Ordinal))
         {
-            state.State.Communities.Add(communityId);
-            await state.WriteStateAsync();
+            _writer.State.Communities.Add(communityId);
+            await _writer.Write();
         }
     }
 
     public async Task RemoveCommunity(string communityId)
     {
-        if (state.State.Communities.Remove(communityId))
+        if (_writer.State.Communities.Remove(communityId))
         {
-            if (state.State.Communities.Count == 0)
+            if (_writer.State.Communities.Count == 0)
             {
-                await state.ClearStateAsync();
-                state.State.StreamKey = null;
+                await _writer.Clear();
+                _writer.State.StreamKey = null;
                 return;
             }
 
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
     }
 
     public async Task<string> GetStreamKey()
     {
-        if (state.State.StreamKey is null)
+        if (_writer.State.StreamKey is null)
         {
-            state.State.StreamKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            await state.WriteStateAsync();
+            _writer.State.StreamKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            await _writer.Write();
         }
 
-        return state.State.StreamKey;
+        return _writer.State.StreamKey;
     }
 
-    public Task<IReadOnlyList<string>> GetCommunities() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Communities]);
+    public Task<IReadOnlyList<string>> GetCommunities() => Task.FromResult<IReadOnlyList<string>>([.. _writer.State.Communities]);
 }

@@ -3,6 +3,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,20 +22,22 @@ public sealed class ApiTokenGrain(
     [PersistentState("token", StorageNames.Main)] IPersistentState<ApiTokenState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IApiTokenGrain
 {
+    private readonly StateWriter<ApiTokenState> _writer = new(state);
+
     public async Task Create(ApiTokenInfo info, byte[] secretHash)
     {
-        if (state.State.Info is not null)
+        if (_writer.State.Info is not null)
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, "This token already exists.");
         }
 
-        state.State.Info = info;
-        state.State.SecretHash = secretHash;
-        await state.WriteStateAsync();
+        _writer.State.Info = info;
+        _writer.State.SecretHash = secretHash;
+        await _writer.Write();
     }
 
     public Task<ApiTokenGrant?> Validate(byte[] secretHash) => Task.FromResult(
-        Active() && CryptographicOperations.FixedTimeEquals(secretHash, state.State.SecretHash) && state.State.Info is { } info
+        Active() && CryptographicOperations.FixedTimeEquals(secretHash, _writer.State.SecretHash) && _writer.State.Info is { } info
             ? new ApiTokenGrant(info.Id, info.CommunityId, info.BotUserId, info.Name, info.Scopes)
             : null);
 
@@ -42,19 +45,19 @@ public sealed class ApiTokenGrain(
 
     public async Task<ApiTokenInfo> Revoke()
     {
-        var info = state.State.Info ?? throw CommunityException.NotFound("Token");
+        var info = _writer.State.Info ?? throw CommunityException.NotFound("Token");
         if (!info.Revoked)
         {
-            state.State.Info = info with { Revoked = true };
-            await state.WriteStateAsync();
+            _writer.State.Info = info with { Revoked = true };
+            await _writer.Write();
         }
 
-        return state.State.Info;
+        return _writer.State.Info;
     }
 
-    public Task<ApiTokenInfo?> Get() => Task.FromResult(state.State.Info);
+    public Task<ApiTokenInfo?> Get() => Task.FromResult(_writer.State.Info);
 
-    private bool Active() => state.State.Info is { Revoked: false } info && info.ExpiresAt > clock.GetUtcNow();
+    private bool Active() => _writer.State.Info is { Revoked: false } info && info.ExpiresAt > clock.GetUtcNow();
 }
 
 [GenerateSerializer, Alias("cs.ApiTokenRegistryState")]
@@ -71,6 +74,8 @@ public sealed class ApiTokenRegistryGrain(
     [PersistentState("tokens", StorageNames.Main)] IPersistentState<ApiTokenRegistryState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IApiTokenRegistryGrain
 {
+    private readonly StateWriter<ApiTokenRegistryState> _writer = new(state);
+
     public const int MaxTokens = 50;
     public const int MaxLifetimeDays = 365;
 
@@ -91,7 +96,7 @@ public sealed class ApiTokenRegistryGrain(
         }
 
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner create API tokens.");
-        if (state.State.TokenIds.Count >= MaxTokens)
+        if (_writer.State.TokenIds.Count >= MaxTokens)
         {
             throw CommunityException.Invalid($"A community has at most {MaxTokens} tokens; revoke one first.");
         }
@@ -100,24 +105,24 @@ public sealed class ApiTokenRegistryGrain(
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetUtcNow();
         var info = new ApiTokenInfo(id, CommunityId, botName, granted, $"{ApiTokenFormat.BotUserPrefix}{id[..16]}", caller.UserId, now, now.AddDays(lifetimeDays), false);
-        await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, info.BotUserId)).Enroll(botName, MemberRole.Member, new Privacy.ConsentGiven(0));
+        await GrainFactory.Member(CommunityId, info.BotUserId).Enroll(botName, MemberRole.Member, new Privacy.ConsentGiven(0));
         await GrainFactory.GetGrain<IApiTokenGrain>(id).Create(info, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
-        state.State.TokenIds.Add(id);
-        await state.WriteStateAsync();
+        _writer.State.TokenIds.Add(id);
+        await _writer.Write();
         return new ApiTokenCreated(info, $"{ApiTokenFormat.Prefix}{id}.{secret}");
     }
 
     public async Task<IReadOnlyList<ApiTokenInfo>> List(Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner see API tokens.");
-        var infos = await Task.WhenAll(state.State.TokenIds.Select(id => GrainFactory.GetGrain<IApiTokenGrain>(id).Get()));
+        var infos = await Task.WhenAll(_writer.State.TokenIds.Select(id => GrainFactory.GetGrain<IApiTokenGrain>(id).Get()));
         return [.. infos.OfType<ApiTokenInfo>().OrderBy(t => t.CreatedAt)];
     }
 
     public async Task<ApiTokenInfo> Revoke(string tokenId, Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner revoke API tokens.");
-        return tokenId is not null && state.State.TokenIds.Contains(tokenId)
+        return tokenId is not null && _writer.State.TokenIds.Contains(tokenId)
             ? await GrainFactory.GetGrain<IApiTokenGrain>(tokenId).Revoke()
             : throw CommunityException.NotFound("Token");
     }

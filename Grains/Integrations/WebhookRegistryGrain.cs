@@ -2,6 +2,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,8 @@ public sealed class WebhookRegistryGrain(
     [PersistentState("webhooks", StorageNames.Main)] IPersistentState<WebhookRegistryState> state,
     IOptions<WebhookOptions> options) : Grain, IWebhookRegistryGrain
 {
+    private readonly StateWriter<WebhookRegistryState> _writer = new(state);
+
     public const int MaxEndpoints = 20;
 
     private string CommunityId => this.GetPrimaryKeyString();
@@ -33,22 +36,22 @@ public sealed class WebhookRegistryGrain(
         }
 
         await RequireAdmin(caller);
-        if (state.State.Endpoints.Count >= MaxEndpoints)
+        if (_writer.State.Endpoints.Count >= MaxEndpoints)
         {
             throw CommunityException.Invalid($"A community has at most {MaxEndpoints} webhook endpoints.");
         }
 
         var id = Guid.NewGuid().ToString("n");
         var created = await Endpoint(id).Create(target.AbsoluteUri, kinds, caller.UserId);
-        state.State.Endpoints[id] = kinds;
-        await state.WriteStateAsync();
+        _writer.State.Endpoints[id] = kinds;
+        await _writer.Write();
         return created;
     }
 
     public async Task<IReadOnlyList<WebhookEvent>> CollectMember(string userId)
     {
         var events = new List<WebhookEvent>();
-        foreach (var id in state.State.Endpoints.Keys.ToList())
+        foreach (var id in _writer.State.Endpoints.Keys.ToList())
         {
             events.AddRange(await Endpoint(id).CollectMember(userId));
         }
@@ -59,7 +62,7 @@ public sealed class WebhookRegistryGrain(
 
     public async Task ForgetMember(string userId)
     {
-        foreach (var id in state.State.Endpoints.Keys.ToList())
+        foreach (var id in _writer.State.Endpoints.Keys.ToList())
         {
             await Endpoint(id).ForgetMember(userId);
         }
@@ -68,7 +71,7 @@ public sealed class WebhookRegistryGrain(
     public async Task<IReadOnlyList<WebhookEndpointInfo>> List(Actor caller)
     {
         await RequireAdmin(caller);
-        var infos = await Task.WhenAll(state.State.Endpoints.Keys.Select(id => Endpoint(id).Get()));
+        var infos = await Task.WhenAll(_writer.State.Endpoints.Keys.Select(id => Endpoint(id).Get()));
         return [.. infos.OfType<WebhookEndpointInfo>().OrderBy(e => e.CreatedAt)];
     }
 
@@ -77,8 +80,8 @@ public sealed class WebhookRegistryGrain(
         await RequireAdmin(caller);
         RequireKnown(endpointId);
         await Endpoint(endpointId).Delete();
-        state.State.Endpoints.Remove(endpointId);
-        await state.WriteStateAsync();
+        _writer.State.Endpoints.Remove(endpointId);
+        await _writer.Write();
     }
 
     public async Task<WebhookSecret> RotateSecret(string endpointId, Actor caller)
@@ -114,7 +117,7 @@ public sealed class WebhookRegistryGrain(
     public async Task Hand(IReadOnlyList<WebhookEvent> events)
     {
         var handOvers = new List<Task>();
-        foreach (var (id, kinds) in state.State.Endpoints)
+        foreach (var (id, kinds) in _writer.State.Endpoints)
         {
             var wanted = events.Where(e => kinds.Contains(e.Kind, StringComparer.Ordinal)).ToList();
             if (wanted.Count > 0)
@@ -127,13 +130,13 @@ public sealed class WebhookRegistryGrain(
     }
 
     public Task<IReadOnlyList<string>> GetWantedKinds() =>
-        Task.FromResult<IReadOnlyList<string>>([.. state.State.Endpoints.Values.SelectMany(k => k).Distinct(StringComparer.Ordinal)]);
+        Task.FromResult<IReadOnlyList<string>>([.. _writer.State.Endpoints.Values.SelectMany(k => k).Distinct(StringComparer.Ordinal)]);
 
     private string RequireKnown(string endpointId) =>
-        endpointId is not null && state.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");
+        endpointId is not null && _writer.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");
 
     private Task RequireAdmin(Actor caller) =>
         ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner manage webhooks.");
 
-    private IWebhookEndpointGrain Endpoint(string id) => GrainFactory.GetGrain<IWebhookEndpointGrain>($"{CommunityId}/{id}");
+    private IWebhookEndpointGrain Endpoint(string id) => GrainFactory.WebhookEndpoint(new WebhookEndpointKey(CommunityId, id));
 }

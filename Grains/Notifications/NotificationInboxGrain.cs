@@ -1,4 +1,5 @@
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,32 +28,44 @@ public sealed partial class NotificationInboxGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<NotificationInboxGrain> logger) : Grain, INotificationInboxGrain
 {
+    private readonly StateWriter<NotificationInboxState> _writer = new(state);
+
     public const int Capacity = 200;
 
     private Orleans.Streams.IAsyncStream<MemberStreamEvent>? _memberStream;
 
     public async Task<Notification?> Post(NotificationDraft draft)
     {
-        if (state.State.Muted.Contains(draft.Kind))
+        if (_writer.State.Muted.Contains(draft.Kind))
         {
             return null;
         }
 
         // Sources are unique within a community (thread "1" exists in many), so the pair identifies a notice.
-        if (state.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
+        if (_writer.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
         {
             return earlier;
         }
 
-        var notification = new Notification(state.State.LastId + 1, draft.CommunityId, draft.Kind, draft.Text, clock.GetUtcNow(), draft.SourceId);
-        state.State.Items.Add(notification);
-        state.State.LastId = notification.Id;
-        if (state.State.Items.Count > Capacity)
+        var notification = new Notification(_writer.State.LastId + 1, draft.CommunityId, draft.Kind, draft.Text, clock.GetUtcNow(), draft.SourceId);
+        _writer.State.Items.Add(notification);
+        _writer.State.LastId = notification.Id;
+        if (_writer.State.Items.Count > Capacity)
         {
-            state.State.Items.RemoveRange(0, state.State.Items.Count - Capacity);
+            _writer.State.Items.RemoveRange(0, _writer.State.Items.Count - Capacity);
         }
 
-        await state.WriteStateAsync();
+        try
+        {
+            await _writer.Write();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Memory must not run ahead of storage: a sender's retry would find the notice and take it as stored. The
+            // next activation reads what was.
+            DeactivateOnIdle();
+            throw;
+        }
         try
         {
             _memberStream ??= this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(
@@ -70,29 +83,29 @@ public sealed partial class NotificationInboxGrain(
 
     public Task<NotificationPage> List(long? before, int limit)
     {
-        var items = state.State.Items.Where(n => before is null || n.Id < before).Reverse().Take(limit).ToList();
-        var hasOlder = items.Count > 0 && state.State.Items[0].Id < items[^1].Id;
+        var items = _writer.State.Items.Where(n => before is null || n.Id < before).Reverse().Take(limit).ToList();
+        var hasOlder = items.Count > 0 && _writer.State.Items[0].Id < items[^1].Id;
         return Task.FromResult(new NotificationPage(items, Unread(), hasOlder ? items[^1].Id : null));
     }
 
     public Task<IReadOnlyList<Notification>> ListCommunity(string communityId) =>
-        Task.FromResult<IReadOnlyList<Notification>>([.. state.State.Items.Where(n => n.CommunityId == communityId)]);
+        Task.FromResult<IReadOnlyList<Notification>>([.. _writer.State.Items.Where(n => n.CommunityId == communityId)]);
 
     public async Task Forget(string communityId, IReadOnlyList<string>? sourceIds)
     {
-        var removed = state.State.Items.RemoveAll(n => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId))));
+        var removed = _writer.State.Items.RemoveAll(n => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId))));
         if (removed == 0)
         {
             return;
         }
 
-        if (state.State.Items.Count == 0 && state.State.Muted.Count == 0)
+        if (_writer.State.Items.Count == 0 && _writer.State.Muted.Count == 0)
         {
-            await state.ClearStateAsync();
+            await _writer.Clear();
             return;
         }
 
-        await state.WriteStateAsync();
+        await _writer.Write();
     }
 
     /// <summary>A source ending in ':' names every source it begins (e.g. all the status notices of one idea).</summary>
@@ -101,17 +114,17 @@ public sealed partial class NotificationInboxGrain(
 
     public async Task<int> MarkRead(long upToId)
     {
-        var through = Math.Min(upToId, state.State.LastId);
-        if (through > state.State.ReadThroughId)
+        var through = Math.Min(upToId, _writer.State.LastId);
+        if (through > _writer.State.ReadThroughId)
         {
-            state.State.ReadThroughId = through;
-            await state.WriteStateAsync();
+            _writer.State.ReadThroughId = through;
+            await _writer.Write();
         }
 
         return Unread();
     }
 
-    public Task<IReadOnlyList<string>> GetMuted() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Muted.Order(StringComparer.Ordinal)]);
+    public Task<IReadOnlyList<string>> GetMuted() => Task.FromResult<IReadOnlyList<string>>([.. _writer.State.Muted.Order(StringComparer.Ordinal)]);
 
     public async Task<IReadOnlyList<string>> SetMuted(IReadOnlyList<string> kinds)
     {
@@ -122,12 +135,12 @@ public sealed partial class NotificationInboxGrain(
                 $"'{(refused.Length > 40 ? refused[..40] : refused)}' cannot be turned off; these can: {string.Join(", ", NotificationKinds.Optional)}.");
         }
 
-        state.State.Muted = muted;
-        await state.WriteStateAsync();
+        _writer.State.Muted = muted;
+        await _writer.Write();
         return await GetMuted();
     }
 
-    private int Unread() => state.State.Items.Count(n => n.Id > state.State.ReadThroughId);
+    private int Unread() => _writer.State.Items.Count(n => n.Id > _writer.State.ReadThroughId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing notification {Id} to {User} failed; it waits in the inbox")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string user, long id);
