@@ -26,7 +26,7 @@ public static class AttachmentEndpoints
         community.MapGet("/{attachmentId}/link", async (string communityId, string attachmentId, HttpContext http, IClusterClient cluster, AttachmentStore store) =>
         {
             var (c, id) = (InputRules.RequireId(communityId, "community id"), InputRules.RequireId(attachmentId, "attachment id"));
-            var attachment = cluster.GetGrain<IAttachmentGrain>($"{c}/{id}");
+            var attachment = cluster.Attachment(c, id);
             // Not found rather than forbidden: whoever may not read the post does not learn that the file exists.
             var info = await attachment.MayRead(http.User.ToActor().UserId) ? await attachment.Get() : null;
             if (info is null)
@@ -45,7 +45,7 @@ public static class AttachmentEndpoints
                 return Results.NotFound();
             }
 
-            var info = await cluster.GetGrain<IAttachmentGrain>($"{named.CommunityId}/{named.Id}").Get();
+            var info = await cluster.Attachment(named.CommunityId, named.Id).Get();
             if (info is null)
             {
                 return Results.NotFound();
@@ -77,7 +77,7 @@ public static class AttachmentEndpoints
             throw new CommunityException(ErrorCodes.TooLong, $"The file has {file.Length} bytes; this community allows {settings.MaxAttachmentBytes}.");
         }
 
-        _ = await cluster.GetGrain<IMemberGrain>(MemberKey.For(c, actor.UserId)).Get()
+        _ = await cluster.Member(c, actor.UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{c}' first.");
         var bytes = new byte[file.Length];
         await using (var input = file.OpenReadStream())
@@ -96,7 +96,7 @@ public static class AttachmentEndpoints
         await store.Upload(c, id, type, bytes, http.RequestAborted);
         try
         {
-            var info = await cluster.GetGrain<IAttachmentGrain>($"{c}/{id}")
+            var info = await cluster.Attachment(c, id)
                 .Register(new AttachmentInfo(id, c, FileName(file.FileName), type, bytes.Length, actor.UserId, clock.GetUtcNow()), actor);
             return Results.Created($"/api/communities/{c}/attachments/{id}", info);
         }

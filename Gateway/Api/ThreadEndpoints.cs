@@ -106,7 +106,7 @@ public static class ThreadEndpoints
         cluster.GetGrain<IThreadDirectoryGrain>(InputRules.RequireId(communityId, "community id"));
 
     private static IThreadGrain Thread(IClusterClient cluster, string communityId, string threadId) =>
-        cluster.GetGrain<IThreadGrain>(new ThreadKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(threadId, "thread id")).ToString());
+        cluster.Thread(new ThreadKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(threadId, "thread id")));
 
     private static string? Bounded(string? cursor) =>
         cursor is null || cursor.Length <= 200 ? cursor : throw CommunityException.Invalid("The cursor is not one this listing gave out.");

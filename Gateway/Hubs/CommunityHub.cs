@@ -27,7 +27,7 @@ public sealed class CommunityHub(
     {
         var key = Key(communityId, channelId);
         var after = InputRules.RequireAfterSeq(afterSeq);
-        var channel = cluster.GetGrain<IChannelGrain>(key.ToString());
+        var channel = cluster.Channel(key);
         await channel.GetInfo();
         // Listening starts before history is read, so every message is either in the history or delivered live (or both: clients drop seq they have).
         await relay.Join(Context.ConnectionId, Context.User!.ToActor().UserId, key);
@@ -70,7 +70,7 @@ public sealed class CommunityHub(
     public async Task WatchKpis(string communityId)
     {
         var id = InputRules.RequireId(communityId, "community id");
-        var member = await cluster.GetGrain<IMemberGrain>(MemberKey.For(id, Context.User!.ToActor().UserId)).Get()
+        var member = await cluster.Member(id, Context.User!.ToActor().UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{id}' first.");
         if (member.Role < MemberRole.Admin)
         {
@@ -95,7 +95,7 @@ public sealed class CommunityHub(
     public async Task<SendAck> SendMessageWithAttachments(string communityId, string channelId, string text, string clientMessageId, string[]? attachmentIds)
     {
         var actor = Context.User!.ToActor();
-        var ack = await cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString())
+        var ack = await cluster.Channel(Key(communityId, channelId))
             .Send(new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId), attachmentIds));
         GatewayMetrics.SendsAccepted.Add(1);
         return ack;
@@ -103,15 +103,15 @@ public sealed class CommunityHub(
 
     /// <summary>The author edits their message; moderation's content rules apply to the new text.</summary>
     public Task<ChatMessage> EditMessage(string communityId, string channelId, long seq, string text) =>
-        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).EditMessage(seq, text, Context.User!.ToActor());
+        cluster.Channel(Key(communityId, channelId)).EditMessage(seq, text, Context.User!.ToActor());
 
     /// <summary>The author removes their own message, or a moderator removes any (with a reason, audited).</summary>
     public Task<MessageRemovedNotice> RemoveMessage(string communityId, string channelId, long seq, string? reason) =>
-        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).RemoveMessage(seq, Api.MemberModerationEndpoints.Reason(reason), Context.User!.ToActor(), authorMayRemove: true);
+        cluster.Channel(Key(communityId, channelId)).RemoveMessage(seq, Api.MemberModerationEndpoints.Reason(reason), Context.User!.ToActor(), authorMayRemove: true);
 
     /// <summary>Adds (<paramref name="on"/> true) or takes back a reaction from the community's set.</summary>
     public Task<MessageReactionCounts> React(string communityId, string channelId, long seq, string emoji, bool on) =>
-        cluster.GetGrain<IChannelGrain>(Key(communityId, channelId).ToString()).React(seq, emoji, on, Context.User!.ToActor());
+        cluster.Channel(Key(communityId, channelId)).React(seq, emoji, on, Context.User!.ToActor());
 
     /// <summary>
     /// Starts this connection's personal notices (<c>Notification</c>) and, for moderators and up, the community's review
@@ -121,7 +121,7 @@ public sealed class CommunityHub(
     {
         var community = InputRules.RequireId(communityId, "community id");
         var actor = Context.User!.ToActor();
-        var member = await cluster.GetGrain<IMemberGrain>(MemberKey.For(community, actor.UserId)).Get()
+        var member = await cluster.Member(community, actor.UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{community}' first.");
         await members.Join(Context.ConnectionId, await cluster.GetGrain<IUserAccountGrain>(actor.UserId).GetStreamKey());
         var moderator = member.Role >= MemberRole.Moderator;

@@ -72,7 +72,7 @@ public sealed partial class ChannelRelay(
 
         try
         {
-            await cluster.GetGrain<IChannelPresenceGrain>(feed.Key.ToString()).Report(GatewayId, online);
+            await cluster.ChannelPresence(feed.Key).Report(GatewayId, online);
             feed.ReportedOnline = online;
             feed.ReportedAt = now;
         }
@@ -89,11 +89,11 @@ public sealed partial class ChannelRelay(
     {
         if (feed.ReportedOnline > 0)
         {
-            await cluster.GetGrain<IChannelPresenceGrain>(feed.Key.ToString()).Report(GatewayId, 0);
+            await cluster.ChannelPresence(feed.Key).Report(GatewayId, 0);
         }
     }
 
-    private IChannelGrain Grain(ChannelKey key) => cluster.GetGrain<IChannelGrain>(key.ToString());
+    private IChannelGrain Grain(ChannelKey key) => cluster.Channel(key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting presence of channel {Channel} failed")]
     private static partial void LogPresenceFailed(ILogger logger, Exception ex, string channel);

@@ -44,5 +44,5 @@ public sealed class ThreadRelay(
         _ => default,
     };
 
-    private IThreadGrain Grain(ThreadKey key) => cluster.GetGrain<IThreadGrain>(key.ToString());
+    private IThreadGrain Grain(ThreadKey key) => cluster.Thread(key);
 }

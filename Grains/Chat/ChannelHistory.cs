@@ -10,10 +10,10 @@ public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<Ch
 {
     private ChannelState S => state();
 
-    public IHistoryPageGrain PageOf(long seq) => grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
+    public IHistoryPageGrain PageOf(long seq) => grains.HistoryPage(key, new HistoryLayout(S.PageSize).PageIndexOf(seq));
 
     public IMessageReactionsGrain ReactionsOf(long seq) =>
-        grains.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(key, new HistoryLayout(S.PageSize).PageIndexOf(seq)));
+        grains.MessageReactions(key, new HistoryLayout(S.PageSize).PageIndexOf(seq));
 
     public async Task<HistoryPage> Read(long afterSeq, int limit, long committedSeq)
     {
@@ -28,7 +28,7 @@ public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<Ch
         while (seq <= to && seq <= sealedThrough)
         {
             var pageIndex = layout.PageIndexOf(seq);
-            result.AddRange((await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, pageIndex)).Read()).Where(m => m.Seq >= seq && m.Seq <= to));
+            result.AddRange((await grains.HistoryPage(key, pageIndex).Read()).Where(m => m.Seq >= seq && m.Seq <= to));
             seq = layout.FirstSeqOf(pageIndex + 1);
         }
 

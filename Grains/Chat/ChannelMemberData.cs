@@ -22,12 +22,12 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
         var traces = new List<MemberTrace> { MemberTrace.Empty with { Messages = [.. S.Tail.Where(m => m.AuthorId == userId)] } };
         foreach (var page in SealedPages())
         {
-            traces.Add(await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, page)).CollectMember(userId));
+            traces.Add(await grains.HistoryPage(key, page).CollectMember(userId));
         }
 
         foreach (var page in ReactionPages())
         {
-            traces.Add(await grains.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(key, page)).CollectMember(userId));
+            traces.Add(await grains.MessageReactions(key, page).CollectMember(userId));
         }
 
         var all = MemberTrace.MergeAll(traces);
@@ -55,12 +55,12 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
 
         foreach (var page in SealedPages())
         {
-            await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, page)).EraseMember(userId, pseudonym);
+            await grains.HistoryPage(key, page).EraseMember(userId, pseudonym);
         }
 
         foreach (var page in ReactionPages())
         {
-            var reactions = grains.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(key, page));
+            var reactions = grains.MessageReactions(key, page);
             await ForgetReactorInPoints((await reactions.CollectMember(userId)).Reactions, userId, pseudonym);
             await reactions.EraseMember(userId, pseudonym);
         }
@@ -78,12 +78,12 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
         while (S.SealedThroughSeq > 0 && S.PurgedBeforePage <= Layout.PageIndexOf(S.SealedThroughSeq))
         {
             var page = S.PurgedBeforePage;
-            if (!await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, page)).Purge(before))
+            if (!await grains.HistoryPage(key, page).Purge(before))
             {
                 break;
             }
 
-            await grains.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(key, page)).ClearThrough(Layout.FirstSeqOf(page + 1) - 1);
+            await grains.MessageReactions(key, page).ClearThrough(Layout.FirstSeqOf(page + 1) - 1);
             await writer.Change(s =>
             {
                 var previous = s.PurgedBeforePage;
@@ -103,7 +103,7 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
         foreach (var reaction in reactions)
         {
             var message = S.Tail.Find(m => m.Seq == reaction.Seq)
-                ?? (await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, Layout.PageIndexOf(reaction.Seq))).Read()).FirstOrDefault(m => m.Seq == reaction.Seq);
+                ?? (await grains.HistoryPage(key, Layout.PageIndexOf(reaction.Seq)).Read()).FirstOrDefault(m => m.Seq == reaction.Seq);
             if (message is { AuthorId.Length: > 0 })
             {
                 authors.Add(message.AuthorId);
@@ -112,7 +112,7 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
 
         foreach (var author in authors)
         {
-            await grains.GetGrain<IMemberPointsGrain>(MemberKey.For(key.CommunityId, author)).ForgetReactor(userId, pseudonym);
+            await grains.MemberPoints(key.CommunityId, author).ForgetReactor(userId, pseudonym);
         }
     }
 

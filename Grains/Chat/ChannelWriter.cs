@@ -337,7 +337,7 @@ public sealed partial class ChannelWriter(
         var pageIndex = new HistoryLayout(S.PageSize).PageIndexOf(page[0].Seq);
         try
         {
-            await grains.GetGrain<IHistoryPageGrain>(HistoryLayout.PageKey(key, pageIndex)).Seal(page);
+            await grains.HistoryPage(key, pageIndex).Seal(page);
             S.Tail.RemoveRange(0, S.PageSize);
             S.SealedThroughSeq = page[^1].Seq;
             await store.Write();

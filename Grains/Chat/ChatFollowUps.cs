@@ -15,8 +15,8 @@ public sealed record TakeBackMessage([property: Id(0)] ChannelKey Channel, [prop
 {
     public override async Task Deliver(IGrainFactory grains)
     {
-        var reactions = grains.GetGrain<IMessageReactionsGrain>(HistoryLayout.PageKey(Channel, PageIndex));
-        var points = grains.GetGrain<IMemberPointsGrain>(MemberKey.For(Channel.CommunityId, AuthorId));
+        var reactions = grains.MessageReactions(Channel, PageIndex);
+        var points = grains.MemberPoints(Channel.CommunityId, AuthorId);
         await points.TakeBack(SourceIds.ChatMessage(MessageId));
         foreach (var (reactor, emoji) in await reactions.Reactors(Seq))
         {

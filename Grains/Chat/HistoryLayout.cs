@@ -9,6 +9,4 @@ public readonly record struct HistoryLayout(int PageSize)
     public long PageIndexOf(long seq) => (seq - 1) / PageSize;
 
     public long FirstSeqOf(long pageIndex) => (pageIndex * PageSize) + 1;
-
-    public static string PageKey(ChannelKey channel, long pageIndex) => $"{channel}/{pageIndex}";
 }

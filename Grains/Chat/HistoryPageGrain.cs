@@ -1,4 +1,5 @@
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Chat;
@@ -13,32 +14,34 @@ public sealed class HistoryPageState
 public sealed class HistoryPageGrain(
     [PersistentState("page", StorageNames.Main)] IPersistentState<HistoryPageState> state) : Grain, IHistoryPageGrain
 {
+    private readonly StateWriter<HistoryPageState> _store = new(state);
+
     public async Task Seal(IReadOnlyList<ChatMessage> messages)
     {
-        if (state.RecordExists && state.State.Messages.Count == messages.Count)
+        if (_store.RecordExists && _store.State.Messages.Count == messages.Count)
         {
             return;
         }
 
-        state.State.Messages = [.. messages];
-        await state.WriteStateAsync();
+        _store.State.Messages = [.. messages];
+        await _store.Write();
     }
 
-    public Task<IReadOnlyList<ChatMessage>> Read() => Task.FromResult<IReadOnlyList<ChatMessage>>(state.State.Messages);
+    public Task<IReadOnlyList<ChatMessage>> Read() => Task.FromResult<IReadOnlyList<ChatMessage>>(_store.State.Messages);
 
     public async Task<ChatMessage?> Redact(long seq)
     {
-        var index = state.State.Messages.FindIndex(m => m.Seq == seq);
+        var index = _store.State.Messages.FindIndex(m => m.Seq == seq);
         if (index < 0)
         {
             return null;
         }
 
-        var original = state.State.Messages[index];
+        var original = _store.State.Messages[index];
         if (!original.Removed)
         {
-            state.State.Messages[index] = original.AsRemoved();
-            await state.WriteStateAsync();
+            _store.State.Messages[index] = original.AsRemoved();
+            await _store.Write();
         }
 
         return original;
@@ -47,16 +50,16 @@ public sealed class HistoryPageGrain(
     public async Task<bool> Restore(ChatMessage original)
     {
         // A tombstone (erased or purged: no author any more) stays one.
-        var index = state.State.Messages.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId && m.AuthorId == original.AuthorId);
+        var index = _store.State.Messages.FindIndex(m => m.Seq == original.Seq && m.MessageId == original.MessageId && m.AuthorId == original.AuthorId);
         if (index < 0)
         {
             return false;
         }
 
-        if (state.State.Messages[index].Removed)
+        if (_store.State.Messages[index].Removed)
         {
-            state.State.Messages[index] = original with { Removed = false };
-            await state.WriteStateAsync();
+            _store.State.Messages[index] = original with { Removed = false };
+            await _store.Write();
         }
 
         return true;
@@ -70,17 +73,17 @@ public sealed class HistoryPageGrain(
 
     private async Task<ChatMessage?> Change(long seq, Func<ChatMessage, ChatMessage> change)
     {
-        var index = state.State.Messages.FindIndex(m => m.Seq == seq);
+        var index = _store.State.Messages.FindIndex(m => m.Seq == seq);
         if (index < 0)
         {
             return null;
         }
 
-        var changed = change(state.State.Messages[index]);
-        if (!ReferenceEquals(changed, state.State.Messages[index]))
+        var changed = change(_store.State.Messages[index]);
+        if (!ReferenceEquals(changed, _store.State.Messages[index]))
         {
-            state.State.Messages[index] = changed;
-            await state.WriteStateAsync();
+            _store.State.Messages[index] = changed;
+            await _store.Write();
         }
 
         return changed;
@@ -89,28 +92,28 @@ public sealed class HistoryPageGrain(
     public async Task<bool> Purge(DateTimeOffset before)
     {
         await Tombstone(m => m.SentAt < before);
-        return state.State.Messages.TrueForAll(m => m.SentAt < before);
+        return _store.State.Messages.TrueForAll(m => m.SentAt < before);
     }
 
     public Task<MemberTrace> CollectMember(string userId) =>
-        Task.FromResult(MemberTrace.Empty with { Messages = [.. state.State.Messages.Where(m => m.AuthorId == userId)] });
+        Task.FromResult(MemberTrace.Empty with { Messages = [.. _store.State.Messages.Where(m => m.AuthorId == userId)] });
 
     public async Task EraseMember(string userId, string pseudonym)
     {
         await Tombstone(m => m.AuthorId == userId);
         // Others' messages keep their words, with the member's id (an @mention) replaced.
         var names = new Pseudonym(userId, "", pseudonym);
-        if (Pseudonym.Rewrite(state.State.Messages, m => Tombstones.WithoutMention(m, names.Scrub)))
+        if (Pseudonym.Rewrite(_store.State.Messages, m => Tombstones.WithoutMention(m, names.Scrub)))
         {
-            await state.WriteStateAsync();
+            await _store.Write();
         }
     }
 
     private async Task Tombstone(Func<ChatMessage, bool> which)
     {
-        if (Pseudonym.Rewrite(state.State.Messages, m => which(m) ? Tombstones.Of(m) : m))
+        if (Pseudonym.Rewrite(_store.State.Messages, m => which(m) ? Tombstones.Of(m) : m))
         {
-            await state.WriteStateAsync();
+            await _store.Write();
         }
     }
 }

@@ -1,4 +1,5 @@
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Chat;
@@ -14,9 +15,11 @@ public sealed class MessageReactionsState
 public sealed class MessageReactionsGrain(
     [PersistentState("reactions", StorageNames.Main)] IPersistentState<MessageReactionsState> state) : Grain, IMessageReactionsGrain
 {
+    private readonly StateWriter<MessageReactionsState> _store = new(state);
+
     public async Task<ReactionToggle> Toggle(long seq, string emoji, string userId, bool on)
     {
-        var byEmoji = state.State.Reactors.GetValueOrDefault(seq) ?? [];
+        var byEmoji = _store.State.Reactors.GetValueOrDefault(seq) ?? [];
         var who = byEmoji.GetValueOrDefault(emoji);
         var changed = on ? (byEmoji[emoji] = who ?? new HashSet<string>(StringComparer.Ordinal)).Add(userId) : who?.Remove(userId) == true;
         if (changed)
@@ -28,14 +31,14 @@ public sealed class MessageReactionsGrain(
 
             if (byEmoji.Count == 0)
             {
-                state.State.Reactors.Remove(seq);
+                _store.State.Reactors.Remove(seq);
             }
             else
             {
-                state.State.Reactors[seq] = byEmoji;
+                _store.State.Reactors[seq] = byEmoji;
             }
 
-            await state.WriteStateAsync();
+            await _store.Write();
         }
 
         return new ReactionToggle(
@@ -45,27 +48,27 @@ public sealed class MessageReactionsGrain(
     }
 
     public Task<IReadOnlyList<KeyValuePair<string, string>>> Reactors(long seq) =>
-        Task.FromResult<IReadOnlyList<KeyValuePair<string, string>>>(state.State.Reactors.TryGetValue(seq, out var byEmoji)
+        Task.FromResult<IReadOnlyList<KeyValuePair<string, string>>>(_store.State.Reactors.TryGetValue(seq, out var byEmoji)
             ? [.. byEmoji.SelectMany(e => e.Value.Select(user => new KeyValuePair<string, string>(user, e.Key)))]
             : []);
 
     public async Task<IReadOnlyList<KeyValuePair<string, string>>> Clear(long seq)
     {
-        if (!state.State.Reactors.Remove(seq, out var byEmoji))
+        if (!_store.State.Reactors.Remove(seq, out var byEmoji))
         {
             return [];
         }
 
-        await state.WriteStateAsync();
+        await _store.Write();
         return [.. byEmoji.SelectMany(e => e.Value.Select(user => new KeyValuePair<string, string>(user, e.Key)))];
     }
 
     public async Task ClearThrough(long throughSeq)
     {
-        if (state.State.Reactors.Keys.Any(seq => seq <= throughSeq))
+        if (_store.State.Reactors.Keys.Any(seq => seq <= throughSeq))
         {
-            state.State.Reactors = state.State.Reactors.Where(r => r.Key > throughSeq).ToDictionary();
-            await state.WriteStateAsync();
+            _store.State.Reactors = _store.State.Reactors.Where(r => r.Key > throughSeq).ToDictionary();
+            await _store.Write();
         }
     }
 
@@ -85,16 +88,16 @@ public sealed class MessageReactionsGrain(
 
         foreach (var (seq, emoji) in reacted)
         {
-            var byEmoji = state.State.Reactors[seq];
+            var byEmoji = _store.State.Reactors[seq];
             byEmoji[emoji].Remove(userId);
             byEmoji[emoji].Add(pseudonym);
         }
 
-        await state.WriteStateAsync();
+        await _store.Write();
     }
 
     private IEnumerable<(long Seq, string Emoji)> ReactionsOf(string userId) =>
-        state.State.Reactors.SelectMany(r => r.Value.Where(e => e.Value.Contains(userId)).Select(e => (r.Key, e.Key)));
+        _store.State.Reactors.SelectMany(r => r.Value.Where(e => e.Value.Contains(userId)).Select(e => (r.Key, e.Key)));
 
     private string ChannelId => this.GetPrimaryKeyString().Split('/')[1];
 }

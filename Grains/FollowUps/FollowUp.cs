@@ -32,7 +32,7 @@ public abstract record FollowUp
 public sealed record AwardPoints([property: Id(0)] IReadOnlyList<ActivityEvent> Events) : FollowUp
 {
     public override Task Deliver(IGrainFactory grains) =>
-        grains.GetGrain<IMemberPointsGrain>(MemberKey.For(Events[0].CommunityId, Events[0].UserId)).Record(Events);
+        grains.MemberPoints(Events[0].CommunityId, Events[0].UserId).Record(Events);
 }
 
 /// <summary>What removed content earned goes (taking back an unknown or already taken source does nothing).</summary>
@@ -42,7 +42,7 @@ public sealed record TakeBackPoints([property: Id(0)] string CommunityId, [prope
 {
     public override async Task Deliver(IGrainFactory grains)
     {
-        var points = grains.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, UserId));
+        var points = grains.MemberPoints(CommunityId, UserId);
         foreach (var source in Sources)
         {
             await points.TakeBack(source);
@@ -93,9 +93,9 @@ public sealed record RecordResponseTime([property: Id(0)] string CommunityId, [p
 {
     public override async Task Deliver(IGrainFactory grains)
     {
-        var asker = await grains.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, AskerId)).Get();
+        var asker = await grains.Member(CommunityId, AskerId).Get();
         var day = DateOnly.FromDateTime(At.UtcDateTime);
-        await grains.GetGrain<IKpiWeekGrain>($"{CommunityId}/{KpiMath.Week(day)}").Sample(
+        await grains.KpiWeek(new KpiWeekKey(CommunityId, KpiMath.Week(day))).Sample(
             new KpiSample($"{Kind}:{ThreadId}", Kind, day, (At - AskedAt).TotalSeconds, KpiMath.Tags(asker?.Profile)));
     }
 }
@@ -140,7 +140,7 @@ public sealed record RevokeAttachments([property: Id(0)] string CommunityId, [pr
     {
         foreach (var id in AttachmentIds)
         {
-            await grains.GetGrain<IAttachmentGrain>($"{CommunityId}/{id}").Revoke();
+            await grains.Attachment(CommunityId, id).Revoke();
         }
     }
 

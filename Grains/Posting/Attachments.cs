@@ -27,5 +27,5 @@ public static class Attachments
     /// </summary>
     public static async Task<IReadOnlyList<AttachmentInfo>?> Bind(IGrainFactory grains, string communityId, IReadOnlyList<string> ids, string target, Actor author) =>
         ids.Count == 0 ? null
-        : await Task.WhenAll(ids.Select(id => grains.GetGrain<IAttachmentGrain>($"{communityId}/{id}").Attach(target, author)));
+        : await Task.WhenAll(ids.Select(id => grains.Attachment(communityId, id).Attach(target, author)));
 }

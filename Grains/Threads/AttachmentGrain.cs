@@ -2,6 +2,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,11 +19,13 @@ public sealed class AttachmentGrain(
     [PersistentState("attachment", StorageNames.Main)] IPersistentState<AttachmentState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IAttachmentGrain
 {
+    private readonly StateWriter<AttachmentState> _store = new(state);
+
     public const int MaxPerPost = 10;
 
     public async Task<AttachmentInfo> Register(AttachmentInfo info, Actor uploader)
     {
-        if (state.State.Info is not null)
+        if (_store.State.Info is not null)
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Attachment '{info.Id}' already exists.");
         }
@@ -30,16 +33,16 @@ public sealed class AttachmentGrain(
         PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, info.CommunityId, uploader.UserId), clock.GetUtcNow());
         var settings = await GrainFactory.GetGrain<IThreadDirectoryGrain>(info.CommunityId).GetSettings();
         AttachmentRules.RequireAllowed(info.ContentType, info.Size, settings);
-        state.State.Info = info with { UploadedBy = uploader.UserId, AttachedTo = null, Revoked = false };
-        await state.WriteStateAsync();
-        return state.State.Info;
+        _store.State.Info = info with { UploadedBy = uploader.UserId, AttachedTo = null, Revoked = false };
+        await _store.Write();
+        return _store.State.Info;
     }
 
-    public Task<AttachmentInfo?> Get() => Task.FromResult(state.State.Info);
+    public Task<AttachmentInfo?> Get() => Task.FromResult(_store.State.Info);
 
     public async Task<AttachmentInfo> Attach(string target, Actor author)
     {
-        var info = state.State.Info ?? throw CommunityException.Invalid($"Attachment '{this.GetPrimaryKeyString()}' was never uploaded.");
+        var info = _store.State.Info ?? throw CommunityException.Invalid($"Attachment '{this.GetPrimaryKeyString()}' was never uploaded.");
         if (info.UploadedBy != author.UserId)
         {
             throw CommunityException.Invalid($"Attachment '{info.Id}' is not one of your uploads.");
@@ -55,23 +58,23 @@ public sealed class AttachmentGrain(
             throw CommunityException.Invalid($"Attachment '{info.Id}' is already on another post; upload it again.");
         }
 
-        state.State.Info = info with { AttachedTo = target };
-        await state.WriteStateAsync();
-        return state.State.Info;
+        _store.State.Info = info with { AttachedTo = target };
+        await _store.Write();
+        return _store.State.Info;
     }
 
-    public Task Erase() => state.ClearStateAsync();
+    public Task Erase() => _store.Clear();
 
     public async Task Revoke()
     {
-        if (state.State.Info is { Revoked: false } info)
+        if (_store.State.Info is { Revoked: false } info)
         {
-            state.State.Info = info with { Revoked = true };
-            await state.WriteStateAsync();
+            _store.State.Info = info with { Revoked = true };
+            await _store.Write();
         }
     }
 
-    public Task<bool> MayRead(string userId) => Task.FromResult(state.State.Info is { } info
+    public Task<bool> MayRead(string userId) => Task.FromResult(_store.State.Info is { } info
         && (info.UploadedBy == userId || (info.AttachedTo is not null && !info.Revoked)));
 }
 

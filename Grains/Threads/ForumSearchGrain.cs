@@ -39,7 +39,7 @@ public sealed partial class ForumSearchGrain(ILogger<ForumSearchGrain> logger) :
 
     private async Task<List<SearchDocument>> ReadThread(string threadId)
     {
-        var thread = GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(CommunityId, threadId).ToString());
+        var thread = GrainFactory.Thread(new ThreadKey(CommunityId, threadId));
         var documents = new List<SearchDocument>();
         var after = 0L;
         ThreadPostsPage page;

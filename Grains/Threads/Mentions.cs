@@ -21,7 +21,7 @@ public static partial class Mentions
     public static async Task<IReadOnlyList<string>> Members(IGrainFactory grains, string communityId, string markdown, string authorId)
     {
         var candidates = Find(markdown, ThreadRules.MaxMentionsNotified).Where(id => id != authorId).ToList();
-        var members = await Task.WhenAll(candidates.Select(id => grains.GetGrain<IMemberGrain>(MemberKey.For(communityId, id)).Get()));
+        var members = await Task.WhenAll(candidates.Select(id => grains.Member(communityId, id).Get()));
         return [.. candidates.Where((_, i) => members[i] is not null)];
     }
 

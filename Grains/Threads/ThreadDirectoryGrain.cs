@@ -33,6 +33,8 @@ public sealed partial class ThreadDirectoryGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<ThreadDirectoryGrain> logger) : Grain, IThreadDirectoryGrain
 {
+    private readonly StateWriter<ThreadDirectoryState> _store = new(state);
+
     public const string DefaultCategory = "general";
 
     /// <summary>Listings cover the most recently active threads up to this many; older ones stay readable by id.</summary>
@@ -46,9 +48,9 @@ public sealed partial class ThreadDirectoryGrain(
     private WriteBehind? _writeBehind;
 
     /// <summary>Summaries are written behind; creations and settings are written at once (<see cref="WriteBehind.WriteNow"/>).</summary>
-    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, CommunityId));
+    private WriteBehind Writes => _writeBehind ??= new(this, _ => _store.Write(), ex => LogFlushFailed(logger, ex, CommunityId));
 
-    private ThreadDirectoryState S => state.State;
+    private ThreadDirectoryState S => _store.State;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
@@ -78,7 +80,7 @@ public sealed partial class ThreadDirectoryGrain(
         S.LastThreadId++;
         await Writes.WriteNow();
         var id = S.LastThreadId.ToString(CultureInfo.InvariantCulture);
-        var summary = await GrainFactory.GetGrain<IThreadGrain>(new ThreadKey(CommunityId, id).ToString())
+        var summary = await GrainFactory.Thread(new ThreadKey(CommunityId, id))
             .Create(new ThreadDraft(id, category, thread.Kind, title, thread.Body, tags, thread.AttachmentIds), S.Settings, author);
         Keep(summary);
         return summary;

@@ -62,6 +62,13 @@ public sealed partial class ThreadGrain(
         _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, clock, Store, Publish);
         _feedback = new ThreadFeedback(_thread, _reactions);
         _outbox.Activated();
+        if (S.Summary is { } summary)
+        {
+            // The directory writes its copies behind (≤ 1 s): one it lost in a crash comes back when the thread next
+            // activates. A repair of derived data, so it needs no outbox entry (and no write) of its own.
+            GrainFactory.GetGrain<IThreadDirectoryGrain>(_key.CommunityId).Upsert(summary).Ignore();
+        }
+
         return Task.CompletedTask;
     }
 

@@ -116,12 +116,12 @@ public sealed class ThreadMemberData(IGrainFactory grains, ThreadKey key, Thread
 
         foreach (var attachment in erasedPosts.SelectMany(p => p.Attachments ?? []))
         {
-            await grains.GetGrain<IAttachmentGrain>($"{key.CommunityId}/{attachment.Id}").Revoke();
+            await grains.Attachment(key.CommunityId, attachment.Id).Revoke();
         }
 
         foreach (var author in reactedTo.Where(a => a.Length > 0))
         {
-            await grains.GetGrain<IMemberPointsGrain>(MemberKey.For(key.CommunityId, author)).ForgetReactor(userId, pseudonym);
+            await grains.MemberPoints(key.CommunityId, author).ForgetReactor(userId, pseudonym);
         }
 
         recipients.Remove(userId);

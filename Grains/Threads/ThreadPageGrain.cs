@@ -1,3 +1,4 @@
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Threads;
@@ -13,11 +14,13 @@ public sealed class ThreadPageState
 public sealed class ThreadPageGrain(
     [PersistentState("posts", StorageNames.Main)] IPersistentState<ThreadPageState> state) : Grain, IThreadPageGrain
 {
-    public Task<IReadOnlyList<StoredPost>> Read() => Task.FromResult<IReadOnlyList<StoredPost>>(state.State.Posts);
+    private readonly StateWriter<ThreadPageState> _store = new(state);
+
+    public Task<IReadOnlyList<StoredPost>> Read() => Task.FromResult<IReadOnlyList<StoredPost>>(_store.State.Posts);
 
     public async Task Put(StoredPost post)
     {
-        var posts = state.State.Posts;
+        var posts = _store.State.Posts;
         var index = posts.FindIndex(p => p.Post.Seq == post.Post.Seq);
         if (index >= 0)
         {
@@ -29,6 +32,6 @@ public sealed class ThreadPageGrain(
             posts.Sort((a, b) => a.Post.Seq.CompareTo(b.Post.Seq));
         }
 
-        await state.WriteStateAsync();
+        await _store.Write();
     }
 }

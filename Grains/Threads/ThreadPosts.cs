@@ -16,7 +16,7 @@ public sealed class ThreadPosts(IGrainFactory grains, ThreadKey key)
     public IThreadPageGrain PageOf(long seq) => Page(PageIndexOf(seq));
 
     public IThreadPageGrain Page(long pageIndex) =>
-        grains.GetGrain<IThreadPageGrain>($"{key}/{pageIndex.ToString(CultureInfo.InvariantCulture)}");
+        grains.ThreadPage(key, pageIndex);
 
     public Task Put(StoredPost post) => PageOf(post.Post.Seq).Put(post);
 

@@ -7,7 +7,8 @@ namespace CommunityScale.Grains.Tests;
 
 /// <summary>
 /// In-memory grain storage that keeps every record as the bytes Orleans serializes (strings are UTF-8 in them), so a
-/// test can search everything stored for a string: the proof that an erasure left no trace of a member.
+/// test can search everything stored for a string: the proof that an erasure left no trace of a member. Writes check
+/// the version they read (optimistic concurrency), so a grain that lets two of its writes overlap fails here too.
 /// </summary>
 public sealed class InspectableGrainStorage(Serializer serializer) : IGrainStorage
 {
@@ -25,13 +26,28 @@ public sealed class InspectableGrainStorage(Serializer serializer) : IGrainStora
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        // As Azure Table and Redis do: a write names the version it read, and loses to any write that landed since. The
+        // version is taken first and checked a moment later, as a real store's round trip would, so two writes of one
+        // grain that overlap in time conflict here as they would there.
+        var expected = grainState.ETag;
+        var bytes = serializer.SerializeToArray(grainState.State);
+        await Task.Delay(1);
         var etag = Guid.NewGuid().ToString("n");
-        _records[(stateName, grainId)] = (serializer.SerializeToArray(grainState.State), etag);
+        lock (_records)
+        {
+            var current = _records.TryGetValue((stateName, grainId), out var record) ? record.ETag : null;
+            if (current != expected)
+            {
+                throw new InconsistentStateException($"{stateName}@{grainId} was written meanwhile", current, expected);
+            }
+
+            _records[(stateName, grainId)] = (bytes, etag);
+        }
+
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
