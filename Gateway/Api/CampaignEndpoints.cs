@@ -30,7 +30,7 @@ public static class CampaignEndpoints
         community.MapGet("/campaigns/{campaignId}/leaderboard", async (string communityId, string campaignId, int? offset, int? limit, IClusterClient cluster) =>
         {
             var campaign = await Campaign(cluster, communityId, campaignId).Get();
-            return await cluster.GetGrain<ILeaderboardGrain>($"{communityId}/{Leaderboards.ForCampaign(campaign.Id)}").Page(offset ?? 0, limit ?? 20);
+            return await cluster.Leaderboard(new BoardKey(campaign.CommunityId, Leaderboards.ForCampaign(campaign.Id))).Page(offset ?? 0, limit ?? 20);
         });
 
         community.MapGet("/profile-fields", (string communityId, IClusterClient cluster) => Fields(cluster, communityId).Get());
@@ -43,7 +43,7 @@ public static class CampaignEndpoints
     }
 
     private static ICampaignGrain Campaign(IClusterClient cluster, string communityId, string campaignId) =>
-        cluster.GetGrain<ICampaignGrain>($"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(campaignId, "campaign id")}");
+        cluster.Campaign(new CampaignKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(campaignId, "campaign id")));
 
     private static IProfileFieldsGrain Fields(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<IProfileFieldsGrain>(InputRules.RequireId(communityId, "community id"));

@@ -43,10 +43,10 @@ public static class EventEndpoints
             Event(cluster, communityId, eventId).CheckIn(http.User.ToActor()));
 
         events.MapPut("/{eventId}/survey", (string communityId, string eventId, SurveyAnswer answer, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<ISurveyGrain>(EventKey(communityId, eventId)).Answer(answer, http.User.ToActor()));
+            cluster.Survey(EventOf(communityId, eventId)).Answer(answer, http.User.ToActor()));
 
         events.MapGet("/{eventId}/survey/results", (string communityId, string eventId, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<ISurveyGrain>(EventKey(communityId, eventId)).Results(http.User.ToActor()));
+            cluster.Survey(EventOf(communityId, eventId)).Results(http.User.ToActor()));
 
         events.MapGet("/{eventId}/sessions/{sessionId}/questions", (string communityId, string eventId, string sessionId, HttpContext http, IClusterClient cluster) =>
             Board(cluster, communityId, eventId, sessionId).List(http.User.ToActor()));
@@ -58,7 +58,7 @@ public static class EventEndpoints
         });
 
         events.MapPut("/{eventId}/sessions/{sessionId}/questions/{questionId}/vote", async (string communityId, string eventId, string sessionId, string questionId, HttpContext http, IClusterClient cluster) =>
-            new VoteCount(await cluster.GetGrain<IQuestionGrain>($"{SessionKey(communityId, eventId, sessionId)}/{InputRules.RequireId(questionId, "question id")}").Upvote(http.User.ToActor())));
+            new VoteCount(await cluster.Question(SessionOf(communityId, eventId, sessionId).Item(InputRules.RequireId(questionId, "question id"))).Upvote(http.User.ToActor())));
 
         events.MapPut("/{eventId}/sessions/{sessionId}/questions/{questionId}", (string communityId, string eventId, string sessionId, string questionId, QuestionModeration change, HttpContext http, IClusterClient cluster) =>
             Board(cluster, communityId, eventId, sessionId).Moderate(InputRules.RequireId(questionId, "question id"), change, http.User.ToActor()));
@@ -73,7 +73,7 @@ public static class EventEndpoints
 
         polls.MapPost("/", async (string communityId, string eventId, string sessionId, NewPoll poll, HttpContext http, IClusterClient cluster) =>
         {
-            var created = await cluster.GetGrain<IPollGrain>($"{SessionKey(communityId, eventId, sessionId)}/{Guid.NewGuid():n}").Create(poll, http.User.ToActor());
+            var created = await cluster.Poll(SessionOf(communityId, eventId, sessionId).Item(Guid.NewGuid().ToString("n"))).Create(poll, http.User.ToActor());
             return Results.Created($"/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/polls/{created.Id}", created);
         });
 
@@ -85,16 +85,19 @@ public static class EventEndpoints
     }
 
     private static IPollGrain PollGrain(IClusterClient cluster, string communityId, string eventId, string sessionId, string pollId) =>
-        cluster.GetGrain<IPollGrain>($"{SessionKey(communityId, eventId, sessionId)}/{InputRules.RequireId(pollId, "poll id")}");
+        cluster.Poll(SessionOf(communityId, eventId, sessionId).Item(InputRules.RequireId(pollId, "poll id")));
 
-    public static string SessionKey(string communityId, string eventId, string sessionId) =>
-        $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}/{InputRules.RequireId(sessionId, "session id")}";
+    /// <summary>A session's key as its stream and hub group name it (<c>community/event/session</c>), from checked ids.</summary>
+    public static string SessionKey(string communityId, string eventId, string sessionId) => SessionOf(communityId, eventId, sessionId).ToString();
 
-    private static string EventKey(string communityId, string eventId) =>
-        $"{InputRules.RequireId(communityId, "community id")}/{InputRules.RequireId(eventId, "event id")}";
+    private static CommunityScale.SessionKey SessionOf(string communityId, string eventId, string sessionId) =>
+        EventOf(communityId, eventId).Session(InputRules.RequireId(sessionId, "session id"));
 
-    private static IEventGrain Event(IClusterClient cluster, string communityId, string eventId) => cluster.GetGrain<IEventGrain>(EventKey(communityId, eventId));
+    private static EventKey EventOf(string communityId, string eventId) =>
+        new(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(eventId, "event id"));
+
+    private static IEventGrain Event(IClusterClient cluster, string communityId, string eventId) => cluster.Event(EventOf(communityId, eventId));
 
     private static IQuestionBoardGrain Board(IClusterClient cluster, string communityId, string eventId, string sessionId) =>
-        cluster.GetGrain<IQuestionBoardGrain>(SessionKey(communityId, eventId, sessionId));
+        cluster.QuestionBoard(SessionOf(communityId, eventId, sessionId));
 }

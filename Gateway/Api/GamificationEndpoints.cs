@@ -23,9 +23,9 @@ public static partial class GamificationEndpoints
 
         api.MapGet("/members/{userId}/points", async (string communityId, string userId, IClusterClient cluster) =>
         {
-            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
-            _ = await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
-            return await cluster.GetGrain<IMemberPointsGrain>(key).GetProfile();
+            var key = new MemberKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
+            _ = await cluster.Member(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
+            return await cluster.MemberPoints(key).GetProfile();
         });
 
         api.MapGet("/gamification/challenges", (string communityId, IClusterClient cluster) =>
@@ -40,13 +40,13 @@ public static partial class GamificationEndpoints
 
         api.MapPut("/me/gamification", async (string communityId, GamificationSettings settings, HttpContext http, IClusterClient cluster) =>
         {
-            var key = MemberKey.For(InputRules.RequireId(communityId, "community id"), http.User.ToActor().UserId);
-            _ = await cluster.GetGrain<IMemberGrain>(key).Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
-            return await cluster.GetGrain<IMemberPointsGrain>(key).SetTimeZone(settings.TimeZone ?? "");
+            var key = new MemberKey(InputRules.RequireId(communityId, "community id"), http.User.ToActor().UserId);
+            _ = await cluster.Member(key).Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+            return await cluster.MemberPoints(key).SetTimeZone(settings.TimeZone ?? "");
         });
 
         api.MapGet("/channels/{channelId}/leaderboard", (string communityId, string channelId, int? offset, int? limit, IClusterClient cluster) =>
-            cluster.GetGrain<ILeaderboardGrain>($"{InputRules.RequireId(communityId, "community id")}/{Leaderboards.ForChannel(InputRules.RequireId(channelId, "channel id"))}")
+            cluster.Leaderboard(new BoardKey(InputRules.RequireId(communityId, "community id"), Leaderboards.ForChannel(InputRules.RequireId(channelId, "channel id"))))
                 .Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
 
         api.MapGet("/leaderboards/weeks", (string communityId, IClusterClient cluster) =>
@@ -68,7 +68,7 @@ public static partial class GamificationEndpoints
             _ when IsoWeek().IsMatch(board) => board,
             _ => throw CommunityException.Invalid("board is 'all', 'week' or an ISO week like 2026-W48."),
         };
-        return cluster.GetGrain<ILeaderboardGrain>($"{InputRules.RequireId(communityId, "community id")}/{id}");
+        return cluster.Leaderboard(new BoardKey(InputRules.RequireId(communityId, "community id"), id));
     }
 
     [GeneratedRegex("^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", RegexOptions.CultureInvariant)]

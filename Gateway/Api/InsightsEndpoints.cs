@@ -24,7 +24,7 @@ public static class InsightsEndpoints
         community.MapGet("/campaigns/{campaignId}/kpis", async (string communityId, string campaignId, HttpContext http, IClusterClient cluster) =>
         {
             var id = InputRules.RequireId(communityId, "community id");
-            var campaign = await cluster.GetGrain<ICampaignGrain>($"{id}/{InputRules.RequireId(campaignId, "campaign id")}").Get();
+            var campaign = await cluster.Campaign(new CampaignKey(id, InputRules.RequireId(campaignId, "campaign id"))).Get();
             var last = campaign.EndsAt.AddTicks(-1);
             return await cluster.GetGrain<ICommunityKpisGrain>(id).Report(
                 DateOnly.FromDateTime(campaign.StartsAt.UtcDateTime), DateOnly.FromDateTime(last.UtcDateTime), campaign.Segment, http.User.ToActor());

@@ -136,7 +136,7 @@ public interface IKpiWeekGrain : IGrainWithStringKey
     [Alias("Sample")]
     Task Sample(KpiSample sample);
 
-    [Orleans.Concurrency.OneWay]
+    /// <summary>A survey answer (replaces the one under its key). Answered, not one-way: the survey's outbox must know it arrived.</summary>
     [Alias("Survey")]
     Task Survey(KpiSurvey survey);
 

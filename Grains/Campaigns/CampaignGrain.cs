@@ -1,6 +1,7 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Events;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
 using CommunityScale.Integrations;
 using CommunityScale.Moderation;
@@ -31,30 +32,50 @@ public sealed class CampaignState
 
     /// <summary>How far the start notice has gone through the member roster; resumes here after a crash.</summary>
     [Id(6)] public long NotifiedUpTo { get; set; }
+
+    /// <summary>The creation's audit entry, until the log has it.</summary>
+    [Id(7)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// One campaign. Its start is woken by an Orleans reminder: the members of its segment are told (a page of the roster
 /// per step, the position saved, so a crash resumes and the inbox drops repeats). Its window, not a flag, decides
 /// where multipliers apply and its status. Points grains report their members' contributions; the figures are
-/// written behind, once a second.
+/// written behind, once a second. The creation's audit entry is recorded in the grain's <see cref="Outbox"/> with the
+/// campaign, so a crash before the log has it does not lose it (a retried create finds the campaign and stops).
 /// </summary>
 public sealed partial class CampaignGrain(
     [PersistentState("campaign", StorageNames.Main)] IPersistentState<CampaignState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<ScheduleOptions> schedule,
+    IOptions<OutboxOptions> outboxOptions,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain, IRemindable
 {
     private const string ReminderName = "campaign";
     private const int RosterPage = 500;
     private const int PagesPerTick = 20;
+
+    // The admin found the entry in the log when answered; they still do in the normal case (bounded: it stays owed).
+    private static readonly TimeSpan AuditWait = TimeSpan.FromSeconds(2);
+
+    private readonly StateWriter<CampaignState> _writer = new(state);
+    private CampaignKey _key;
+    private Outbox _outbox = null!;
     private WriteBehind? _writeBehind;
 
-    private WriteBehind Figures => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
+    private WriteBehind Figures => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
 
-    private CampaignState S => state.State;
+    private CampaignState S => _writer.State;
 
-    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+    private string CommunityId => _key.CommunityId;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = CampaignKey.Parse(this.GetPrimaryKeyString());
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
 
     public async Task<Campaign> Create(NewCampaign campaign, Actor caller)
     {
@@ -73,7 +94,7 @@ public sealed partial class CampaignGrain(
         {
             try
             {
-                sessionChannels.AddRange((await GrainFactory.GetGrain<IEventGrain>($"{CommunityId}/{eventId}").Get()).Sessions.Select(s => s.ChannelId));
+                sessionChannels.AddRange((await GrainFactory.Event(new EventKey(CommunityId, eventId)).Get()).Sessions.Select(s => s.ChannelId));
             }
             catch (CommunityException ex) when (ex.Code == ErrorCodes.NotFound)
             {
@@ -100,9 +121,9 @@ public sealed partial class CampaignGrain(
         }
 
         S.Campaign = created;
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "campaign", c.Id,
-            $"{S.Campaign.Title}: ×{c.Multiplier} for {segment}, {c.StartsAt:u} – {c.EndsAt:u}");
+        var audit = _outbox.Add(new AppendAudit(CommunityId, caller.UserId, "campaign", c.Id, $"{S.Campaign.Title}: ×{c.Multiplier} for {segment}, {c.StartsAt:u} – {c.EndsAt:u}"));
+        await _outbox.Store();
+        await _outbox.Settled(audit, AuditWait);
         await ScheduleNext();
         return Current();
     }
@@ -121,6 +142,12 @@ public sealed partial class CampaignGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == Outbox.ReminderName)
+        {
+            await _outbox.Tick();
+            return;
+        }
+
         if (reminderName != ReminderName || S.Campaign is not { } c)
         {
             return;
@@ -131,7 +158,7 @@ public sealed partial class CampaignGrain(
         {
             // The whole window passed unseen (its silo was down): a start notice now would announce what is over.
             S.Started = true;
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
         else if (!S.Started && now >= c.StartsAt)
         {
@@ -151,14 +178,14 @@ public sealed partial class CampaignGrain(
             if (users.Count == 0)
             {
                 S.Started = true;
-                await state.WriteStateAsync();
+                await _writer.Write();
                 return;
             }
 
             var text = $"The campaign “{c.Title}” has started: ×{c.Multiplier:0.##} points until {c.EndsAt:u}.";
             await Task.WhenAll(users.Select(async user =>
             {
-                var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, user)).Get();
+                var member = await GrainFactory.Member(CommunityId, user).Get();
                 if (member is not null && c.Segment.Matches(member.Profile))
                 {
                     await GrainFactory.GetGrain<INotificationInboxGrain>(user).Post(
@@ -166,7 +193,7 @@ public sealed partial class CampaignGrain(
                 }
             }));
             S.NotifiedUpTo = next;
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
     }
 
@@ -181,7 +208,11 @@ public sealed partial class CampaignGrain(
             ? c with { Status = CampaignRules.StatusAt(c, clock.GetUtcNow()), Figures = new CampaignFigures(S.Participants, S.Posts, S.Points) }
             : throw CommunityException.NotFound($"Campaign '{this.GetPrimaryKeyString()}'");
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Figures.Flush(cancellationToken);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await Figures.Flush(cancellationToken);
+        await _outbox.Deactivating(cancellationToken);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the figures of campaign {Campaign} failed; will retry")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string campaign);
@@ -200,19 +231,22 @@ public sealed class CampaignDirectoryGrain(
 {
     public const int MaxKept = 50;
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);
+    private readonly StateWriter<CampaignDirectoryState> _writer = new(state);
+
+    private CampaignDirectoryState S => _writer.State;
 
     public async Task Add(Campaign campaign)
     {
-        state.State.Campaigns.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow() || c.Id == campaign.Id);
-        if (state.State.Campaigns.Count >= MaxKept)
+        S.Campaigns.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow() || c.Id == campaign.Id);
+        if (S.Campaigns.Count >= MaxKept)
         {
             throw CommunityException.Invalid($"At most {MaxKept} campaigns may be scheduled, running or recent at once.");
         }
 
-        state.State.Campaigns.Add(campaign);
-        await state.WriteStateAsync();
+        S.Campaigns.Add(campaign);
+        await _writer.Write();
     }
 
     public Task<IReadOnlyList<Campaign>> List() =>
-        Task.FromResult<IReadOnlyList<Campaign>>([.. state.State.Campaigns.Where(c => c.EndsAt + KeptAfterEnd >= clock.GetUtcNow()).OrderBy(c => c.StartsAt)]);
+        Task.FromResult<IReadOnlyList<Campaign>>([.. S.Campaigns.Where(c => c.EndsAt + KeptAfterEnd >= clock.GetUtcNow()).OrderBy(c => c.StartsAt)]);
 }

@@ -1,6 +1,8 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
+using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
@@ -8,35 +10,24 @@ using CommunityScale.Privacy;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Events;
 
-[GenerateSerializer, Alias("cs.EventState")]
-public sealed class EventState
-{
-    [Id(0)] public CommunityEvent? Event { get; set; }
-
-    [Id(1)] public HashSet<string> Going { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>In order of arrival: the first is promoted when a place frees up.</summary>
-    [Id(2)] public List<string> Waitlist { get; set; } = [];
-
-    [Id(3)] public HashSet<string> CheckedIn { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Sessions (or the event itself, as "") whose going members have been reminded.</summary>
-    [Id(4)] public HashSet<string> Reminded { get; set; } = new(StringComparer.Ordinal);
-}
-
 /// <summary>
 /// One event. RSVPs are decided here one at a time, so capacity holds exactly and the waitlist keeps arrival order; a
-/// cancellation promotes the first waiting member in the same write, and tells them. Members going are reminded
-/// <see cref="CommunityEvent.ReminderMinutes"/> before each session starts, woken by an Orleans reminder.
+/// cancellation promotes the first waiting member in the same write, and tells them. What a change owes (the
+/// <c>event.rsvp</c> and <c>event.checkin</c> webhooks, the promotion notice, the check-in's points) is recorded in the
+/// grain's <see cref="Outbox"/> in that write, so it arrives even if this silo dies right after the answer. Members
+/// going are reminded <see cref="CommunityEvent.ReminderMinutes"/> before each session starts, woken by an Orleans reminder.
 /// </summary>
 public sealed class EventGrain(
     [PersistentState("event", StorageNames.Main)] IPersistentState<EventState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    IOptions<ScheduleOptions> schedule) : Grain, IEventGrain, IRemindable
+    IOptions<ScheduleOptions> schedule,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<EventGrain> logger) : Grain, IEventGrain, IRemindable
 {
     private const string ReminderName = "session-reminders";
 
@@ -44,9 +35,27 @@ public sealed class EventGrain(
     public const int MaxCapacity = 1_000_000;
     public const int MaxDescriptionLength = 2_000;
 
-    private EventState S => state.State;
+    // A promoted member's notice and a check-in's points were sent before the answer; they still are, in the normal
+    // case (bounded: what fails stays owed and goes out later, and never fails the change already stored).
+    private static readonly TimeSpan FollowUpWait = TimeSpan.FromSeconds(2);
 
-    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+    private readonly StateWriter<EventState> _writer = new(state);
+    private EventKey _key;
+    private Outbox _outbox = null!;
+
+    private EventState S => _writer.State;
+
+    private string CommunityId => _key.CommunityId;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = EventKey.Parse(this.GetPrimaryKeyString());
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
 
     public async Task<CommunityEvent> Create(NewEvent newEvent, Actor organiser)
     {
@@ -73,7 +82,8 @@ public sealed class EventGrain(
 
         S.Event = new CommunityEvent(CommunityId, e.Id, e.Title.Trim(), e.Description?.Trim() ?? "", e.StartsAt, e.EndsAt, e.Capacity, sessions, organiser.UserId, 0, 0, 0,
             e.ReminderMinutes ?? EventRules.DefaultReminderMinutes);
-        await state.WriteStateAsync();
+        await Store();
+        // Awaited: the organiser finds the event listed when answered.
         await GrainFactory.GetGrain<IEventCalendarGrain>(CommunityId).Add(e.Id);
         await ScheduleNextReminder();
         return Current();
@@ -81,6 +91,12 @@ public sealed class EventGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == Outbox.ReminderName)
+        {
+            await _outbox.Tick();
+            return;
+        }
+
         if (reminderName != ReminderName || S.Event is not { } e)
         {
             return;
@@ -100,9 +116,10 @@ public sealed class EventGrain(
                 }
             }
 
-            // Marked after the notices: a crash in between reminds again, and the inbox drops the repeat by its source.
+            // Marked after the notices, not recorded in the outbox: a crash in between reminds again, and the inbox
+            // drops the repeat by its source; a million going members would not fit in one write's follow-ups.
             S.Reminded.Add(id);
-            await state.WriteStateAsync();
+            await Store();
         }
 
         await ScheduleNextReminder();
@@ -153,8 +170,8 @@ public sealed class EventGrain(
             S.Waitlist.Add(member.UserId);
         }
 
-        await state.WriteStateAsync();
-        RaiseRsvp(member.UserId);
+        RecordRsvp(member.UserId);
+        await Store();
         return StateOf(member.UserId);
     }
 
@@ -176,15 +193,17 @@ public sealed class EventGrain(
             return StateOf(member.UserId);
         }
 
-        await state.WriteStateAsync();
-        RaiseRsvp(member.UserId);
+        RecordRsvp(member.UserId);
+        FollowUp? notice = null;
         if (promoted is not null)
         {
-            RaiseRsvp(promoted);
-            await GrainFactory.GetGrain<INotificationInboxGrain>(promoted).Post(new NotificationDraft(CommunityId, NotificationKinds.EventPromoted,
-                $"A place freed up: you are now going to “{e.Title}” ({e.StartsAt:u}).", $"event-promoted:{e.Id}:{promoted}"));
+            RecordRsvp(promoted);
+            notice = _outbox.Add(new SendNotices([promoted], new NotificationDraft(CommunityId, NotificationKinds.EventPromoted,
+                $"A place freed up: you are now going to “{e.Title}” ({e.StartsAt:u}).", $"event-promoted:{e.Id}:{promoted}")));
         }
 
+        await Store();
+        await _outbox.Settled(notice, FollowUpWait);
         return StateOf(member.UserId);
     }
 
@@ -195,7 +214,7 @@ public sealed class EventGrain(
             return MemberTrace.Empty;
         }
 
-        var parts = new List<MemberTrace> { await GrainFactory.GetGrain<ISurveyGrain>(this.GetPrimaryKeyString()).CollectMember(userId) };
+        var parts = new List<MemberTrace> { await GrainFactory.Survey(_key).CollectMember(userId) };
         foreach (var session in e.Sessions)
         {
             parts.Add(await Board(session.Id).CollectMember(userId));
@@ -228,7 +247,7 @@ public sealed class EventGrain(
             }
 
             S.Waitlist = [.. S.Waitlist.Select(u => u == userId ? pseudonym : u)];
-            await state.WriteStateAsync();
+            await Store();
         }
         else if (S.Going.Contains(userId) || S.Waitlist.Contains(userId))
         {
@@ -238,17 +257,17 @@ public sealed class EventGrain(
         if (S.CheckedIn.Remove(userId))
         {
             S.CheckedIn.Add(pseudonym);
-            await state.WriteStateAsync();
+            await Store();
         }
 
-        await GrainFactory.GetGrain<ISurveyGrain>(this.GetPrimaryKeyString()).EraseMember(userId, pseudonym);
+        await GrainFactory.Survey(_key).EraseMember(userId, pseudonym);
         foreach (var session in e.Sessions)
         {
             await Board(session.Id).EraseMember(userId, pseudonym);
         }
     }
 
-    private IQuestionBoardGrain Board(string sessionId) => GrainFactory.GetGrain<IQuestionBoardGrain>($"{this.GetPrimaryKeyString()}/{sessionId}");
+    private IQuestionBoardGrain Board(string sessionId) => GrainFactory.QuestionBoard(_key.Session(sessionId));
 
     public Task<RsvpState> GetRsvp(string userId)
     {
@@ -275,18 +294,36 @@ public sealed class EventGrain(
 
         if (S.CheckedIn.Add(member.UserId))
         {
-            await state.WriteStateAsync();
-            Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventCheckIn, now,
-                new RsvpChange(CommunityId, member.UserId, StateOf(member.UserId)));
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
-                [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null, EventId: e.Id)]);
+            _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.EventCheckIn, now, new RsvpChange(CommunityId, member.UserId, StateOf(member.UserId))));
+            var points = _outbox.Add(new AwardPoints(
+                [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null, EventId: e.Id)]));
+            await Store();
+            await _outbox.Settled(points, FollowUpWait);
         }
 
         return StateOf(member.UserId);
     }
 
-    private void RaiseRsvp(string userId) =>
-        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.EventRsvp, clock.GetUtcNow(), new RsvpChange(CommunityId, userId, StateOf(userId)));
+    /// <summary>The member's RSVP as it is now, for the <c>event.rsvp</c> webhook (stored with the change).</summary>
+    private void RecordRsvp(string userId) =>
+        _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.EventRsvp, clock.GetUtcNow(), new RsvpChange(CommunityId, userId, StateOf(userId))));
+
+    /// <summary>
+    /// Stores the state with its recorded follow-ups, which then go out. A failed write ends the activation, so memory
+    /// never runs ahead of storage (the next call reads what was stored).
+    /// </summary>
+    private async Task Store()
+    {
+        try
+        {
+            await _outbox.Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     private async Task RequireMayTakePart(Actor member) =>
         PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, CommunityId, member.UserId));
@@ -300,103 +337,5 @@ public sealed class EventGrain(
         var position = S.Waitlist.IndexOf(userId);
         var status = S.Going.Contains(userId) ? RsvpStatus.Going : position >= 0 ? RsvpStatus.Waitlisted : RsvpStatus.None;
         return new RsvpState(S.Event!.Id, status, position >= 0 ? position + 1 : null, S.CheckedIn.Contains(userId));
-    }
-}
-
-/// <summary>The checks of a new event and its agenda.</summary>
-public static class EventRules
-{
-    public const int DefaultReminderMinutes = 15;
-    public const int MaxReminderMinutes = 7 * 24 * 60;
-
-    public static IReadOnlyList<EventSession> RequireValid(NewEvent e)
-    {
-        var id = InputRules.RequireId(e.Id, "event id");
-        if (e.ReminderMinutes is < 0 or > MaxReminderMinutes)
-        {
-            throw CommunityException.Invalid($"reminderMinutes is 0 (no reminders) to {MaxReminderMinutes} (a week).");
-        }
-
-        InputRules.RequireName(e.Title, "title");
-        if ((e.Description?.Length ?? 0) > EventGrain.MaxDescriptionLength)
-        {
-            throw new CommunityException(ErrorCodes.TooLong, $"The description has at most {EventGrain.MaxDescriptionLength} characters.");
-        }
-
-        if (e.EndsAt <= e.StartsAt || e.EndsAt - e.StartsAt > TimeSpan.FromDays(14))
-        {
-            throw CommunityException.Invalid("endsAt must be after startsAt, and an event lasts at most 14 days.");
-        }
-
-        if (e.Capacity is < 1 or > EventGrain.MaxCapacity)
-        {
-            throw CommunityException.Invalid($"capacity must be between 1 and {EventGrain.MaxCapacity}.");
-        }
-
-        var sessions = e.Sessions ?? [];
-        if (sessions.Count > EventGrain.MaxSessions || sessions.Select(s => s.Id).Distinct(StringComparer.Ordinal).Count() != sessions.Count)
-        {
-            throw CommunityException.Invalid($"An event has at most {EventGrain.MaxSessions} sessions, each with its own id.");
-        }
-
-        return [.. sessions.Select(s =>
-        {
-            var sessionId = InputRules.RequireId(s.Id, "session id");
-            var channel = $"{id}-{sessionId}";
-            if (channel.Length > InputRules.MaxIdLength)
-            {
-                throw CommunityException.Invalid($"Event and session ids together must be at most {InputRules.MaxIdLength - 1} characters.");
-            }
-
-            if (s.EndsAt <= s.StartsAt || s.StartsAt < e.StartsAt || s.EndsAt > e.EndsAt)
-            {
-                throw CommunityException.Invalid($"Session '{sessionId}' must start before it ends, within the event.");
-            }
-
-            var speakers = (s.Speakers ?? []).Select(p => InputRules.RequireName(p, "speaker")).Take(11).ToList();
-            return speakers.Count > 10
-                ? throw CommunityException.Invalid("A session has at most 10 speakers.")
-                : new EventSession(sessionId, InputRules.RequireName(s.Title, "session title"), s.Track is null ? "" : InputRules.RequireName(s.Track, "track"),
-                    speakers, s.StartsAt, s.EndsAt, channel);
-        }).OrderBy(s => s.StartsAt)];
-    }
-}
-
-[GenerateSerializer, Alias("cs.EventCalendarState")]
-public sealed class EventCalendarState
-{
-    [Id(0)] public List<string> EventIds { get; set; } = [];
-
-    /// <summary>Events no longer listed (older than the newest 200), still reachable for privacy requests.</summary>
-    [Id(1)] public List<string> Unlisted { get; set; } = [];
-}
-
-/// <summary>A community's events, newest 200 listed.</summary>
-public sealed class EventCalendarGrain(
-    [PersistentState("calendar", StorageNames.Main)] IPersistentState<EventCalendarState> state) : Grain, IEventCalendarGrain
-{
-    public const int Listed = 200;
-
-    public async Task Add(string eventId)
-    {
-        if (!state.State.EventIds.Contains(eventId))
-        {
-            state.State.EventIds.Add(eventId);
-            if (state.State.EventIds.Count > Listed)
-            {
-                state.State.Unlisted.Add(state.State.EventIds[0]);
-                state.State.EventIds.RemoveAt(0);
-            }
-
-            await state.WriteStateAsync();
-        }
-    }
-
-    public Task<IReadOnlyList<string>> AllIds() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Unlisted, .. state.State.EventIds]);
-
-    public async Task<IReadOnlyList<CommunityEvent>> List()
-    {
-        var events = await Task.WhenAll(state.State.EventIds.Select(id => GrainFactory.GetGrain<IEventGrain>($"{this.GetPrimaryKeyString()}/{id}").Get()));
-        return [.. events.OrderBy(e => e.StartsAt)];
     }
 }

@@ -1,12 +1,16 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
+using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace CommunityScale.Events;
@@ -18,30 +22,51 @@ public sealed class PollState
 
     /// <summary>member → their ballot (option indexes).</summary>
     [Id(1)] public Dictionary<string, int[]> Ballots { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>First ballots' points and the <c>poll.closed</c> webhook still owed.</summary>
+    [Id(2)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
 /// One poll. Ballots are group-committed (the grain is reentrant; ballots arriving during a write are stored by the next
-/// one, each answered after its write), and the results are published once per write, not once per ballot.
+/// one, each answered after its write), and the results are published once per write, not once per ballot. Every
+/// write goes through one <see cref="StateWriter{T}"/>, so ballot batches, opening and closing, and the outbox's own
+/// marks never overlap. A batch's first ballots' points, and a closing's <c>poll.closed</c> webhook, are recorded in the
+/// grain's <see cref="Outbox"/> in the write that stores them.
 /// </summary>
 [Reentrant]
 public sealed partial class PollGrain(
     [PersistentState("poll", StorageNames.Main)] IPersistentState<PollState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    ILogger<PollGrain> logger) : Grain, IPollGrain
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<PollGrain> logger) : Grain, IPollGrain, IRemindable
 {
     public const int MaxOptions = 10;
     public const int MaxTextLength = 200;
 
     private readonly Dictionary<string, (int[] Choices, string DisplayName, TaskCompletionSource<Poll> Done)> _pending = new(StringComparer.Ordinal);
+    private readonly StateWriter<PollState> _writer = new(state);
     private bool _writing;
-    private Task _lastWrite = Task.CompletedTask;
+    private SessionItemKey _key;
+    private Outbox _outbox = null!;
 
-    private string SessionKey => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
+    private PollState S => _writer.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = SessionItemKey.Parse(this.GetPrimaryKeyString());
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public async Task<Poll> Create(NewPoll poll, Actor moderator)
     {
-        if (state.State.Poll is not null)
+        if (S.Poll is not null)
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, "This poll already exists.");
         }
@@ -53,68 +78,70 @@ public sealed partial class PollGrain(
             throw CommunityException.Invalid($"A poll has 2 to {MaxOptions} different options.");
         }
 
-        var parts = this.GetPrimaryKeyString().Split('/');
-        await GrainFactory.GetGrain<IEventGrain>($"{parts[0]}/{parts[1]}").RequireSession(parts[2]);
+        var session = _key.Session;
+        await GrainFactory.Event(session.Event).RequireSession(session.SessionId);
 
-        await ModerationRoles.RequireModerator(GrainFactory, parts[0], moderator);
-        state.State.Poll = new Poll(parts[3], parts[0], parts[1], parts[2], question, options, poll.Multiple, true, [.. options.Select(_ => 0)], 0, clock.GetUtcNow());
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IQuestionBoardGrain>(SessionKey).AddPoll(parts[3]);
+        await ModerationRoles.RequireModerator(GrainFactory, session.Event.CommunityId, moderator);
+        S.Poll = new Poll(_key.ItemId, session.Event.CommunityId, session.Event.EventId, session.SessionId, question, options, poll.Multiple, true, [.. options.Select(_ => 0)], 0,
+            clock.GetUtcNow());
+        await _writer.Write();
+        await GrainFactory.QuestionBoard(session).AddPoll(_key.ItemId);
         await Publish();
-        return state.State.Poll;
+        return S.Poll;
     }
 
     public Task<MemberTrace> CollectMember(string userId)
     {
-        var parts = this.GetPrimaryKeyString().Split('/');
-        return Task.FromResult(state.State.Ballots.TryGetValue(userId, out var choices)
-            ? MemberTrace.Empty with { Events = [new EventTrace(parts[1], null, false, [], [], [new PollBallot(parts[2], parts[3], choices)], null)] }
+        return Task.FromResult(S.Ballots.TryGetValue(userId, out var choices)
+            ? MemberTrace.Empty with { Events = [new EventTrace(_key.Session.Event.EventId, null, false, [], [], [new PollBallot(_key.Session.SessionId, _key.ItemId, choices)], null)] }
             : MemberTrace.Empty);
     }
 
     /// <summary>Erasure: the ballot stays counted in the results, under the pseudonym.</summary>
     public async Task EraseMember(string userId, string pseudonym)
     {
-        if (state.State.Ballots.Remove(userId, out var choices))
+        if (S.Ballots.Remove(userId, out var choices))
         {
-            state.State.Ballots[pseudonym] = choices;
-            // Through the chain, never beside a ballot batch's write.
-            await Persist();
+            S.Ballots[pseudonym] = choices;
+            // Through the writer, never beside a ballot batch's write.
+            await _writer.Write();
         }
     }
 
-    public Task<Poll> Get() => Task.FromResult(state.State.Poll ?? throw CommunityException.NotFound("Poll"));
+    public Task<Poll> Get() => Task.FromResult(S.Poll ?? throw CommunityException.NotFound("Poll"));
 
     public async Task<Poll> SetOpen(bool open, Actor moderator)
     {
-        var poll = state.State.Poll ?? throw CommunityException.NotFound("Poll");
+        var poll = S.Poll ?? throw CommunityException.NotFound("Poll");
         await ModerationRoles.RequireModerator(GrainFactory, poll.CommunityId, moderator);
         if (poll.Open != open)
         {
-            state.State.Poll = Tallied() with { Open = open };
+            S.Poll = Tallied() with { Open = open };
+            var closed = open ? null : _outbox.Add(RaiseWebhook.Of(poll.CommunityId, WebhookEventKinds.PollClosed, clock.GetUtcNow(), S.Poll));
             try
             {
-                await Persist();
+                await _outbox.Store();
             }
             catch
             {
-                state.State.Poll = state.State.Poll with { Open = !open };
+                S.Poll = S.Poll with { Open = !open };
+                if (closed is not null)
+                {
+                    _outbox.Discard([closed]);
+                }
+
                 throw;
             }
 
             await Publish();
-            if (!open)
-            {
-                Integrations.Webhooks.Raise(GrainFactory, poll.CommunityId, Integrations.WebhookEventKinds.PollClosed, clock.GetUtcNow(), state.State.Poll!);
-            }
         }
 
-        return state.State.Poll!;
+        return S.Poll!;
     }
 
     public async Task<Poll> Vote(IReadOnlyList<int> choices, Actor member)
     {
-        var poll = state.State.Poll ?? throw CommunityException.NotFound("Poll");
+        var poll = S.Poll ?? throw CommunityException.NotFound("Poll");
         if (!poll.Open)
         {
             throw CommunityException.Invalid("The poll is closed.");
@@ -133,7 +160,7 @@ public sealed partial class PollGrain(
 
         PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, poll.CommunityId, member.UserId));
 
-        if (state.State.Ballots.TryGetValue(member.UserId, out var stored) && stored.SequenceEqual(ballot) && !_pending.ContainsKey(member.UserId))
+        if (S.Ballots.TryGetValue(member.UserId, out var stored) && stored.SequenceEqual(ballot) && !_pending.ContainsKey(member.UserId))
         {
             return Tallied();
         }
@@ -163,32 +190,34 @@ public sealed partial class PollGrain(
             {
                 var batch = _pending.ToList();
                 _pending.Clear();
-                var before = batch.Select(b => (b.Key, Had: state.State.Ballots.TryGetValue(b.Key, out var old), Old: old)).ToList();
+                var before = batch.Select(b => (b.Key, Had: S.Ballots.TryGetValue(b.Key, out var old), Old: old)).ToList();
                 foreach (var (voter, (choices, _, _)) in batch)
                 {
-                    state.State.Ballots[voter] = choices;
+                    S.Ballots[voter] = choices;
                 }
 
-                state.State.Poll = Tallied();
+                S.Poll = Tallied();
+                var awards = _outbox.AddRange(AwardFirstBallots([.. batch.Where(b => !before.Exists(x => x.Key == b.Key && x.Had)).Select(b => new Actor(b.Key, b.Value.DisplayName))]));
                 try
                 {
-                    await Persist();
+                    await _outbox.Store();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
+                    _outbox.Discard(awards);
                     foreach (var (voter, had, old) in before)
                     {
                         if (had)
                         {
-                            state.State.Ballots[voter] = old!;
+                            S.Ballots[voter] = old!;
                         }
                         else
                         {
-                            state.State.Ballots.Remove(voter);
+                            S.Ballots.Remove(voter);
                         }
                     }
 
-                    state.State.Poll = Tallied();
+                    S.Poll = Tallied();
                     foreach (var (_, (_, _, done)) in batch)
                     {
                         done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The ballot could not be stored; vote again."));
@@ -200,11 +229,10 @@ public sealed partial class PollGrain(
 
                 foreach (var (_, (_, _, done)) in batch)
                 {
-                    done.TrySetResult(state.State.Poll);
+                    done.TrySetResult(S.Poll);
                 }
 
                 await Publish();
-                AwardFirstBallots([.. batch.Where(b => !before.Exists(x => x.Key == b.Key && x.Had)).Select(b => new Actor(b.Key, b.Value.DisplayName))]);
             }
         }
         finally
@@ -213,33 +241,11 @@ public sealed partial class PollGrain(
         }
     }
 
-    // Ballot batches and opening or closing may overlap in this reentrant grain: writes are chained so two never run at once.
-    private Task Persist()
-    {
-        var previous = _lastWrite;
-        return _lastWrite = WriteAfter(previous);
-    }
-
-    private async Task WriteAfter(Task previous)
-    {
-        try
-        {
-            await previous;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Its caller handled that failure; this write carries the current state forward.
-            LogWriteFailed(logger, ex, this.GetPrimaryKeyString());
-        }
-
-        await state.WriteStateAsync();
-    }
-
     private Poll Tallied()
     {
-        var poll = state.State.Poll!;
+        var poll = S.Poll!;
         var counts = new int[poll.Options.Count];
-        foreach (var ballot in state.State.Ballots.Values)
+        foreach (var ballot in S.Ballots.Values)
         {
             foreach (var choice in ballot)
             {
@@ -247,7 +253,7 @@ public sealed partial class PollGrain(
             }
         }
 
-        return poll with { Counts = counts, Voters = state.State.Ballots.Count };
+        return poll with { Counts = counts, Voters = S.Ballots.Count };
     }
 
     private static string RequireText(string? text, string what)
@@ -258,24 +264,21 @@ public sealed partial class PollGrain(
             : trimmed;
     }
 
-    /// <summary>A member's first stored ballot in this poll earns <c>poll_vote</c> (once: the source is the poll); best effort, one-way.</summary>
-    private void AwardFirstBallots(IReadOnlyList<Actor> voters)
+    /// <summary>A member's first stored ballot in this poll earns <c>poll_vote</c> (once: the source is the poll), recorded with the ballot.</summary>
+    private IEnumerable<AwardPoints> AwardFirstBallots(IReadOnlyList<Actor> voters)
     {
-        var poll = state.State.Poll!;
+        var poll = S.Poll!;
         var now = clock.GetUtcNow();
-        foreach (var voter in voters)
-        {
-            GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(poll.CommunityId, voter.UserId)).Record(
-                [new ActivityEvent($"poll:{poll.EventId}/{poll.SessionId}/{poll.Id}", poll.CommunityId, voter.UserId, voter.DisplayName, ActionKinds.PollVote, now, null, EventId: poll.EventId)]).Ignore();
-        }
+        return voters.Select(voter => new AwardPoints(
+            [new ActivityEvent($"poll:{poll.EventId}/{poll.SessionId}/{poll.Id}", poll.CommunityId, voter.UserId, voter.DisplayName, ActionKinds.PollVote, now, null, EventId: poll.EventId)]));
     }
 
     private async Task Publish()
     {
         try
         {
-            await this.GetStreamProvider(StreamNames.Provider).GetStream<SessionStreamEvent>(StreamNames.ForSession(SessionKey))
-                .OnNextAsync(new PollUpdated(state.State.Poll!));
+            await this.GetStreamProvider(StreamNames.Provider).GetStream<SessionStreamEvent>(StreamNames.ForSession(_key.Session.ToString()))
+                .OnNextAsync(new PollUpdated(S.Poll!));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

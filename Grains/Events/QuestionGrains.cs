@@ -3,6 +3,7 @@ using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,19 +31,21 @@ public sealed partial class QuestionBoardGrain(
     public const int MaxQuestions = 500;
     public const int MaxTextLength = 500;
     private readonly Chat.SlidingWindowRateLimiter _askLimiter = new(5, TimeSpan.FromMinutes(1));
-    private string _communityId = "";
-    private string _eventId = "";
-    private string _sessionId = "";
+    private readonly StateWriter<QuestionBoardState> _writer = new(state);
+    private SessionKey _key;
+
+    private QuestionBoardState S => _writer.State;
+
+    private string CommunityId => _key.Event.CommunityId;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var parts = this.GetPrimaryKeyString().Split('/');
-        (_communityId, _eventId, _sessionId) = (parts[0], parts[1], parts[2]);
+        _key = SessionKey.Parse(this.GetPrimaryKeyString());
         // The tallies are the question grains'; after a restart, ask them rather than trust the last copy.
-        var votes = await Task.WhenAll(state.State.Questions.Select(q => QuestionGrain(q.Id).GetVotes()));
+        var votes = await Task.WhenAll(S.Questions.Select(q => QuestionGrain(q.Id).GetVotes()));
         for (var i = 0; i < votes.Length; i++)
         {
-            state.State.Questions[i] = state.State.Questions[i] with { Votes = votes[i] };
+            S.Questions[i] = S.Questions[i] with { Votes = votes[i] };
         }
     }
 
@@ -55,24 +58,24 @@ public sealed partial class QuestionBoardGrain(
                 : new CommunityException(ErrorCodes.TooLong, $"A question has at most {MaxTextLength} characters.");
         }
 
-        await GrainFactory.GetGrain<IEventGrain>($"{_communityId}/{_eventId}").RequireSession(_sessionId);
+        await GrainFactory.Event(_key.Event).RequireSession(_key.SessionId);
 
         var now = clock.GetUtcNow();
-        PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, _communityId, author.UserId), now);
+        PostingRules.RequireMayPost(await PostingRules.RequireMember(GrainFactory, CommunityId, author.UserId), now);
         if (!_askLimiter.TryAcquire(author.UserId, now, out var retryAfter))
         {
             throw new CommunityException(ErrorCodes.RateLimited, $"At most 5 questions a minute; try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
         }
 
-        if (state.State.Questions.Count >= MaxQuestions)
+        if (S.Questions.Count >= MaxQuestions)
         {
             throw CommunityException.Invalid($"This session already has {MaxQuestions} questions.");
         }
 
-        var question = new Question(Guid.NewGuid().ToString("n"), _communityId, _eventId, _sessionId, author.UserId, author.DisplayName, body, now, 0, false, false, false);
+        var question = new Question(Guid.NewGuid().ToString("n"), CommunityId, _key.Event.EventId, _key.SessionId, author.UserId, author.DisplayName, body, now, 0, false, false, false);
         await QuestionGrain(question.Id).Open();
-        state.State.Questions.Add(question);
-        await state.WriteStateAsync();
+        S.Questions.Add(question);
+        await _writer.Write();
         await Publish(new QuestionAsked(question));
         return question;
     }
@@ -80,57 +83,57 @@ public sealed partial class QuestionBoardGrain(
     public async Task<IReadOnlyList<Question>> List(Actor caller)
     {
         var moderator = false;
-        if (state.State.Questions.Any(q => q.Hidden))
+        if (S.Questions.Any(q => q.Hidden))
         {
-            var member = await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(_communityId, caller.UserId)).Get();
+            var member = await GrainFactory.Member(CommunityId, caller.UserId).Get();
             moderator = member?.Role >= MemberRole.Moderator;
         }
 
-        return [.. state.State.Questions.Where(q => moderator || !q.Hidden).OrderByDescending(q => q.Pinned).ThenByDescending(q => q.Votes).ThenBy(q => q.AskedAt)];
+        return [.. S.Questions.Where(q => moderator || !q.Hidden).OrderByDescending(q => q.Pinned).ThenByDescending(q => q.Votes).ThenBy(q => q.AskedAt)];
     }
 
     public async Task<Question> Moderate(string questionId, QuestionModeration change, Actor moderator)
     {
-        var index = state.State.Questions.FindIndex(q => q.Id == questionId);
+        var index = S.Questions.FindIndex(q => q.Id == questionId);
         if (index < 0)
         {
             throw CommunityException.NotFound("Question");
         }
 
-        await ModerationRoles.RequireModerator(GrainFactory, _communityId, moderator);
-        var q = state.State.Questions[index];
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        var q = S.Questions[index];
         var changed = q with { Answered = change.Answered ?? q.Answered, Pinned = change.Pinned ?? q.Pinned, Hidden = change.Hidden ?? q.Hidden };
-        state.State.Questions[index] = changed;
-        await state.WriteStateAsync();
+        S.Questions[index] = changed;
+        await _writer.Write();
         await Publish(new QuestionUpdated(changed));
         return changed;
     }
 
     public async Task Tally(string questionId, int votes)
     {
-        var index = state.State.Questions.FindIndex(q => q.Id == questionId);
-        if (index < 0 || state.State.Questions[index].Votes >= votes)
+        var index = S.Questions.FindIndex(q => q.Id == questionId);
+        if (index < 0 || S.Questions[index].Votes >= votes)
         {
             return;
         }
 
         // Not written: the question grain holds the count, and activation reads it back.
-        var updated = state.State.Questions[index] with { Votes = votes };
-        state.State.Questions[index] = updated;
+        var updated = S.Questions[index] with { Votes = votes };
+        S.Questions[index] = updated;
         await Publish(new QuestionUpdated(updated));
     }
 
     public async Task AddPoll(string pollId)
     {
-        if (!state.State.PollIds.Contains(pollId))
+        if (!S.PollIds.Contains(pollId))
         {
-            state.State.PollIds.Add(pollId);
-            await state.WriteStateAsync();
+            S.PollIds.Add(pollId);
+            await _writer.Write();
         }
     }
 
     public async Task<IReadOnlyList<Poll>> ListPolls() =>
-        await Task.WhenAll(state.State.PollIds.Select(id => GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{id}").Get()));
+        await Task.WhenAll(S.PollIds.Select(id => GrainFactory.Poll(_key.Item(id)).Get()));
 
     public async Task<MemberTrace> CollectMember(string userId)
     {
@@ -138,17 +141,17 @@ public sealed partial class QuestionBoardGrain(
         {
             MemberTrace.Empty with
             {
-                Events = [new EventTrace(_eventId, null, false, [.. state.State.Questions.Where(q => q.AuthorId == userId)], [], [], null)],
+                Events = [new EventTrace(_key.Event.EventId, null, false, [.. S.Questions.Where(q => q.AuthorId == userId)], [], [], null)],
             },
         };
-        foreach (var question in state.State.Questions)
+        foreach (var question in S.Questions)
         {
             parts.Add(await QuestionGrain(question.Id).CollectMember(userId));
         }
 
-        foreach (var pollId in state.State.PollIds)
+        foreach (var pollId in S.PollIds)
         {
-            parts.Add(await GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{pollId}").CollectMember(userId));
+            parts.Add(await GrainFactory.Poll(_key.Item(pollId)).CollectMember(userId));
         }
 
         return MemberTrace.MergeAll(parts);
@@ -158,41 +161,41 @@ public sealed partial class QuestionBoardGrain(
     public async Task EraseMember(string userId, string pseudonym)
     {
         var changed = false;
-        for (var i = 0; i < state.State.Questions.Count; i++)
+        for (var i = 0; i < S.Questions.Count; i++)
         {
-            if (state.State.Questions[i].AuthorId == userId)
+            if (S.Questions[i].AuthorId == userId)
             {
-                state.State.Questions[i] = state.State.Questions[i] with { AuthorId = "", AuthorName = Tombstones.Author, Text = "", Hidden = true };
+                S.Questions[i] = S.Questions[i] with { AuthorId = "", AuthorName = Tombstones.Author, Text = "", Hidden = true };
                 changed = true;
             }
         }
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
 
-        foreach (var question in state.State.Questions)
+        foreach (var question in S.Questions)
         {
             await QuestionGrain(question.Id).EraseMember(userId, pseudonym);
         }
 
-        foreach (var pollId in state.State.PollIds)
+        foreach (var pollId in S.PollIds)
         {
-            await GrainFactory.GetGrain<IPollGrain>($"{this.GetPrimaryKeyString()}/{pollId}").EraseMember(userId, pseudonym);
+            await GrainFactory.Poll(_key.Item(pollId)).EraseMember(userId, pseudonym);
         }
 
         // The ask limiter remembers who asked lately: a fresh activation does not.
         DeactivateOnIdle();
     }
 
-    private IQuestionGrain QuestionGrain(string id) => GrainFactory.GetGrain<IQuestionGrain>($"{this.GetPrimaryKeyString()}/{id}");
+    private IQuestionGrain QuestionGrain(string id) => GrainFactory.Question(_key.Item(id));
 
     private async Task Publish(SessionStreamEvent change)
     {
         try
         {
-            await this.GetStreamProvider(StreamNames.Provider).GetStream<SessionStreamEvent>(StreamNames.ForSession(this.GetPrimaryKeyString())).OnNextAsync(change);
+            await this.GetStreamProvider(StreamNames.Provider).GetStream<SessionStreamEvent>(StreamNames.ForSession(_key.ToString())).OnNextAsync(change);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -216,7 +219,8 @@ public sealed class QuestionState
 /// <summary>
 /// One question's votes, group-committed like chat sends: the grain is reentrant, votes that arrive while a write is
 /// in flight are stored together by the next one, and each vote is answered only after its write. Then the new count
-/// goes to the board, once per write.
+/// goes to the board, once per write. Every write (vote batches, opening, an erasure) goes through one
+/// <see cref="StateWriter{T}"/>, so none overlaps another.
 /// </summary>
 [Reentrant]
 public sealed partial class QuestionGrain(
@@ -224,34 +228,39 @@ public sealed partial class QuestionGrain(
     ILogger<QuestionGrain> logger) : Grain, IQuestionGrain
 {
     private readonly Dictionary<string, TaskCompletionSource<int>> _pending = new(StringComparer.Ordinal);
+    private readonly StateWriter<QuestionState> _writer = new(state);
     private bool _writing;
+
+    private QuestionState S => _writer.State;
+
+    private SessionItemKey Key => SessionItemKey.Parse(this.GetPrimaryKeyString());
 
     public async Task Open()
     {
-        state.State.Open = true;
-        await state.WriteStateAsync();
+        S.Open = true;
+        await _writer.Write();
     }
 
     public Task<MemberTrace> CollectMember(string userId)
     {
-        var parts = this.GetPrimaryKeyString().Split('/');
-        return Task.FromResult(state.State.Voters.Contains(userId)
-            ? MemberTrace.Empty with { Events = [new EventTrace(parts[1], null, false, [], [$"{parts[2]}/{parts[3]}"], [], null)] }
+        var key = Key;
+        return Task.FromResult(S.Voters.Contains(userId)
+            ? MemberTrace.Empty with { Events = [new EventTrace(key.Session.Event.EventId, null, false, [], [$"{key.Session.SessionId}/{key.ItemId}"], [], null)] }
             : MemberTrace.Empty);
     }
 
     public async Task EraseMember(string userId, string pseudonym)
     {
-        if (state.State.Voters.Remove(userId))
+        if (S.Voters.Remove(userId))
         {
-            state.State.Voters.Add(pseudonym);
+            S.Voters.Add(pseudonym);
             try
             {
-                await state.WriteStateAsync();
+                await _writer.Write();
             }
             catch
             {
-                // Storage still holds the id (a vote batch's write may have raced this one): a fresh activation retries cleanly.
+                // Storage still holds the id: a fresh activation retries cleanly.
                 DeactivateOnIdle();
                 throw;
             }
@@ -260,19 +269,18 @@ public sealed partial class QuestionGrain(
 
     public async Task<int> Upvote(Actor member)
     {
-        if (!state.State.Open)
+        if (!S.Open)
         {
             throw CommunityException.NotFound("Question");
         }
 
-        if (state.State.Voters.Contains(member.UserId))
+        if (S.Voters.Contains(member.UserId))
         {
-            return state.State.Voters.Count;
+            return S.Voters.Count;
         }
 
-        var key = this.GetPrimaryKeyString();
-        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, key[..key.IndexOf('/', StringComparison.Ordinal)], member.UserId));
-        return state.State.Voters.Contains(member.UserId) ? state.State.Voters.Count : await Enlist(member.UserId);
+        PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, Key.Session.Event.CommunityId, member.UserId));
+        return S.Voters.Contains(member.UserId) ? S.Voters.Count : await Enlist(member.UserId);
     }
 
     /// <summary>Queues the vote for the next write and returns when it is stored (a second vote while queued shares the first's wait).</summary>
@@ -291,7 +299,7 @@ public sealed partial class QuestionGrain(
         return waiting.Task;
     }
 
-    public Task<int> GetVotes() => Task.FromResult(state.State.Voters.Count);
+    public Task<int> GetVotes() => Task.FromResult(S.Voters.Count);
 
     private async Task WriteVotes()
     {
@@ -303,18 +311,18 @@ public sealed partial class QuestionGrain(
                 _pending.Clear();
                 foreach (var (voter, _) in batch)
                 {
-                    state.State.Voters.Add(voter);
+                    S.Voters.Add(voter);
                 }
 
                 try
                 {
-                    await state.WriteStateAsync();
+                    await _writer.Write();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     foreach (var (voter, waiter) in batch)
                     {
-                        state.State.Voters.Remove(voter);
+                        S.Voters.Remove(voter);
                         waiter.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The vote could not be stored; vote again."));
                     }
 
@@ -322,14 +330,16 @@ public sealed partial class QuestionGrain(
                     continue;
                 }
 
-                var count = state.State.Voters.Count;
+                var count = S.Voters.Count;
                 foreach (var (_, waiter) in batch)
                 {
                     waiter.TrySetResult(count);
                 }
 
-                var key = this.GetPrimaryKeyString();
-                GrainFactory.GetGrain<IQuestionBoardGrain>(key[..key.LastIndexOf('/')]).Tally(key[(key.LastIndexOf('/') + 1)..], count).Ignore();
+                // One-way, not recorded: the board's copy is derived (the next vote sends a newer count, and the board
+                // asks every question for its count when it activates).
+                var key = Key;
+                GrainFactory.QuestionBoard(key.Session).Tally(key.ItemId, count).Ignore();
             }
         }
         finally

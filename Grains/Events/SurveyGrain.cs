@@ -1,11 +1,17 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
+using CommunityScale.Insights;
+using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Privacy;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Events;
 
@@ -16,31 +22,61 @@ public sealed class SurveyState
 
     /// <summary>Who answered, in order, so the latest comments come first.</summary>
     [Id(1)] public List<string> Order { get; set; } = [];
+
+    /// <summary>The <c>survey.answered</c> webhooks, KPI answers and first answers' points still owed.</summary>
+    [Id(2)] public OutboxState Outbox { get; set; } = new();
 }
 
-/// <summary>The post-event survey: open to members who were going, from the event's start until 30 days after its end.</summary>
+/// <summary>
+/// The post-event survey: open to members who were going, from the event's start until 30 days after its end. An answer
+/// is stored with what it owes (the webhook, the KPI answer, a first answer's points) in the grain's <see cref="Outbox"/>.
+/// </summary>
 public sealed class SurveyGrain(
     [PersistentState("survey", StorageNames.Main)] IPersistentState<SurveyState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ISurveyGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<SurveyGrain> logger) : Grain, ISurveyGrain, IRemindable
 {
     public const int MaxCommentLength = 2_000;
     private static readonly TimeSpan OpenAfterEnd = TimeSpan.FromDays(30);
 
-    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+    // A first answer's points were awarded before the answer; they still are in the normal case (bounded: what fails
+    // stays owed and goes out later).
+    private static readonly TimeSpan PointsWait = TimeSpan.FromSeconds(2);
+
+    private readonly StateWriter<SurveyState> _writer = new(state);
+    private EventKey _key;
+    private Outbox _outbox = null!;
+
+    private SurveyState S => _writer.State;
+
+    private string CommunityId => _key.CommunityId;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = EventKey.Parse(this.GetPrimaryKeyString());
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public Task<MemberTrace> CollectMember(string userId) =>
-        Task.FromResult(state.State.Answers.TryGetValue(userId, out var answer)
-            ? MemberTrace.Empty with { Events = [new EventTrace(this.GetPrimaryKeyString().Split('/')[1], null, false, [], [], [], answer)] }
+        Task.FromResult(S.Answers.TryGetValue(userId, out var answer)
+            ? MemberTrace.Empty with { Events = [new EventTrace(_key.EventId, null, false, [], [], [], answer)] }
             : MemberTrace.Empty);
 
     /// <summary>Erasure: the ratings stay in the results under the pseudonym; the comment, their own words, goes.</summary>
     public async Task EraseMember(string userId, string pseudonym)
     {
-        if (state.State.Answers.Remove(userId, out var answer))
+        if (S.Answers.Remove(userId, out var answer))
         {
-            state.State.Answers[pseudonym] = answer with { Comment = null };
-            state.State.Order = [.. state.State.Order.Select(u => u == userId ? pseudonym : u)];
-            await state.WriteStateAsync();
+            S.Answers[pseudonym] = answer with { Comment = null };
+            S.Order = [.. S.Order.Select(u => u == userId ? pseudonym : u)];
+            await _writer.Write();
         }
     }
 
@@ -57,7 +93,7 @@ public sealed class SurveyGrain(
             throw new CommunityException(ErrorCodes.TooLong, $"A comment has at most {MaxCommentLength} characters.");
         }
 
-        var e = GrainFactory.GetGrain<IEventGrain>(this.GetPrimaryKeyString());
+        var e = GrainFactory.Event(_key);
         var info = await e.Get();
         var now = clock.GetUtcNow();
         if (now < info.StartsAt || now > info.EndsAt + OpenAfterEnd)
@@ -72,32 +108,44 @@ public sealed class SurveyGrain(
             throw CommunityException.Invalid("The survey is for members who attended (RSVP'd as going).");
         }
 
+        // The KPIs segment answers by the profile the member has when answering.
+        var profile = (await GrainFactory.Member(CommunityId, member.UserId).Get())?.Profile;
         var stored = answer with { Comment = string.IsNullOrEmpty(comment) ? null : comment };
-        var first = !state.State.Answers.ContainsKey(member.UserId);
-        state.State.Answers[member.UserId] = stored;
-        state.State.Order.Remove(member.UserId);
-        state.State.Order.Add(member.UserId);
-        await state.WriteStateAsync();
-        Integrations.Webhooks.Raise(GrainFactory, CommunityId, Integrations.WebhookEventKinds.SurveyAnswered, now, new { eventId = info.Id, userId = member.UserId, answer = stored });
+        var first = !S.Answers.ContainsKey(member.UserId);
+        S.Answers[member.UserId] = stored;
+        S.Order.Remove(member.UserId);
+        S.Order.Add(member.UserId);
+        _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.SurveyAnswered, now, new { eventId = info.Id, userId = member.UserId, answer = stored }));
         // Satisfaction counts on the event's first day, so a replaced answer replaces it there (one per member and event).
         var day = DateOnly.FromDateTime(info.StartsAt.UtcDateTime);
-        var profile = (await GrainFactory.GetGrain<IMemberGrain>(MemberKey.For(CommunityId, member.UserId)).Get())?.Profile;
-        GrainFactory.GetGrain<Insights.IKpiWeekGrain>($"{CommunityId}/{Insights.KpiMath.Week(day)}")
-            .Survey(new Insights.KpiSurvey($"{info.Id}:{member.UserId}", day, stored.Satisfaction, stored.Nps, Insights.KpiMath.Tags(profile))).Ignore();
-        if (first)
-        {
-            await GrainFactory.GetGrain<IMemberPointsGrain>(MemberKey.For(CommunityId, member.UserId)).Record(
-                [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null, EventId: info.Id)]);
-        }
-
+        _outbox.Add(new RecordSurvey(CommunityId, new KpiSurvey($"{info.Id}:{member.UserId}", day, stored.Satisfaction, stored.Nps, KpiMath.Tags(profile))));
+        var points = first
+            ? _outbox.Add(new AwardPoints(
+                [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null, EventId: info.Id)]))
+            : null;
+        await Store();
+        await _outbox.Settled(points, PointsWait);
         return stored;
     }
 
     public async Task<SurveyResults> Results(Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner read survey results.");
-        var eventId = this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal) + 1)..];
-        return SurveyMath.Summarise(eventId, state.State.Order.Select(u => state.State.Answers[u]).ToList());
+        return SurveyMath.Summarise(_key.EventId, S.Order.Select(u => S.Answers[u]).ToList());
+    }
+
+    /// <summary>A failed write ends the activation, so memory never runs ahead of storage.</summary>
+    private async Task Store()
+    {
+        try
+        {
+            await _outbox.Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 }
 

@@ -2,6 +2,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,9 @@ public sealed class ChallengesGrain(
 {
     public const int MaxOpen = 50;
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);
+    private readonly StateWriter<ChallengesState> _writer = new(state);
+
+    private ChallengesState S => _writer.State;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
@@ -28,19 +32,19 @@ public sealed class ChallengesGrain(
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner create challenges.");
         var title = ChallengeRules.RequireValid(challenge, clock.GetUtcNow());
         Prune();
-        if (state.State.Challenges.Exists(c => c.Id == challenge.Id))
+        if (S.Challenges.Exists(c => c.Id == challenge.Id))
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Challenge '{challenge.Id}' already exists.");
         }
 
-        if (state.State.Challenges.Count >= MaxOpen)
+        if (S.Challenges.Count >= MaxOpen)
         {
             throw CommunityException.Invalid($"At most {MaxOpen} challenges may be open or recent at once.");
         }
 
         var created = challenge with { Title = title };
-        state.State.Challenges.Add(created);
-        await state.WriteStateAsync();
+        S.Challenges.Add(created);
+        await _writer.Write();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "challenge", created.Id,
             $"{created.Title}: {created.Target} × {created.Kind}, {created.StartsAt:u} – {created.EndsAt:u}, {created.BonusPoints} points");
         return created;
@@ -49,10 +53,10 @@ public sealed class ChallengesGrain(
     public Task<IReadOnlyList<Challenge>> List()
     {
         Prune();
-        return Task.FromResult<IReadOnlyList<Challenge>>([.. state.State.Challenges.OrderBy(c => c.EndsAt)]);
+        return Task.FromResult<IReadOnlyList<Challenge>>([.. S.Challenges.OrderBy(c => c.EndsAt)]);
     }
 
-    private void Prune() => state.State.Challenges.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow());
+    private void Prune() => S.Challenges.RemoveAll(c => c.EndsAt + KeptAfterEnd < clock.GetUtcNow());
 }
 
 /// <summary>The checks of a challenge (pure): also run for a campaign's challenges before the campaign is stored.</summary>

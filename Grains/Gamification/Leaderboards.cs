@@ -25,13 +25,16 @@ public sealed partial class LeaderboardShardGrain(
     private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
     private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(10);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
+    private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
 
-    private WriteBehind Writes => _writeBehind ??= new(this, state.WriteStateAsync, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
+    private WriteBehind Writes => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
+
+    private LeaderboardShardState S => _writer.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var entry in state.State.Entries.Values)
+        foreach (var entry in S.Entries.Values)
         {
             _sorted.Add(entry);
         }
@@ -43,7 +46,7 @@ public sealed partial class LeaderboardShardGrain(
 
     public Task Set(string userId, string displayName, long points)
     {
-        if (state.State.Entries.TryGetValue(userId, out var old))
+        if (S.Entries.TryGetValue(userId, out var old))
         {
             if (old.Points == points && old.DisplayName == displayName)
             {
@@ -54,7 +57,7 @@ public sealed partial class LeaderboardShardGrain(
         }
 
         var entry = new LeaderboardEntry(0, userId, displayName, points);
-        state.State.Entries[userId] = entry;
+        S.Entries[userId] = entry;
         _sorted.Add(entry);
         Writes.Changed();
         return Task.CompletedTask;
@@ -62,7 +65,7 @@ public sealed partial class LeaderboardShardGrain(
 
     public async Task Remove(string userId)
     {
-        if (state.State.Entries.Remove(userId, out var old))
+        if (S.Entries.Remove(userId, out var old))
         {
             _sorted.Remove(old);
             // An erasure, not a score: written now rather than behind (and again behind if this write fails).
@@ -88,7 +91,7 @@ public sealed partial class LeaderboardShardGrain(
             above++;
         }
 
-        return Task.FromResult<(LeaderboardEntry?, long)>((state.State.Entries.GetValueOrDefault(userId), above));
+        return Task.FromResult<(LeaderboardEntry?, long)>((S.Entries.GetValueOrDefault(userId), above));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing leaderboard shard {Shard} failed; will retry")]
@@ -99,15 +102,7 @@ public sealed partial class LeaderboardShardGrain(
 [StatelessWorker]
 public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
 {
-    private (string Community, string Board) Key
-    {
-        get
-        {
-            var key = this.GetPrimaryKeyString();
-            var slash = key.IndexOf('/', StringComparison.Ordinal);
-            return (key[..slash], key[(slash + 1)..]);
-        }
-    }
+    private BoardKey Key => BoardKey.Parse(this.GetPrimaryKeyString());
 
     public async Task<LeaderboardPage> Page(int offset, int limit)
     {
@@ -135,5 +130,5 @@ public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
         return mine with { Rank = standings.Sum(s => s.Above) + 1 };
     }
 
-    private ILeaderboardShardGrain ShardGrain(int shard) => GrainFactory.GetGrain<ILeaderboardShardGrain>($"{Key.Community}/{Key.Board}/{shard}");
+    private ILeaderboardShardGrain ShardGrain(int shard) => GrainFactory.LeaderboardShard(Key.Shard(shard));
 }

@@ -1,6 +1,7 @@
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
+using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 
 namespace CommunityScale.Gamification;
@@ -15,15 +16,19 @@ public sealed class PointsRulesState
 public sealed class PointsRulesGrain(
     [PersistentState("points-rules", StorageNames.Main)] IPersistentState<PointsRulesState> state) : Grain, IPointsRulesGrain
 {
+    private readonly StateWriter<PointsRulesState> _writer = new(state);
+
+    private PointsRulesState S => _writer.State;
+
     private string CommunityId => this.GetPrimaryKeyString();
 
-    public Task<PointsRules> Get() => Task.FromResult(state.State.Rules ?? PointsRules.Default);
+    public Task<PointsRules> Get() => Task.FromResult(S.Rules ?? PointsRules.Default);
 
     public async Task<PointsRules> Update(PointsRulesUpdate update, Actor caller)
     {
         await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner change the points rules.");
 
-        var current = state.State.Rules ?? PointsRules.Default;
+        var current = S.Rules ?? PointsRules.Default;
         var actions = new Dictionary<string, ActionRule>(current.Actions);
         foreach (var (kind, rule) in update.Actions ?? new Dictionary<string, ActionRule>())
         {
@@ -47,8 +52,8 @@ public sealed class PointsRulesGrain(
         }
 
         var next = new PointsRules(actions, [.. thresholds], current.Version + 1);
-        state.State.Rules = next;
-        await state.WriteStateAsync();
+        S.Rules = next;
+        await _writer.Write();
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "points_rules", $"version {next.Version}",
             string.Join(", ", next.Actions.Select(a => $"{a.Key} {a.Value.Points}")));
         return next;

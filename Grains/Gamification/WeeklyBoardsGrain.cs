@@ -1,9 +1,11 @@
 using System.Globalization;
+using CommunityScale.FollowUps;
 using CommunityScale.Notifications;
 using CommunityScale.Options;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CommunityScale.Gamification;
@@ -18,6 +20,9 @@ public sealed class WeeklyBoardsState
 
     /// <summary>Newest first, at most <see cref="WeeklyBoardsGrain.Kept"/>.</summary>
     [Id(2)] public List<WeekResult> Results { get; set; } = [];
+
+    /// <summary>The finishers' notices of a closed week still owed.</summary>
+    [Id(3)] public OutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>
@@ -25,55 +30,82 @@ public sealed class WeeklyBoardsState
 /// what the reminder adds is the close: the finished week's top three are kept and told, once, even if nobody looks.
 /// The reminder fires at the next Monday 00:00 UTC (or every <c>Schedule:CheckEvery</c>, whichever is first), and a
 /// week is closed at most once (<see cref="WeeklyBoardsState.LastClosed"/>), so late or repeated ticks are harmless.
+/// The finishers' notices are recorded in the grain's <see cref="Outbox"/> with the close, so a crash right after it
+/// (which marks the week closed for good) does not lose them.
 /// </summary>
 public sealed class WeeklyBoardsGrain(
     [PersistentState("weekly-boards", StorageNames.Main)] IPersistentState<WeeklyBoardsState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    IOptions<ScheduleOptions> schedule) : Grain, IWeeklyBoardsGrain, IRemindable
+    IOptions<ScheduleOptions> schedule,
+    IOptions<OutboxOptions> outboxOptions,
+    ILogger<WeeklyBoardsGrain> logger) : Grain, IWeeklyBoardsGrain, IRemindable
 {
     public const int Kept = 52;
     public const int Winners = 3;
     private const string ReminderName = "weekly-rollover";
 
+    // The tick used to send the notices itself; it still waits for them (bounded: the outbox keeps what fails).
+    private static readonly TimeSpan NoticeWait = TimeSpan.FromSeconds(2);
+
+    private readonly StateWriter<WeeklyBoardsState> _writer = new(state);
+    private Outbox _outbox = null!;
+
+    private WeeklyBoardsState S => _writer.State;
+
     private string CommunityId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
 
     public async Task Ensure()
     {
-        if (!state.State.Armed)
+        if (!S.Armed)
         {
             await Schedule();
-            state.State.Armed = true;
-            state.State.LastClosed ??= Leaderboards.IsoWeek(clock.GetUtcNow().AddDays(-7));
-            await state.WriteStateAsync();
+            S.Armed = true;
+            S.LastClosed ??= Leaderboards.IsoWeek(clock.GetUtcNow().AddDays(-7));
+            await _writer.Write();
         }
     }
 
-    public Task<IReadOnlyList<WeekResult>> Past() => Task.FromResult<IReadOnlyList<WeekResult>>([.. state.State.Results]);
+    public Task<IReadOnlyList<WeekResult>> Past() => Task.FromResult<IReadOnlyList<WeekResult>>([.. S.Results]);
 
     public async Task ForgetMember(string userId)
     {
         var changed = false;
-        for (var i = 0; i < state.State.Results.Count; i++)
+        for (var i = 0; i < S.Results.Count; i++)
         {
-            var result = state.State.Results[i];
+            var result = S.Results[i];
             if (result.Top.Any(e => e.UserId == userId))
             {
                 var rest = result.Top.Where(e => e.UserId != userId).Select((e, rank) => e with { Rank = rank + 1 }).ToList();
-                state.State.Results[i] = result with { Top = rest, Members = result.Members - 1 };
+                S.Results[i] = result with { Top = rest, Members = result.Members - 1 };
                 changed = true;
             }
         }
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == Outbox.ReminderName)
+        {
+            await _outbox.Tick();
+            return;
+        }
+
         var finished = Leaderboards.IsoWeek(StartOfWeek(clock.GetUtcNow()).AddDays(-1));
-        if (state.State.LastClosed != finished)
+        if (S.LastClosed != finished)
         {
             await Close(finished);
         }
@@ -83,24 +115,22 @@ public sealed class WeeklyBoardsGrain(
 
     private async Task Close(string week)
     {
-        var board = await GrainFactory.GetGrain<ILeaderboardGrain>($"{CommunityId}/{week}").Page(0, Winners);
-        state.State.LastClosed = week;
+        var board = await GrainFactory.Leaderboard(new BoardKey(CommunityId, week)).Page(0, Winners);
+        S.LastClosed = week;
         if (board.Members > 0)
         {
-            state.State.Results.Insert(0, new WeekResult(week, board.Entries, board.Members, clock.GetUtcNow()));
-            if (state.State.Results.Count > Kept)
+            S.Results.Insert(0, new WeekResult(week, board.Entries, board.Members, clock.GetUtcNow()));
+            if (S.Results.Count > Kept)
             {
-                state.State.Results.RemoveRange(Kept, state.State.Results.Count - Kept);
+                S.Results.RemoveRange(Kept, S.Results.Count - Kept);
             }
         }
 
-        await state.WriteStateAsync();
-        foreach (var entry in board.Entries)
-        {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(entry.UserId).Post(new NotificationDraft(CommunityId, NotificationKinds.WeeklyRank,
-                string.Create(CultureInfo.InvariantCulture, $"You finished #{entry.Rank} of {board.Members} on the board of {week} with {entry.Points} points."),
-                $"week:{week}:{entry.Rank}"));
-        }
+        var notices = _outbox.AddRange(board.Entries.Select(entry => new SendNotices([entry.UserId], new NotificationDraft(CommunityId, NotificationKinds.WeeklyRank,
+            string.Create(CultureInfo.InvariantCulture, $"You finished #{entry.Rank} of {board.Members} on the board of {week} with {entry.Points} points."),
+            $"week:{week}:{entry.Rank}"))));
+        await _outbox.Store();
+        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null, NoticeWait);
     }
 
     private Task Schedule() => Wakeups.WakeAt(this, ReminderName, StartOfWeek(clock.GetUtcNow()).AddDays(7), clock.GetUtcNow(), schedule.Value.CheckEvery);

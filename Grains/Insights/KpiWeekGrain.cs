@@ -52,11 +52,14 @@ public sealed partial class KpiWeekGrain(
     public const int MaxSamplesPerDay = 20_000;
 
     private readonly HashSet<DateOnly> _changed = [];
+    private readonly StateWriter<KpiWeekState> _writer = new(state);
     private WriteBehind? _writeBehind;
 
     private WriteBehind Writes => _writeBehind ??= new(this, WriteAndPublish, ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()));
 
-    private string CommunityId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().IndexOf('/', StringComparison.Ordinal)];
+    private KpiWeekState S => _writer.State;
+
+    private string CommunityId => KpiWeekKey.Parse(this.GetPrimaryKeyString()).CommunityId;
 
     public Task Record(KpiMemberActivity activity)
     {
@@ -99,7 +102,7 @@ public sealed partial class KpiWeekGrain(
     }
 
     public Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment) =>
-        Task.FromResult<IReadOnlyList<KpiDaySlice>>([.. state.State.Days.OrderBy(d => d.Key).Select(d => Slice(d.Key, d.Value, segment))]);
+        Task.FromResult<IReadOnlyList<KpiDaySlice>>([.. S.Days.OrderBy(d => d.Key).Select(d => Slice(d.Key, d.Value, segment))]);
 
     private static KpiDaySlice Slice(DateOnly day, KpiDayState s, Segment segment)
     {
@@ -118,7 +121,7 @@ public sealed partial class KpiWeekGrain(
 
     public Task<KpiMemberTrace> CollectMember(string userId)
     {
-        var days = state.State.Days.OrderBy(d => d.Key).ToList();
+        var days = S.Days.OrderBy(d => d.Key).ToList();
         return Task.FromResult(new KpiMemberTrace(
             [.. days.Select(d => (Day: d.Key, Member: d.Value.Members.GetValueOrDefault(userId))).Where(d => d.Member is not null)
                 .Select(d => new KpiMemberActivity(userId, d.Day, d.Member!.Tags, d.Member.Active, d.Member.Messages, d.Member.Threads, d.Member.Replies, d.Member.ReactionsReceived))],
@@ -131,7 +134,7 @@ public sealed partial class KpiWeekGrain(
     public async Task Pseudonymise(string userId, string pseudonym)
     {
         var changed = false;
-        foreach (var day in state.State.Days.Values)
+        foreach (var day in S.Days.Values)
         {
             if (day.Members.Remove(userId, out var activity))
             {
@@ -156,11 +159,11 @@ public sealed partial class KpiWeekGrain(
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            await _writer.Write();
         }
     }
 
-    private KpiDayState Day(DateOnly day) => state.State.Days.TryGetValue(day, out var s) ? s : state.State.Days[day] = new KpiDayState();
+    private KpiDayState Day(DateOnly day) => S.Days.TryGetValue(day, out var s) ? s : S.Days[day] = new KpiDayState();
 
     private Task Changed(DateOnly day)
     {
@@ -172,11 +175,11 @@ public sealed partial class KpiWeekGrain(
     /// <summary>The write behind: the state, then each changed day's row for managers' dashboards.</summary>
     private async Task WriteAndPublish(CancellationToken cancellationToken)
     {
-        await state.WriteStateAsync(cancellationToken);
+        await _writer.Write().WaitAsync(cancellationToken);
         var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<KpiStreamEvent>(StreamNames.ForKpis(CommunityId));
         foreach (var day in _changed.Order().ToList())
         {
-            await stream.OnNextAsync(new KpiUpdated(KpiMath.Row(CommunityId, Slice(day, state.State.Days[day], Segment.Everyone))));
+            await stream.OnNextAsync(new KpiUpdated(KpiMath.Row(CommunityId, Slice(day, S.Days[day], Segment.Everyone))));
             _changed.Remove(day);
         }
     }
@@ -197,7 +200,7 @@ public sealed class CommunityKpisGrain : Grain, ICommunityKpisGrain
         await Moderation.ModerationRoles.RequireAdmin(GrainFactory, communityId, caller, "Only community managers (admins and the owner) read KPIs.");
         KpiMath.RequireRange(from, to);
         await GrainFactory.GetGrain<IProfileFieldsGrain>(communityId).RequireValid(segment);
-        var weeks = await Task.WhenAll(KpiMath.Weeks(from, to).Select(w => GrainFactory.GetGrain<IKpiWeekGrain>($"{communityId}/{w}").Read(segment)));
+        var weeks = await Task.WhenAll(KpiMath.Weeks(from, to).Select(w => GrainFactory.KpiWeek(new KpiWeekKey(communityId, w)).Read(segment)));
         return KpiMath.Report(communityId, from, to, segment, weeks.SelectMany(w => w));
     }
 }

@@ -1,0 +1,64 @@
+using CommunityScale.FollowUps;
+
+namespace CommunityScale.Gamification;
+
+[GenerateSerializer, Alias("cs.MemberPointsState")]
+public sealed class MemberPointsState
+{
+    [Id(0)] public long Points { get; set; }
+
+    [Id(1)] public string Week { get; set; } = "";
+
+    [Id(2)] public long WeekPoints { get; set; }
+
+    [Id(3)] public int Level { get; set; }
+
+    /// <summary>The UTC day the counters below are for.</summary>
+    [Id(4)] public DateOnly Day { get; set; }
+
+    /// <summary>Actions of each kind today, for caps and diminishing points.</summary>
+    [Id(5)] public Dictionary<string, int> Today { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points each recent source earned (oldest first); a source seen again earns nothing.</summary>
+    [Id(6)] public List<AwardRecord> Recent { get; set; } = [];
+
+    [Id(7)] public string DisplayName { get; set; } = "";
+
+    [Id(8)] public string TimeZone { get; set; } = "UTC";
+
+    [Id(9)] public int Streak { get; set; }
+
+    [Id(10)] public int BestStreak { get; set; }
+
+    /// <summary>The last local day (in <see cref="TimeZone"/>) with activity.</summary>
+    [Id(11)] public DateOnly? LastLocalDay { get; set; }
+
+    /// <summary>Lifetime count of each action, for badges.</summary>
+    [Id(12)] public Dictionary<string, long> Actions { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(13)] public List<Badge> Badges { get; set; } = [];
+
+    /// <summary>Who reacted to this member's content lately (oldest first), for reaction-ring dampening.</summary>
+    [Id(14)] public List<string> RecentReactors { get; set; } = [];
+
+    /// <summary>Progress per challenge id.</summary>
+    [Id(15)] public Dictionary<string, ChallengeProgress> Challenges { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points earned per channel (for channel leaderboards); at most <see cref="MemberPointsGrain.MaxChannels"/>.</summary>
+    [Id(16)] public Dictionary<string, long> ChannelPoints { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Points earned in each campaign still listed by the community (for campaign leaderboards).</summary>
+    [Id(17)] public Dictionary<string, long> CampaignPoints { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Badge, challenge and level notices and the points and badge webhooks still owed.</summary>
+    [Id(18)] public OutboxState Outbox { get; set; } = new();
+}
+
+[GenerateSerializer, Immutable, Alias("cs.AwardRecord")]
+public sealed record AwardRecord(
+    [property: Id(0)] string SourceId,
+    [property: Id(1)] int Points,
+    [property: Id(2)] string Week,
+    [property: Id(3)] bool TakenBack = false,
+    [property: Id(4)] string? ChannelId = null,
+    [property: Id(5)] IReadOnlyList<string>? Campaigns = null);

@@ -1,0 +1,116 @@
+using CommunityScale.Insights;
+using CommunityScale.Integrations;
+using CommunityScale.Streams;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+
+namespace CommunityScale.Gamification;
+
+/// <summary>
+/// What follows an award best effort, after it is stored: data derived from the stored totals, which the next award
+/// puts right if a call is lost (the boards, absolute totals; the live stream; the change feed's mark; campaign boards
+/// and figures), and the KPI deltas, one-way: a crash loses a delta, never an award. Nothing here throws.
+/// </summary>
+public sealed partial class PointsAnnouncer(
+    IGrainFactory grains, MemberKey key, Func<MemberPointsState> state, PointsLedger ledger, Func<Task<IAsyncStream<MemberStreamEvent>>> memberStream, ILogger logger)
+{
+    // The community's weekly rollover is armed from its first weekly points; once per activation is enough.
+    private bool _weeklyRolloverArmed;
+
+    private MemberPointsState S => state();
+
+    /// <summary>
+    /// The KPIs' day buckets, and the reactors' own activity (their points grains record it with their profile).
+    /// One-way: both are additive counters that a repeat would count twice, so they are not re-sent.
+    /// </summary>
+    public void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile, IReadOnlyList<ActivityEvent> given)
+    {
+        var tags = KpiMath.Tags(profile);
+        foreach (var activity in kpis.For(key.UserId, tags))
+        {
+            grains.KpiWeek(new KpiWeekKey(key.CommunityId, KpiMath.Week(activity.Day))).Record(activity).Ignore();
+        }
+
+        foreach (var reaction in given)
+        {
+            grains.MemberPoints(key.CommunityId, reaction.UserId).Record([reaction]).Ignore();
+        }
+    }
+
+    /// <summary>The CRM change feed's mark (written behind there too: the member reappears with their next change).</summary>
+    public void Touch() => grains.GetGrain<IMemberChangeFeedGrain>(key.CommunityId).Touch(key.UserId).Ignore();
+
+    /// <summary>Campaign boards (absolute totals) and figures.</summary>
+    public async Task Campaigns(IEnumerable<(string CampaignId, Campaigns.CampaignContribution Contribution)> contributions)
+    {
+        foreach (var (campaignId, contribution) in contributions)
+        {
+            try
+            {
+                await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.ForCampaign(campaignId), key.UserId)
+                    .Set(key.UserId, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
+                await grains.Campaign(new CampaignKey(key.CommunityId, campaignId)).Record(contribution);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogAnnounceFailed(logger, ex, key.ToString());
+            }
+        }
+    }
+
+    /// <summary>New badges on the member's live stream (their notices and webhooks are in the outbox).</summary>
+    public async Task Badges(IReadOnlyList<Badge> earned)
+    {
+        foreach (var badge in earned)
+        {
+            try
+            {
+                await (await memberStream()).OnNextAsync(new BadgePosted(new BadgeEarned(key.CommunityId, key.UserId, badge)));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogAnnounceFailed(logger, ex, key.ToString());
+            }
+        }
+    }
+
+    /// <summary>Updates the boards (absolute totals), then tells the member on their live stream.</summary>
+    public async Task Points(IReadOnlyList<PointsAwarded> awards)
+    {
+        try
+        {
+            await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.AllTime, key.UserId).Set(key.UserId, S.DisplayName, S.Points);
+            if (S.Week.Length > 0)
+            {
+                await Leaderboards.Shard(grains, key.CommunityId, S.Week, key.UserId).Set(key.UserId, S.DisplayName, S.WeekPoints);
+                if (!_weeklyRolloverArmed)
+                {
+                    // Idempotent, and asked again by every activation: nothing is lost if this one-way call is.
+                    grains.GetGrain<IWeeklyBoardsGrain>(key.CommunityId).Ensure().Ignore();
+                    _weeklyRolloverArmed = true;
+                }
+            }
+
+            foreach (var channel in ledger.ChangedChannels)
+            {
+                await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.ForChannel(channel), key.UserId)
+                    .Set(key.UserId, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
+            }
+
+            ledger.ChangedChannels.Clear();
+
+            var stream = await memberStream();
+            foreach (var award in awards)
+            {
+                await stream.OnNextAsync(new PointsPosted(award));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAnnounceFailed(logger, ex, key.ToString());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Updating leaderboards or publishing points for {Member} failed; the next award corrects the boards")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception ex, string member);
+}

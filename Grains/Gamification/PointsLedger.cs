@@ -1,0 +1,224 @@
+using CommunityScale.Campaigns;
+using CommunityScale.Insights;
+
+namespace CommunityScale.Gamification;
+
+/// <summary>What one batch of activity changed in a member's record, for the follow-ups and the boards.</summary>
+public sealed class AwardBatch
+{
+    /// <summary>The member's own activity per day, for the KPIs.</summary>
+    public KpiDeltas Kpis { get; } = new();
+
+    /// <summary>The reactors' side of reactions received: their activity, recorded by their own points grains.</summary>
+    public List<ActivityEvent> Given { get; } = [];
+
+    public Dictionary<string, CampaignContribution> Contributions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each event that earned (zero points included: a capped action still counts) and challenge bonuses.</summary>
+    public List<(ActivityEvent Event, int Points)> Awarded { get; } = [];
+
+    public List<Badge> Earned { get; } = [];
+
+    public List<Challenge> Completed { get; } = [];
+}
+
+/// <summary>
+/// A member's points bookkeeping, on the state only (no calls, no writes): a batch of activity applied once per source
+/// with caps, diminishing points, reaction-ring dampening, campaign boosts, streaks, badges and challenges; and an
+/// award taken back. The grain looks up what it needs first, and stores and announces after.
+/// </summary>
+public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, Func<TimeZoneInfo> zone)
+{
+    private MemberPointsState S => state();
+
+    /// <summary>Channels whose totals changed since their boards were last told.</summary>
+    public HashSet<string> ChangedChannels { get; } = new(StringComparer.Ordinal);
+
+    public AwardBatch Apply(IReadOnlyList<ActivityEvent> events, PointsRules rules, IReadOnlyList<Challenge> challenges, IReadOnlyList<Campaign> campaigns,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? profile)
+    {
+        var batch = new AwardBatch();
+        foreach (var e in events)
+        {
+            if (S.Recent.Exists(r => r.SourceId == e.SourceId))
+            {
+                continue;
+            }
+
+            if (!rules.Actions.TryGetValue(e.Kind, out var rule))
+            {
+                // No points, still activity. Given reactions are not kept as sources: their only effect (active that
+                // day) is idempotent, and a busy reactor would push real sources out of the replay window.
+                batch.Kpis.Add(e);
+                if (e.Kind != ActionKinds.ReactionGiven)
+                {
+                    S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
+                }
+
+                continue;
+            }
+
+            var day = DateOnly.FromDateTime(e.At.UtcDateTime);
+            if (day != S.Day)
+            {
+                (S.Day, S.Today) = (day, new Dictionary<string, int>(StringComparer.Ordinal));
+            }
+
+            var factor = 1.0;
+            if (e.Kind == ActionKinds.ReactionReceived && e.ActorId is { } reactor)
+            {
+                factor = ReactionFarming.Factor(reactor, key.UserId, S.RecentReactors);
+                if (reactor == key.UserId)
+                {
+                    // Reacting to your own content is not activity at all: no points, no cap used, no streak.
+                    S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
+                    continue;
+                }
+
+                batch.Given.Add(new ActivityEvent($"{e.SourceId}/given", key.CommunityId, reactor, "", ActionKinds.ReactionGiven, e.At, e.ChannelId, null, e.ThreadId, e.EventId));
+                S.RecentReactors.Add(reactor);
+                if (S.RecentReactors.Count > ReactionFarming.Window)
+                {
+                    S.RecentReactors.RemoveAt(0);
+                }
+            }
+
+            var nth = S.Today[e.Kind] = S.Today.GetValueOrDefault(e.Kind) + 1;
+            var applying = campaigns.Where(c => CampaignRules.Applies(c, e, profile)).ToList();
+            var points = CampaignRules.Boosted((int)Math.Floor(PointsMath.Award(rule, nth) * factor), applying);
+            foreach (var campaign in applying)
+            {
+                var before = batch.Contributions.GetValueOrDefault(campaign.Id) ?? new CampaignContribution(key.UserId, 0, 0, !S.CampaignPoints.ContainsKey(campaign.Id));
+                batch.Contributions[campaign.Id] = before with { Points = before.Points + points, Posts = before.Posts + (e.IsPost ? 1 : 0) };
+                S.CampaignPoints[campaign.Id] = S.CampaignPoints.GetValueOrDefault(campaign.Id) + points;
+            }
+
+            var week = Leaderboards.IsoWeek(e.At);
+            S.Actions[e.Kind] = S.Actions.GetValueOrDefault(e.Kind) + 1;
+            var localDay = Streaks.LocalDay(e.At, zone());
+            S.Streak = Streaks.Next(S.LastLocalDay, S.Streak, localDay);
+            S.LastLocalDay = S.LastLocalDay is { } last && last > localDay ? last : localDay;
+            S.BestStreak = Math.Max(S.BestStreak, S.Streak);
+            CollectBadges(e.At, batch.Earned);
+            CountChallenges(e, week, challenges, batch);
+            batch.Kpis.Add(e);
+            S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: applying.Count == 0 ? null : [.. applying.Select(c => c.Id)]));
+            S.DisplayName = e.DisplayName;
+            Add(points, week);
+            AddToChannel(e.ChannelId, points);
+            batch.Awarded.Add((e, points));
+        }
+
+        if (S.Recent.Count > MemberPointsGrain.RecentSources)
+        {
+            S.Recent.RemoveRange(0, S.Recent.Count - MemberPointsGrain.RecentSources);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Progress on challenges long over is dropped, so the state stays bounded.</summary>
+    public void PruneChallenges(DateTimeOffset latest)
+    {
+        foreach (var stale in S.Challenges.Where(c => c.Value.EndsAt < latest - TimeSpan.FromDays(30)).Select(c => c.Key).ToList())
+        {
+            S.Challenges.Remove(stale);
+        }
+    }
+
+    /// <summary>What a source earned goes (null: unknown, taken back already, or it earned nothing).</summary>
+    public AwardRecord? TakeBack(string sourceId)
+    {
+        var index = S.Recent.FindIndex(r => r.SourceId == sourceId);
+        if (index < 0 || S.Recent[index] is { TakenBack: true } or { Points: 0 })
+        {
+            return null;
+        }
+
+        var record = S.Recent[index];
+        S.Recent[index] = record with { TakenBack = true };
+        Add(-record.Points, record.Week);
+        AddToChannel(record.ChannelId, -record.Points);
+        foreach (var campaign in record.Campaigns ?? [])
+        {
+            if (S.CampaignPoints.TryGetValue(campaign, out var earnedThere))
+            {
+                S.CampaignPoints[campaign] = Math.Max(0, earnedThere - record.Points);
+            }
+        }
+
+        return record;
+    }
+
+    /// <summary>Whether every one of <paramref name="events"/> was seen before (a replay, which changes nothing).</summary>
+    public bool AllSeen(IReadOnlyList<ActivityEvent> events) => events.All(e => S.Recent.Exists(r => r.SourceId == e.SourceId));
+
+    private void CountChallenges(ActivityEvent e, string week, IReadOnlyList<Challenge> challenges, AwardBatch batch)
+    {
+        foreach (var challenge in challenges.Where(c => c.Kind == e.Kind && c.Covers(e.At)))
+        {
+            var progress = S.Challenges.GetValueOrDefault(challenge.Id) ?? new ChallengeProgress(challenge.Id, challenge.Title, 0, challenge.Target, challenge.EndsAt, null);
+            if (progress.CompletedAt is not null)
+            {
+                continue;
+            }
+
+            progress = progress with { Progress = progress.Progress + 1 };
+            if (progress.Progress >= challenge.Target)
+            {
+                // The bonus is an award of its own, once per challenge.
+                progress = progress with { CompletedAt = e.At };
+                var bonusSource = $"challenge:{challenge.Id}";
+                S.Recent.Add(new AwardRecord(bonusSource, challenge.BonusPoints, week));
+                Add(challenge.BonusPoints, week);
+                batch.Awarded.Add((e with { SourceId = bonusSource, Kind = "challenge" }, challenge.BonusPoints));
+                batch.Completed.Add(challenge);
+            }
+
+            S.Challenges[challenge.Id] = progress;
+        }
+    }
+
+    /// <summary>Gives each badge the record now qualifies for and has not had, dated by the event that earned it.</summary>
+    private void CollectBadges(DateTimeOffset at, List<Badge> earned)
+    {
+        foreach (var (id, tier) in BadgeRules.Qualifying(S.Actions, S.BestStreak))
+        {
+            if (!S.Badges.Exists(b => b.Id == id && b.Tier == tier))
+            {
+                var badge = new Badge(id, tier, at);
+                S.Badges.Add(badge);
+                earned.Add(badge);
+            }
+        }
+    }
+
+    private void AddToChannel(string? channelId, int points)
+    {
+        if (channelId is null || points == 0)
+        {
+            return;
+        }
+
+        S.ChannelPoints[channelId] = Math.Max(0, S.ChannelPoints.GetValueOrDefault(channelId) + points);
+        ChangedChannels.Add(channelId);
+        if (S.ChannelPoints.Count > MemberPointsGrain.MaxChannels)
+        {
+            // A member active in more channels than that keeps their biggest; the smallest leaves its board's memory here.
+            S.ChannelPoints.Remove(S.ChannelPoints.MinBy(c => c.Value).Key);
+        }
+    }
+
+    private void Add(int points, string week)
+    {
+        S.Points = Math.Max(0, S.Points + points);
+        if (week == S.Week)
+        {
+            S.WeekPoints = Math.Max(0, S.WeekPoints + points);
+        }
+        else if (string.CompareOrdinal(week, S.Week) > 0)
+        {
+            (S.Week, S.WeekPoints) = (week, Math.Max(0, points));
+        }
+    }
+}
