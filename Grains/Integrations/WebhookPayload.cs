@@ -30,27 +30,3 @@ public static class WebhookPayload
 
     public static string Data<T>(T value) => JsonSerializer.Serialize(value, DataOptions);
 }
-
-/// <summary>How grains raise events: one one-way call per batch to the community's registry; never waits, never throws.</summary>
-public static class Webhooks
-{
-    public static void Raise(IGrainFactory grains, string communityId, string kind, DateTimeOffset at, params object[] data)
-    {
-        if (data.Length == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            grains.GetGrain<IWebhookRegistryGrain>(communityId)
-                .Raise([.. data.Select(d => new WebhookEvent(Guid.NewGuid().ToString("n"), kind, communityId, at, WebhookPayload.Data(d)))])
-                .Ignore();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Integrations are downstream of what happened; they must never undo it or hold it up.
-            System.Diagnostics.Trace.TraceWarning($"Raising {kind} in {communityId} failed: {ex.Message}");
-        }
-    }
-}

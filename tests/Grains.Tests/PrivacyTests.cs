@@ -109,9 +109,10 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
 
         var kpis = Grains.GetGrain<ICommunityKpisGrain>(community);
         var today = DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
-        // Awards (and so KPI activity) follow a channel's messages in rounds, at most one a second: all 24 must be in.
-        await Responses.Eventually(async () => (await kpis.Report(today, today, Segment.Everyone, owner)).Totals is { ActiveMembers: 2, Messages: 24 },
-            "the KPIs to count both members and all 24 chat messages");
+        // Awards (and so KPI activity) follow a channel's messages in rounds, at most one a second, and reactions' points
+        // follow from the outboxes behind those rounds: all 24 messages and all 3 reactions must be in.
+        await Responses.Eventually(async () => (await kpis.Report(today, today, Segment.Everyone, owner)).Totals is { ActiveMembers: 2, Messages: 24, Reactions: 3 },
+            "the KPIs to count both members, all 24 chat messages and the 3 reactions");
         var before = (await kpis.Report(today, today, Segment.Everyone, owner)).Totals;
 
         // Only the member or an admin above them may erase; an unknown member is not found.
