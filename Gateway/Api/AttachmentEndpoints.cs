@@ -2,6 +2,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Gateway.Attachments;
 using CommunityScale.Gateway.Auth;
+using CommunityScale.Posting;
 using CommunityScale.Threads;
 
 namespace CommunityScale.Gateway.Api;

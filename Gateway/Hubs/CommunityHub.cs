@@ -1,11 +1,12 @@
 using CommunityScale.Chat;
 using CommunityScale.Communities;
-using CommunityScale.Notifications;
 using CommunityScale.Errors;
 using CommunityScale.Gateway.Auth;
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Gateway.Relay;
 using CommunityScale.Gateway.Telemetry;
+using CommunityScale.Notifications;
+using CommunityScale.Posting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;

@@ -19,7 +19,7 @@ public sealed record ChatMessage(
     [property: Id(9)] bool Removed = false,
     [property: Id(10)] DateTimeOffset? EditedAt = null,
     [property: Id(11)] IReadOnlyDictionary<string, int>? Reactions = null,
-    [property: Id(12)] IReadOnlyList<Threads.AttachmentInfo>? Attachments = null)
+    [property: Id(12)] IReadOnlyList<Posting.AttachmentInfo>? Attachments = null)
 {
     /// <summary>What history keeps of a removed message: its place in the sequence, who sent it, not what it said.</summary>
     public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null, Attachments = null };
@@ -57,14 +57,6 @@ public sealed record SendMessageCommand(
     [property: Id(2)] string Text,
     [property: Id(3)] string ClientMessageId,
     [property: Id(4)] IReadOnlyList<string>? AttachmentIds = null);
-
-/// <summary>
-/// The acknowledgement of a send: given only once the message is durably stored. <see cref="Held"/>: automatic
-/// moderation held it for review instead; it has no <c>seq</c> (0) until a moderator approves it, and
-/// <see cref="MessageId"/> is its id in the moderation queue.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("cs.SendAck")]
-public sealed record SendAck([property: Id(0)] long Seq, [property: Id(1)] string MessageId, [property: Id(2)] bool Held = false);
 
 /// <summary>A page of history: messages in <c>seq</c> order, the channel's last <c>seq</c>, and whether more follow the page.</summary>
 [GenerateSerializer, Immutable, Alias("cs.HistoryPage")]

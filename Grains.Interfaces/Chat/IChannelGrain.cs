@@ -1,3 +1,4 @@
+using CommunityScale.Posting;
 using Orleans.Concurrency;
 
 namespace CommunityScale.Chat;

@@ -6,6 +6,7 @@ using CommunityScale.Gamification;
 using CommunityScale.Insights;
 using CommunityScale.Integrations;
 using CommunityScale.Moderation;
+using CommunityScale.Posting;
 using CommunityScale.Privacy;
 using CommunityScale.Threads;
 

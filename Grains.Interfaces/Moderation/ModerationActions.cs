@@ -154,7 +154,7 @@ public sealed record ReviewOutcome(
     [property: Id(0)] string ItemId,
     [property: Id(1)] ReviewKind Kind,
     [property: Id(2)] string Resolution,
-    [property: Id(3)] Chat.SendAck? Ack);
+    [property: Id(3)] Posting.SendAck? Ack);
 
 /// <summary>
 /// The payload of the <c>ModerationEvent</c> hub event, published on the community's <c>moderation</c> stream whenever the

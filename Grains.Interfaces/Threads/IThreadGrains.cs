@@ -26,7 +26,7 @@ public interface IThreadGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
 
     /// <summary>A reply a moderator approved from the review queue: it skips automatic moderation and gets the next seq now.</summary>
     [Alias("AcceptApproved")]
-    Task<Chat.SendAck> AcceptApproved(NewReply reply, Actor author);
+    Task<Posting.SendAck> AcceptApproved(NewReply reply, Actor author);
 
     /// <summary>The author edits their post (the old text is kept as a revision); seq 1 is the opening post.</summary>
     [Alias("Edit")]

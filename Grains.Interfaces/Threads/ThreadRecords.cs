@@ -1,4 +1,5 @@
 using CommunityScale.Communities;
+using CommunityScale.Posting;
 
 namespace CommunityScale.Threads;
 

@@ -1,6 +1,7 @@
 using CommunityScale.Errors;
 using CommunityScale.FollowUps;
 using CommunityScale.Options;
+using CommunityScale.Posting;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using CommunityScale.Telemetry;
@@ -75,7 +76,7 @@ public sealed partial class ChannelWriter(
 
     /// <summary>Gives the message the next seq and queues it; completes when it is stored (the ack).</summary>
     public Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
-        IReadOnlyList<Threads.AttachmentInfo>? attachments = null)
+        IReadOnlyList<Posting.AttachmentInfo>? attachments = null)
     {
         var pending = new PendingSend(new ChatMessage(key.CommunityId, key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
             authorId, authorName, text, now, clientMessageId, Attachments: attachments));

@@ -1,3 +1,5 @@
+using CommunityScale.Posting;
+
 namespace CommunityScale.Chat;
 
 /// <summary>

@@ -30,7 +30,7 @@ public sealed partial class QuestionBoardGrain(
 {
     public const int MaxQuestions = 500;
     public const int MaxTextLength = 500;
-    private readonly Chat.SlidingWindowRateLimiter _askLimiter = new(5, TimeSpan.FromMinutes(1));
+    private readonly Posting.SlidingWindowRateLimiter _askLimiter = new(5, TimeSpan.FromMinutes(1));
     private readonly StateWriter<QuestionBoardState> _writer = new(state);
     private SessionKey _key;
 

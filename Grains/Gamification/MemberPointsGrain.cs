@@ -223,9 +223,24 @@ public sealed partial class MemberPointsGrain(
         }
     }
 
-    /// <summary>The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed for them).</summary>
-    private async Task<IReadOnlyCollection<string>> WantedWebhooks() =>
-        [.. await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds()];
+    /// <summary>
+    /// The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed for
+    /// them). Asked at most every 5 s, as a channel does with its policy: an award is the hot path of every message, and
+    /// the community's registry is one grain; a new subscription sees awards within that time.
+    /// </summary>
+    private async Task<IReadOnlyCollection<string>> WantedWebhooks()
+    {
+        if (_wantedWebhooks is null || DateTime.UtcNow >= _wantedWebhooksUntil)
+        {
+            _wantedWebhooks = [.. await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds()];
+            _wantedWebhooksUntil = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        }
+
+        return _wantedWebhooks;
+    }
+
+    private IReadOnlyCollection<string>? _wantedWebhooks;
+    private DateTime _wantedWebhooksUntil;
 
     private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(_key.UserId).GetStreamKey()));

@@ -147,7 +147,7 @@ public sealed class SlowModeStep(TimeSpan interval) : IModerationStep, IRemember
 /// <summary>Flood control: at most N messages per window per member (the member rate limit).</summary>
 public sealed class FloodControlStep(int limit, TimeSpan window) : IModerationStep, IRemembering
 {
-    private Chat.SlidingWindowRateLimiter _limiter = new(limit, window);
+    private Posting.SlidingWindowRateLimiter _limiter = new(limit, window);
 
     public string Name => "flood";
 

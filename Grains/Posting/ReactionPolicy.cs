@@ -1,5 +1,4 @@
 using CommunityScale.Errors;
-using CommunityScale.Chat;
 using CommunityScale.Threads;
 
 namespace CommunityScale.Posting;

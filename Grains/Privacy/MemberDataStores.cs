@@ -7,6 +7,7 @@ using CommunityScale.Insights;
 using CommunityScale.Integrations;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Posting;
 using CommunityScale.Threads;
 
 namespace CommunityScale.Privacy;

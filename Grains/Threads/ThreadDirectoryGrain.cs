@@ -1,9 +1,9 @@
 using System.Globalization;
-using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Posting;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;

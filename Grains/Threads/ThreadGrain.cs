@@ -113,10 +113,10 @@ public sealed partial class ThreadGrain(
 
     public Task<PostOutcome> Reply(NewReply reply, Actor author) => ReplyCore(reply, author, approved: false);
 
-    public async Task<Chat.SendAck> AcceptApproved(NewReply reply, Actor author)
+    public async Task<Posting.SendAck> AcceptApproved(NewReply reply, Actor author)
     {
         var post = (await ReplyCore(reply, author, approved: true)).Post!;
-        return new Chat.SendAck(post.Seq, post.PostId);
+        return new Posting.SendAck(post.Seq, post.PostId);
     }
 
     private async Task<PostOutcome> ReplyCore(NewReply reply, Actor author, bool approved)

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using CommunityScale.Chat;
 using CommunityScale.Integrations;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;

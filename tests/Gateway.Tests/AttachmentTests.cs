@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Attachments;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 using CommunityScale.Threads;
 using Microsoft.AspNetCore.SignalR.Client;

@@ -1,5 +1,6 @@
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Relay;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;

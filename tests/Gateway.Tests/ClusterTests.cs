@@ -10,7 +10,7 @@ namespace CommunityScale.Gateway.Tests;
 public sealed class ClusterTests(SystemFixture fixture)
 {
     /// <summary>Sends until acked, retrying with the same clientMessageId, as a client does while the cluster recovers.</summary>
-    private static async Task<Chat.SendAck> SendWithRetry(TestUser user, string community, string channel, string text, TimeSpan within)
+    private static async Task<Posting.SendAck> SendWithRetry(TestUser user, string community, string channel, string text, TimeSpan within)
     {
         var clientMessageId = Guid.NewGuid().ToString("n");
         var deadline = DateTime.UtcNow + within;
@@ -135,7 +135,7 @@ public sealed class StorageOutageTests
         link.Restore();
         // The client retries its refused send with the same clientMessageId until storage is back.
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        Chat.SendAck? ack = null;
+        Posting.SendAck? ack = null;
         while (ack is null)
         {
             try

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CommunityScale.Chat;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 using Xunit.Abstractions;

@@ -1,5 +1,6 @@
 using CommunityScale.Chat;
 using CommunityScale.Communities;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 
 namespace CommunityScale.Gateway.Tests;

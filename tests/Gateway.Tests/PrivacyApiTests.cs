@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CommunityScale.Chat;
 using CommunityScale.Integrations;
+using CommunityScale.Posting;
 using CommunityScale.Privacy;
 using CommunityScale.TestSupport;
 using CommunityScale.Threads;

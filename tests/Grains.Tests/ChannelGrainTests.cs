@@ -1,6 +1,7 @@
 using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
+using CommunityScale.Posting;
 using CommunityScale.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;

@@ -1,5 +1,6 @@
 using CommunityScale.Chat;
 using CommunityScale.Errors;
+using CommunityScale.Posting;
 
 namespace CommunityScale.Grains.Tests;
 

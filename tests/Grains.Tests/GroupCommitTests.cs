@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CommunityScale.Chat;
 using CommunityScale.Communities;
+using CommunityScale.Posting;
 using CommunityScale.Telemetry;
 
 namespace CommunityScale.Grains.Tests;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Tests;
+using CommunityScale.Posting;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR.Client;
 

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using CommunityScale.Chat;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Posting;
 using CommunityScale.Streams;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,6 +3,7 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Posting;
 
 namespace CommunityScale.Grains.Tests.Moderation;
 

@@ -1,4 +1,4 @@
-namespace CommunityScale.Chat;
+namespace CommunityScale.Posting;
 
 /// <summary>At most <c>limit</c> events per key in any window of <c>window</c>. Pure and single-threaded (grain-owned).</summary>
 public sealed class SlidingWindowRateLimiter(int limit, TimeSpan window)

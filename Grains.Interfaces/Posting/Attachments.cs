@@ -1,6 +1,6 @@
 using CommunityScale.Communities;
 
-namespace CommunityScale.Threads;
+namespace CommunityScale.Posting;
 
 /// <summary>
 /// A file a member uploaded (the bytes are a blob named <c>community/id</c>; this is what the cluster knows of it).

@@ -2,11 +2,13 @@ using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
 using CommunityScale.Options;
+using CommunityScale.Posting;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
+using CommunityScale.Threads;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommunityScale.Threads;
+namespace CommunityScale.Posting;
 
 [GenerateSerializer, Alias("cs.AttachmentState")]
 public sealed class AttachmentState
