@@ -50,7 +50,7 @@ public sealed class EventGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = EventKey.Parse(this.GetPrimaryKeyString());
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -308,22 +308,7 @@ public sealed class EventGrain(
     private void RecordRsvp(string userId) =>
         _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.EventRsvp, clock.GetUtcNow(), new RsvpChange(CommunityId, userId, StateOf(userId))));
 
-    /// <summary>
-    /// Stores the state with its recorded follow-ups, which then go out. A failed write ends the activation, so memory
-    /// never runs ahead of storage (the next call reads what was stored).
-    /// </summary>
-    private async Task Store()
-    {
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Store() => _outbox.Store();
 
     private async Task RequireMayTakePart(Actor member) =>
         PostingRules.RequireNotBanned(await PostingRules.RequireMember(GrainFactory, CommunityId, member.UserId));

@@ -55,7 +55,7 @@ public sealed class SurveyGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = EventKey.Parse(this.GetPrimaryKeyString());
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -134,19 +134,7 @@ public sealed class SurveyGrain(
         return SurveyMath.Summarise(_key.EventId, S.Order.Select(u => S.Answers[u]).ToList());
     }
 
-    /// <summary>A failed write ends the activation, so memory never runs ahead of storage.</summary>
-    private async Task Store()
-    {
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Store() => _outbox.Store();
 }
 
 /// <summary>CSAT and NPS, as the industry defines them (pure, unit-tested).</summary>

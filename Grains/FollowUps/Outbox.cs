@@ -47,6 +47,12 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     /// <summary>What else the reminder's tick should resume (a channel hands its waiting awards over).</summary>
     public Action? OnTick { get; init; }
 
+    /// <summary>
+    /// Called when <see cref="Store"/>'s write fails, before the failure is thrown: grains pass <c>DeactivateOnIdle</c>, so
+    /// memory never runs ahead of storage (the next call reads what was stored, and an unstored change is not seen as done).
+    /// </summary>
+    public Action? WriteFailed { get; init; }
+
     /// <summary>Awaited before each delivery pass (a channel's award round in flight: a take-back must not overtake its award).</summary>
     public Func<Task>? BeforeDelivery { get; init; }
 
@@ -100,7 +106,16 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
             await Arm();
         }
 
-        await write();
+        try
+        {
+            await write();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WriteFailed?.Invoke();
+            throw;
+        }
+
         _storedThrough = Math.Max(_storedThrough, upTo);
         Kick();
     }

@@ -53,7 +53,7 @@ public sealed partial class MemberPointsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MemberKey.Parse(this.GetPrimaryKeyString());
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _ledger = new PointsLedger(_key, () => S, () => Zone);
         _announcer = new PointsAnnouncer(GrainFactory, _key, () => S, _ledger, MemberStream, logger);
         _outbox.Activated();
@@ -206,22 +206,7 @@ public sealed partial class MemberPointsGrain(
         return await GetProfile();
     }
 
-    /// <summary>
-    /// Stores the state with its recorded follow-ups, which then go out. A failed write ends the activation, so memory
-    /// never runs ahead of storage: a re-sent award would otherwise find its source "seen" and never be stored.
-    /// </summary>
-    private async Task Store()
-    {
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Store() => _outbox.Store();
 
     /// <summary>
     /// The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed for

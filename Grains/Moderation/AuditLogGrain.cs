@@ -49,7 +49,9 @@ public sealed class AuditLogGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        // Memory must not run ahead of storage: an AppendOnce retried after a failed write would find its source remembered
+        // and skip an entry that was never stored. The next activation reads what was.
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -89,17 +91,7 @@ public sealed class AuditLogGrain(
         }
 
         _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.ModerationAction, entry.At, entry));
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Memory must not run ahead of storage: an AppendOnce retried after this failure would find its source
-            // remembered and skip an entry that was never stored. The next activation reads what was.
-            DeactivateOnIdle();
-            throw;
-        }
+        await _outbox.Store();
 
         return entry;
     }

@@ -43,7 +43,7 @@ public sealed partial class ModerationQueueGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -310,19 +310,7 @@ public sealed partial class ModerationQueueGrain(
         }
     }
 
-    /// <summary>A failed write ends the activation, so memory never runs ahead of storage (the next call reads what was stored).</summary>
-    private async Task Store()
-    {
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Store() => _outbox.Store();
 
     private async Task<ChatMessage> ReadMessage(string channelId, long seq)
     {

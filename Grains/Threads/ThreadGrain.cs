@@ -58,7 +58,7 @@ public sealed partial class ThreadGrain(
         _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, membershipCache: TimeSpan.Zero);
         _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
         _posts = new ThreadPosts(GrainFactory, _key);
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
         _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, clock, Store, Publish);
         _feedback = new ThreadFeedback(_thread, _reactions);
         _outbox.Activated();
@@ -332,22 +332,7 @@ public sealed partial class ThreadGrain(
 
     private ThreadMemberData MemberData => new(GrainFactory, _key, _posts, () => S, Store, Publish);
 
-    /// <summary>
-    /// Stores the state with its recorded follow-ups, which then go out. A failed write ends the activation, so memory
-    /// never runs ahead of storage (the next call reads what was stored).
-    /// </summary>
-    private async Task Store()
-    {
-        try
-        {
-            await _outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task Store() => _outbox.Store();
 
     private Task<StoredPost> Load(long seq) => _thread.Load(seq);
 
