@@ -56,7 +56,6 @@ public sealed partial class CampaignGrain(
     private const int PagesPerTick = 20;
 
     // The admin found the entry in the log when answered; they still do in the normal case (bounded: it stays owed).
-    private static readonly TimeSpan AuditWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<CampaignState> _writer = new(state);
     private CampaignKey _key;
@@ -123,7 +122,7 @@ public sealed partial class CampaignGrain(
         S.Campaign = created;
         var audit = _outbox.Add(new AppendAudit(CommunityId, caller.UserId, "campaign", c.Id, $"{S.Campaign.Title}: ×{c.Multiplier} for {segment}, {c.StartsAt:u} – {c.EndsAt:u}"));
         await _outbox.Store();
-        await _outbox.Settled(audit, AuditWait);
+        await _outbox.Settled(audit);
         await ScheduleNext();
         return Current();
     }

@@ -118,13 +118,11 @@ public sealed partial class ChannelAwards(
         }
     }
 
-    private async Task HandOver(IGrouping<string, ChatMessage> byAuthor)
-    {
-        var member = MemberKey.For(key.CommunityId, byAuthor.Key);
-        await grains.GetGrain<IMemberPointsGrain>(member).Record(
-            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
-        await grains.GetGrain<IMemberGrain>(member).RecordActivity(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels);
-    }
+    // Points and trust are independent receivers, each idempotent on the messages: asked side by side, not one after the other.
+    private Task HandOver(IGrouping<string, ChatMessage> byAuthor) => Task.WhenAll(
+        grains.MemberPoints(key.CommunityId, byAuthor.Key).Record(
+            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]),
+        grains.Member(key.CommunityId, byAuthor.Key).RecordActivity(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
     private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);

@@ -278,7 +278,7 @@ public sealed partial class ChannelGrain(
         _awards.Withdraw(seq);
         if (original!.Attachments is { Count: > 0 })
         {
-            await _outbox.Settled(S.Outbox.Pending.FindLast(f => f is RevokeAttachments), TimeSpan.FromSeconds(2));
+            await _outbox.SettledAll();
         }
 
         await PublishChange(new MessageRemoved(new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, original!.MessageId)), seq);

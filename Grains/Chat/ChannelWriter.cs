@@ -40,6 +40,7 @@ public sealed partial class ChannelWriter(
     Action deactivate)
 {
     private static readonly List<PendingChange> NoChanges = [];
+    private static readonly List<Action> NoUndo = [];
     private readonly List<PendingSend> _pending = [];
     private readonly List<PendingChange> _changes = [];
     private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
@@ -151,7 +152,7 @@ public sealed partial class ChannelWriter(
                 // Most batches carry no changes: they allocate nothing for them.
                 var changes = _changes.Count == 0 ? NoChanges : [.. _changes];
                 _changes.Clear();
-                var undo = changes.Count == 0 ? [] : ApplyChanges(changes);
+                var undo = changes.Count == 0 ? NoUndo : ApplyChanges(changes);
                 var batch = _pending.GetRange(0, Math.Min(_pending.Count, Math.Max(1, options.GroupCommitMaxBatch)));
                 _pending.RemoveRange(0, batch.Count);
                 if (!await Commit(batch, undo.Count > 0))

@@ -234,10 +234,7 @@ public sealed partial class MemberGrain(
 
         // What a last sanction still owes goes first (the audit step pseudonymises its entry later); what cannot arrive
         // in time is dropped with the record, as it speaks of a member who is gone.
-        if (_outbox.HasPending)
-        {
-            await _outbox.Settled(state.State.Outbox.Pending[^1], AnsweredFollowUps.Wait);
-        }
+        await _outbox.SettledAll();
 
         await _writer.Clear();
         // The write-behind's last flush (on deactivation) must find nothing to write: without this line the privacy test

@@ -37,7 +37,6 @@ public sealed class EventGrain(
 
     // A promoted member's notice and a check-in's points were sent before the answer; they still are, in the normal
     // case (bounded: what fails stays owed and goes out later, and never fails the change already stored).
-    private static readonly TimeSpan FollowUpWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<EventState> _writer = new(state);
     private EventKey _key;
@@ -203,7 +202,7 @@ public sealed class EventGrain(
         }
 
         await Store();
-        await _outbox.Settled(notice, FollowUpWait);
+        await _outbox.Settled(notice);
         return StateOf(member.UserId);
     }
 
@@ -298,7 +297,7 @@ public sealed class EventGrain(
             var points = _outbox.Add(new AwardPoints(
                 [new ActivityEvent($"checkin:{e.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.EventCheckIn, now, null, EventId: e.Id)]));
             await Store();
-            await _outbox.Settled(points, FollowUpWait);
+            await _outbox.Settled(points);
         }
 
         return StateOf(member.UserId);

@@ -42,7 +42,6 @@ public sealed class SurveyGrain(
 
     // A first answer's points were awarded before the answer; they still are in the normal case (bounded: what fails
     // stays owed and goes out later).
-    private static readonly TimeSpan PointsWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<SurveyState> _writer = new(state);
     private EventKey _key;
@@ -124,7 +123,7 @@ public sealed class SurveyGrain(
                 [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null, EventId: info.Id)]))
             : null;
         await Store();
-        await _outbox.Settled(points, PointsWait);
+        await _outbox.Settled(points);
         return stored;
     }
 

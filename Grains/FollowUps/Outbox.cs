@@ -120,14 +120,32 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         Kick();
     }
 
+    /// <summary>How long an answer waits for the follow-ups its caller expects with it (<see cref="Settled"/>).</summary>
+    public static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Waits (at most <paramref name="max"/>) until a stored follow-up has been delivered, for a change whose caller must
-    /// find it done when answered (a removed post's files no longer served). Never throws: it stays owed and goes out later.
+    /// Waits (at most <see cref="AnswerWait"/>) until a stored follow-up, and so every one recorded before it, has been
+    /// delivered: for a change whose caller must find it done when answered (a removed post's files no longer served, a
+    /// moderator's audit entry, a member's notice). Never throws: what is still owed goes out later.
     /// </summary>
-    public async Task Settled(FollowUp? followUp, TimeSpan max)
+    public Task Settled(FollowUp? followUp) => followUp is null ? Task.CompletedTask : SettledThrough(followUp.Number);
+
+    /// <summary>As <see cref="Settled"/>, for everything recorded so far.</summary>
+    public Task SettledAll() => SettledThrough(S.LastNumber);
+
+    /// <summary>Records follow-ups, stores them with the state, and waits for them as <see cref="Settled"/> does.</summary>
+    public async Task StoreAndWait(params IEnumerable<FollowUp?> followUps)
     {
-        var deadline = DateTime.UtcNow + max;
-        while (followUp is not null && S.Pending.Exists(f => f.Number == followUp.Number) && DateTime.UtcNow < deadline)
+        var recorded = AddRange(followUps);
+        await Store();
+        // Delivered in order: once the last is out, so are the ones before it.
+        await Settled(recorded.Count > 0 ? recorded[^1] : null);
+    }
+
+    private async Task SettledThrough(long number)
+    {
+        var deadline = DateTime.UtcNow + AnswerWait;
+        while (S.Pending.Count > 0 && S.Pending[0].Number <= number && DateTime.UtcNow < deadline)
         {
             Kick();
             await Task.WhenAny(_delivering, Task.Delay(TimeSpan.FromMilliseconds(20)));

@@ -34,7 +34,6 @@ public sealed partial class MemberPointsGrain(
 
     // The notices went out before the award was answered when they were sent inline; the answer still waits for them
     // (bounded: one that fails stays owed and goes out later, and never fails the award).
-    private static readonly TimeSpan NoticeWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<MemberPointsState> _writer = new(state);
     private MemberKey _key;
@@ -120,7 +119,7 @@ public sealed partial class MemberPointsGrain(
         await _announcer.Campaigns(batch.Contributions.Select(c => (c.Key, c.Value)));
         await _announcer.Badges(batch.Earned);
         await _announcer.Points(awards);
-        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null, NoticeWait);
+        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null);
     }
 
     public async Task ForgetReactor(string userId, string pseudonym)

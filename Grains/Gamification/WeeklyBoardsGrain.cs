@@ -45,7 +45,6 @@ public sealed class WeeklyBoardsGrain(
     private const string ReminderName = "weekly-rollover";
 
     // The tick used to send the notices itself; it still waits for them (bounded: the outbox keeps what fails).
-    private static readonly TimeSpan NoticeWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<WeeklyBoardsState> _writer = new(state);
     private Outbox _outbox = null!;
@@ -130,7 +129,7 @@ public sealed class WeeklyBoardsGrain(
             string.Create(CultureInfo.InvariantCulture, $"You finished #{entry.Rank} of {board.Members} on the board of {week} with {entry.Points} points."),
             $"week:{week}:{entry.Rank}"))));
         await _outbox.Store();
-        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null, NoticeWait);
+        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null);
     }
 
     private Task Schedule() => Wakeups.WakeAt(this, ReminderName, StartOfWeek(clock.GetUtcNow()).AddDays(7), clock.GetUtcNow(), schedule.Value.CheckEvery);

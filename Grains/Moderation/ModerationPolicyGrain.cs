@@ -112,7 +112,7 @@ public sealed partial class ModerationPolicyGrain(
         // Whoever publishes a version has read it: they are not asked to accept their own text. Awaited, not a follow-up:
         // the publisher posts next and must not be stopped by their own guidelines.
         await GrainFactory.Member(CommunityId, caller.UserId).Consent(new ConsentGiven(guidelines.Version, publisher.MarketingConsent), guidelines.Version);
-        await _outbox.Settled(audit, AnsweredFollowUps.Wait);
+        await _outbox.Settled(audit);
         return guidelines;
     }
 

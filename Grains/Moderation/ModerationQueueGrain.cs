@@ -17,7 +17,7 @@ namespace CommunityScale.Moderation;
 /// change is stored with its audit entry and the member's notice in the queue's <see cref="Outbox"/> (one write, so a
 /// decision is never stored without them), and published once on the community's <c>moderation</c> stream (gateways
 /// push it to the moderators online). A decision is answered once its follow-ups arrived, or after
-/// <see cref="AnsweredFollowUps.Wait"/> while they are still being retried.
+/// <see cref="Outbox.AnswerWait"/> while they are still being retried.
 /// </summary>
 public sealed partial class ModerationQueueGrain(
     [PersistentState("moderation-queue", StorageNames.Main)] IPersistentState<ModerationQueueState> state,
@@ -296,7 +296,7 @@ public sealed partial class ModerationQueueGrain(
         return original;
     }
 
-    /// <summary>Stores the change with its follow-ups in one write; the answer waits a little for them (<see cref="AnsweredFollowUps"/>).</summary>
+    /// <summary>Stores the change with its follow-ups in one write; the answer waits a little for them (<see cref="Outbox.StoreAndWait"/>).</summary>
     private async Task Decided(params FollowUp?[] followUps)
     {
         try

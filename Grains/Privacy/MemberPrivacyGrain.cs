@@ -114,7 +114,7 @@ public sealed partial class MemberPrivacyGrain(
                 by.UserId == user ? "erasure requested by the member" : "erasure requested by an admin"));
             await _outbox.Store();
             await this.RegisterOrUpdateReminder(ReminderName, ResumeEvery, ResumeEvery);
-            await _outbox.Settled(audit, AnsweredFollowUps.Wait);
+            await _outbox.Settled(audit);
         }
 
         StartRunner();

@@ -36,7 +36,6 @@ public sealed partial class ThreadGrain(
 {
     private const int RecentClientPostsKept = 500;
     private const int MaxFollowers = 10_000;
-    private static readonly TimeSpan RevokeWait = TimeSpan.FromSeconds(2);
 
     private readonly StateWriter<ThreadState> _writer = new(state);
     private ThreadKey _key;
@@ -260,7 +259,7 @@ public sealed partial class ThreadGrain(
             .. stored.Reactors.SelectMany(r => r.Value.Select(u => SourceIds.Reaction(stored.Post.PostId, u, r.Key))),
             .. wasAccepted ? [SourceIds.AcceptedAnswer(stored.Post.PostId)] : Array.Empty<string>()]));
         await Store();
-        await _outbox.Settled(revoke, RevokeWait);
+        await _outbox.Settled(revoke);
         await Publish(new PostRemoved(notice));
         if (seq == 1 || wasAccepted)
         {
