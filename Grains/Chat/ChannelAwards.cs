@@ -19,7 +19,7 @@ namespace CommunityScale.Chat;
 /// outbox's reminder brings it back) hands the rest over again, and every receiver ignores what it already has.
 /// </summary>
 public sealed partial class ChannelAwards(
-    IGrainFactory grains, ChannelKey key, Func<ChannelState> state, ChatOptions options, TimeProvider clock, ILogger logger)
+    IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
 {
     private const int CallsInFlight = 4;
     private const int MaxRound = 2_000;
@@ -47,7 +47,7 @@ public sealed partial class ChannelAwards(
     {
         if (_rounds.IsCompleted)
         {
-            Add([.. S.Tail.Where(m => m.Seq > S.ActivityThroughSeq && !m.Removed)]);
+            Add([.. tail().Where(m => m.Seq > S.ActivityThroughSeq && !m.Removed)]);
         }
     }
 

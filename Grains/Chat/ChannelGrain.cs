@@ -20,7 +20,8 @@ namespace CommunityScale.Chat;
 /// <summary>
 /// A live chat room (see <see cref="IChannelGrain"/>). The path of one message: the <see cref="PostingGate"/> (membership,
 /// standing, consent, moderation, slow mode), then the <see cref="ChannelWriter"/> (next seq, group commit, ack, publish),
-/// then <see cref="ChannelAwards"/> (points, trust, webhook) behind the ack. Every other change (edit, reaction, removal,
+/// into the silo's chat journal, then <see cref="ChannelAwards"/> (points, trust, webhook) behind the ack, and
+/// <see cref="ChannelCompaction"/> sealing full pages. Every other change (edit, reaction, removal,
 /// slow mode, retention, erasure) goes through the same writer and records its follow-ups in the channel's
 /// <see cref="Outbox"/> in the same write.
 /// </summary>
@@ -31,6 +32,7 @@ public sealed partial class ChannelGrain(
     IOptions<OutboxOptions> outboxOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
+    Journal.ChannelJournal journal,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain, IRemindable
 {
     private const int MaxSlowModeSeconds = 6 * 60 * 60;
@@ -52,25 +54,29 @@ public sealed partial class ChannelGrain(
     // Slow mode in force: the moderators' setting, or the automatic one while a burst lasts, whichever is longer.
     private int EffectiveSlowMode => Math.Max(S.SlowModeSeconds, _autoSlowModeSeconds);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ChannelKey.Parse(this.GetPrimaryKeyString());
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key));
         _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, options.Value.MembershipCacheDuration) { PolicyFetched = PolicyFetched };
-        _history = new ChannelHistory(GrainFactory, _key, () => S);
-        _awards = new ChannelAwards(GrainFactory, _key, () => S, options.Value, clock, logger);
+        _history = new ChannelHistory(GrainFactory, _key, () => S, () => _writer.Tail);
+        _awards = new ChannelAwards(GrainFactory, _key, () => S, () => _writer.Tail, options.Value, clock, logger);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _store.Write, outboxOptions.Value, logger)
         {
             AlsoOwed = () => _awards.Owed,
-            OnTick = _awards.Resume,
+            // The reminder's tick: the awards still owed go out, and a page left unsealed while storage was away is sealed.
+            OnTick = () =>
+            {
+                _awards.Resume();
+                _writer.Compact();
+            },
             BeforeDelivery = () => _awards.InFlight,
         };
-        _writer = new ChannelWriter(_store, _outbox, GrainFactory, _key, options.Value, clock, logger, DeactivateOnIdle) { Stored = _awards.Add };
-        _writer.Activated(_stream);
+        _writer = new ChannelWriter(_store, _outbox, journal, _key, options.Value, clock, logger, DeactivateOnIdle) { Stored = _awards.Add };
+        await _writer.Activate(_stream, new ChannelCompaction(_store, journal, GrainFactory, _key, logger));
         _reactionsOfMessages = new ChannelReactions(new ReactionPolicy(GrainFactory, _key.CommunityId), _gate, _history, _writer, _key, clock, PublishChange);
         _awards.Resume();
         _outbox.Activated();
-        return Task.CompletedTask;
     }
 
     /// <summary>Waiting awards are handed over and the cursor stored before the activation goes; the outbox delivers what it can.</summary>
@@ -243,11 +249,7 @@ public sealed partial class ChannelGrain(
         return notice;
     }
 
-    public Task<ChatMessage> Hide(long seq)
-    {
-        RequireInfo();
-        return HideCore(seq, _ => []);
-    }
+    public Task<ChatMessage> Hide(long seq) => IfKnown(() => HideCore(seq, _ => []));
 
     /// <summary>
     /// Removes a message (in the tail, or on its sealed page) with what a removal owes: the webhook, its points and its
@@ -337,11 +339,7 @@ public sealed partial class ChannelGrain(
         return _reactionsOfMessages.React(seq, emoji, on, caller);
     }
 
-    public Task<MemberTrace> CollectMember(string userId)
-    {
-        RequireInfo();
-        return MemberData.Collect(userId);
-    }
+    public Task<MemberTrace> CollectMember(string userId) => IfKnown(() => MemberData.Collect(userId));
 
     /// <summary>Erasure; the grain then deactivates, dropping every in-memory trace (membership cache, duplicate and flood memories).</summary>
     public async Task EraseMember(string userId, string pseudonym)
@@ -353,15 +351,17 @@ public sealed partial class ChannelGrain(
         DeactivateOnIdle();
     }
 
-    public Task<int> Purge(DateTimeOffset before)
-    {
-        RequireInfo();
-        return MemberData.Purge(before);
-    }
+    public Task<int> Purge(DateTimeOffset before) => IfKnown(() => MemberData.Purge(before));
 
     private ChannelMemberData MemberData => new(GrainFactory, _key, () => S, _writer, PublishChange);
 
     private ChannelInfo RequireInfo() => S.Info ?? throw CommunityException.NotFound($"Channel '{_key}'");
+
+    private T IfKnown<T>(Func<T> then)
+    {
+        RequireInfo();
+        return then();
+    }
 
     /// <summary>What the channel derives from the policy is refreshed with it: the auto-slow-mode threshold, trust levels, webhooks wanted.</summary>
     private async Task PolicyFetched(ModerationPolicy policy)

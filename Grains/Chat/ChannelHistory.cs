@@ -6,7 +6,7 @@ namespace CommunityScale.Chat;
 /// Reading a channel's history: sealed pages (<see cref="HistoryPageGrain"/>) for what is older than the tail, the tail
 /// for the rest, and never past the last committed seq (reads interleave with writes).
 /// </summary>
-public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<ChannelState> state)
+public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail)
 {
     private ChannelState S => state();
 
@@ -19,7 +19,7 @@ public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<Ch
     {
         // Snapshot first: only what is committed may be read, and the tail may move while pages are read.
         var sealedThrough = S.SealedThroughSeq;
-        var tail = S.Tail.ToArray();
+        var recent = tail().ToArray();
         var layout = new HistoryLayout(S.PageSize);
         var from = Math.Max(afterSeq, 0) + 1;
         var to = Math.Min(committedSeq, Math.Max(afterSeq, 0) + limit);
@@ -32,7 +32,7 @@ public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<Ch
             seq = layout.FirstSeqOf(pageIndex + 1);
         }
 
-        result.AddRange(tail.Where(m => m.Seq >= seq && m.Seq <= to));
+        result.AddRange(recent.Where(m => m.Seq >= seq && m.Seq <= to));
         return new HistoryPage(committedSeq, result, to < committedSeq);
     }
 
@@ -44,7 +44,7 @@ public sealed class ChannelHistory(IGrainFactory grains, ChannelKey key, Func<Ch
             throw CommunityException.NotFound($"Message {seq} in channel '{key}'");
         }
 
-        return S.Tail.Find(m => m.Seq == seq)
+        return tail().FirstOrDefault(m => m.Seq == seq)
             ?? (await PageOf(seq).Read()).FirstOrDefault(m => m.Seq == seq)
             ?? throw CommunityException.NotFound($"Message {seq} in channel '{key}'");
     }

@@ -19,7 +19,7 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
 
     public async Task<MemberTrace> Collect(string userId)
     {
-        var traces = new List<MemberTrace> { MemberTrace.Empty with { Messages = [.. S.Tail.Where(m => m.AuthorId == userId)] } };
+        var traces = new List<MemberTrace> { MemberTrace.Empty with { Messages = [.. writer.Tail.Where(m => m.AuthorId == userId)] } };
         foreach (var page in SealedPages())
         {
             traces.Add(await grains.HistoryPage(key, page).CollectMember(userId));
@@ -41,14 +41,14 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
     /// </summary>
     public async Task Erase(string userId, string pseudonym)
     {
-        foreach (var seq in S.Tail.Where(m => m.AuthorId == userId).Select(m => m.Seq).ToList())
+        foreach (var seq in writer.Tail.Where(m => m.AuthorId == userId).Select(m => m.Seq).ToList())
         {
             await writer.ChangeInTail(seq, m => m.AuthorId == userId ? Tombstones.Of(m) : m);
             await publish(new MessageRemoved(new MessageRemovedNotice(key.CommunityId, key.ChannelId, seq, "")), seq);
         }
 
         var names = new Pseudonym(userId, "", pseudonym);
-        foreach (var mention in S.Tail.Where(m => m.AuthorId != userId && names.Scrub(m.Text) != m.Text).Select(m => m.Seq).ToList())
+        foreach (var mention in writer.Tail.Where(m => m.AuthorId != userId && names.Scrub(m.Text) != m.Text).Select(m => m.Seq).ToList())
         {
             await writer.ChangeInTail(mention, m => Tombstones.WithoutMention(m, names.Scrub));
         }
@@ -70,7 +70,7 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
     public async Task<int> Purge(DateTimeOffset before)
     {
         var purged = 0;
-        foreach (var seq in S.Tail.Where(m => m.SentAt < before && m.AuthorId.Length > 0).Select(m => m.Seq).ToList())
+        foreach (var seq in writer.Tail.Where(m => m.SentAt < before && m.AuthorId.Length > 0).Select(m => m.Seq).ToList())
         {
             purged += await writer.ChangeInTail(seq, m => m.SentAt < before ? Tombstones.Of(m) : m) ? 1 : 0;
         }
@@ -102,7 +102,7 @@ public sealed class ChannelMemberData(IGrainFactory grains, ChannelKey key, Func
         var authors = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reaction in reactions)
         {
-            var message = S.Tail.Find(m => m.Seq == reaction.Seq)
+            var message = writer.Tail.FirstOrDefault(m => m.Seq == reaction.Seq)
                 ?? (await grains.HistoryPage(key, Layout.PageIndexOf(reaction.Seq)).Read()).FirstOrDefault(m => m.Seq == reaction.Seq);
             if (message is { AuthorId.Length: > 0 })
             {

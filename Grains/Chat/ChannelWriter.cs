@@ -1,3 +1,4 @@
+using CommunityScale.Chat.Journal;
 using CommunityScale.Errors;
 using CommunityScale.FollowUps;
 using CommunityScale.Options;
@@ -22,17 +23,19 @@ public sealed record ChannelChange(Action? Undo, IReadOnlyList<FollowUp?> Follow
 }
 
 /// <summary>
-/// The single writer of a channel: every change of its state — accepted messages, edits, reactions, removals, slow mode,
-/// retention marks — is queued here and stored by one loop, so no two writes of the channel overlap. Group commit: the
-/// grain is reentrant, so sends that arrive while a write is in flight queue up and are stored together by the next
-/// write (at most <see cref="ChatOptions.GroupCommitMaxBatch"/>), then all acked, then published with one enqueue on the
-/// channel stream. Changes ride on the same write and record their follow-ups in the channel's outbox in it. If a write
-/// fails, memory is put back as storage has it and everything in it is refused with <c>unavailable</c>.
+/// The single writer of a channel: every change — accepted messages, edits, reactions, removals, slow mode, retention
+/// marks — is queued here and stored by one loop, so no two writes of the channel overlap. Accepted messages go to the
+/// silo's <see cref="ChannelJournal"/> (bytes per message O(message), shared with other channels' messages); sends that
+/// arrive while an append is in flight queue up and go together in the next (group commit, at most
+/// <see cref="ChatOptions.GroupCommitMaxBatch"/>), then are acked and published with one enqueue. Other changes are
+/// stored in the channel's own small record with the follow-ups they owe (its <see cref="Outbox"/>). The
+/// <see cref="ChannelCompaction"/> seals full pages behind the acks. If an append fails, its sends are refused with
+/// <c>unavailable</c> and the activation steps down: what storage holds is learnt afresh by the next one.
 /// </summary>
 public sealed partial class ChannelWriter(
     StateWriter<ChannelState> store,
     Outbox outbox,
-    IGrainFactory grains,
+    ChannelJournal journal,
     ChannelKey key,
     ChatOptions options,
     TimeProvider clock,
@@ -43,10 +46,13 @@ public sealed partial class ChannelWriter(
     private static readonly List<Action> NoUndo = [];
     private readonly List<PendingSend> _pending = [];
     private readonly List<PendingChange> _changes = [];
+    private readonly List<ChatMessage> _rewrites = [];
     private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
+    private ChannelCompaction _compaction = null!;
     private bool _flushing;
+    private bool _compactionAsked;
     private long _nextSeq;
 
     private ChannelState S => store.State;
@@ -54,16 +60,22 @@ public sealed partial class ChannelWriter(
     /// <summary>The last seq known to be in storage. Reads interleave with writes and must never show more than this.</summary>
     public long CommittedSeq { get; private set; }
 
+    /// <summary>The messages after the sealed pages, in seq order, as they are now (all committed).</summary>
+    public IReadOnlyList<ChatMessage> Tail => _compaction.Tail;
+
     /// <summary>Called after a batch of messages is stored, acked and published (the awards take them from here).</summary>
     public Action<IReadOnlyList<ChatMessage>>? Stored { get; set; }
 
-    public void Activated(IAsyncStream<ChannelStreamEvent> stream)
+    /// <summary>On activation: the tail is rebuilt from the journal (see <see cref="ChannelCompaction.Load"/>).</summary>
+    public async Task Activate(IAsyncStream<ChannelStreamEvent> stream, ChannelCompaction compaction)
     {
         _stream = stream;
+        _compaction = compaction;
+        await compaction.Load();
         _dedupe = new SendDeduplicator(options.DedupeCapacity);
         CommittedSeq = S.LastSeq;
         _nextSeq = S.LastSeq + 1;
-        foreach (var message in S.Tail)
+        foreach (var message in compaction.Tail)
         {
             _dedupe.Remember(message);
         }
@@ -77,7 +89,7 @@ public sealed partial class ChannelWriter(
 
     /// <summary>Gives the message the next seq and queues it; completes when it is stored (the ack).</summary>
     public Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
-        IReadOnlyList<Posting.AttachmentInfo>? attachments = null)
+        IReadOnlyList<AttachmentInfo>? attachments = null)
     {
         var pending = new PendingSend(new ChatMessage(key.CommunityId, key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
             authorId, authorName, text, now, clientMessageId, Attachments: attachments));
@@ -102,30 +114,61 @@ public sealed partial class ChannelWriter(
     /// <summary>
     /// Changes a tail message; false when it is not in the tail (sealed into a page, where the page grain changes it).
     /// <paramref name="change"/> sees the message as it is then; returning the same instance means "nothing to change".
-    /// <paramref name="followUps"/> names what the change owes, given the message before it.
+    /// <paramref name="followUps"/> names what the change owes, given the message before it. The changed message is
+    /// stored in the channel's record with its follow-ups; if its words changed, its journal row is rewritten after.
     /// </summary>
     public Task<bool> ChangeInTail(long seq, Func<ChatMessage, ChatMessage> change, Func<ChatMessage, IReadOnlyList<FollowUp?>>? followUps = null) =>
         Change(state =>
         {
-            var index = state.Tail.FindIndex(m => m.Seq == seq);
-            if (index < 0)
+            if (_compaction.IndexOf(seq) is not (>= 0 and var index))
             {
                 return null;
             }
 
-            var before = state.Tail[index];
+            var before = _compaction.Tail[index];
             var after = change(before);
             if (ReferenceEquals(before, after))
             {
                 return ChannelChange.Nothing;
             }
 
-            state.Tail[index] = after;
-            return new ChannelChange(() => state.Tail[index] = before, followUps?.Invoke(before) ?? []);
+            var hadOverride = state.Changed.TryGetValue(seq, out var previousOverride);
+            _compaction.Replace(index, after);
+            state.Changed[seq] = after;
+            var rewrite = after.Text != before.Text || after.Removed != before.Removed || !ReferenceEquals(after.Attachments, before.Attachments);
+            if (rewrite)
+            {
+                _rewrites.Add(after);
+            }
+
+            return new ChannelChange(() =>
+            {
+                _compaction.Replace(index, before);
+                if (hadOverride)
+                {
+                    state.Changed[seq] = previousOverride!;
+                }
+                else
+                {
+                    state.Changed.Remove(seq);
+                }
+
+                if (rewrite)
+                {
+                    _rewrites.Remove(after);
+                }
+            }, followUps?.Invoke(before) ?? []);
         });
 
     /// <summary>Stores follow-ups owed for a change made elsewhere (a sealed page).</summary>
     public Task Owe(params FollowUp?[] followUps) => Change(_ => ChannelChange.Owing(followUps));
+
+    /// <summary>Asks the loop to seal what is due (the outbox reminder's tick, after storage came back).</summary>
+    public void Compact()
+    {
+        _compactionAsked = true;
+        StartFlushing();
+    }
 
     private void StartFlushing()
     {
@@ -137,56 +180,29 @@ public sealed partial class ChannelWriter(
         }
     }
 
-    /// <summary>Stores waiting sends and changes in batches, in seq order, until none wait.</summary>
+    /// <summary>Stores waiting sends and changes in batches, in seq order, until none wait; then seals what is due.</summary>
     private async Task FlushPending()
     {
         try
         {
-            while (_pending.Count > 0 || _changes.Count > 0)
+            while (_pending.Count > 0 || _changes.Count > 0 || _compactionAsked)
             {
+                _compactionAsked = false;
                 if (_pending.Count > 0 && options.GroupCommitMaxDelay > TimeSpan.Zero && _pending.Count < options.GroupCommitMaxBatch)
                 {
                     await Task.Delay(options.GroupCommitMaxDelay, clock);
                 }
 
-                // Most batches carry no changes: they allocate nothing for them.
-                var changes = _changes.Count == 0 ? NoChanges : [.. _changes];
-                _changes.Clear();
-                var undo = changes.Count == 0 ? NoUndo : ApplyChanges(changes);
                 var batch = _pending.GetRange(0, Math.Min(_pending.Count, Math.Max(1, options.GroupCommitMaxBatch)));
                 _pending.RemoveRange(0, batch.Count);
-                if (!await Commit(batch, undo.Count > 0))
+                if (batch.Count > 0 && await Append(batch))
                 {
-                    for (var i = undo.Count - 1; i >= 0; i--)
-                    {
-                        undo[i]();
-                    }
-
-                    foreach (var change in changes)
-                    {
-                        change.Done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The change could not be stored; retry."));
-                    }
-
-                    continue;
-                }
-
-                foreach (var change in changes)
-                {
-                    change.Done.TrySetResult(change.Applied);
-                }
-
-                if (batch.Count > 0)
-                {
-                    foreach (var sent in batch)
-                    {
-                        _pendingByClientId.Remove((sent.Message.AuthorId, sent.Message.ClientMessageId));
-                        sent.Acked.TrySetResult(new SendAck(sent.Message.Seq, sent.Message.MessageId));
-                    }
-
                     await Publish(batch);
                     Stored?.Invoke([.. batch.Select(b => b.Message)]);
-                    await SealFullPages();
                 }
+
+                await StoreChanges();
+                await _compaction.SealDue();
             }
         }
         catch (Exception ex)
@@ -216,9 +232,117 @@ public sealed partial class ChannelWriter(
         }
     }
 
+    /// <summary>
+    /// Appends a batch to the journal, then acks it. On failure, the batch and every send queued behind it (their seqs
+    /// would leave a gap) are refused with <c>unavailable</c>: nothing is acked that is not stored. Some of the batch may
+    /// be stored all the same (storage failed mid-way, or another activation took a seq), so this activation steps down
+    /// and the next reads what is there: a client retrying with its clientMessageId then gets the first ack.
+    /// </summary>
+    private async Task<bool> Append(List<PendingSend> batch)
+    {
+        var messages = new ChatMessage[batch.Count];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = batch[i].Message;
+        }
+
+        try
+        {
+            // The reminder brings the channel back to hand over the awards of what is journalled, should the silo die first.
+            await outbox.EnsureArmed();
+            await journal.Append(_compaction.Address, messages);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogWriteFailed(logger, ex, key.ToString(), messages[0].Seq, messages.Length);
+            var refused = new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
+            foreach (var failed in batch.Concat(_pending))
+            {
+                _pendingByClientId.Remove((failed.Message.AuthorId, failed.Message.ClientMessageId));
+                failed.Acked.TrySetException(refused);
+            }
+
+            ChatMetrics.SendsRefusedUnavailable.Add(batch.Count + _pending.Count);
+            _pending.Clear();
+            _nextSeq = CommittedSeq + 1;
+            LogSteppingDown(logger, key.ToString());
+            deactivate();
+            return false;
+        }
+
+        _compaction.Appended(messages);
+        S.LastSeq = CommittedSeq = messages[^1].Seq;
+        ChatMetrics.StorageWrites.Add(1);
+        ChatMetrics.MessagesStored.Add(messages.Length);
+        ChatMetrics.BatchSize.Record(messages.Length);
+        foreach (var sent in batch)
+        {
+            _dedupe.Remember(sent.Message);
+            _pendingByClientId.Remove((sent.Message.AuthorId, sent.Message.ClientMessageId));
+            sent.Acked.TrySetResult(new SendAck(sent.Message.Seq, sent.Message.MessageId));
+        }
+
+        return true;
+    }
+
+    /// <summary>Applies the queued changes and stores them (with their follow-ups) in one write of the channel's record.</summary>
+    private async Task StoreChanges()
+    {
+        if (_changes.Count == 0)
+        {
+            return;
+        }
+
+        var changes = new List<PendingChange>(_changes);
+        _changes.Clear();
+        var undo = ApplyChanges(changes);
+        if (!changes.Exists(c => c.Applied))
+        {
+            foreach (var change in changes)
+            {
+                change.Done.TrySetResult(false);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await outbox.Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            for (var i = undo.Count - 1; i >= 0; i--)
+            {
+                undo[i]();
+            }
+
+            LogChangeFailed(logger, ex, key.ToString(), changes.Count);
+            if (ex is InconsistentStateException)
+            {
+                // Another activation wrote this channel: this one's state is stale, so let a fresh activation take over.
+                deactivate();
+            }
+
+            foreach (var change in changes)
+            {
+                change.Done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The change could not be stored; retry."));
+            }
+
+            return;
+        }
+
+        foreach (var change in changes)
+        {
+            change.Done.TrySetResult(change.Applied);
+        }
+
+        await RewriteJournalRows();
+    }
+
     private List<Action> ApplyChanges(List<PendingChange> changes)
     {
-        var undo = new List<Action>();
+        var undo = NoUndo;
         foreach (var change in changes)
         {
             if (change.Apply(S) is not { } applied)
@@ -227,6 +351,11 @@ public sealed partial class ChannelWriter(
             }
 
             change.Applied = true;
+            if (undo == NoUndo)
+            {
+                undo = [];
+            }
+
             if (applied.Undo is { } undoChange)
             {
                 undo.Add(undoChange);
@@ -243,65 +372,26 @@ public sealed partial class ChannelWriter(
     }
 
     /// <summary>
-    /// Stores a batch (and the changes applied with it). On failure, the batch and every send queued behind it (their
-    /// seqs would leave a gap) are refused with <c>unavailable</c>: nothing is acked that is not stored.
+    /// The journal must not keep words the channel no longer shows (an erasure, a removal, an edit): their rows are
+    /// rewritten once the change is stored. If that fails, the stored change still wins on every read, and the page
+    /// that seals the message replaces the row.
     /// </summary>
-    private async Task<bool> Commit(List<PendingSend> batch, bool changed)
+    private async Task RewriteJournalRows()
     {
-        if (batch.Count == 0 && !changed)
+        if (_rewrites.Count == 0)
         {
-            return true;
+            return;
         }
 
-        foreach (var sent in batch)
-        {
-            S.Tail.Add(sent.Message);
-        }
-
-        if (batch.Count > 0)
-        {
-            S.LastSeq = batch[^1].Message.Seq;
-        }
-
+        var rows = _rewrites.ToList();
+        _rewrites.Clear();
         try
         {
-            await outbox.Store();
-            CommittedSeq = S.LastSeq;
-            if (batch.Count > 0)
-            {
-                ChatMetrics.StorageWrites.Add(1);
-                ChatMetrics.MessagesStored.Add(batch.Count);
-                ChatMetrics.BatchSize.Record(batch.Count);
-                foreach (var sent in batch)
-                {
-                    _dedupe.Remember(sent.Message);
-                }
-            }
-
-            return true;
+            await journal.Replace(_compaction.Address, rows);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            S.Tail.RemoveRange(S.Tail.Count - batch.Count, batch.Count);
-            S.LastSeq = CommittedSeq;
-            LogWriteFailed(logger, ex, key.ToString(), batch.Count > 0 ? batch[0].Message.Seq : CommittedSeq, batch.Count);
-            if (ex is InconsistentStateException)
-            {
-                // Another activation wrote this channel: this one's state is stale, so let a fresh activation take over.
-                deactivate();
-            }
-
-            var refused = new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
-            foreach (var failed in batch.Concat(_pending))
-            {
-                _pendingByClientId.Remove((failed.Message.AuthorId, failed.Message.ClientMessageId));
-                failed.Acked.TrySetException(refused);
-            }
-
-            ChatMetrics.SendsRefusedUnavailable.Add(batch.Count + _pending.Count);
-            _pending.Clear();
-            _nextSeq = CommittedSeq + 1;
-            return false;
+            LogRewriteFailed(logger, ex, key.ToString(), rows.Count);
         }
     }
 
@@ -319,37 +409,6 @@ public sealed partial class ChannelWriter(
         {
             // Live delivery may drop events; gateways and clients fill the gap from history, so the acks stand.
             LogPublishFailed(logger, ex, key.ToString(), batch[0].Message.Seq, batch[^1].Message.Seq);
-        }
-    }
-
-    /// <summary>
-    /// Moves the oldest full pages out of the tail while it holds two pages or more. The page is written before the tail
-    /// shrinks, and sealing the same page twice is harmless, so a crash between the two writes loses nothing.
-    /// </summary>
-    private async Task SealFullPages()
-    {
-        while (S.Tail.Count >= 2 * S.PageSize && await SealOldestPage())
-        {
-        }
-    }
-
-    private async Task<bool> SealOldestPage()
-    {
-        var page = S.Tail.GetRange(0, S.PageSize);
-        var pageIndex = new HistoryLayout(S.PageSize).PageIndexOf(page[0].Seq);
-        try
-        {
-            await grains.HistoryPage(key, pageIndex).Seal(page);
-            S.Tail.RemoveRange(0, S.PageSize);
-            S.SealedThroughSeq = page[^1].Seq;
-            await store.Write();
-            return true;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The messages are already durable in the tail; sealing is retried after the next send.
-            LogSealFailed(logger, ex, key.ToString(), pageIndex);
-            return false;
         }
     }
 
@@ -372,12 +431,18 @@ public sealed partial class ChannelWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing seqs {From}-{To} on channel {Channel} failed; gateways will fill the gap from history")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string channel, long from, long to);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} messages from seq {Seq} on channel {Channel} failed; the sends were refused")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Journalling {Count} messages from seq {Seq} on channel {Channel} failed; the sends were refused and the activation steps down")]
     private static partial void LogWriteFailed(ILogger logger, Exception ex, string channel, long seq, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} steps down: the next activation reads what storage holds")]
+    private static partial void LogSteppingDown(ILogger logger, string channel);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} changes of channel {Channel} failed; they were refused")]
+    private static partial void LogChangeFailed(ILogger logger, Exception ex, string channel, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting {Count} journal rows of channel {Channel} failed; the stored change still wins, and sealing replaces them")]
+    private static partial void LogRewriteFailed(ILogger logger, Exception ex, string channel, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The writer of channel {Channel} failed; waiting sends were refused")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string channel);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sealing page {Page} of channel {Channel} failed; will retry")]
-    private static partial void LogSealFailed(ILogger logger, Exception ex, string channel, long page);
 }

@@ -103,7 +103,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         var upTo = S.LastNumber;
         if (Owed)
         {
-            await Arm();
+            await EnsureArmed();
         }
 
         try
@@ -203,7 +203,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     }
 
     /// <summary>Ensures the reminder exists before anything depends on it (once per activation, unless dropped since).</summary>
-    private async Task Arm()
+    public async Task EnsureArmed()
     {
         var arming = _armed ??= Serialized(() => grain.RegisterOrUpdateReminder(ReminderName, options.ReminderPeriod, options.ReminderPeriod));
         try

@@ -19,5 +19,13 @@ public static class ChatMetrics
 
     public static readonly Counter<long> PostsStored = Meter.CreateCounter<long>("forum.posts.stored", "{post}", "Forum posts (thread openings and replies) durably stored");
 
+    public static readonly Counter<long> JournalWrites = Meter.CreateCounter<long>("chat.journal.writes", "{write}", "Journal storage operations (each carries the messages of many channels)");
+
+    public static readonly Counter<long> JournalBytes = Meter.CreateCounter<long>("chat.journal.bytes", "By", "Serialized message bytes inserted into the journal");
+
+    public static readonly Histogram<int> JournalBatchRows = Meter.CreateHistogram<int>("chat.journal.batch.rows", "{message}", "Messages per journal storage operation");
+
+    public static readonly Counter<long> PagesSealed = Meter.CreateCounter<long>("chat.pages.sealed", "{page}", "History pages sealed by compaction (each written once)");
+
     public static readonly Counter<long> SendsRefusedUnavailable = Meter.CreateCounter<long>("chat.sends.unavailable", "{send}", "Sends refused because storage failed");
 }

@@ -1,6 +1,7 @@
 using CommunityScale.Hosting;
 using CommunityScale.Options;
 using CommunityScale.Silo.Storage;
+using CommunityScale.Silo.Storage.Journal;
 using CommunityScale.Streams;
 using CommunityScale.ServiceDefaults;
 using Orleans.Configuration;
@@ -94,6 +95,7 @@ public static class SiloApp
         // silo restart, so gateways keep receiving without having to notice (the relay still resubscribes if they don't).
         silo.AddGrainStorage(StorageNames.Main, providers);
         silo.AddGrainStorage(StorageNames.PubSub, providers);
+        silo.Services.AddChatJournal(config, providers);
         silo.AddMemoryStreams(StreamNames.Provider, streams =>
         {
             streams.ConfigurePartitioning(endpoint.StreamQueueCount);

@@ -1,0 +1,205 @@
+using CommunityScale.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace CommunityScale.Chat.Journal;
+
+/// <summary>Where a channel's journal rows live: the channel and its partition (fixed when the channel was created).</summary>
+public readonly record struct JournalAddress(ChannelKey Channel, int Partition);
+
+/// <summary>
+/// The silo-wide write-ahead journal of chat messages (one per silo, a singleton). Channel grains hand it their accepted
+/// messages; each partition has one writer loop that takes whatever rows of any channel are queued (up to
+/// <see cref="JournalOptions.MaxBatchRows"/>) and inserts them in one storage operation, so a thousand quiet channels
+/// share writes as one busy channel's sends share its group commit. Rows are inserted, never overwritten: if another
+/// activation of a channel (the race after a silo dies) already stored a different message under a seq, that append
+/// fails with <see cref="InconsistentStateException"/> and the caller's activation must step down.
+/// </summary>
+public sealed partial class ChannelJournal(IJournalStore store, Serializer serializer, IOptions<JournalOptions> options, ILogger<ChannelJournal> logger)
+{
+    private readonly JournalOptions _options = options.Value;
+    private readonly Dictionary<int, Lane> _lanes = [];
+
+    /// <summary>The partition count new channels are created with.</summary>
+    public int Partitions => _options.Partitions;
+
+    /// <summary>A stable hash (string.GetHashCode differs per process), so every silo finds a channel's rows in the same partition.</summary>
+    public static JournalAddress AddressOf(ChannelKey channel, int partitions)
+    {
+        var hash = 2166136261u;
+        foreach (var ch in channel.ToString())
+        {
+            hash = (hash ^ ch) * 16777619u;
+        }
+
+        return new JournalAddress(channel, (int)(hash % (uint)Math.Max(1, partitions)));
+    }
+
+    /// <summary>Completes when every message is durably in the journal (the ack may follow).</summary>
+    public Task Append(JournalAddress address, IReadOnlyList<ChatMessage> messages)
+    {
+        var rows = new JournalRow[messages.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = ToRow(address.Channel, messages[i]);
+        }
+
+        var append = new PendingAppend(rows);
+        Lane lane;
+        lock (_lanes)
+        {
+            if (!_lanes.TryGetValue(address.Partition, out lane!))
+            {
+                _lanes[address.Partition] = lane = new Lane(address.Partition);
+            }
+        }
+
+        lock (lane)
+        {
+            lane.Queue.Enqueue(append);
+            lane.QueuedRows += rows.Length;
+            if (!lane.Running)
+            {
+                lane.Running = true;
+                _ = Task.Run(() => Drain(lane));
+            }
+        }
+
+        return append.Done.Task;
+    }
+
+    /// <summary>The channel's journalled messages after <paramref name="afterSeq"/>, in seq order.</summary>
+    public async Task<IReadOnlyList<ChatMessage>> Read(JournalAddress address, long afterSeq)
+    {
+        var rows = await store.Read(address.Partition, address.Channel, afterSeq);
+        return [.. rows.Select(r => serializer.Deserialize<ChatMessage>(r.Data)
+            ?? throw new InvalidOperationException($"Journal row {r.Seq} of channel '{r.Channel}' holds no message."))];
+    }
+
+    /// <summary>Overwrites journalled messages with their current version (an erasure, an edit, a removal).</summary>
+    public Task Replace(JournalAddress address, IReadOnlyList<ChatMessage> messages) =>
+        store.Replace(address.Partition, [.. messages.Select(m => ToRow(address.Channel, m))]);
+
+    /// <summary>Drops the rows through <paramref name="throughSeq"/>: only once their page is durable.</summary>
+    public Task Delete(JournalAddress address, long throughSeq) => store.Delete(address.Partition, address.Channel, throughSeq);
+
+    private JournalRow ToRow(ChannelKey channel, ChatMessage message) => new(channel, message.Seq, serializer.SerializeToArray(message));
+
+    /// <summary>One partition's loop: batches queued appends into storage operations until the queue is empty.</summary>
+    private async Task Drain(Lane lane)
+    {
+        var batch = new List<PendingAppend>();
+        var rows = new List<JournalRow>(_options.MaxBatchRows);
+        while (true)
+        {
+            if (_options.MaxDelay > TimeSpan.Zero && Volatile.Read(ref lane.QueuedRows) < _options.MaxBatchRows)
+            {
+                await Task.Delay(_options.MaxDelay);
+            }
+
+            batch.Clear();
+            rows.Clear();
+            lock (lane)
+            {
+                // Whole appends only, unless one alone is larger than a batch: a channel's batch then spans operations.
+                while (lane.Queue.TryPeek(out var next) && (rows.Count == 0 || rows.Count + next.Rows.Length <= _options.MaxBatchRows))
+                {
+                    lane.Queue.Dequeue();
+                    lane.QueuedRows -= next.Rows.Length;
+                    batch.Add(next);
+                    rows.AddRange(next.Rows);
+                }
+
+                if (batch.Count == 0)
+                {
+                    lane.Running = false;
+                    return;
+                }
+            }
+
+            await Write(lane.Partition, batch, rows);
+        }
+    }
+
+    private async Task Write(int partition, List<PendingAppend> batch, List<JournalRow> rows)
+    {
+        var stored = new bool[rows.Count];
+        try
+        {
+            for (var start = 0; start < rows.Count; start += _options.MaxBatchRows)
+            {
+                var slice = rows.GetRange(start, Math.Min(_options.MaxBatchRows, rows.Count - start));
+                var results = await store.Insert(partition, slice);
+                for (var i = 0; i < results.Count; i++)
+                {
+                    stored[start + i] = results[i];
+                }
+
+                ChatMetrics.JournalWrites.Add(1);
+                ChatMetrics.JournalBatchRows.Record(slice.Count);
+                ChatMetrics.JournalBytes.Add(slice.Sum(r => (long)r.Data.Length));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogWriteFailed(logger, ex, partition, rows.Count);
+            foreach (var append in batch)
+            {
+                append.Done.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        var index = 0;
+        foreach (var append in batch)
+        {
+            var conflict = -1;
+            for (var i = 0; i < append.Rows.Length; i++, index++)
+            {
+                if (!stored[index] && conflict < 0)
+                {
+                    conflict = i;
+                }
+            }
+
+            if (conflict < 0)
+            {
+                append.Done.TrySetResult();
+            }
+            else
+            {
+                var row = append.Rows[conflict];
+                LogConflict(logger, row.Channel.ToString(), row.Seq);
+                append.Done.TrySetException(new InconsistentStateException(
+                    $"Seq {row.Seq} of channel '{row.Channel}' already holds another message: another activation of the channel wrote it."));
+            }
+        }
+    }
+
+    private sealed class Lane(int partition)
+    {
+        public int Partition { get; } = partition;
+
+        public Queue<PendingAppend> Queue { get; } = new();
+
+        public int QueuedRows;
+
+        public bool Running { get; set; }
+    }
+
+    private sealed class PendingAppend(JournalRow[] rows)
+    {
+        public JournalRow[] Rows { get; } = rows;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Rows} journal rows to partition {Partition} failed; their channels refuse those sends")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex, int partition, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Seq {Seq} of channel {Channel} was already taken by another activation; this one steps down")]
+    private static partial void LogConflict(ILogger logger, string channel, long seq);
+}
