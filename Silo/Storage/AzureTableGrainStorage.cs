@@ -153,6 +153,7 @@ public sealed partial class AzureTableGrainStorage(
         }
 
         var response = await Submit(actions, stateName, grainId, grainState.ETag);
+        StorageMetrics.StateBytesWritten.Add(data.Length);
         grainState.ETag = ComposeETag(rowCount, response.Value[0].Headers.ETag ?? default);
         grainState.RecordExists = true;
     }
