@@ -53,12 +53,13 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<IReadOnlyList<Moderation.Sanction>> GetSanctions();
 
     /// <summary>
-    /// Counts accepted messages of one channel towards trust (channels hand them over after the acks): days active,
-    /// messages, and the trust level the thresholds give while no warning is active. A seq already counted for the
-    /// channel is not counted again, so a round handed over twice (after a crash) counts once.
+    /// Counts a channel's accepted messages by this member towards trust (on behalf of the member's points grain, which
+    /// the channel hands them to): days active, messages, and the trust level the thresholds give while no warning is
+    /// active. A seq already counted for the channel is not counted again, so a round handed over twice (after a
+    /// crash) counts once. Answers the membership (null: not a member), which the award needs next.
     /// </summary>
-    [Alias("RecordChannelActivity")]
-    Task RecordActivity(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
+    [Alias("CountChannelMessages")]
+    Task<MemberInfo?> CountMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
 
     /// <summary>Replaces the member's profile values (already checked against the community's fields).</summary>
     [Alias("SetProfile")]

@@ -197,6 +197,15 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     [Alias("Record")]
     Task Record(IReadOnlyList<ActivityEvent> events);
 
+    /// <summary>
+    /// A channel's accepted messages by this member, in one call per award round: they count towards trust (the member
+    /// grain, asked from here, answers with the membership the award needs), then earn points and reach the KPIs as
+    /// <see cref="Record"/> does. A round handed over again counts once and awards nothing twice.
+    /// </summary>
+    [Alias("RecordChannelMessages")]
+    Task RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels,
+        IReadOnlyList<ActivityEvent> events);
+
     /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>
     [Alias("TakeBack")]
     Task TakeBack(string sourceId);

@@ -10,13 +10,15 @@ namespace CommunityScale.Chat;
 
 /// <summary>
 /// The follow-ups of accepted chat messages: points, trust and the <c>message.accepted</c> webhook. Their outbox is the
-/// channel's own tail: every message after <see cref="ChannelState.ActivityThroughSeq"/> is owed, so recording them costs
-/// nothing beyond the message's own write. They go out in rounds after the acks (a send never waits for them): a round
-/// carries everything accepted since the previous one, one points call and one trust call per author, and a new round
-/// starts at most once per <see cref="ChatOptions.AwardRoundInterval"/>. A quiet channel's message scores at once; a hot
-/// channel costs each author's points grain one storage write per interval rather than one per batch. Rounds run one
-/// after another, so the cursor only passes messages whose follow-ups were taken; after a crash the next activation (the
-/// outbox's reminder brings it back) hands the rest over again, and every receiver ignores what it already has.
+/// channel's journalled tail: every message after <see cref="ChannelState.ActivityThroughSeq"/> is owed, so recording
+/// them costs nothing beyond the message's own journal row. They go out in rounds after the acks (a send never waits
+/// for them): a round carries everything accepted since the previous one, one call per author (the points grain has
+/// the member grain count trust, then awards), and a new round starts at most once per
+/// <see cref="ChatOptions.AwardRoundInterval"/>. Rounds run one after another, so the cursor only passes messages whose
+/// follow-ups were taken. The cursor is a checkpoint written behind, with the channel's other writes (compaction, a
+/// change, deactivation), and a page is only sealed once the cursor has passed it: after a crash the next activation
+/// (the outbox's reminder brings it back) hands over again what the last checkpoint had not passed, and every receiver
+/// ignores what it already has (trust by channel seq, points by source id).
 /// </summary>
 public sealed partial class ChannelAwards(
     IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
@@ -35,6 +37,9 @@ public sealed partial class ChannelAwards(
     public IReadOnlyList<TrustThreshold> TrustLevels { get; set; } = ModerationPolicy.DefaultTrustLevels;
 
     public bool WebhooksWanted { get; set; }
+
+    /// <summary>Called when the cursor has moved on (a page waiting for its follow-ups may now be sealed).</summary>
+    public Action? Passed { get; set; }
 
     /// <summary>The round in flight (a take-back waits for it, so it never overtakes the award it takes back).</summary>
     public Task InFlight => _rounds;
@@ -109,6 +114,7 @@ public sealed partial class ChannelAwards(
 
                 // Never past a round that failed: the next activation hands those messages over again.
                 S.ActivityThroughSeq = Math.Max(S.ActivityThroughSeq, Math.Min(round[^1].Seq, _failedFrom - 1));
+                Passed?.Invoke();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -118,11 +124,10 @@ public sealed partial class ChannelAwards(
         }
     }
 
-    // Points and trust are independent receivers, each idempotent on the messages: asked side by side, not one after the other.
-    private Task HandOver(IGrouping<string, ChatMessage> byAuthor) => Task.WhenAll(
-        grains.MemberPoints(key.CommunityId, byAuthor.Key).Record(
-            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]),
-        grains.Member(key.CommunityId, byAuthor.Key).RecordActivity(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels));
+    // One call per author per round: the points grain has the member grain count trust, then awards the points.
+    private Task HandOver(IGrouping<string, ChatMessage> byAuthor) =>
+        grains.MemberPoints(key.CommunityId, byAuthor.Key).RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
+            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
     private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);

@@ -74,6 +74,7 @@ public sealed partial class ChannelGrain(
         };
         _writer = new ChannelWriter(_store, _outbox, journal, _key, options.Value, clock, logger, DeactivateOnIdle) { Stored = _awards.Add };
         await _writer.Activate(_stream, new ChannelCompaction(_store, journal, GrainFactory, _key, logger));
+        _awards.Passed = _writer.Compact;
         _reactionsOfMessages = new ChannelReactions(new ReactionPolicy(GrainFactory, _key.CommunityId), _gate, _history, _writer, _key, clock, PublishChange);
         _awards.Resume();
         _outbox.Activated();

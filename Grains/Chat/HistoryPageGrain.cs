@@ -18,14 +18,37 @@ public sealed class HistoryPageGrain(
 
     public async Task Seal(IReadOnlyList<ChatMessage> messages)
     {
-        if (_store.RecordExists && _store.State.Messages.Count == messages.Count)
+        if (!_store.RecordExists || _store.State.Messages.Count != messages.Count)
         {
+            _store.State.Messages = [.. messages];
+            await _store.Write();
             return;
         }
 
-        _store.State.Messages = [.. messages];
-        await _store.Write();
+        // Sealed again after a crash between the page's write and the channel's checkpoint. Either copy may have
+        // changed meanwhile (the tail's by an erasure, the page's by a moderator): the removal or the later edit wins.
+        var changed = false;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var merged = Later(_store.State.Messages[i], messages[i]);
+            if (!ReferenceEquals(merged, _store.State.Messages[i]))
+            {
+                _store.State.Messages[i] = merged;
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await _store.Write();
+        }
     }
+
+    private static ChatMessage Later(ChatMessage held, ChatMessage sealing) =>
+        held.Seq != sealing.Seq || held.MessageId != sealing.MessageId ? held
+        : sealing.Removed && (!held.Removed || (sealing.AuthorId.Length == 0 && held.AuthorId.Length > 0)) ? sealing
+        : !held.Removed && sealing.EditedAt > (held.EditedAt ?? DateTimeOffset.MinValue) ? sealing
+        : held;
 
     public Task<IReadOnlyList<ChatMessage>> Read() => Task.FromResult<IReadOnlyList<ChatMessage>>(_store.State.Messages);
 

@@ -161,7 +161,13 @@ public sealed partial class MemberGrain(
     public Task<IReadOnlyList<Sanction>> GetSanctions() =>
         Task.FromResult<IReadOnlyList<Sanction>>([.. Enumerable.Reverse(state.State.Sanctions)]);
 
-    public async Task RecordActivity(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    public async Task<MemberInfo?> CountMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    {
+        await CountTowardsTrust(channelId, seqs, at, levels);
+        return state.State.Info;
+    }
+
+    private async Task CountTowardsTrust(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
     {
         var counted = state.State.CountedThrough;
         var index = counted.FindIndex(c => c.Key == channelId);

@@ -2,6 +2,7 @@ using CommunityScale.Campaigns;
 using CommunityScale.Communities;
 using CommunityScale.FollowUps;
 using CommunityScale.Integrations;
+using CommunityScale.Moderation;
 using CommunityScale.Options;
 using CommunityScale.Scheduling;
 using CommunityScale.Streams;
@@ -24,6 +25,7 @@ public sealed partial class MemberPointsGrain(
     [PersistentState("points", StorageNames.Main)] IPersistentState<MemberPointsState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
+    IOptions<PointsOptions> pointsOptions,
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain, IRemindable
 {
     public const int RecentSources = 2_000;
@@ -52,7 +54,10 @@ public sealed partial class MemberPointsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MemberKey.Parse(this.GetPrimaryKeyString());
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, () => _writer.WriteWithin(pointsOptions.Value.WriteDelay), outboxOptions.Value, logger)
+        {
+            WriteFailed = DeactivateOnIdle,
+        };
         _ledger = new PointsLedger(_key, () => S, () => Zone);
         _announcer = new PointsAnnouncer(GrainFactory, _key, () => S, _ledger, MemberStream, logger);
         _outbox.Activated();
@@ -120,6 +125,15 @@ public sealed partial class MemberPointsGrain(
         await _announcer.Badges(batch.Earned);
         await _announcer.Points(awards);
         await _outbox.Settled(notices.Count > 0 ? notices[^1] : null);
+    }
+
+    public async Task RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
+        IReadOnlyList<ActivityEvent> events)
+    {
+        // The membership comes back with the trust count: no second call for it (points call members, never the reverse).
+        _member = await GrainFactory.Member(_key).CountMessages(channelId, seqs, at, levels);
+        _memberReadAt = DateTime.UtcNow;
+        await Record(events);
     }
 
     public async Task ForgetReactor(string userId, string pseudonym)

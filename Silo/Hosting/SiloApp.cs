@@ -73,6 +73,7 @@ public static class SiloApp
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
+        silo.Services.AddValidatedOptions<PointsOptions>(config, PointsOptions.Section);
         silo.Services.AddWebhookDelivery(config);
         // The spam/abuse model ships with the silo (Models/); Moderation:ModelPath points elsewhere if wanted.
         var modelPath = Path.Combine(AppContext.BaseDirectory, config["Moderation:ModelPath"] ?? Path.Combine("Models", "moderation-classifier.zip"));

@@ -25,6 +25,10 @@ public sealed class FaultTests(ITestOutputHelper output)
         ["Storage:Provider"] = "Redis",
         ["Redis:ConnectionString"] = redis.ConnectionString,
         ["Chat:RateLimitCount"] = "100000",
+        // Small pages: the burst seals some while it lasts, so the silo dies between journal appends and compaction's
+        // steps (page sealed, checkpoint stored, journal rows deleted), not only between appends.
+        ["Chat:HistoryPageSize"] = "10",
+        ["Chat:AwardRoundInterval"] = "00:00:00.100",
         // Detect a dead silo in seconds, not the production default's tens of seconds.
         ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
         ["Orleans:Membership:NumMissedProbesLimit"] = "2",

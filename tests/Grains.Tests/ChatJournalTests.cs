@@ -183,6 +183,25 @@ public sealed class ChatJournalTests(ClusterFixture fixture)
         Assert.InRange((await Journalled(key)).Count, 1, 4 * ClusterFixture.PageSize);
     }
 
+    [Fact]
+    public async Task A_page_sealed_again_after_a_crash_keeps_the_removal_or_erasure_made_on_either_copy()
+    {
+        var key = new ChannelKey($"reseal-{Guid.NewGuid():n}", "live");
+        var page = Client.HistoryPage(key, 0);
+        var (first, second, third) = (Message(key, 1, "one"), Message(key, 2, "two"), Message(key, 3, "three"));
+        await page.Seal([first, second, third]);
+        await page.Redact(1);   // a moderator, on the page, before the channel's checkpoint was stored
+
+        // The re-seal comes from the tail, where the second message was erased and the third edited meanwhile.
+        var edited = third with { Text = "three, edited", EditedAt = DateTimeOffset.UnixEpoch.AddHours(1) };
+        await page.Seal([first, Privacy.Tombstones.Of(second), edited]);
+
+        var held = await page.Read();
+        Assert.True(held[0].Removed);
+        Assert.Equal(("", ""), (held[1].Text, held[1].AuthorId));
+        Assert.Equal("three, edited", held[2].Text);
+    }
+
     /// <summary>A store whose inserts take 20 ms, as a round trip to storage does, and which counts them.</summary>
     private sealed class SlowStore(IJournalStore inner) : IJournalStore
     {
