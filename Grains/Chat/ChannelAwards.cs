@@ -23,7 +23,9 @@ namespace CommunityScale.Chat;
 public sealed partial class ChannelAwards(
     IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
 {
-    private const int CallsInFlight = 4;
+    // Authors of a round are handed over side by side: each points grain gathers its awards into one write per
+    // Points:WriteDelay, so a call mostly waits rather than works, and the channel's own writes no longer queue behind them.
+    private const int CallsInFlight = 64;
     private const int MaxRound = 2_000;
     private readonly List<ChatMessage> _waiting = [];
     private readonly TaskCompletionSource _now = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -98,8 +100,6 @@ public sealed partial class ChannelAwards(
             _waiting.RemoveRange(0, round.Count);
             try
             {
-                // A few authors at a time: each call ends in a storage write, and a burst of them would queue this
-                // channel's own next write (and the acks waiting on it) behind all of them.
                 foreach (var authors in round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Chunk(CallsInFlight))
                 {
                     await Task.WhenAll(authors.Select(HandOver));

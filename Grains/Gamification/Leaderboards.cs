@@ -23,7 +23,9 @@ public sealed partial class LeaderboardShardGrain(
     ILogger<LeaderboardShardGrain> logger) : Grain, ILeaderboardShardGrain
 {
     private static readonly IComparer<LeaderboardEntry> Order = Comparer<LeaderboardEntry>.Create(Leaderboards.Compare);
-    private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(10);
+    // Boards are derived (every award sets the member's absolute total again), and a busy community has thousands of
+    // shards (one set per channel board): written at most once a minute, a lost minute is put right by the next awards.
+    private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(60);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;

@@ -13,5 +13,5 @@ public sealed class PointsOptions
     /// round. The award is answered once stored, so a channel's award cursor never passes an award that could be lost.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
-    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

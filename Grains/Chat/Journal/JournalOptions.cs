@@ -9,20 +9,23 @@ public sealed class JournalOptions
 
     /// <summary>
     /// How many storage partitions the journal spreads channels over. Rows of one partition are written together, so
-    /// fewer partitions batch more; more partitions spread load (an Azure Table partition serves ≈ 2,000 rows/s). A
+    /// fewer partitions batch more (measured: 1,000 channels on one silo carried twice the messages with 2 as with 8);
+    /// more partitions spread load: an Azure Table partition serves ≈ 2,000 rows/s, so a cluster on Azure Table wants
+    /// about its peak messages/s ÷ 1,500. (On Redis a partition is only a batch: there, fewer is simply better.) A
     /// channel keeps the count it was created with (stored in its state), so changing this never loses journal rows.
     /// </summary>
     [Range(1, 1024)]
-    public int Partitions { get; set; } = 8;
+    public int Partitions { get; set; } = 2;
 
     /// <summary>The most rows one storage operation carries (Azure's entity-group transactions hold at most 100).</summary>
     [Range(1, 100)]
     public int MaxBatchRows { get; set; } = 100;
 
     /// <summary>
-    /// How long a partition's writer may wait for more rows when fewer than a full batch are queued. Zero (the default)
-    /// adds no latency: rows that arrive while a write is in flight already share the next one.
+    /// How long a partition's writer waits for more rows when fewer than a full batch are queued. Rows that arrive while
+    /// a write is in flight share the next one anyway; the wait gathers the rows of quiet channels, which arrive one by
+    /// one (5 ms: a few milliseconds on the ack, against one storage operation per message).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:00.100")]
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.Zero;
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(5);
 }
