@@ -9,7 +9,7 @@ public sealed class JournalOptions
 
     /// <summary>
     /// How many storage partitions the journal spreads channels over. Rows of one partition are written together, so
-    /// fewer partitions batch more (measured: 1,000 channels on one silo carried twice the messages with 2 as with 8);
+    /// fewer partitions batch more;
     /// more partitions spread load: an Azure Table partition serves ≈ 2,000 rows/s, so a cluster on Azure Table wants
     /// about its peak messages/s ÷ 1,500. (On Redis a partition is only a batch: there, fewer is simply better.) A
     /// channel keeps the count it was created with (stored in its state), so changing this never loses journal rows.
