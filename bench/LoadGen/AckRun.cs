@@ -52,14 +52,18 @@ public static class AckRun
 
         Console.WriteLine($"[{o.Scenario}/{o.Role}] {o.Senders} senders in a closed loop into one channel for {o.StepSeconds} s (after {o.WarmupSeconds} s warm-up)");
         await Loop(TimeSpan.FromSeconds(o.WarmupSeconds), record: false);
+        var probe = new ServerProbe(o, http);
+        var before = await probe.Take();
         var clock = Stopwatch.StartNew();
         await Loop(TimeSpan.FromSeconds(o.StepSeconds), record: true);
         var elapsed = clock.Elapsed;
+        var used = await probe.Since(before);
         await Task.WhenAll(senders.Select(c => c.DisposeAsync().AsTask()));
         double Ms(double p) => Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
         var perSecond = Math.Round(Interlocked.Read(ref acked) / elapsed.TotalSeconds);
         Console.WriteLine($"acked/s={perSecond} refused={Interlocked.Read(ref refused)} ack p50={Ms(50)} ms p99={Ms(99)} ms p99.9={Ms(99.9)} ms");
-        return new Part(o.Scenario, o.Role, o.BaselineName, "acked_sends_per_second", perSecond, Ms(50), Ms(99), Ms(99.9), o.Notes,
-            new Dictionary<string, double> { ["senders"] = o.Senders, ["refused"] = Interlocked.Read(ref refused) }, []);
+        var extra = new Dictionary<string, double> { ["senders"] = o.Senders, ["refused"] = Interlocked.Read(ref refused) };
+        StorageFigures.Add(used, extra);
+        return new Part(o.Scenario, o.Role, o.BaselineName, "acked_sends_per_second", perSecond, Ms(50), Ms(99), Ms(99.9), o.Notes, extra, []);
     }
 }

@@ -5,6 +5,14 @@ namespace CommunityScale.Bench;
 /// <summary>
 /// Command-line flags, e.g. <c>--mode fanout --scenario fanout-1k --role ours --url http://127.0.0.1:5080 --clients 1000
 /// --protocol json --pids 123,456</c>. <c>--bare</c>: the target is a baseline (bench/BareSignalR or bench/NaiveFanout): no sign-in, no REST set-up.
+/// <c>--pids</c>: the connection process first, then the silo, then the storage process (our system: gateway, silo, Azurite).
+/// <c>--reference-rate</c>: the fixed offered rate (msg/s, the same for both targets) of the step that measures latency and
+/// server CPU per accepted message (default: 10,000 deliveries/s), <c>--reference-seconds</c> its length (default: a
+/// step's; also each step of <c>--mode sizes</c>), <c>--cpu-goal-us</c> the goal for CPU per message net of the fan-out
+/// (reported, never asserted).
+/// <c>--metrics-url</c>: the silo's Prometheus endpoint, for the bytes sent to storage per message.
+/// <c>--saturation</c> with <c>--compare-rates</c>: a fan-out measured by saturated throughput (see <see cref="FanoutRun"/>).
+/// <c>--sizes</c>: the channel sizes of <c>--mode sizes</c> (see <see cref="ChannelSizeRun"/>).
 /// </summary>
 public sealed record LoadOptions(
     string Mode,
@@ -23,7 +31,14 @@ public sealed record LoadOptions(
     string ResultsDir,
     string Notes,
     int Channels,
-    string From)
+    string From,
+    double? ReferenceRate,
+    int ReferenceSeconds,
+    Uri? MetricsUrl,
+    bool Saturation,
+    IReadOnlyList<double> CompareRates,
+    IReadOnlyList<int> Sizes,
+    double? CpuGoalUs)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -34,6 +49,12 @@ public sealed record LoadOptions(
         }
 
         int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        List<double> Doubles(string name, string fallback) =>
+            [.. Get(name, fallback).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))];
+        double? Optional(string name) => Get(name, "") is { Length: > 0 } value ? double.Parse(value, CultureInfo.InvariantCulture) : null;
+
+        var stepSeconds = Int("step-seconds", 5);
+        var metricsUrl = Get("metrics-url", "");
 
         var options = new LoadOptions(
             Get("mode", "fanout"),
@@ -45,22 +66,35 @@ public sealed record LoadOptions(
             Get("protocol", "json"),
             Int("clients", 1000),
             Int("senders", 5),
-            [.. Get("rates", "10,20,40,80,160,320").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-            Int("step-seconds", 5),
+            Doubles("rates", "10,20,40,80,160,320"),
+            stepSeconds,
             Int("warmup", 3),
             [.. Get("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
             Get("results", Path.Combine("bench", "results")),
             Get("notes", ""),
             Int("channels", 1),
-            Get("from", ""));
+            Get("from", ""),
+            Optional("reference-rate"),
+            Int("reference-seconds", stepSeconds),
+            metricsUrl.Length > 0 ? new Uri(metricsUrl) : null,
+            args.Contains("--saturation"),
+            Doubles("compare-rates", ""),
+            [.. Get("sizes", "1000,5000,10000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))],
+            Optional("cpu-goal-us"));
         if (options.Channels < 1 || options.Clients % options.Channels != 0)
         {
             throw new ArgumentException("channels must be positive and divide clients.");
         }
 
-        if (options.Clients < 1 || options.Senders < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r <= 0) || options.StepSeconds < 1)
+        if (options.Clients < 1 || options.Senders < 1 || options.Rates.Count == 0 || options.Rates.Concat(options.CompareRates).Any(r => r <= 0)
+            || options.StepSeconds < 1 || options.ReferenceSeconds < 1 || options.ReferenceRate <= 0 || options.Sizes.Any(n => n < 1))
         {
-            throw new ArgumentException("clients, senders, rates and step-seconds must be positive.");
+            throw new ArgumentException("clients, senders, rates, compare-rates, reference-rate, sizes, step-seconds and reference-seconds must be positive.");
+        }
+
+        if (options.Saturation && options.CompareRates.Count == 0)
+        {
+            throw new ArgumentException("--saturation needs --compare-rates (the offered rates at which both targets' latency is compared).");
         }
 
         if (options.Protocol is not ("json" or "messagepack"))

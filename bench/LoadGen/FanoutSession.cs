@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace CommunityScale.Bench;
+
+/// <summary>
+/// Clients in channels and senders at a scheduled rate, for the fan-out runs (<see cref="FanoutRun"/>,
+/// <see cref="ChannelSizeRun"/>). The send time travels in the text (this process's monotonic clock), so every receiver
+/// measures on the same clock as the sender.
+/// </summary>
+internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisposable
+{
+    private const int MaxInFlightSends = 2_000;
+    private const int ChannelsPerCommunity = 250;
+
+    private readonly Window _window = new();
+    private readonly List<HubConnection> _connections = new(o.Clients);
+    private readonly List<HubConnection> _senders = [];
+    private Target[] _targets = [];
+    private string?[] _tokens = new string?[o.Clients];
+
+    private sealed record Target(string Community, string Channel);
+
+    /// <summary>Clients connected (and joined) so far.</summary>
+    public int Connected => _connections.Count;
+
+    /// <summary>A fresh community per 250 channels; on our gateway the channels are created through the REST API.</summary>
+    public async Task CreateChannels()
+    {
+        var run = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        _targets = [.. Enumerable.Range(0, o.Channels).Select(i => new Target($"{run}-{i / ChannelsPerCommunity}", o.Channels == 1 ? "live" : $"ch-{i}"))];
+        if (!o.Bare)
+        {
+            await Http.CreateChannels(http, [.. _targets.Select(t => (t.Community, t.Channel))]);
+        }
+    }
+
+    /// <summary>Signs every client in (ours only), so that sign-in garbage is not inside a later memory or CPU measure.</summary>
+    public async Task SignIn()
+    {
+        if (o.Bare)
+        {
+            return;
+        }
+
+        _tokens = new string?[o.Clients];
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, o.Clients), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => _tokens[i] = await Http.Token(http, $"fan-{i}"));
+        Console.WriteLine($"signed in {o.Clients} clients in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Connects clients until <paramref name="count"/> are connected, 100 at a time, each joining its channel.</summary>
+    public async Task ConnectUpTo(int count)
+    {
+        for (var batch = _connections.Count; batch < count; batch += 100)
+        {
+            _connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, count - batch)).Select(async i =>
+            {
+                var hub = Connections.Build(o, _tokens[i]);
+                await hub.StartAsync();
+                hub.On<ReceivedMessage>("ChannelMessage", _window.OnMessage);
+                var target = _targets[i % _targets.Length];
+                await hub.InvokeAsync<object>("JoinChannel", target.Community, target.Channel, null);
+                return hub;
+            })));
+        }
+    }
+
+    public async Task ConnectSenders()
+    {
+        for (var s = 0; s < o.Senders; s++)
+        {
+            _senders.Add(await Connections.Connect(o, http, $"sender-{s}", [.. _targets.Select(t => t.Community).Distinct()]));
+        }
+    }
+
+    /// <summary>
+    /// Sends at <paramref name="rate"/> messages a second for <paramref name="seconds"/>, open loop, then lets in-flight
+    /// sends and deliveries land (at most 2 s). Each server process's CPU over the step is recorded with it.
+    /// </summary>
+    public async Task<StepResult> Step(double rate, int seconds)
+    {
+        var cpuBefore = ProcessStats.CpuTimes(o.ServerPids);
+        var loadBefore = ProcessStats.OwnCpuTime();
+        var from = _window.Start();
+        var receivers = _connections.Count / _targets.Length;
+        var counts = new StepCounts();
+        var clock = Stopwatch.StartNew();
+        await Send(rate, seconds, counts);
+
+        // Let in-flight sends and deliveries land: at most two seconds after the last send.
+        var drainUntil = DateTime.UtcNow.AddSeconds(2);
+        while ((counts.InFlight > 0 || _window.Delivered < counts.Sent * receivers) && DateTime.UtcNow < drainUntil)
+        {
+            await Task.Delay(20);
+        }
+
+        // At a few messages a second the last send comes well before the step's end: the rate is over the whole step.
+        var elapsed = Math.Max(clock.Elapsed.TotalSeconds, seconds);
+        var (delivered, histogram) = _window.Stop(from);
+        var cpu = ProcessStats.CpuTimes(o.ServerPids).Select((c, i) => Math.Round((c - cpuBefore[i]).TotalMilliseconds)).ToArray();
+        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
+        // Sends still unanswered when the drain ends count as refused: the target did not take them in time.
+        return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, counts.Sent * receivers,
+            counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round((ProcessStats.OwnCpuTime() - loadBefore).TotalMilliseconds), Math.Round(elapsed, 2));
+    }
+
+    public async ValueTask DisposeAsync() => await Task.WhenAll(_connections.Concat(_senders).Select(c => c.DisposeAsync().AsTask()));
+
+    /// <summary>Every sender on its own schedule, staggered, together at <paramref name="rate"/>; targets taken in turn.</summary>
+    private async Task Send(double rate, int seconds, StepCounts counts)
+    {
+        long nextTarget = 0;
+        var interval = o.Senders / rate;
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        await Task.WhenAll(_senders.Select(async (hub, s) =>
+        {
+            var next = Stopwatch.GetTimestamp() + (long)(s * interval / o.Senders * Stopwatch.Frequency);
+            while (next < until)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                next += (long)(interval * Stopwatch.Frequency);
+                if (counts.InFlight >= MaxInFlightSends)
+                {
+                    // The target cannot keep up: count it as refused rather than queue without bound in this process.
+                    counts.Refuse();
+                    continue;
+                }
+
+                // Open loop: the schedule does not wait for acks, as real fans do not wait for each other.
+                var target = _targets[(int)((ulong)Interlocked.Increment(ref nextTarget) % (ulong)_targets.Length)];
+                _ = SendOne(hub, target, counts);
+            }
+        }));
+    }
+
+    private static async Task SendOne(HubConnection hub, Target target, StepCounts counts)
+    {
+        counts.Start();
+        try
+        {
+            await hub.InvokeAsync<object>("SendMessage", target.Community, target.Channel, $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
+            counts.Accept();
+        }
+        catch (HubException)
+        {
+            counts.Refuse();
+        }
+        finally
+        {
+            counts.End();
+        }
+    }
+
+    /// <summary>A step's sends: accepted (acked), refused, and in flight.</summary>
+    private sealed class StepCounts
+    {
+        private long _sent;
+        private long _refused;
+        private long _inFlight;
+
+        public long Sent => Interlocked.Read(ref _sent);
+
+        public long Refused => Interlocked.Read(ref _refused);
+
+        public long InFlight => Interlocked.Read(ref _inFlight);
+
+        public void Start() => Interlocked.Increment(ref _inFlight);
+
+        public void End() => Interlocked.Decrement(ref _inFlight);
+
+        public void Accept() => Interlocked.Increment(ref _sent);
+
+        public void Refuse() => Interlocked.Increment(ref _refused);
+    }
+
+    /// <summary>Counts deliveries of messages sent inside the current step only (stragglers of earlier steps are ignored).</summary>
+    private sealed class Window
+    {
+        private LongConcurrentHistogram _histogram = New();
+        private long _fromTicks = long.MaxValue;
+        private long _delivered;
+
+        public long Delivered => Interlocked.Read(ref _delivered);
+
+        public long Start()
+        {
+            Volatile.Write(ref _histogram, New());
+            Interlocked.Exchange(ref _delivered, 0);
+            var now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _fromTicks, now);
+            return now;
+        }
+
+        public (long Delivered, HistogramBase Histogram) Stop(long from)
+        {
+            Volatile.Write(ref _fromTicks, long.MaxValue);
+            return (Interlocked.Read(ref _delivered), Volatile.Read(ref _histogram));
+        }
+
+        public void OnMessage(ReceivedMessage message)
+        {
+            var text = message.Text;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0 || !long.TryParse(text.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture, out var sentTicks))
+            {
+                return;
+            }
+
+            if (sentTicks >= Volatile.Read(ref _fromTicks))
+            {
+                Volatile.Read(ref _histogram).RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - sentTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                Interlocked.Increment(ref _delivered);
+            }
+        }
+
+        private static LongConcurrentHistogram New() => new(1, TimeSpan.FromMinutes(1).Ticks, 3);
+    }
+}
