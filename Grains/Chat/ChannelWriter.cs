@@ -12,23 +12,13 @@ using Orleans.Streams;
 
 namespace CommunityScale.Chat;
 
-/// <summary>What a change of a channel's state did: how to undo it if its write fails, and the follow-ups it owes.</summary>
-public sealed record ChannelChange(Action? Undo, IReadOnlyList<FollowUp?> FollowUps)
-{
-    /// <summary>Applied, but nothing changed and nothing is owed.</summary>
-    public static readonly ChannelChange Nothing = new(null, []);
-
-    /// <summary>Only follow-ups to record (a change of a sealed page, which its page grain stored).</summary>
-    public static ChannelChange Owing(params FollowUp?[] followUps) => new(null, followUps);
-}
-
 /// <summary>
 /// The single writer of a channel: every change — accepted messages, edits, reactions, removals, slow mode, retention
 /// marks — is queued here and stored by one loop, so no two writes of the channel overlap. Accepted messages go to the
 /// silo's <see cref="ChannelJournal"/> (bytes per message O(message), shared with other channels' messages); sends that
 /// arrive while an append is in flight queue up and go together in the next (group commit, at most
 /// <see cref="ChatOptions.GroupCommitMaxBatch"/>), then are acked and published with one enqueue. Other changes are
-/// stored in the channel's own small record with the follow-ups they owe (its <see cref="Outbox"/>). The
+/// stored by <see cref="ChannelChanges"/> in the channel's own small record, with the follow-ups they owe. The
 /// <see cref="ChannelCompaction"/> seals full pages behind the acks. If an append fails, its sends are refused with
 /// <c>unavailable</c> and the activation steps down: what storage holds is learnt afresh by the next one.
 /// </summary>
@@ -42,15 +32,12 @@ public sealed partial class ChannelWriter(
     ILogger logger,
     Action deactivate)
 {
-    private static readonly List<PendingChange> NoChanges = [];
-    private static readonly List<Action> NoUndo = [];
     private readonly List<PendingSend> _pending = [];
-    private readonly List<PendingChange> _changes = [];
-    private readonly List<ChatMessage> _rewrites = [];
     private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private ChannelCompaction _compaction = null!;
+    private ChannelChanges _changes = null!;
     private bool _flushing;
     private bool _compactionAsked;
     private long _nextSeq;
@@ -71,6 +58,7 @@ public sealed partial class ChannelWriter(
     {
         _stream = stream;
         _compaction = compaction;
+        _changes = new ChannelChanges(() => S, outbox, journal, compaction, key, logger, deactivate);
         await compaction.Load();
         _dedupe = new SendDeduplicator(options.DedupeCapacity);
         CommittedSeq = S.LastSeq;
@@ -105,60 +93,17 @@ public sealed partial class ChannelWriter(
     /// </summary>
     public Task<bool> Change(Func<ChannelState, ChannelChange?> apply)
     {
-        var pending = new PendingChange(apply);
-        _changes.Add(pending);
+        var done = _changes.Queue(apply);
         StartFlushing();
-        return pending.Done.Task;
+        return done;
     }
 
     /// <summary>
     /// Changes a tail message; false when it is not in the tail (sealed into a page, where the page grain changes it).
-    /// <paramref name="change"/> sees the message as it is then; returning the same instance means "nothing to change".
-    /// <paramref name="followUps"/> names what the change owes, given the message before it. The changed message is
-    /// stored in the channel's record with its follow-ups; if its words changed, its journal row is rewritten after.
+    /// See <see cref="ChannelChanges.InTail"/>.
     /// </summary>
     public Task<bool> ChangeInTail(long seq, Func<ChatMessage, ChatMessage> change, Func<ChatMessage, IReadOnlyList<FollowUp?>>? followUps = null) =>
-        Change(state =>
-        {
-            if (_compaction.IndexOf(seq) is not (>= 0 and var index))
-            {
-                return null;
-            }
-
-            var before = _compaction.Tail[index];
-            var after = change(before);
-            if (ReferenceEquals(before, after))
-            {
-                return ChannelChange.Nothing;
-            }
-
-            var hadOverride = state.Changed.TryGetValue(seq, out var previousOverride);
-            _compaction.Replace(index, after);
-            state.Changed[seq] = after;
-            var rewrite = after.Text != before.Text || after.Removed != before.Removed || !ReferenceEquals(after.Attachments, before.Attachments);
-            if (rewrite)
-            {
-                _rewrites.Add(after);
-            }
-
-            return new ChannelChange(() =>
-            {
-                _compaction.Replace(index, before);
-                if (hadOverride)
-                {
-                    state.Changed[seq] = previousOverride!;
-                }
-                else
-                {
-                    state.Changed.Remove(seq);
-                }
-
-                if (rewrite)
-                {
-                    _rewrites.Remove(after);
-                }
-            }, followUps?.Invoke(before) ?? []);
-        });
+        Change(_changes.InTail(seq, change, followUps));
 
     /// <summary>Stores follow-ups owed for a change made elsewhere (a sealed page).</summary>
     public Task Owe(params FollowUp?[] followUps) => Change(_ => ChannelChange.Owing(followUps));
@@ -185,7 +130,7 @@ public sealed partial class ChannelWriter(
     {
         try
         {
-            while (_pending.Count > 0 || _changes.Count > 0 || _compactionAsked)
+            while (_pending.Count > 0 || _changes.Waiting || _compactionAsked)
             {
                 _compactionAsked = false;
                 if (_pending.Count > 0 && options.GroupCommitMaxDelay > TimeSpan.Zero && _pending.Count < options.GroupCommitMaxBatch)
@@ -201,7 +146,7 @@ public sealed partial class ChannelWriter(
                     Stored?.Invoke([.. batch.Select(b => b.Message)]);
                 }
 
-                await StoreChanges();
+                await _changes.Store();
                 await _compaction.SealDue();
             }
         }
@@ -217,12 +162,7 @@ public sealed partial class ChannelWriter(
 
             _pending.Clear();
             _pendingByClientId.Clear();
-            foreach (var change in _changes)
-            {
-                change.Done.TrySetException(refused);
-            }
-
-            _changes.Clear();
+            _changes.RefuseAll(refused);
             _nextSeq = CommittedSeq + 1;
             deactivate();
         }
@@ -285,116 +225,6 @@ public sealed partial class ChannelWriter(
         return true;
     }
 
-    /// <summary>Applies the queued changes and stores them (with their follow-ups) in one write of the channel's record.</summary>
-    private async Task StoreChanges()
-    {
-        if (_changes.Count == 0)
-        {
-            return;
-        }
-
-        var changes = new List<PendingChange>(_changes);
-        _changes.Clear();
-        var undo = ApplyChanges(changes);
-        if (!changes.Exists(c => c.Applied))
-        {
-            foreach (var change in changes)
-            {
-                change.Done.TrySetResult(false);
-            }
-
-            return;
-        }
-
-        try
-        {
-            await outbox.Store();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            for (var i = undo.Count - 1; i >= 0; i--)
-            {
-                undo[i]();
-            }
-
-            LogChangeFailed(logger, ex, key.ToString(), changes.Count);
-            if (ex is InconsistentStateException)
-            {
-                // Another activation wrote this channel: this one's state is stale, so let a fresh activation take over.
-                deactivate();
-            }
-
-            foreach (var change in changes)
-            {
-                change.Done.TrySetException(new CommunityException(ErrorCodes.Unavailable, "The change could not be stored; retry."));
-            }
-
-            return;
-        }
-
-        foreach (var change in changes)
-        {
-            change.Done.TrySetResult(change.Applied);
-        }
-
-        await RewriteJournalRows();
-    }
-
-    private List<Action> ApplyChanges(List<PendingChange> changes)
-    {
-        var undo = NoUndo;
-        foreach (var change in changes)
-        {
-            if (change.Apply(S) is not { } applied)
-            {
-                continue;
-            }
-
-            change.Applied = true;
-            if (undo == NoUndo)
-            {
-                undo = [];
-            }
-
-            if (applied.Undo is { } undoChange)
-            {
-                undo.Add(undoChange);
-            }
-
-            var owed = outbox.AddRange(applied.FollowUps);
-            if (owed.Count > 0)
-            {
-                undo.Add(() => outbox.Discard(owed));
-            }
-        }
-
-        return undo;
-    }
-
-    /// <summary>
-    /// The journal must not keep words the channel no longer shows (an erasure, a removal, an edit): their rows are
-    /// rewritten once the change is stored. If that fails, the stored change still wins on every read, and the page
-    /// that seals the message replaces the row.
-    /// </summary>
-    private async Task RewriteJournalRows()
-    {
-        if (_rewrites.Count == 0)
-        {
-            return;
-        }
-
-        var rows = _rewrites.ToList();
-        _rewrites.Clear();
-        try
-        {
-            await journal.Replace(_compaction.Address, rows);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRewriteFailed(logger, ex, key.ToString(), rows.Count);
-        }
-    }
-
     /// <summary>
     /// One stream event per message, but one enqueue for the whole batch: the queue gets one call and each gateway one
     /// delivery, rather than one per message (each awaited) before the writer can store the next batch.
@@ -412,15 +242,6 @@ public sealed partial class ChannelWriter(
         }
     }
 
-    private sealed class PendingChange(Func<ChannelState, ChannelChange?> apply)
-    {
-        public Func<ChannelState, ChannelChange?> Apply { get; } = apply;
-
-        public bool Applied { get; set; }
-
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
     private sealed class PendingSend(ChatMessage message)
     {
         public ChatMessage Message { get; } = message;
@@ -436,12 +257,6 @@ public sealed partial class ChannelWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} steps down: the next activation reads what storage holds")]
     private static partial void LogSteppingDown(ILogger logger, string channel);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} changes of channel {Channel} failed; they were refused")]
-    private static partial void LogChangeFailed(ILogger logger, Exception ex, string channel, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting {Count} journal rows of channel {Channel} failed; the stored change still wins, and sealing replaces them")]
-    private static partial void LogRewriteFailed(ILogger logger, Exception ex, string channel, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The writer of channel {Channel} failed; waiting sends were refused")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, string channel);
