@@ -53,15 +53,19 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<IReadOnlyList<Moderation.Sanction>> GetSanctions();
 
     /// <summary>
-    /// Counts a channel's accepted messages by this member towards trust (on behalf of the member's points grain, which
-    /// the channel hands them to): days active, messages, and the trust level the thresholds give while no warning is
-    /// active. A seq already counted for the channel is not counted again, so a round handed over twice (after a
-    /// crash) counts once. Answers the membership (null: not a member), which the award needs next.
+    /// Counts channels' accepted messages by this member towards trust (on behalf of the member's points grain, which
+    /// gathers what channels hand it and passes it on once per write): days active, messages, and the trust level the
+    /// thresholds give while no warning is active. A seq already counted for its channel is not counted again, so a
+    /// round handed over twice (after a crash) counts once. Answers the membership (null: not a member).
     /// </summary>
-    [Alias("CountChannelMessages")]
-    Task<MemberInfo?> CountMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
+    [Alias("CountChannelsMessages")]
+    Task<MemberInfo?> CountMessages(IReadOnlyList<ChannelSeqs> channels, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels);
 
     /// <summary>Replaces the member's profile values (already checked against the community's fields).</summary>
     [Alias("SetProfile")]
     Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile);
 }
+
+/// <summary>Accepted messages of one channel, by seq, counted towards an author's trust.</summary>
+[GenerateSerializer, Immutable, Alias("cs.ChannelSeqs")]
+public sealed record ChannelSeqs([property: Id(0)] string ChannelId, [property: Id(1)] IReadOnlyList<long> Seqs);

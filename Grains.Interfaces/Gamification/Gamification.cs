@@ -1,4 +1,5 @@
 using CommunityScale.Communities;
+using Orleans.Concurrency;
 
 namespace CommunityScale.Gamification;
 
@@ -198,13 +199,22 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     Task Record(IReadOnlyList<ActivityEvent> events);
 
     /// <summary>
-    /// A channel's accepted messages by this member, in one call per award round: they count towards trust (the member
-    /// grain, asked from here, answers with the membership the award needs), then earn points and reach the KPIs as
-    /// <see cref="Record"/> does. A round handed over again counts once and awards nothing twice.
+    /// A channel's accepted messages by this member, in one call per award round: they earn points and reach the KPIs
+    /// as <see cref="Record"/> does, and count towards trust. Answered once applied, before they are stored: the
+    /// grain gathers what many channels hand it into one write (and one trust count) per <c>Points:WriteDelay</c>.
+    /// A round handed over again counts once and awards nothing twice. Answers a ticket for <see cref="Stored"/>.
     /// </summary>
     [Alias("RecordChannelMessages")]
-    Task RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels,
+    Task<Guid> RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels,
         IReadOnlyList<ActivityEvent> events);
+
+    /// <summary>
+    /// Completes when everything recorded before the call is stored; throws when that write failed, or when the
+    /// activation that gave <paramref name="ticket"/> is gone (what it held unstored is lost, so the caller hands it
+    /// over again). Interleaves: waiting for a write never holds the grain.
+    /// </summary>
+    [Alias("Stored"), AlwaysInterleave]
+    Task Stored(Guid ticket);
 
     /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>
     [Alias("TakeBack")]

@@ -12,8 +12,9 @@ namespace CommunityScale.Chat;
 /// The follow-ups of accepted chat messages: points, trust and the <c>message.accepted</c> webhook. Their outbox is the
 /// channel's journalled tail: every message after <see cref="ChannelState.ActivityThroughSeq"/> is owed, so recording
 /// them costs nothing beyond the message's own journal row. They go out in rounds after the acks (a send never waits
-/// for them): a round carries everything accepted since the previous one, one call per author (the points grain has
-/// the member grain count trust, then awards), and a new round starts at most once per
+/// for them): a round carries everything accepted since the previous one, one hand-over per author (the points grain
+/// awards at once, then stores the awards and passes the trust count on together with what other channels handed it
+/// meanwhile, and the round waits for that write), and a new round starts at most once per
 /// <see cref="ChatOptions.AwardRoundInterval"/>. Rounds run one after another, so the cursor only passes messages whose
 /// follow-ups were taken. The cursor is a checkpoint written behind, with the channel's other writes (compaction, a
 /// change, deactivation), and a page is only sealed once the cursor has passed it: after a crash the next activation
@@ -24,7 +25,7 @@ public sealed partial class ChannelAwards(
     IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
 {
     // Authors of a round are handed over side by side: each points grain gathers its awards into one write per
-    // Points:WriteDelay, so a call mostly waits rather than works, and the channel's own writes no longer queue behind them.
+    // Points:WriteDelay, so a hand-over mostly waits rather than works, and the channel's own writes never queue behind them.
     private const int CallsInFlight = 64;
     private const int MaxRound = 2_000;
     private readonly List<ChatMessage> _waiting = [];
@@ -124,10 +125,15 @@ public sealed partial class ChannelAwards(
         }
     }
 
-    // One call per author per round: the points grain has the member grain count trust, then awards the points.
-    private Task HandOver(IGrouping<string, ChatMessage> byAuthor) =>
-        grains.MemberPoints(key.CommunityId, byAuthor.Key).RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
+    // One hand-over per author per round, then a wait for the points grain's gathered write (which carries what other
+    // channels handed it meanwhile, and the trust count): the cursor only passes what is stored.
+    private async Task HandOver(IGrouping<string, ChatMessage> byAuthor)
+    {
+        var points = grains.MemberPoints(key.CommunityId, byAuthor.Key);
+        var ticket = await points.RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
             [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
+        await points.Stored(ticket);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
     private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);

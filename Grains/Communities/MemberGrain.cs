@@ -71,7 +71,16 @@ public sealed partial class MemberGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _outbox = new Outbox(this, GrainFactory, () => state.State.Outbox, () => Writes.WriteNow(), outboxOptions.Value, logger);
+        _outbox = new Outbox(this, GrainFactory, () => state.State.Outbox, () => Writes.WriteNow(), outboxOptions.Value, logger)
+        {
+            // The delivered mark rides on the next write (at most one activity period away): a crash re-delivers, and
+            // receivers ignore what they have.
+            WriteDeliveredMark = () =>
+            {
+                Writes.Changed();
+                return Task.CompletedTask;
+            },
+        };
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -161,33 +170,48 @@ public sealed partial class MemberGrain(
     public Task<IReadOnlyList<Sanction>> GetSanctions() =>
         Task.FromResult<IReadOnlyList<Sanction>>([.. Enumerable.Reverse(state.State.Sanctions)]);
 
-    public async Task<MemberInfo?> CountMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    public async Task<MemberInfo?> CountMessages(IReadOnlyList<ChannelSeqs> channels, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
     {
-        await CountTowardsTrust(channelId, seqs, at, levels);
+        await CountTowardsTrust(channels, at, levels);
         return state.State.Info;
     }
 
-    private async Task CountTowardsTrust(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
+    private async Task CountTowardsTrust(IReadOnlyList<ChannelSeqs> channels, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels)
     {
-        var counted = state.State.CountedThrough;
-        var index = counted.FindIndex(c => c.Key == channelId);
-        var through = index < 0 ? 0 : counted[index].Value;
-        var messages = seqs.Count(s => s > through);
-        if (state.State.Info is not { } info || messages <= 0)
+        if (state.State.Info is not { } info)
         {
             return;
         }
 
-        if (index >= 0)
+        var counted = state.State.CountedThrough;
+        var messages = 0;
+        foreach (var (channelId, seqs) in channels)
         {
-            counted.RemoveAt(index);
+            var index = counted.FindIndex(c => c.Key == channelId);
+            var through = index < 0 ? 0 : counted[index].Value;
+            var fresh = seqs.Count(s => s > through);
+            if (fresh <= 0)
+            {
+                continue;
+            }
+
+            messages += fresh;
+            if (index >= 0)
+            {
+                counted.RemoveAt(index);
+            }
+
+            counted.Add(new(channelId, Math.Max(through, seqs.Max())));
+            if (counted.Count > MaxChannelsCounted)
+            {
+                // A round handed over again comes within seconds: a channel this long unused has nothing left to repeat.
+                counted.RemoveAt(0);
+            }
         }
 
-        counted.Add(new(channelId, Math.Max(through, seqs.Max())));
-        if (counted.Count > MaxChannelsCounted)
+        if (messages == 0)
         {
-            // A round handed over again comes within seconds: a channel this long unused has nothing left to repeat.
-            counted.RemoveAt(0);
+            return;
         }
 
         var day = DateOnly.FromDateTime(at.UtcDateTime);

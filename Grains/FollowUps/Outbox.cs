@@ -53,6 +53,13 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     /// </summary>
     public Action? WriteFailed { get; init; }
 
+    /// <summary>
+    /// How the mark that follow-ups were delivered is stored (default: the grain's write, at once). A grain that writes
+    /// often anyway may let the mark ride on its next write: until then a crash only re-delivers them, which receivers
+    /// ignore.
+    /// </summary>
+    public Func<Task>? WriteDeliveredMark { get; init; }
+
     /// <summary>Awaited before each delivery pass (a channel's award round in flight: a take-back must not overtake its award).</summary>
     public Func<Task>? BeforeDelivery { get; init; }
 
@@ -287,7 +294,7 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
                 S.Pending.RemoveRange(0, delivered);
                 try
                 {
-                    await write();
+                    await (WriteDeliveredMark ?? write)();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {

@@ -34,6 +34,12 @@ public sealed partial class MemberPointsGrain(
     /// <summary>How long a points grain trusts the membership it read (an erasure waits longer before it goes on).</summary>
     public const int MembershipCacheSeconds = 10;
 
+    /// <summary>
+    /// How long the community's points rules, challenges, campaigns and wanted webhook kinds are trusted: awards are the
+    /// hot path of every message, and each of those is one grain per community. A change reaches awards within this.
+    /// </summary>
+    public static readonly TimeSpan LookupLifetime = TimeSpan.FromSeconds(5);
+
     // The notices went out before the award was answered when they were sent inline; the answer still waits for them
     // (bounded: one that fails stays owed and goes out later, and never fails the award).
 
@@ -47,6 +53,21 @@ public sealed partial class MemberPointsGrain(
     private MemberInfo? _member;
     private DateTime _memberReadAt;
 
+    // The community's settings an award needs, remembered for a few seconds (see Apply).
+    private readonly Remembered<PointsRules> _rules = new(LookupLifetime);
+    private readonly Remembered<IReadOnlyList<Challenge>> _challenges = new(LookupLifetime);
+    private readonly Remembered<IReadOnlyList<Campaign>> _campaigns = new(LookupLifetime);
+    private readonly Remembered<IReadOnlyCollection<string>> _webhooks = new(LookupLifetime);
+
+    // Chat awards are applied when handed over and stored together once per WriteDelay (see Gather). A channel's
+    // Stored call waits for the write; the ticket tells it whether the activation it handed to is still this one.
+    private readonly GatheredAwards _pending = new();
+    private readonly Guid _ticket = Guid.NewGuid();
+    private TaskCompletionSource? _gathering;
+    private TaskCompletionSource? _lastGathering;
+    private TaskCompletionSource? _hurry;
+    private bool _erased;
+
     private MemberPointsState S => _writer.State;
 
     private TimeZoneInfo Zone => _zone ??= TimeZoneInfo.TryFindSystemTimeZoneById(S.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
@@ -54,9 +75,16 @@ public sealed partial class MemberPointsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MemberKey.Parse(this.GetPrimaryKeyString());
-        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, () => _writer.WriteWithin(pointsOptions.Value.WriteDelay), outboxOptions.Value, logger)
+        _outbox = new Outbox(this, GrainFactory, () => S.Outbox, () => _writer.Write(), outboxOptions.Value, logger)
         {
             WriteFailed = DeactivateOnIdle,
+            // Delivered notices and webhooks leave the record with the next gathered write (a level-up would otherwise
+            // cost the award's write and a second one for its notice).
+            WriteDeliveredMark = () =>
+            {
+                _ = Gathering();
+                return Task.CompletedTask;
+            },
         };
         _ledger = new PointsLedger(_key, () => S, () => Zone);
         _announcer = new PointsAnnouncer(GrainFactory, _key, () => S, _ledger, MemberStream, logger);
@@ -64,16 +92,67 @@ public sealed partial class MemberPointsGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _outbox.Deactivating(cancellationToken);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // What was applied but not yet stored goes now: the channels would otherwise hand it over again.
+        if (_gathering is { } gathering)
+        {
+            _hurry?.TrySetResult();
+            try
+            {
+                await gathering.Task.WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Logged by the write; the channels hand their rounds over again.
+            }
+        }
+
+        await _outbox.Deactivating(cancellationToken);
+    }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
-        // A replay (a channel re-sending its tail after a restart) costs no rules lookup and no write.
-        if (_ledger.AllSeen(events))
+        if (await Apply(events) is not { } applied)
         {
             return;
+        }
+
+        // Its caller (another grain's outbox, delivering one follow-up after another) finds it stored and announced, and
+        // its notices sent (bounded), when answered: the gathered write goes at once, with any chat awards waiting in it.
+        _hurry?.TrySetResult();
+        await applied.Stored;
+        await _outbox.Settled(applied.LastNotice);
+    }
+
+    public async Task<Guid> RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
+        IReadOnlyList<ActivityEvent> events)
+    {
+        // Counted for trust even when every award is a replay: the member grain ignores seqs it has counted.
+        _pending.Count(channelId, seqs, at, levels);
+        await Apply(events);
+        _ = Gathering();
+        return _ticket;
+    }
+
+    public Task Stored(Guid ticket) =>
+        ticket != _ticket
+            ? Task.FromException(new InvalidOperationException($"The points grain {_key} was reactivated; what it had not stored is handed over again."))
+            : (_gathering ?? _lastGathering)?.Task ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Applies <paramref name="events"/> in memory and tells the member's live stream; what they owe (the write, the
+    /// trust count, the boards, KPIs and campaigns) waits for the next gathered write, whose task it answers with
+    /// (null: nothing to store).
+    /// </summary>
+    private async Task<Applied?> Apply(IReadOnlyList<ActivityEvent> events)
+    {
+        // A replay (a channel re-sending its tail after a restart) costs no rules lookup and no write.
+        if (events.Count == 0 || _ledger.AllSeen(events))
+        {
+            return null;
         }
 
         // A reactor's own activity earns nothing and changes nothing here: it only reaches the KPIs, without lookups or a write.
@@ -86,29 +165,30 @@ public sealed partial class MemberPointsGrain(
                 _announcer.ReportActivity(activity, reactor.Profile, []);
             }
 
-            return;
+            return null;
         }
 
-        // The lookups are independent: asked together, they cost one round trip, not five.
-        var rulesLookup = GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get();
-        var challengesLookup = GrainFactory.GetGrain<IChallengesGrain>(_key.CommunityId).List();
-        var campaignsLookup = CampaignsFor(events);
+        // The lookups are independent: asked together, they cost one round trip, not five; and each is remembered for
+        // a few seconds, as a channel does with its policy (a rules change reaches awards within that time).
+        var rulesLookup = _rules.Get(() => GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get());
+        var challengesLookup = _challenges.Get(() => GrainFactory.GetGrain<IChallengesGrain>(_key.CommunityId).List());
+        var campaignsLookup = _campaigns.Get(() => GrainFactory.GetGrain<ICampaignDirectoryGrain>(_key.CommunityId).List());
         var memberLookup = Member();
         var webhooksLookup = WantedWebhooks();
         await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup, webhooksLookup);
         if (memberLookup.Result is null)
         {
             // No membership (never joined, or erased while this was on its way): nothing to award, nothing to keep.
-            return;
+            return null;
         }
 
         var (rules, profile) = (rulesLookup.Result, memberLookup.Result.Profile);
-        var batch = _ledger.Apply(events, rules, challengesLookup.Result, campaignsLookup.Result, profile);
+        var batch = _ledger.Apply(events, rules, challengesLookup.Result, CampaignsFor(campaignsLookup.Result, events), profile);
+        _pending.Add(batch);
+        _announcer.ReportActivity(new Insights.KpiDeltas(), profile, batch.Given);
         if (batch.Awarded.Count == 0)
         {
-            await Store();
-            _announcer.ReportActivity(batch.Kpis, profile, batch.Given);
-            return;
+            return new Applied(Gathering(), null);
         }
 
         var levelBefore = S.Level;
@@ -118,22 +198,77 @@ public sealed partial class MemberPointsGrain(
             [.. batch.Awarded.Where(a => a.Points != 0).Select(a => new PointsAwarded(_key.CommunityId, _key.UserId, a.Points, S.Points, S.Level, a.Event.Kind, a.Event.SourceId))];
         var notices = _outbox.AddRange(PointsFollowUps.Notices(_key, batch.Earned, batch.Completed, levelBefore, S.Level, S.Points));
         _outbox.AddRange(PointsFollowUps.Webhooks(_key, webhooksLookup.Result, batch.Earned, awards, clock.GetUtcNow()));
-        await Store();
-        _announcer.ReportActivity(batch.Kpis, profile, batch.Given);
-        _announcer.Touch();
-        await _announcer.Campaigns(batch.Contributions.Select(c => (c.Key, c.Value)));
+        var stored = Gathering();
+        // The live stream hears of an award as it is made: should the write fail, the award comes back (handed over
+        // again, or asked again by its caller) and earns the same, so the member is never told of one that stays lost.
         await _announcer.Badges(batch.Earned);
-        await _announcer.Points(awards);
-        await _outbox.Settled(notices.Count > 0 ? notices[^1] : null);
+        await _announcer.Posted(awards);
+        return new Applied(stored, notices.Count > 0 ? notices[^1] : null);
     }
 
-    public async Task RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
-        IReadOnlyList<ActivityEvent> events)
+    private sealed record Applied(Task Stored, FollowUps.FollowUp? LastNotice);
+
+    /// <summary>The gathered write that will carry what was applied so far (started if none is waiting).</summary>
+    private Task Gathering()
     {
-        // The membership comes back with the trust count: no second call for it (points call members, never the reverse).
-        _member = await GrainFactory.Member(_key).CountMessages(channelId, seqs, at, levels);
-        _memberReadAt = DateTime.UtcNow;
-        await Record(events);
+        if (_gathering is null)
+        {
+            _gathering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _hurry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = Gather(_gathering, _hurry.Task);
+        }
+
+        return _gathering.Task;
+    }
+
+    /// <summary>
+    /// One write for everything applied within <see cref="PointsOptions.WriteDelay"/>: the trust counts first (so a
+    /// round the channel's cursor passes is counted), then the state with its outbox, then what follows from the
+    /// stored totals (boards, change feed, campaigns, KPIs). A failed write fails every caller waiting for it; the grain
+    /// then deactivates, and the channels hand their rounds over again.
+    /// </summary>
+    private async Task Gather(TaskCompletionSource done, Task hurry)
+    {
+        await Task.WhenAny(Task.Delay(pointsOptions.Value.WriteDelay), hurry);
+        (_lastGathering, _gathering) = (done, null);
+        if (_erased)
+        {
+            done.TrySetResult();
+            return;
+        }
+
+        var pending = _pending.Take();
+        try
+        {
+            if (pending.Counts.Count > 0)
+            {
+                _member = await GrainFactory.Member(_key).CountMessages(pending.Counts, pending.CountedAt, pending.Levels);
+                _memberReadAt = DateTime.UtcNow;
+            }
+
+            await Store();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGatheredWriteFailed(logger, ex, _key.ToString());
+            DeactivateOnIdle();
+            done.TrySetException(ex);
+            return;
+        }
+
+        if (pending.Touched)
+        {
+            _announcer.ReportActivity(pending.Kpis, _member?.Profile, []);
+            _announcer.Touch();
+            await _announcer.Campaigns(pending.Campaigns.Select(c => (c.Key, c.Value)));
+            await _announcer.Boards();
+        }
+        else if (!pending.Kpis.IsEmpty)
+        {
+            _announcer.ReportActivity(pending.Kpis, _member?.Profile, []);
+        }
+
+        done.TrySetResult();
     }
 
     public async Task ForgetReactor(string userId, string pseudonym)
@@ -167,6 +302,8 @@ public sealed partial class MemberPointsGrain(
     public async Task Erase()
     {
         // What the outbox still owed goes with the record: notices and webhooks about a member who asked to be forgotten.
+        // A gathered write still waiting must not bring the record back.
+        _erased = true;
         await _writer.Clear();
         _member = null;
         DeactivateOnIdle();
@@ -179,7 +316,7 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
-        var rulesLookup = GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get();
+        var rulesLookup = _rules.Get(() => GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get());
         var webhooksLookup = WantedWebhooks();
         await Task.WhenAll(rulesLookup, webhooksLookup);
         if (_ledger.TakeBack(sourceId) is not { } record)
@@ -193,7 +330,8 @@ public sealed partial class MemberPointsGrain(
         await Store();
         _announcer.Touch();
         await _announcer.Campaigns((record.Campaigns ?? []).Select(c => (c, new CampaignContribution(_key.UserId, -record.Points, 0, false))));
-        await _announcer.Points(awards);
+        await _announcer.Boards();
+        await _announcer.Posted(awards);
     }
 
     public async Task<PointsProfile> GetProfile()
@@ -222,23 +360,11 @@ public sealed partial class MemberPointsGrain(
     private Task Store() => _outbox.Store();
 
     /// <summary>
-    /// The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed for
-    /// them). Asked at most every 5 s, as a channel does with its policy: an award is the hot path of every message, and
-    /// the community's registry is one grain; a new subscription sees awards within that time.
+    /// The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed
+    /// for them). A new subscription sees awards within <see cref="LookupLifetime"/>.
     /// </summary>
-    private async Task<IReadOnlyCollection<string>> WantedWebhooks()
-    {
-        if (_wantedWebhooks is null || DateTime.UtcNow >= _wantedWebhooksUntil)
-        {
-            _wantedWebhooks = [.. await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds()];
-            _wantedWebhooksUntil = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        }
-
-        return _wantedWebhooks;
-    }
-
-    private IReadOnlyCollection<string>? _wantedWebhooks;
-    private DateTime _wantedWebhooksUntil;
+    private Task<IReadOnlyCollection<string>> WantedWebhooks() =>
+        _webhooks.Get(async () => (IReadOnlyCollection<string>)[.. await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds()]);
 
     private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(_key.UserId).GetStreamKey()));
@@ -256,9 +382,8 @@ public sealed partial class MemberPointsGrain(
     }
 
     /// <summary>The community's campaigns whose window covers one of <paramref name="events"/>; forgets campaigns no longer listed.</summary>
-    private async Task<IReadOnlyList<Campaign>> CampaignsFor(IReadOnlyList<ActivityEvent> events)
+    private IReadOnlyList<Campaign> CampaignsFor(IReadOnlyList<Campaign> listed, IReadOnlyList<ActivityEvent> events)
     {
-        var listed = await GrainFactory.GetGrain<ICampaignDirectoryGrain>(_key.CommunityId).List();
         foreach (var gone in S.CampaignPoints.Keys.Where(id => !listed.Any(c => c.Id == id)).ToList())
         {
             S.CampaignPoints.Remove(gone);
@@ -266,4 +391,7 @@ public sealed partial class MemberPointsGrain(
 
         return [.. listed.Where(c => events.Any(e => c.Covers(e.At)))];
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the gathered awards of {Member} failed; the grain deactivates and the channels hand their rounds over again")]
+    private static partial void LogGatheredWriteFailed(ILogger logger, Exception ex, string member);
 }

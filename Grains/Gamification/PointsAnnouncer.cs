@@ -7,9 +7,10 @@ using Orleans.Streams;
 namespace CommunityScale.Gamification;
 
 /// <summary>
-/// What follows an award best effort, after it is stored: data derived from the stored totals, which the next award
-/// puts right if a call is lost (the boards, absolute totals; the live stream; the change feed's mark; campaign boards
-/// and figures), and the KPI deltas, one-way: a crash loses a delta, never an award. Nothing here throws.
+/// What follows an award best effort: the live stream as each award is made; after the awards are stored, what is
+/// derived from the stored totals, which the next award puts right if a call is lost (the boards, absolute totals; the
+/// change feed's mark; campaign boards and figures), and the KPI deltas, one-way: a crash loses a delta, never an
+/// award. Nothing here throws.
 /// </summary>
 public sealed partial class PointsAnnouncer(
     IGrainFactory grains, MemberKey key, Func<MemberPointsState> state, PointsLedger ledger, Func<Task<IAsyncStream<MemberStreamEvent>>> memberStream, ILogger logger)
@@ -74,8 +75,8 @@ public sealed partial class PointsAnnouncer(
         }
     }
 
-    /// <summary>Updates the boards (absolute totals), then tells the member on their live stream.</summary>
-    public async Task Points(IReadOnlyList<PointsAwarded> awards)
+    /// <summary>The boards: absolute totals, so one update after many awards says all of them.</summary>
+    public async Task Boards()
     {
         try
         {
@@ -91,14 +92,24 @@ public sealed partial class PointsAnnouncer(
                 }
             }
 
-            foreach (var channel in ledger.ChangedChannels)
+            foreach (var channel in ledger.ChangedChannels.ToList())
             {
                 await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.ForChannel(channel), key.UserId)
                     .Set(key.UserId, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
+                ledger.ChangedChannels.Remove(channel);
             }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAnnounceFailed(logger, ex, key.ToString());
+        }
+    }
 
-            ledger.ChangedChannels.Clear();
-
+    /// <summary>Each award on the member's live stream, as it is made.</summary>
+    public async Task Posted(IReadOnlyList<PointsAwarded> awards)
+    {
+        try
+        {
             var stream = await memberStream();
             foreach (var award in awards)
             {

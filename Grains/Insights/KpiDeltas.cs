@@ -23,6 +23,16 @@ public sealed class KpiDeltas
             d.Reactions + (e.Kind == ActionKinds.ReactionReceived ? 1 : 0));
     }
 
+    /// <summary>Adds another batch's deltas (a points grain reports what it gathered between two writes at once).</summary>
+    public void Add(KpiDeltas other)
+    {
+        foreach (var (day, o) in other._days)
+        {
+            var d = _days.GetValueOrDefault(day);
+            _days[day] = (d.Active || o.Active, d.Messages + o.Messages, d.Threads + o.Threads, d.Replies + o.Replies, d.Reactions + o.Reactions);
+        }
+    }
+
     public IEnumerable<KpiMemberActivity> For(string userId, IReadOnlyList<string> tags) =>
         _days.Select(d => new KpiMemberActivity(userId, d.Key, tags, d.Value.Active, d.Value.Messages, d.Value.Threads, d.Value.Replies, d.Value.Reactions));
 }

@@ -8,10 +8,12 @@ public sealed class PointsOptions
     public const string Section = "Points";
 
     /// <summary>
-    /// How long a points grain gathers awards before it stores them: every award (and its caller) in that time shares
-    /// one write, so a member chatting in many channels at once costs one write per window rather than one per channel
-    /// round. The award is answered once stored, so a channel's award cursor never passes an award that could be lost.
+    /// How long a points grain gathers chat awards before it stores them: every channel round handed to it in that time
+    /// shares one write and one trust count, so a member chatting in many channels costs one write per window rather
+    /// than one per round. Awards are applied (the live stream hears) when handed over; the boards, KPIs and trust level
+    /// follow the write. A channel's round waits for the write, so its award cursor never passes an award that could be
+    /// lost. Other awards (threads, reactions, events) are written at once.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
-    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromSeconds(1);
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

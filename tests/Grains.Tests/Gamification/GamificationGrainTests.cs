@@ -3,7 +3,9 @@ using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Gamification;
+using CommunityScale.Moderation;
 using CommunityScale.Notifications;
+using CommunityScale.Posting;
 using Xunit.Abstractions;
 
 namespace CommunityScale.Grains.Tests.Gamification;
@@ -67,8 +69,42 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         await channel.Send(new SendMessageCommand("ann", "Ann", "third", "r3"));
 
         await Eventually(async () => (await points.GetProfile()).Points == 2);
+        // The boards hear once the awards are stored (within Points:WriteDelay), not before.
+        await Eventually(async () => (await Grains.GetGrain<ILeaderboardGrain>($"{community}/all").Page(0, 10)).Entries is [{ Points: 2 }]);
         var board = await Grains.GetGrain<ILeaderboardGrain>($"{community}/all").Page(0, 10);
         Assert.Equal([("ann", 2L, 1L)], board.Entries.Select(e => (e.UserId, e.Points, e.Rank)));
+    }
+
+    [Fact]
+    public async Task Rounds_from_several_channels_are_gathered_into_one_write_counted_for_trust_once_and_kept_across_a_deactivation()
+    {
+        var community = await NewCommunity();
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        var at = DateTimeOffset.UtcNow;
+        ActivityEvent Chat(string channel, long seq) =>
+            new(SourceIds.ChatMessage($"{channel}-{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, at, channel);
+
+        // Three channels hand over at once; each answer comes before the write, and Stored waits for it.
+        string[] channels = ["a", "b", "c"];
+        var tickets = await Task.WhenAll(channels.Select(channel =>
+            points.RecordMessages(channel, [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat(channel, 1), Chat(channel, 2)])));
+        Assert.Single(tickets.Distinct());
+        await Task.WhenAll(tickets.Select(points.Stored));
+        Assert.Equal(6, (await points.GetProfile()).Points);
+        Assert.Equal(6, (await Grains.Member(community, "ann").Get())!.AcceptedMessages);
+
+        // A round handed over again (a channel restarted before its cursor was stored) earns and counts nothing twice.
+        await points.Stored(await points.RecordMessages("a", [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat("a", 1), Chat("a", 2)]));
+        Assert.Equal(6, (await points.GetProfile()).Points);
+        Assert.Equal(6, (await Grains.Member(community, "ann").Get())!.AcceptedMessages);
+
+        // Deactivated while a write gathers: what was applied is stored on the way out, and the old ticket is refused
+        // (the channel then hands its round over again rather than trusting a write it cannot see).
+        var ticket = await points.RecordMessages("d", [1], at, ModerationPolicy.DefaultTrustLevels, [Chat("d", 1)]);
+        await fixture.Cluster.DeactivateAsync(points);
+        Assert.Equal(7, (await points.GetProfile()).Points);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => points.Stored(ticket));
+        await Eventually(async () => (await Grains.Member(community, "ann").Get())!.AcceptedMessages == 7);
     }
 
     [Fact]
