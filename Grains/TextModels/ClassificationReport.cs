@@ -65,7 +65,8 @@ public static class ClassificationReport
         return new JsonObject { ["overall"] = Part(pairs), ["files"] = files, ["languages"] = languages };
     }
 
-    public static string ToJson(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    public static string ToJson(JsonNode node) =>
+        node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
 
     /// <summary>
     /// Every number of <paramref name="published"/> that differs from the same path in <paramref name="measured"/> by more

@@ -64,7 +64,7 @@ public static class ModerationModel
         {
             ["model"] = $"Silo/Models/{FileName}",
             ["split"] = $"held out: {TestFraction:P0} of each (file, label) by seed {Seed}, and every comment under the YouTube video '{HeldOutVideo}'",
-            ["decision"] = "spam if the spam score is at least 0.5, else abuse if the abuse score of the text's language is, else ok (scores rescaled so 0.5 is each decision's threshold)",
+            ["decision"] = "ok if the spam score and the abuse score (of the text's language) are both below 0.5, else the higher of the two (scores rescaled so 0.5 is each decision's threshold)",
             ["thresholds"] = settings,
             ["overall"] = report["overall"]!.DeepClone(),
             ["files"] = report["files"]!.DeepClone(),
