@@ -219,7 +219,10 @@ public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
     private static partial System.Text.RegularExpressions.Regex Mention();
 }
 
-/// <summary>The trained spam/abuse classifier: at or above the community's threshold the message is refused.</summary>
+/// <summary>
+/// The trained classifier: a spam score or an abuse score at or above the community's threshold refuses the message
+/// (<c>blocked_content</c>), and the reason says which. Both scores put their validated operating point at 0.5.
+/// </summary>
 public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, double threshold, bool hold = false) : IModerationStep
 {
     public string Name => "classifier";
@@ -231,9 +234,13 @@ public sealed class ClassifierStep(Classifier.IMessageClassifier? classifier, do
             return null;
         }
 
-        var score = classifier.Score(input.Text);
-        return score >= threshold
-            ? new Verdict(ErrorCodes.BlockedContent, $"The message looks like spam or abuse (score {score:0.00}, this community's limit is {threshold:0.00}).", Name) { Hold = hold }
-            : null;
+        var scores = classifier.Score(input.Text);
+        if (scores.Score < threshold)
+        {
+            return null;
+        }
+
+        var (kind, score) = scores.Spam >= scores.Abuse ? ("spam", scores.Spam) : ("abuse", scores.Abuse);
+        return new Verdict(ErrorCodes.BlockedContent, $"The message looks like {kind} (score {score:0.00}, this community's limit is {threshold:0.00}).", Name) { Hold = hold };
     }
 }

@@ -6,16 +6,23 @@ namespace CommunityScale.Moderation;
 /// <c>word</c> or <c>two words</c> match whole words only; <c>word*</c> a word start; <c>*word</c> a word end;
 /// <c>*word*</c> anywhere. Words on the allow-list are never blocked (the Scunthorpe problem: <c>*cunt*</c> must not
 /// block the town).
+/// Stretched letters match too ("idiiiooooot" is "idiot"): the automaton runs over text and terms with every run of
+/// one letter squeezed to a single letter, and a hit counts only when each run of the text is as long as the term's
+/// run, or stretched (three or more) beyond it. So "good" is not "god" and "as" is not "ass", as before.
 /// </summary>
 public sealed class TermMatcher
 {
+    /// <summary>Doubled letters are spelling ("Boot", "kill"); a third one is stretching.</summary>
+    public const int Stretched = 3;
+
     private readonly List<Node> _nodes = [new Node()];
     private readonly List<Rule> _rules = [];
     private readonly HashSet<string> _allowed;
 
     public TermMatcher(IEnumerable<string> blockedTerms, IEnumerable<string> allowedWords)
     {
-        _allowed = allowedWords.Select(TextNormalizer.Normalize).Where(w => w.Length > 0).ToHashSet(StringComparer.Ordinal);
+        // Squeezed like the text, so a stretched spelling of an allowed word ("Scuuunthorpe") stays allowed.
+        _allowed = allowedWords.Select(w => Squeeze(TextNormalizer.Normalize(w)).Text).Where(w => w.Length > 0).ToHashSet(StringComparer.Ordinal);
         foreach (var term in blockedTerms)
         {
             var anyStart = term.StartsWith('*');
@@ -26,8 +33,9 @@ public sealed class TermMatcher
                 continue;
             }
 
-            _rules.Add(new Rule(term, core.Length, anyStart, anyEnd));
-            Insert(core, _rules.Count - 1);
+            var squeezed = Squeeze(core);
+            _rules.Add(new Rule(term, squeezed.Text.Length, anyStart, anyEnd, squeezed.Runs));
+            Insert(squeezed.Text, _rules.Count - 1);
         }
 
         BuildFailureLinks();
@@ -40,10 +48,17 @@ public sealed class TermMatcher
 
     public string? FindBlockedInNormalized(string normalized)
     {
-        var state = 0;
-        for (var i = 0; i < normalized.Length; i++)
+        if (_rules.Count == 0)
         {
-            var ch = normalized[i];
+            return null;
+        }
+
+        var text = Squeeze(normalized);
+        var squeezed = text.Text;
+        var state = 0;
+        for (var i = 0; i < squeezed.Length; i++)
+        {
+            var ch = squeezed[i];
             while (state != 0 && !_nodes[state].Next.ContainsKey(ch))
             {
                 state = _nodes[state].Fail;
@@ -57,7 +72,7 @@ public sealed class TermMatcher
                     var rule = _rules[ruleIndex];
                     var end = i + 1;
                     var start = end - rule.Length;
-                    if (Applies(rule, normalized, start, end) && !Allowed(normalized, start, end))
+                    if (Applies(rule, squeezed, start, end) && RunsMatch(rule, text.Runs, start) && !Allowed(squeezed, start, end))
                     {
                         return rule.Term;
                     }
@@ -66,6 +81,48 @@ public sealed class TermMatcher
         }
 
         return null;
+    }
+
+    /// <summary>"idiiiot" → "idiot" with the length of each run (1, 1, 3, 1, 1).</summary>
+    private static Squeezed Squeeze(string text)
+    {
+        var chars = new char[text.Length];
+        var runs = new int[text.Length];
+        var length = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (length > 0 && chars[length - 1] == text[i])
+            {
+                runs[length - 1]++;
+                continue;
+            }
+
+            chars[length] = text[i];
+            runs[length] = 1;
+            length++;
+        }
+
+        return new Squeezed(new string(chars, 0, length), runs);
+    }
+
+    /// <summary>
+    /// Each run of the text against the term's: the same length, or stretched beyond it; at an open end of the term
+    /// (<c>*</c>) the text's run may be longer, as the term is then only part of a word ("*as*" in "passion").
+    /// </summary>
+    private static bool RunsMatch(Rule rule, int[] textRuns, int start)
+    {
+        for (var k = 0; k < rule.Length; k++)
+        {
+            var inText = textRuns[start + k];
+            var inTerm = rule.Runs[k];
+            var open = (k == 0 && rule.AnyStart) || (k == rule.Length - 1 && rule.AnyEnd);
+            if (inText != inTerm && !(inText > inTerm && (open || inText >= Stretched)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool Applies(Rule rule, string text, int start, int end) =>
@@ -144,5 +201,7 @@ public sealed class TermMatcher
         public int Output { get; set; }
     }
 
-    private sealed record Rule(string Term, int Length, bool AnyStart, bool AnyEnd);
+    private sealed record Rule(string Term, int Length, bool AnyStart, bool AnyEnd, int[] Runs);
+
+    private sealed record Squeezed(string Text, int[] Runs);
 }

@@ -4,10 +4,12 @@ using System.Text;
 namespace CommunityScale.Moderation;
 
 /// <summary>
-/// Brings text and terms to one comparable form, so that "Spam", "SPAM", "5pam", "s p a m", "sp.am" and "ſpam" all read
-/// "spam", and German spellings agree ("Straße" = "strasse", "Ärger" = "aerger"): Unicode NFKC, case folding, German
-/// equivalents, leetspeak digits and symbols, punctuation inside words dropped, and runs of single letters
-/// ("s p a m") joined. The result is words of letters separated by single spaces.
+/// Brings text and terms to one comparable form, so that "Spam", "SPAM", "5pam", "s p a m", "sp.am", "ſpam" and "ѕрам"
+/// (Cyrillic) all read "spam", and German spellings agree ("Straße" = "strasse", "Ärger" = "aerger"): Unicode NFKC,
+/// case folding, German equivalents, look-alike letters of other scripts (<see cref="Confusables"/>), leetspeak digits
+/// and symbols, punctuation inside words dropped, and runs of single letters ("s p a m") joined. The result is words of
+/// letters separated by single spaces. Stretched letters ("idiiiot") are kept here and matched by <see cref="TermMatcher"/>,
+/// which knows which runs a term spells itself.
 /// </summary>
 public static class TextNormalizer
 {
@@ -66,10 +68,15 @@ public static class TextNormalizer
         '7' or '+' => "t",
         '8' => "b",
         '9' => "g",
+        >= (char)128 when Confusables.Prototype(ch) is { } prototype => Leet(prototype),
         _ when char.IsLetter(ch) => StripAccent(ch),
         _ when char.IsDigit(ch) => ch.ToString(),
         _ => null,
     };
+
+    /// <summary>A prototype may contain digits ("О" of another script reads "0"): they go through the same leetspeak table.</summary>
+    private static string Leet(string prototype) =>
+        prototype.Length == 1 ? Map(prototype[0]) ?? prototype : string.Concat(prototype.Select(c => Map(c) ?? c.ToString()));
 
     /// <summary>Separators that end a word even without a space (so "spam,eggs" is two words), unlike in-word punctuation.</summary>
     private static bool IsWordBreak(char ch) => ch is ',' or ';' or ':' or '?' or '(' or ')' or '[' or ']' or '{' or '}' or '"' or '/' or '\\' or '<' or '>' or '=' or '#';

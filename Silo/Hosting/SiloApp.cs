@@ -75,9 +75,9 @@ public static class SiloApp
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
         silo.Services.AddValidatedOptions<PointsOptions>(config, PointsOptions.Section);
         silo.Services.AddWebhookDelivery(config);
-        // The spam/abuse model ships with the silo (Models/); Moderation:ModelPath points elsewhere if wanted.
-        var modelPath = Path.Combine(AppContext.BaseDirectory, config["Moderation:ModelPath"] ?? Path.Combine("Models", "moderation-classifier.zip"));
-        silo.Services.AddSingleton<Moderation.Classifier.IMessageClassifier>(new Moderation.Classifier.LazyMessageClassifier(modelPath));
+        // The spam/abuse and sentiment models ship with the silo (Models/), each loaded on first use.
+        silo.Services.AddSingleton(TextModels.ShippedModels.Moderation(k => config[k]));
+        silo.Services.AddSingleton(TextModels.ShippedModels.Sentiment(k => config[k]));
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {

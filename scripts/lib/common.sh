@@ -58,6 +58,14 @@ build_solution() {
     || die "the build failed."
 }
 
+# build_project PROJECT CONFIGURATION: builds one project (and what it references) quietly, or dies with the errors.
+build_project() {
+  local project="$1" configuration="$2"
+  say "building $(basename "$project" .csproj) ($configuration)"
+  (cd "$REPO_ROOT" && dotnet build "$project" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly) \
+    || die "the build of $project failed."
+}
+
 # wait_http URL SECONDS PID: waits for a 200 from URL while PID lives.
 wait_http() {
   local url="$1" seconds="$2" pid="$3" i

@@ -70,6 +70,56 @@ public sealed class ModerationRulesTests
         Assert.NotNull(fair.FindBlocked("you c u n t"));
     }
 
+    [Theory]
+    [InlineData("\u0456d\u0456\u043Et", "idiot")] // Cyrillic і and о
+    [InlineData("\u0406\u0414IOT", "iдiot")] // Cyrillic І folds; Д has no Latin look-alike and stays
+    [InlineData("\u03B9d\u03B9\u03BFt", "idiot")] // Greek ι and ο
+    [InlineData("\u0455\u0440\u0430m", "spam")] // Cyrillic ѕ, р, а
+    [InlineData("\u0443\u043E\u0443", "yoy")]
+    [InlineData("Грамматика", "rpaммaтикa")] // a whole Cyrillic word: its look-alikes fold, the rest stays Cyrillic
+    [InlineData("Ärger über Öl, Straße", "aerger ueber oel strasse")]
+    public void Look_alike_letters_of_other_scripts_fold_to_the_latin_ones(string text, string normalized) =>
+        Assert.Equal(normalized, TextNormalizer.Normalize(text));
+
+    [Fact]
+    public void The_shipped_confusables_data_is_loaded() =>
+        Assert.InRange(Confusables.Count, 1000, 7000);
+
+    [Theory]
+    [InlineData("you \u0456d\u0456\u043Et", true)]
+    [InlineData("idiiiooooot", true)]
+    [InlineData("IDIOOOOOT!!", true)]
+    [InlineData("\u0456d\u0456\u0456\u0456\u043Et", true)]
+    [InlineData("idiot", true)]
+    [InlineData("idiiot", false)] // a doubled letter is spelling, not stretching
+    [InlineData("idiots", false)]
+    public void Stretched_and_look_alike_letters_match_a_whole_word_term(string text, bool blocked) =>
+        Assert.Equal(blocked, new TermMatcher(["idiot"], []).FindBlocked(text) is not null);
+
+    [Theory]
+    [InlineData("ass", "what an asssss", true)]
+    [InlineData("ass", "as I said", false)]
+    [InlineData("ass", "aaas", false)] // stretching the a does not supply the missing s
+    [InlineData("god", "good game", false)]
+    [InlineData("god", "gooood game", true)] // stretched, "god" and "good" read alike
+    [InlineData("*as*", "passion", true)]
+    [InlineData("*ass*", "base", false)]
+    [InlineData("scheiße", "scheiiiiiße", true)]
+    [InlineData("brennnessel", "brennnessel", true)]
+    [InlineData("fuck*", "fuuuuuuckers", true)]
+    public void Stretching_needs_three_or_more_and_never_shortens_a_terms_own_runs(string term, string text, bool blocked) =>
+        Assert.Equal(blocked, new TermMatcher([term], []).FindBlocked(text) is not null);
+
+    [Fact]
+    public void The_allow_list_holds_for_stretched_and_look_alike_spellings_too()
+    {
+        var fair = new TermMatcher(["*cunt*"], ["Scunthorpe"]);
+        Assert.Null(fair.FindBlocked("I live in Scunthorpe"));
+        Assert.Null(fair.FindBlocked("I live in \u0405cunthorpe"));
+        Assert.NotNull(fair.FindBlocked("you cuuuunt"));
+        Assert.Null(fair.FindBlocked("Scuuuunthorpe"));
+    }
+
     [Fact]
     public void Ten_thousand_terms_compile_and_still_find_the_one_that_matters()
     {

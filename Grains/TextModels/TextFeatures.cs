@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace CommunityScale.TextModels;
+
+/// <summary>The hashed features of one text: bucket indices and their values (a bucket may repeat; values add up).</summary>
+public sealed class FeatureBuffer
+{
+    [ThreadStatic]
+    private static FeatureBuffer? t_current;
+
+    /// <summary>One per thread, reused: scoring allocates no feature arrays, and grains on many threads never share one.</summary>
+    public static FeatureBuffer ForThisThread => t_current ??= new FeatureBuffer();
+
+    private int[] _indices = new int[512];
+    private float[] _values = new float[512];
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<int> Indices => _indices.AsSpan(0, Count);
+
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, Count);
+
+    internal void Clear() => Count = 0;
+
+    internal void Add(int index)
+    {
+        if (Count == _indices.Length)
+        {
+            Array.Resize(ref _indices, Count * 2);
+            Array.Resize(ref _values, Count * 2);
+        }
+
+        _indices[Count] = index;
+        _values[Count] = 1;
+        Count++;
+    }
+
+    /// <summary>Each group (words, characters) is scaled to unit length on its own, so the many character n-grams do not drown the words.</summary>
+    internal void Scale(int from, int to)
+    {
+        if (to > from)
+        {
+            var value = 1 / MathF.Sqrt(to - from);
+            _values.AsSpan(from, to - from).Fill(value);
+        }
+    }
+}
+
+/// <summary>
+/// Turns a text into hashed features for the linear text models (moderation and sentiment), the same code at training
+/// and at inference so the two cannot disagree. Tokens: words (lower case, look-alike letters of other scripts folded,
+/// letters stretched past two cut to two, digits as 0 so "09061701461" and "08712300000" look alike), and markers for
+/// links, @mentions, shouted words, currency signs, "!" and "?" and emoji. Features: word unigrams and bigrams, and the
+/// character 2- to 5-grams of each word with its boundaries ("&lt;du", "du&gt;"), which carry German compounds,
+/// misspellings and inflections a word list would miss. Hashed into 2^bits buckets: no vocabulary to ship.
+/// </summary>
+public static class TextFeatures
+{
+    public const int MinCharGram = 2;
+    public const int MaxCharGram = 5;
+
+    private const uint WordSeed = 2166136261;
+    private const uint BigramSeed = 0x9E3779B9;
+    private const uint CharSeed = 0x85EBCA6B;
+
+    /// <summary>Fills <paramref name="buffer"/> with the features of <paramref name="text"/>.</summary>
+    public static void Extract(string text, int bits, FeatureBuffer buffer)
+    {
+        var mask = (1 << bits) - 1;
+        buffer.Clear();
+        var tokens = Tokenize(text);
+        uint previous = 0;
+        var hasPrevious = false;
+        foreach (var token in tokens)
+        {
+            var hash = Hash(WordSeed, token.Text);
+            buffer.Add((int)(hash & mask));
+            // Bigrams keep a little order ("not good", "halt dein") without a parser.
+            buffer.Add((int)(Mix(hasPrevious ? previous : BigramSeed, hash) & mask));
+            previous = hash;
+            hasPrevious = true;
+        }
+
+        if (hasPrevious)
+        {
+            buffer.Add((int)(Mix(previous, BigramSeed) & mask));
+        }
+
+        var words = buffer.Count;
+        buffer.Scale(0, words);
+        Span<char> bounded = stackalloc char[66];
+        foreach (var token in tokens)
+        {
+            if (!token.IsWord || token.Text.Length > 64)
+            {
+                continue;
+            }
+
+            bounded[0] = '<';
+            token.Text.AsSpan().CopyTo(bounded[1..]);
+            bounded[token.Text.Length + 1] = '>';
+            var word = bounded[..(token.Text.Length + 2)];
+            for (var n = MinCharGram; n <= MaxCharGram; n++)
+            {
+                for (var start = 0; start + n <= word.Length; start++)
+                {
+                    buffer.Add((int)(Hash(CharSeed + (uint)n, word.Slice(start, n)) & mask));
+                }
+            }
+        }
+
+        buffer.Scale(words, buffer.Count);
+    }
+
+    /// <summary>One token: a word of letters and digits, or a marker (links, mentions, emphasis).</summary>
+    public readonly record struct Token(string Text, bool IsWord);
+
+    public static List<Token> Tokenize(string text)
+    {
+        if (text.Contains('&', StringComparison.Ordinal))
+        {
+            // The training sets come from web pages and APIs with HTML entities ("&amp;", "&#128514;"); chat has none.
+            text = WebUtility.HtmlDecode(text);
+        }
+
+        if (!text.IsNormalized(NormalizationForm.FormKC))
+        {
+            text = text.Normalize(NormalizationForm.FormKC);
+        }
+
+        var tokens = new List<Token>(32);
+        var word = new StringBuilder(16);
+        var upper = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (ch == '<' && i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] == '/') && text.IndexOf('>', i) is var close and > 0)
+            {
+                // HTML markup in the YouTube comments ("<br />", "<a href=...>"): a link inside counts as a link.
+                Flush();
+                if (text.AsSpan(i, close - i).Contains("href", StringComparison.OrdinalIgnoreCase))
+                {
+                    tokens.Add(new Token("_link_", false));
+                }
+
+                i = close;
+                continue;
+            }
+
+            if (IsLinkStart(text, i))
+            {
+                Flush();
+                tokens.Add(new Token("_link_", false));
+                while (i + 1 < text.Length && !char.IsWhiteSpace(text[i + 1]))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            if (ch == '@' && word.Length == 0 && i + 1 < text.Length && (char.IsLetterOrDigit(text[i + 1]) || text[i + 1] == '_'))
+            {
+                tokens.Add(new Token("_mention_", false));
+                while (i + 1 < text.Length && (char.IsLetterOrDigit(text[i + 1]) || text[i + 1] == '_'))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            if (char.IsLetter(ch) || char.IsDigit(ch))
+            {
+                if (char.IsUpper(ch))
+                {
+                    upper++;
+                }
+
+                var folded = char.IsDigit(ch) ? '0' : ch < 128 ? char.ToLowerInvariant(ch) : Fold(ch);
+                // "soooo" and "sooo" are one word; "so" and "soo" stay apart (Boot, kill). Digits keep their length.
+                if (folded != '0' && word.Length >= 2 && word[^1] == folded && word[^2] == folded)
+                {
+                    continue;
+                }
+
+                word.Append(folded);
+                continue;
+            }
+
+            Flush();
+            if (ch is '!' or '?' && (tokens.Count == 0 || tokens[^1].Text != ch.ToString()))
+            {
+                tokens.Add(new Token(ch.ToString(), false));
+            }
+            else if (CharUnicodeInfo.GetUnicodeCategory(ch) == UnicodeCategory.CurrencySymbol)
+            {
+                tokens.Add(new Token("_money_", false));
+            }
+            else if (char.IsHighSurrogate(ch) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                // Emoji carry sentiment and tone; each is its own token.
+                tokens.Add(new Token(text.Substring(i, 2), false));
+                i++;
+            }
+            else if (ch >= 0x2600 && ch <= 0x27BF)
+            {
+                tokens.Add(new Token(ch.ToString(), false));
+            }
+        }
+
+        Flush();
+        return tokens;
+
+        void Flush()
+        {
+            if (word.Length > 0)
+            {
+                var value = word.ToString();
+                tokens.Add(new Token(value, true));
+                if (upper >= 3 && upper == word.Length)
+                {
+                    tokens.Add(new Token("_shout_", false));
+                }
+
+                word.Clear();
+            }
+
+            upper = 0;
+        }
+    }
+
+    private static char Fold(char ch)
+    {
+        var lower = char.ToLowerInvariant(ch);
+        return lower is 'ä' or 'ö' or 'ü' or 'ß' ? lower
+            : Moderation.Confusables.Prototype(lower) is { Length: 1 } prototype ? prototype[0]
+            : lower;
+    }
+
+    private static bool IsLinkStart(string text, int i) =>
+        (i == 0 || !char.IsLetterOrDigit(text[i - 1])) &&
+        (text.AsSpan(i).StartsWith("http://", StringComparison.OrdinalIgnoreCase) ||
+         text.AsSpan(i).StartsWith("https://", StringComparison.OrdinalIgnoreCase) ||
+         text.AsSpan(i).StartsWith("www.", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>FNV-1a: simple, fast, and fixed forever (the shipped weights depend on it).</summary>
+    private static uint Hash(uint seed, ReadOnlySpan<char> text)
+    {
+        var hash = seed;
+        foreach (var ch in text)
+        {
+            hash = (hash ^ ch) * 16777619;
+        }
+
+        return Finalize(hash);
+    }
+
+    private static uint Hash(uint seed, string text) => Hash(seed, text.AsSpan());
+
+    private static uint Mix(uint a, uint b) => Finalize((a * 31) ^ (b + 0x9E3779B9 + (a << 6) + (a >> 2)));
+
+    /// <summary>Murmur3's finalizer: FNV's low bits alone spread short strings poorly over the buckets.</summary>
+    private static uint Finalize(uint h)
+    {
+        h ^= h >> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >> 16;
+        return h;
+    }
+}
