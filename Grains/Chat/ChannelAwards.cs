@@ -24,8 +24,8 @@ namespace CommunityScale.Chat;
 public sealed partial class ChannelAwards(
     IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
 {
-    // Authors of a round are handed over side by side: each points grain gathers its awards into one write per
-    // Points:WriteDelay, so a hand-over mostly waits rather than works, and the channel's own writes never queue behind them.
+    // Authors of a round are handed over side by side (each hand-over is applied and answered at once), and the channel's
+    // own writes never queue behind them.
     private const int CallsInFlight = 64;
     private const int MaxRound = 2_000;
     private readonly List<ChatMessage> _waiting = [];
@@ -101,10 +101,15 @@ public sealed partial class ChannelAwards(
             _waiting.RemoveRange(0, round.Count);
             try
             {
+                // Hand-overs go a chunk at a time; the waits for the points grains' writes all overlap, so a round of a
+                // thousand authors takes one Points:WriteDelay, not one per chunk.
+                var stored = new List<Task>();
                 foreach (var authors in round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Chunk(CallsInFlight))
                 {
-                    await Task.WhenAll(authors.Select(HandOver));
+                    stored.AddRange(await Task.WhenAll(authors.Select(HandOver)));
                 }
+
+                await Task.WhenAll(stored);
 
                 if (WebhooksWanted)
                 {
@@ -125,14 +130,14 @@ public sealed partial class ChannelAwards(
         }
     }
 
-    // One hand-over per author per round, then a wait for the points grain's gathered write (which carries what other
-    // channels handed it meanwhile, and the trust count): the cursor only passes what is stored.
-    private async Task HandOver(IGrouping<string, ChatMessage> byAuthor)
+    // One hand-over per author per round; what it answers is the wait for the points grain's gathered write (which
+    // carries what other channels handed it meanwhile, and the trust count): the cursor only passes what is stored.
+    private async Task<Task> HandOver(IGrouping<string, ChatMessage> byAuthor)
     {
         var points = grains.MemberPoints(key.CommunityId, byAuthor.Key);
         var ticket = await points.RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
             [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
-        await points.Stored(ticket);
+        return points.Stored(ticket);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
