@@ -29,16 +29,16 @@ public sealed partial class MemberPointsGrain(
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain, IRemindable
 {
     public const int RecentSources = 2_000;
+
+    /// <summary>
+    /// Chat messages kept among the recent sources: a moderator's removal takes back the points of any of a member's
+    /// last this many chat awards (an older message keeps its points). Replays are recognised by seq marks instead.
+    /// </summary>
+    public const int RecentChatAwards = 200;
     public const int MaxChannels = 200;
 
     /// <summary>How long a points grain trusts the membership it read (an erasure waits longer before it goes on).</summary>
     public const int MembershipCacheSeconds = 10;
-
-    /// <summary>
-    /// How long the community's points rules, challenges, campaigns and wanted webhook kinds are trusted: awards are the
-    /// hot path of every message, and each of those is one grain per community. A change reaches awards within this.
-    /// </summary>
-    public static readonly TimeSpan LookupLifetime = TimeSpan.FromSeconds(5);
 
     // The notices went out before the award was answered when they were sent inline; the answer still waits for them
     // (bounded: one that fails stays owed and goes out later, and never fails the award).
@@ -53,11 +53,7 @@ public sealed partial class MemberPointsGrain(
     private MemberInfo? _member;
     private DateTime _memberReadAt;
 
-    // The community's settings an award needs, remembered for a few seconds (see Apply).
-    private readonly Remembered<PointsRules> _rules = new(LookupLifetime);
-    private readonly Remembered<IReadOnlyList<Challenge>> _challenges = new(LookupLifetime);
-    private readonly Remembered<IReadOnlyList<Campaign>> _campaigns = new(LookupLifetime);
-    private readonly Remembered<IReadOnlyCollection<string>> _webhooks = new(LookupLifetime);
+    private AwardLookups _lookups = null!;
 
     // Chat awards are applied when handed over and stored together once per WriteDelay (see Gather). A channel's
     // Stored call waits for the write; the ticket tells it whether the activation it handed to is still this one.
@@ -75,6 +71,7 @@ public sealed partial class MemberPointsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MemberKey.Parse(this.GetPrimaryKeyString());
+        _lookups = new AwardLookups(GrainFactory, _key.CommunityId);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, () => _writer.Write(), outboxOptions.Value, logger)
         {
             WriteFailed = DeactivateOnIdle,
@@ -132,7 +129,8 @@ public sealed partial class MemberPointsGrain(
     {
         // Counted for trust even when every award is a replay: the member grain ignores seqs it has counted.
         _pending.Count(channelId, seqs, at, levels);
-        await Apply(events);
+        await Apply(_ledger.NewChatEvents(channelId, seqs, events));
+        _ledger.MarkChatAwarded(channelId, seqs);
         _ = Gathering();
         return _ticket;
     }
@@ -168,13 +166,13 @@ public sealed partial class MemberPointsGrain(
             return null;
         }
 
-        // The lookups are independent: asked together, they cost one round trip, not five; and each is remembered for
-        // a few seconds, as a channel does with its policy (a rules change reaches awards within that time).
-        var rulesLookup = _rules.Get(() => GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get());
-        var challengesLookup = _challenges.Get(() => GrainFactory.GetGrain<IChallengesGrain>(_key.CommunityId).List());
-        var campaignsLookup = _campaigns.Get(() => GrainFactory.GetGrain<ICampaignDirectoryGrain>(_key.CommunityId).List());
+        // The lookups are independent: asked together, they cost one round trip, not five; and the community's are
+        // remembered for a few seconds, as a channel does with its policy.
+        var rulesLookup = _lookups.Rules();
+        var challengesLookup = _lookups.Challenges();
+        var campaignsLookup = _lookups.Campaigns();
         var memberLookup = Member();
-        var webhooksLookup = WantedWebhooks();
+        var webhooksLookup = _lookups.WantedWebhooks();
         await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup, webhooksLookup);
         if (memberLookup.Result is null)
         {
@@ -316,8 +314,8 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
-        var rulesLookup = _rules.Get(() => GrainFactory.GetGrain<IPointsRulesGrain>(_key.CommunityId).Get());
-        var webhooksLookup = WantedWebhooks();
+        var rulesLookup = _lookups.Rules();
+        var webhooksLookup = _lookups.WantedWebhooks();
         await Task.WhenAll(rulesLookup, webhooksLookup);
         if (_ledger.TakeBack(sourceId) is not { } record)
         {
@@ -359,12 +357,6 @@ public sealed partial class MemberPointsGrain(
 
     private Task Store() => _outbox.Store();
 
-    /// <summary>
-    /// The webhook kinds some endpoint wants: events nobody takes are not recorded (nor is the outbox's reminder armed
-    /// for them). A new subscription sees awards within <see cref="LookupLifetime"/>.
-    /// </summary>
-    private Task<IReadOnlyCollection<string>> WantedWebhooks() =>
-        _webhooks.Get(async () => (IReadOnlyCollection<string>)[.. await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds()]);
 
     private async Task<IAsyncStream<MemberStreamEvent>> MemberStream() => _memberStream ??= this.GetStreamProvider(StreamNames.Provider)
         .GetStream<MemberStreamEvent>(StreamNames.ForMember(await GrainFactory.GetGrain<IUserAccountGrain>(_key.UserId).GetStreamKey()));

@@ -52,6 +52,13 @@ public sealed class MemberPointsState
 
     /// <summary>Badge, challenge and level notices and the points and badge webhooks still owed.</summary>
     [Id(18)] public OutboxState Outbox { get; set; } = new();
+
+    /// <summary>
+    /// The highest chat seq awarded per channel, most recently awarded last (at most
+    /// <see cref="MemberPointsGrain.MaxChannels"/>): a channel's round handed over again is recognised by these marks,
+    /// so chat messages need not stay among <see cref="Recent"/> sources beyond the take-back window.
+    /// </summary>
+    [Id(19)] public List<KeyValuePair<string, long>> ChatAwardedThrough { get; set; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]

@@ -114,8 +114,65 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
             S.Recent.RemoveRange(0, S.Recent.Count - MemberPointsGrain.RecentSources);
         }
 
+        ForgetOldChatAwards();
         return batch;
     }
+
+    /// <summary>
+    /// The events of a channel's round that are new: seqs at or below the channel's mark were awarded before (a round
+    /// handed over again). Call <see cref="MarkChatAwarded"/> once they are applied.
+    /// </summary>
+    public IReadOnlyList<ActivityEvent> NewChatEvents(string channelId, IReadOnlyList<long> seqs, IReadOnlyList<ActivityEvent> events)
+    {
+        var through = S.ChatAwardedThrough.FindLast(c => c.Key == channelId).Value;
+        return seqs.Count != events.Count ? events : [.. events.Where((_, i) => seqs[i] > through)];
+    }
+
+    public void MarkChatAwarded(string channelId, IReadOnlyList<long> seqs)
+    {
+        if (seqs.Count == 0)
+        {
+            return;
+        }
+
+        var marks = S.ChatAwardedThrough;
+        var index = marks.FindIndex(c => c.Key == channelId);
+        var through = Math.Max(index < 0 ? 0 : marks[index].Value, seqs.Max());
+        if (index >= 0)
+        {
+            marks.RemoveAt(index);
+        }
+
+        marks.Add(new(channelId, through));
+        if (marks.Count > MemberPointsGrain.MaxChannels)
+        {
+            // A round handed over again comes within seconds: a channel this long without an award has nothing to repeat.
+            marks.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// Chat messages stay among the recent sources only for the take-back window (their replays are recognised by the
+    /// seq marks), so a busy member's record does not carry thousands of them into every write.
+    /// </summary>
+    private void ForgetOldChatAwards()
+    {
+        var chat = S.Recent.Count(r => r.SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal));
+        for (var i = 0; chat > MemberPointsGrain.RecentChatAwards && i < S.Recent.Count;)
+        {
+            if (S.Recent[i].SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal))
+            {
+                S.Recent.RemoveAt(i);
+                chat--;
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    private static readonly string ChatSourcePrefix = Posting.SourceIds.ChatMessage("");
 
     /// <summary>Progress on challenges long over is dropped, so the state stays bounded.</summary>
     public void PruneChallenges(DateTimeOffset latest)

@@ -108,6 +108,37 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_channels_round_handed_over_again_earns_nothing_and_only_recent_chat_awards_can_be_taken_back()
+    {
+        var community = await NewCommunity();
+        var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
+        // One message a day, so that each earns its full point (no daily cap in the way).
+        var day1 = new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        ActivityEvent Chat(long seq) => new(SourceIds.ChatMessage($"m{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, day1.AddDays(seq), "a");
+        Task<Guid> Round(long from, long to)
+        {
+            long[] seqs = [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)];
+            return points.RecordMessages("a", seqs, day1.AddDays(to), ModerationPolicy.DefaultTrustLevels, [.. seqs.Select(Chat)]);
+        }
+
+        for (var from = 1L; from <= 250; from += 50)
+        {
+            await points.Stored(await Round(from, from + 49));
+        }
+
+        Assert.Equal(250, (await points.GetProfile()).Points);
+
+        // The first round again, long after its source ids left the recent sources: the channel's seq mark knows it.
+        await points.Stored(await Round(1, 50));
+        Assert.Equal(250, (await points.GetProfile()).Points);
+
+        // A removal takes back a recent message's point; one older than the last RecentChatAwards (200) keeps it.
+        await points.TakeBack(SourceIds.ChatMessage("m250"));
+        await points.TakeBack(SourceIds.ChatMessage("m1"));
+        Assert.Equal(249, (await points.GetProfile()).Points);
+    }
+
+    [Fact]
     public async Task Replaying_the_same_events_awards_nothing_twice_and_caps_and_diminishing_apply_per_day()
     {
         var community = await NewCommunity();
