@@ -61,13 +61,16 @@ public static class InsightsEndpoints
         return new Segment(where);
     }
 
-    /// <summary>The daily series, one row per day, for spreadsheets.</summary>
+    /// <summary>The daily series, one row per day, for spreadsheets (sentiment: scored texts per class and their shares).</summary>
     public static string Csv(KpiReport report)
     {
-        var csv = new StringBuilder("day,active_members,posts,replies,reactions,engagement_per_post,joined\n");
+        var csv = new StringBuilder("day,active_members,posts,replies,reactions,engagement_per_post,joined,"
+            + "sentiment_scored,sentiment_negative,sentiment_neutral,sentiment_positive,negative_share,neutral_share,positive_share\n");
         foreach (var d in report.Days)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{d.Day:yyyy-MM-dd},{d.ActiveMembers},{d.Posts},{d.Replies},{d.Reactions},{d.EngagementPerPost},{d.Joined}\n");
+            var s = d.Sentiment ?? KpiSentimentShares.None;
+            csv.Append(CultureInfo.InvariantCulture, $"{d.Day:yyyy-MM-dd},{d.ActiveMembers},{d.Posts},{d.Replies},{d.Reactions},{d.EngagementPerPost},{d.Joined},");
+            csv.Append(CultureInfo.InvariantCulture, $"{s.Scored},{s.Negative},{s.Neutral},{s.Positive},{s.NegativeShare},{s.NeutralShare},{s.PositiveShare}\n");
         }
 
         return csv.ToString();

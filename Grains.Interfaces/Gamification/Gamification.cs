@@ -62,7 +62,10 @@ public sealed record PointsRulesUpdate(
     [property: Id(0)] IReadOnlyDictionary<string, ActionRule>? Actions,
     [property: Id(1)] IReadOnlyList<long>? LevelThresholds);
 
-/// <summary>Something a member did that may earn points; <see cref="SourceId"/> makes each award happen once.</summary>
+/// <summary>
+/// Something a member did that may earn points; <see cref="SourceId"/> makes each award happen once.
+/// <see cref="Sentiment"/>: a post's class by the sentiment model, for the KPIs' counts (the text itself never travels).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.ActivityEvent")]
 public sealed record ActivityEvent(
     [property: Id(0)] string SourceId,
@@ -74,7 +77,8 @@ public sealed record ActivityEvent(
     [property: Id(6)] string? ChannelId,
     [property: Id(7)] string? ActorId = null,
     [property: Id(8)] string? ThreadId = null,
-    [property: Id(9)] string? EventId = null)
+    [property: Id(9)] string? EventId = null,
+    [property: Id(10)] string? Sentiment = null)
 {
     /// <summary>Creating content, as campaigns count "posts": messages, threads and replies.</summary>
     public bool IsPost => Kind is ActionKinds.MessageAccepted or ActionKinds.ThreadCreated or ActionKinds.Reply;

@@ -12,7 +12,62 @@ public sealed record KpiMemberActivity(
     [property: Id(4)] int Messages,
     [property: Id(5)] int Threads,
     [property: Id(6)] int Replies,
-    [property: Id(7)] int ReactionsReceived);
+    [property: Id(7)] int ReactionsReceived,
+    [property: Id(8)] IReadOnlyList<KpiSentimentCount>? Sentiment = null);
+
+/// <summary>The sentiment classes texts are scored into (the shipped sentiment model's labels).</summary>
+public static class SentimentLabels
+{
+    public const string Negative = "negative";
+    public const string Neutral = "neutral";
+    public const string Positive = "positive";
+
+    public static bool IsKnown(string? label) => label is Negative or Neutral or Positive;
+}
+
+/// <summary>What was scored: chat messages, thread openings and replies by their action kind; survey comments.</summary>
+public static class SentimentSources
+{
+    public const string SurveyComment = "survey_comment";
+}
+
+/// <summary>
+/// Scored texts per class for one source kind, channel (chat only) and campaign. A count without a campaign counts each
+/// text once; one with a campaign repeats it for that campaign (a text may count for several).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSentimentCount")]
+public sealed record KpiSentimentCount(
+    [property: Id(0)] string Source,
+    [property: Id(1)] string? ChannelId,
+    [property: Id(2)] string? CampaignId,
+    [property: Id(3)] long Negative,
+    [property: Id(4)] long Neutral,
+    [property: Id(5)] long Positive);
+
+/// <summary>Counts of scored texts per class and each class's share of them (0 when nothing was scored).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSentimentShares")]
+public sealed record KpiSentimentShares(
+    [property: Id(0)] long Scored,
+    [property: Id(1)] long Negative,
+    [property: Id(2)] long Neutral,
+    [property: Id(3)] long Positive,
+    [property: Id(4)] double NegativeShare,
+    [property: Id(5)] double NeutralShare,
+    [property: Id(6)] double PositiveShare)
+{
+    public static KpiSentimentShares None { get; } = new(0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>Sentiment of one group in a report's range (a channel, a campaign, or a source kind).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSentimentGroup")]
+public sealed record KpiSentimentGroup([property: Id(0)] string Key, [property: Id(1)] KpiSentimentShares Sentiment);
+
+/// <summary>A report's sentiment broken down by channel, campaign and source kind (<see cref="SentimentSources"/>, action kinds).</summary>
+[GenerateSerializer, Immutable, Alias("cs.KpiSentimentBreakdown")]
+public sealed record KpiSentimentBreakdown(
+    [property: Id(0)] IReadOnlyList<KpiSentimentGroup> Channels,
+    [property: Id(1)] IReadOnlyList<KpiSentimentGroup> Campaigns,
+    [property: Id(2)] IReadOnlyList<KpiSentimentGroup> Sources);
 
 public static class KpiSampleKinds
 {
@@ -41,14 +96,18 @@ public sealed record KpiMemberTrace(
     public KpiMemberTrace Merge(KpiMemberTrace other) => new([.. Days, .. other.Days], [.. Joined, .. other.Joined], [.. Surveys, .. other.Surveys]);
 }
 
-/// <summary>One post-event survey answer (a second answer by the same member replaces it, under the same key).</summary>
+/// <summary>
+/// One post-event survey answer (a second answer by the same member replaces it, under the same key), with its comment's
+/// sentiment label (the comment stays with the survey).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiSurvey")]
 public sealed record KpiSurvey(
     [property: Id(0)] string Key,
     [property: Id(1)] DateOnly Day,
     [property: Id(2)] int Satisfaction,
     [property: Id(3)] int Nps,
-    [property: Id(4)] IReadOnlyList<string> Tags);
+    [property: Id(4)] IReadOnlyList<string> Tags,
+    [property: Id(5)] string? Sentiment = null);
 
 /// <summary>One day of a week bucket, filtered by a segment: who was active and the day's sums.</summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiDaySlice")]
@@ -62,7 +121,8 @@ public sealed record KpiDaySlice(
     [property: Id(6)] IReadOnlyList<string> Joined,
     [property: Id(7)] IReadOnlyList<double> FirstReplySeconds,
     [property: Id(8)] IReadOnlyList<double> AcceptedAnswerSeconds,
-    [property: Id(9)] IReadOnlyList<(int Satisfaction, int Nps)> Surveys);
+    [property: Id(9)] IReadOnlyList<(int Satisfaction, int Nps)> Surveys,
+    [property: Id(10)] IReadOnlyList<KpiSentimentCount>? Sentiment = null);
 
 /// <summary>A day's figures: the rows of the daily series, and the payload of the live <c>KpiUpdated</c> event.</summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiDayRow")]
@@ -74,10 +134,12 @@ public sealed record KpiDayRow(
     [property: Id(4)] long Reactions,
     [property: Id(5)] long Replies,
     [property: Id(6)] double EngagementPerPost,
-    [property: Id(7)] long Joined);
+    [property: Id(7)] long Joined,
+    [property: Id(8)] KpiSentimentShares? Sentiment = null);
 
 [GenerateSerializer, Immutable, Alias("cs.KpiPeriodRow")]
-public sealed record KpiPeriodRow([property: Id(0)] string Period, [property: Id(1)] long ActiveMembers, [property: Id(2)] long Posts);
+public sealed record KpiPeriodRow(
+    [property: Id(0)] string Period, [property: Id(1)] long ActiveMembers, [property: Id(2)] long Posts, [property: Id(3)] KpiSentimentShares? Sentiment = null);
 
 [GenerateSerializer, Immutable, Alias("cs.CohortWeek")]
 public sealed record CohortWeek([property: Id(0)] string Week, [property: Id(1)] long Active, [property: Id(2)] double Share);
@@ -103,7 +165,8 @@ public sealed record KpiTotals(
     [property: Id(12)] double? AverageSatisfaction,
     [property: Id(13)] double? Csat,
     [property: Id(14)] double? Nps,
-    [property: Id(15)] long Joined);
+    [property: Id(15)] long Joined,
+    [property: Id(16)] KpiSentimentShares? Sentiment = null);
 
 /// <summary>A community's KPIs over [<see cref="From"/>, <see cref="To"/>] (UTC days, both included), for a segment.</summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiReport")]
@@ -116,7 +179,8 @@ public sealed record KpiReport(
     [property: Id(5)] IReadOnlyList<KpiDayRow> Days,
     [property: Id(6)] IReadOnlyList<KpiPeriodRow> Weeks,
     [property: Id(7)] IReadOnlyList<KpiPeriodRow> Months,
-    [property: Id(8)] IReadOnlyList<CohortRow> Cohorts);
+    [property: Id(8)] IReadOnlyList<CohortRow> Cohorts,
+    [property: Id(9)] KpiSentimentBreakdown? SentimentBreakdown = null);
 
 /// <summary>
 /// One ISO week of a community's activity (key: <c>community/2026-W48</c>), with a day-by-day record per member, the

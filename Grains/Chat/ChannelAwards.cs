@@ -22,7 +22,8 @@ namespace CommunityScale.Chat;
 /// ignores what it already has (trust by channel seq, points by source id).
 /// </summary>
 public sealed partial class ChannelAwards(
-    IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, ChatOptions options, TimeProvider clock, ILogger logger)
+    IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, Sentiment.SentimentScorer sentiment, ChatOptions options,
+    TimeProvider clock, ILogger logger)
 {
     // Authors of a round are handed over side by side (each hand-over is applied and answered at once), and the channel's
     // own writes never queue behind them.
@@ -132,11 +133,15 @@ public sealed partial class ChannelAwards(
 
     // One hand-over per author per round; what it answers is the wait for the points grain's gathered write (which
     // carries what other channels handed it meanwhile, and the trust count): the cursor only passes what is stored.
+    // Each message is scored for the KPIs' sentiment here, after its ack, and only its label rides along (counted with
+    // the KPI deltas the points grain reports per write anyway); a round handed over again scores again, and the points
+    // grain drops repeats.
     private async Task<Task> HandOver(IGrouping<string, ChatMessage> byAuthor)
     {
         var points = grains.MemberPoints(key.CommunityId, byAuthor.Key);
         var ticket = await points.RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
-            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId))]);
+            [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId,
+                Sentiment: sentiment.Label(m.Text)))]);
         return points.Stored(ticket);
     }
 

@@ -32,6 +32,7 @@ public sealed partial class ChannelGrain(
     IOptions<OutboxOptions> outboxOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
+    Sentiment.SentimentScorer sentiment,
     Journal.ChannelJournal journal,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain, IRemindable
 {
@@ -60,7 +61,7 @@ public sealed partial class ChannelGrain(
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key));
         _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, options.Value.MembershipCacheDuration) { PolicyFetched = PolicyFetched };
         _history = new ChannelHistory(GrainFactory, _key, () => S, () => _writer.Tail);
-        _awards = new ChannelAwards(GrainFactory, _key, () => S, () => _writer.Tail, options.Value, clock, logger);
+        _awards = new ChannelAwards(GrainFactory, _key, () => S, () => _writer.Tail, sentiment, options.Value, clock, logger);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _store.Write, outboxOptions.Value, logger)
         {
             AlsoOwed = () => _awards.Owed,

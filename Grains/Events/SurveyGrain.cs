@@ -35,6 +35,7 @@ public sealed class SurveyGrain(
     [PersistentState("survey", StorageNames.Main)] IPersistentState<SurveyState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
+    Sentiment.SentimentScorer sentiment,
     ILogger<SurveyGrain> logger) : Grain, ISurveyGrain, IRemindable
 {
     public const int MaxCommentLength = 2_000;
@@ -115,9 +116,11 @@ public sealed class SurveyGrain(
         S.Order.Remove(member.UserId);
         S.Order.Add(member.UserId);
         _outbox.Add(RaiseWebhook.Of(CommunityId, WebhookEventKinds.SurveyAnswered, now, new { eventId = info.Id, userId = member.UserId, answer = stored }));
-        // Satisfaction counts on the event's first day, so a replaced answer replaces it there (one per member and event).
+        // Satisfaction and the comment's sentiment count on the event's first day, so a replaced answer replaces them there
+        // (one per member and event).
         var day = DateOnly.FromDateTime(info.StartsAt.UtcDateTime);
-        _outbox.Add(new RecordSurvey(CommunityId, new KpiSurvey($"{info.Id}:{member.UserId}", day, stored.Satisfaction, stored.Nps, KpiMath.Tags(profile))));
+        _outbox.Add(new RecordSurvey(CommunityId, new KpiSurvey($"{info.Id}:{member.UserId}", day, stored.Satisfaction, stored.Nps, KpiMath.Tags(profile),
+            sentiment.Label(stored.Comment))));
         var points = first
             ? _outbox.Add(new AwardPoints(
                 [new ActivityEvent($"survey:{info.Id}", CommunityId, member.UserId, member.DisplayName, ActionKinds.SurveyAnswered, now, null, EventId: info.Id)]))

@@ -157,7 +157,7 @@ public sealed partial class MemberPointsGrain(
         if (events.All(e => e.Kind == ActionKinds.ReactionGiven))
         {
             var activity = new Insights.KpiDeltas();
-            events.ToList().ForEach(activity.Add);
+            events.ToList().ForEach(e => activity.Add(e));
             if (await Member() is { } reactor)
             {
                 _announcer.ReportActivity(activity, reactor.Profile, []);

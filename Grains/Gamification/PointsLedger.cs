@@ -101,7 +101,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
             S.BestStreak = Math.Max(S.BestStreak, S.Streak);
             CollectBadges(e.At, batch.Earned);
             CountChallenges(e, week, challenges, batch);
-            batch.Kpis.Add(e);
+            batch.Kpis.Add(e, applying.Select(c => c.Id));
             S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: applying.Count == 0 ? null : [.. applying.Select(c => c.Id)]));
             S.DisplayName = e.DisplayName;
             Add(points, week);

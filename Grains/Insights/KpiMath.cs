@@ -52,11 +52,11 @@ public static class KpiMath
         for (var day = from; day <= to; day = day.AddDays(1))
         {
             var slice = days.FirstOrDefault(s => s.Day == day);
-            dayRows.Add(slice is null ? new KpiDayRow(communityId, day, 0, 0, 0, 0, 0, 0) : Row(communityId, slice));
+            dayRows.Add(slice is null ? new KpiDayRow(communityId, day, 0, 0, 0, 0, 0, 0, KpiSentimentShares.None) : Row(communityId, slice));
         }
 
         var weeks = days.GroupBy(s => Week(s.Day)).ToDictionary(g => g.Key, g => g.ToList());
-        var weekRows = Weeks(from, to).Select(w => weeks.TryGetValue(w, out var ds) ? Period(w, ds) : new KpiPeriodRow(w, 0, 0)).ToList();
+        var weekRows = Weeks(from, to).Select(w => weeks.TryGetValue(w, out var ds) ? Period(w, ds) : new KpiPeriodRow(w, 0, 0, KpiSentimentShares.None)).ToList();
         var monthRows = dayRows.Select(r => Month(r.Day)).Distinct()
             .Select(m => Period(m, [.. days.Where(s => Month(s.Day) == m)])).ToList();
 
@@ -70,9 +70,45 @@ public static class KpiMath
             Distinct(days), posts, messages, threads, replies, reactions, Engagement(reactions, replies, posts),
             firstReplies.Count, MedianMinutes(firstReplies), accepted.Count, MedianMinutes(accepted),
             surveys.Count, scores?.Average, scores?.Csat, scores?.Nps,
-            days.Sum(s => s.Joined.Count));
-        return new KpiReport(communityId, from, to, segment.ToString(), totals, dayRows, weekRows, monthRows, Cohorts(days, weekRows.Select(w => w.Period).ToList()));
+            days.Sum(s => s.Joined.Count), Shares(days.SelectMany(SentimentOf)));
+        return new KpiReport(communityId, from, to, segment.ToString(), totals, dayRows, weekRows, monthRows, Cohorts(days, weekRows.Select(w => w.Period).ToList()),
+            Breakdown(days.SelectMany(SentimentOf)));
     }
+
+    /// <summary>
+    /// Each class's count and share of the scored texts, rounded to 3 places (0 without any). Only counts without a
+    /// campaign are taken: those with one repeat a text for each campaign it counted towards.
+    /// </summary>
+    public static KpiSentimentShares Shares(IEnumerable<KpiSentimentCount> counts) => Sum(counts.Where(c => c.CampaignId is null));
+
+    /// <summary>Sentiment per channel (chat), per campaign, and per source kind, each list in key order.</summary>
+    public static KpiSentimentBreakdown Breakdown(IEnumerable<KpiSentimentCount> counts)
+    {
+        var all = counts.ToList();
+        var once = all.Where(c => c.CampaignId is null).ToList();
+        return new KpiSentimentBreakdown(
+            Groups(once.Where(c => c.ChannelId is not null), c => c.ChannelId!),
+            Groups(all.Where(c => c.CampaignId is not null), c => c.CampaignId!),
+            Groups(once, c => c.Source));
+    }
+
+    private static IReadOnlyList<KpiSentimentGroup> Groups(IEnumerable<KpiSentimentCount> counts, Func<KpiSentimentCount, string> key) =>
+        [.. counts.GroupBy(key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new KpiSentimentGroup(g.Key, Sum(g)))];
+
+    private static KpiSentimentShares Sum(IEnumerable<KpiSentimentCount> counts)
+    {
+        var (negative, neutral, positive) = (0L, 0L, 0L);
+        foreach (var c in counts)
+        {
+            (negative, neutral, positive) = (negative + c.Negative, neutral + c.Neutral, positive + c.Positive);
+        }
+
+        var scored = negative + neutral + positive;
+        double Share(long n) => scored == 0 ? 0 : Math.Round((double)n / scored, 3);
+        return new KpiSentimentShares(scored, negative, neutral, positive, Share(negative), Share(neutral), Share(positive));
+    }
+
+    private static IReadOnlyList<KpiSentimentCount> SentimentOf(KpiDaySlice slice) => slice.Sentiment ?? [];
 
     /// <summary>(reactions + replies) / posts, where posts are messages, threads and replies; 0 without posts.</summary>
     public static double Engagement(long reactions, long replies, long posts) => posts == 0 ? 0 : Math.Round((double)(reactions + replies) / posts, 3);
@@ -108,11 +144,11 @@ public static class KpiMath
     public static KpiDayRow Row(string communityId, KpiDaySlice s)
     {
         var posts = s.Messages + s.Threads + s.Replies;
-        return new KpiDayRow(communityId, s.Day, s.Active.Count, posts, s.Reactions, s.Replies, Engagement(s.Reactions, s.Replies, posts), s.Joined.Count);
+        return new KpiDayRow(communityId, s.Day, s.Active.Count, posts, s.Reactions, s.Replies, Engagement(s.Reactions, s.Replies, posts), s.Joined.Count, Shares(SentimentOf(s)));
     }
 
     private static KpiPeriodRow Period(string period, IReadOnlyList<KpiDaySlice> days) =>
-        new(period, Distinct(days), days.Sum(s => s.Messages + s.Threads + s.Replies));
+        new(period, Distinct(days), days.Sum(s => s.Messages + s.Threads + s.Replies), Shares(days.SelectMany(SentimentOf)));
 
     private static long Distinct(IEnumerable<KpiDaySlice> days) => days.SelectMany(s => s.Active).Distinct(StringComparer.Ordinal).LongCount();
 

@@ -31,6 +31,36 @@ public sealed class KpiDayState
     [Id(2)] public Dictionary<string, KpiSample> Samples { get; set; } = new(StringComparer.Ordinal);
 
     [Id(3)] public Dictionary<string, KpiSurvey> Surveys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Scored texts per profile, source, channel and campaign (<see cref="KpiSentimentCell.Key"/>): counts, never per member.</summary>
+    [Id(4)] public Dictionary<string, KpiSentimentCell> Sentiment { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A day's scored texts of members with the same profile tags, for one source, channel and campaign. Kept apart from
+/// the members' own records, so sentiment never forms a per-member trail and an erasure has nothing of it to rename.
+/// </summary>
+[GenerateSerializer, Alias("cs.KpiSentimentCell")]
+public sealed class KpiSentimentCell
+{
+    [Id(0)] public List<string> Tags { get; set; } = [];
+
+    [Id(1)] public string Source { get; set; } = "";
+
+    [Id(2)] public string? ChannelId { get; set; }
+
+    [Id(3)] public string? CampaignId { get; set; }
+
+    [Id(4)] public long Negative { get; set; }
+
+    [Id(5)] public long Neutral { get; set; }
+
+    [Id(6)] public long Positive { get; set; }
+
+    public static string Key(IReadOnlyList<string> tags, string source, string? channelId, string? campaignId) =>
+        $"{string.Join('\u001f', tags)}\u001e{source}\u001e{channelId}\u001e{campaignId}";
+
+    public void Add(long negative, long neutral, long positive) => (Negative, Neutral, Positive) = (Negative + negative, Neutral + neutral, Positive + positive);
 }
 
 [GenerateSerializer, Alias("cs.KpiWeekState")]
@@ -70,6 +100,11 @@ public sealed partial class KpiWeekGrain(
         member.Threads += activity.Threads;
         member.Replies += activity.Replies;
         member.ReactionsReceived += activity.ReactionsReceived;
+        foreach (var s in activity.Sentiment ?? [])
+        {
+            Cell(Day(activity.Day), activity.Tags, s.Source, s.ChannelId, s.CampaignId).Add(s.Negative, s.Neutral, s.Positive);
+        }
+
         return Changed(activity.Day);
     }
 
@@ -101,6 +136,17 @@ public sealed partial class KpiWeekGrain(
         return Changed(survey.Day);
     }
 
+    private static KpiSentimentCell Cell(KpiDayState day, IReadOnlyList<string> tags, string source, string? channelId, string? campaignId)
+    {
+        var key = KpiSentimentCell.Key(tags, source, channelId, campaignId);
+        if (!day.Sentiment.TryGetValue(key, out var cell))
+        {
+            day.Sentiment[key] = cell = new KpiSentimentCell { Tags = [.. tags], Source = source, ChannelId = channelId, CampaignId = campaignId };
+        }
+
+        return cell;
+    }
+
     public Task<IReadOnlyList<KpiDaySlice>> Read(Segment segment) =>
         Task.FromResult<IReadOnlyList<KpiDaySlice>>([.. S.Days.OrderBy(d => d.Key).Select(d => Slice(d.Key, d.Value, segment))]);
 
@@ -116,8 +162,17 @@ public sealed partial class KpiWeekGrain(
             segment.Where.Count == 0 ? [.. s.Joined] : [],
             [.. samples.Where(x => x.Kind == KpiSampleKinds.FirstReply).Select(x => x.Seconds)],
             [.. samples.Where(x => x.Kind == KpiSampleKinds.AcceptedAnswer).Select(x => x.Seconds)],
-            [.. s.Surveys.Values.Where(x => KpiMath.Matches(segment, x.Tags)).Select(x => (x.Satisfaction, x.Nps))]);
+            [.. s.Surveys.Values.Where(x => KpiMath.Matches(segment, x.Tags)).Select(x => (x.Satisfaction, x.Nps))],
+            Sentiment(s, segment));
     }
+
+    /// <summary>The day's scored texts in the segment, summed per source, channel and campaign (survey comments by their answers).</summary>
+    private static IReadOnlyList<KpiSentimentCount> Sentiment(KpiDayState s, Segment segment) =>
+        [.. s.Sentiment.Values.Where(c => KpiMath.Matches(segment, c.Tags)).Select(c => new KpiSentimentCount(c.Source, c.ChannelId, c.CampaignId, c.Negative, c.Neutral, c.Positive))
+            .Concat(s.Surveys.Values.Where(x => SentimentLabels.IsKnown(x.Sentiment) && KpiMath.Matches(segment, x.Tags)).Select(x => new KpiSentimentCount(SentimentSources.SurveyComment, null, null,
+                x.Sentiment == SentimentLabels.Negative ? 1 : 0, x.Sentiment == SentimentLabels.Neutral ? 1 : 0, x.Sentiment == SentimentLabels.Positive ? 1 : 0)))
+            .GroupBy(c => (c.Source, c.ChannelId, c.CampaignId))
+            .Select(g => new KpiSentimentCount(g.Key.Source, g.Key.ChannelId, g.Key.CampaignId, g.Sum(c => c.Negative), g.Sum(c => c.Neutral), g.Sum(c => c.Positive)))];
 
     public Task<KpiMemberTrace> CollectMember(string userId)
     {
@@ -152,7 +207,13 @@ public sealed partial class KpiWeekGrain(
             {
                 day.Surveys.Remove(key, out var survey);
                 var renamed = $"{key[..^userId.Length]}{pseudonym}";
-                day.Surveys[renamed] = survey! with { Key = renamed };
+                // The comment's sentiment leaves the answer for the day's counts: no label stays tied to the member.
+                if (SentimentLabels.IsKnown(survey!.Sentiment))
+                {
+                    Cell(day, survey.Tags, SentimentSources.SurveyComment, null, null).Add(survey.Sentiment == SentimentLabels.Negative ? 1 : 0, survey.Sentiment == SentimentLabels.Neutral ? 1 : 0, survey.Sentiment == SentimentLabels.Positive ? 1 : 0);
+                }
+
+                day.Surveys[renamed] = survey with { Key = renamed, Sentiment = null };
                 changed = true;
             }
         }

@@ -13,7 +13,7 @@ namespace CommunityScale.Threads;
 /// goes to the listing, and a change's follow-ups are recorded before <see cref="Store"/> writes them with it.
 /// </summary>
 public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<ThreadState> state, ThreadPosts posts, PostingGate gate, Outbox outbox,
-    TimeProvider clock, Func<Task> store, Func<ThreadStreamEvent, Task> publish)
+    Sentiment.SentimentScorer sentiment, TimeProvider clock, Func<Task> store, Func<ThreadStreamEvent, Task> publish)
 {
     public IGrainFactory Grains => grains;
 
@@ -50,12 +50,14 @@ public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<Thre
 
     /// <summary>
     /// The follow-ups of a new post, recorded with it: the search index's copy, points for its author, then notices to
-    /// those it mentions and to the followers it did not mention.
+    /// those it mentions and to the followers it did not mention. The points carry the post's sentiment label for the
+    /// KPIs: scored here (microseconds, against the write the post waits for anyway), as the award must be stored with it.
     /// </summary>
     public void RecordNewPost(ThreadPost post, string action, string source, IReadOnlyList<string> followers)
     {
         outbox.Add(new IndexPosts(key.CommunityId, [ForumSearchGrain.ToDocument(S.Summary!, post)]));
-        outbox.Add(new AwardPoints([new ActivityEvent(source, key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: key.ThreadId)]));
+        outbox.Add(new AwardPoints([new ActivityEvent(source, key.CommunityId, post.AuthorId, post.AuthorName, action, post.CreatedAt, null, ThreadId: key.ThreadId,
+            Sentiment: sentiment.Label(post.Markdown))]));
         outbox.AddRange(Mentioned(post, post.Mentions));
         var title = S.Summary?.Title ?? "";
         outbox.AddRange(SendNotices.For(followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal)),

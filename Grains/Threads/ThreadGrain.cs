@@ -32,6 +32,7 @@ public sealed partial class ThreadGrain(
     IOptions<OutboxOptions> outboxOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
+    Sentiment.SentimentScorer sentiment,
     ILogger<ThreadGrain> logger) : Grain, IThreadGrain, IRemindable
 {
     private const int RecentClientPostsKept = 500;
@@ -58,7 +59,7 @@ public sealed partial class ThreadGrain(
         _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
         _posts = new ThreadPosts(GrainFactory, _key);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
-        _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, clock, Store, Publish);
+        _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, sentiment, clock, Store, Publish);
         _feedback = new ThreadFeedback(_thread, _reactions);
         _outbox.Activated();
         if (S.Summary is { } summary)

@@ -78,6 +78,7 @@ public static class SiloApp
         // The spam/abuse and sentiment models ship with the silo (Models/), each loaded on first use.
         silo.Services.AddSingleton(TextModels.ShippedModels.Moderation(k => config[k]));
         silo.Services.AddSingleton(TextModels.ShippedModels.Sentiment(k => config[k]));
+        silo.Services.AddSingleton<Sentiment.SentimentScorer>();
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {

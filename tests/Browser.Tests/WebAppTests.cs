@@ -157,6 +157,11 @@ public sealed class WebAppTests(BrowserFixture fixture)
             null, new() { Timeout = 30_000 });
         await manager.Page.WaitForFunctionAsync(
             "() => Chart.getChart('chart-active').data.datasets[0].data.some(v => v >= 1)", null, new() { Timeout = 30_000 });
+        // Both messages are glad ones (the sentiment model is sure of them): the sentiment chart's positive bars hold them.
+        await Expect(manager.Page.Locator("#chart-sentiment")).ToBeVisibleAsync();
+        await manager.Page.WaitForFunctionAsync(
+            "() => Chart.getChart('chart-sentiment').data.datasets.find(d => d.label === 'Positive').data.reduce((a, b) => a + b, 0) >= 2",
+            null, new() { Timeout = 30_000 });
         await manager.ScreenshotAsync("kpis");
 
         await using var member = await WebApp.SignInAsync(fixture, fanId, "Kim");

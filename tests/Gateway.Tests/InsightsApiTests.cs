@@ -27,9 +27,9 @@ public sealed class InsightsApiTests(SystemFixture fixture)
         {
             lock (updates)
             {
-                return Task.FromResult(updates.Exists(u => u.CommunityId == community && u.Posts == 2 && u.ActiveMembers == 1));
+                return Task.FromResult(updates.Exists(u => u.CommunityId == community && u.Posts == 2 && u.ActiveMembers == 1 && u.Sentiment?.Neutral == 2));
             }
-        }, "a live KpiUpdated with both messages");
+        }, "a live KpiUpdated with both messages, scored neutral");
 
         // The day the messages were counted on (from the live row, so a run across midnight UTC reads the right one).
         string today;
@@ -41,8 +41,13 @@ public sealed class InsightsApiTests(SystemFixture fixture)
         var kpis = $"/api/communities/{community}/kpis?from={today}&to={today}";
         var report = await owner.GetAsync<KpiReport>(kpis);
         Assert.Equal((1L, 2L, 2L), (report.Totals.ActiveMembers, report.Totals.Posts, report.Totals.Joined));
+        Assert.Equal(new KpiSentimentShares(2, 0, 2, 0, 0, 1, 0), report.Totals.Sentiment);
+        Assert.Equal([(channel, 2L)], report.SentimentBreakdown!.Channels.Select(c => (c.Key, c.Sentiment.Neutral)));
         var csv = await owner.Http.GetStringAsync($"/api/communities/{community}/kpis.csv?from={today}&to={today}");
-        Assert.Equal(["day,active_members,posts,replies,reactions,engagement_per_post,joined", $"{today},1,2,0,0,0,2"], csv.TrimEnd('\n').Split('\n'));
+        Assert.Equal(
+            ["day,active_members,posts,replies,reactions,engagement_per_post,joined,sentiment_scored,sentiment_negative,sentiment_neutral,sentiment_positive,negative_share,neutral_share,positive_share",
+                $"{today},1,2,0,0,0,2,2,0,2,0,0,1,0"],
+            csv.TrimEnd('\n').Split('\n'));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await ann.Http.GetAsync(kpis)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.GetAsync($"/api/communities/{community}/kpis?from={today}&to=2020-01-01")).StatusCode);
