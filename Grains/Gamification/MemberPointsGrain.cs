@@ -160,7 +160,7 @@ public sealed partial class MemberPointsGrain(
             events.ToList().ForEach(e => activity.Add(e));
             if (await Member() is { } reactor)
             {
-                _announcer.ReportActivity(activity, reactor.Profile, []);
+                _announcer.ReportActivity(activity, reactor.Profile);
             }
 
             return null;
@@ -183,7 +183,7 @@ public sealed partial class MemberPointsGrain(
         var (rules, profile) = (rulesLookup.Result, memberLookup.Result.Profile);
         var batch = _ledger.Apply(events, rules, challengesLookup.Result, CampaignsFor(campaignsLookup.Result, events), profile);
         _pending.Add(batch);
-        _announcer.ReportActivity(new Insights.KpiDeltas(), profile, batch.Given);
+        _announcer.ForwardGiven(batch.Given);
         if (batch.Awarded.Count == 0)
         {
             return new Applied(Gathering(), null);
@@ -254,16 +254,12 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
+        _announcer.ReportActivity(pending.Kpis, _member?.Profile);
         if (pending.Touched)
         {
-            _announcer.ReportActivity(pending.Kpis, _member?.Profile, []);
             _announcer.Touch();
             await _announcer.Campaigns(pending.Campaigns.Select(c => (c.Key, c.Value)));
             await _announcer.Boards();
-        }
-        else if (!pending.Kpis.IsEmpty)
-        {
-            _announcer.ReportActivity(pending.Kpis, _member?.Profile, []);
         }
 
         done.TrySetResult();

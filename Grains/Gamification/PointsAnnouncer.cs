@@ -20,18 +20,19 @@ public sealed partial class PointsAnnouncer(
 
     private MemberPointsState S => state();
 
-    /// <summary>
-    /// The KPIs' day buckets, and the reactors' own activity (their points grains record it with their profile).
-    /// One-way: both are additive counters that a repeat would count twice, so they are not re-sent.
-    /// </summary>
-    public void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile, IReadOnlyList<ActivityEvent> given)
+    /// <summary>The KPIs' day buckets. One-way: additive counters that a repeat would count twice, so not re-sent.</summary>
+    public void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile)
     {
         var tags = KpiMath.Tags(profile);
         foreach (var activity in kpis.For(key.UserId, tags))
         {
             grains.KpiWeek(new KpiWeekKey(key.CommunityId, KpiMath.Week(activity.Day))).Record(activity).Ignore();
         }
+    }
 
+    /// <summary>The reactors' own activity, recorded by their points grains with their profile (one-way, as above).</summary>
+    public void ForwardGiven(IReadOnlyList<ActivityEvent> given)
+    {
         foreach (var reaction in given)
         {
             grains.MemberPoints(key.CommunityId, reaction.UserId).Record([reaction]).Ignore();

@@ -10,8 +10,6 @@ public sealed class KpiDeltas
     /// <summary>What the member did themselves; a reaction or an accepted answer they received is not their activity.</summary>
     public static bool IsOwnAction(string kind) => kind is not (ActionKinds.ReactionReceived or ActionKinds.AnswerAccepted);
 
-    public bool IsEmpty => _days.Count == 0;
-
     /// <summary>
     /// One event; a scored post also counts its sentiment once for its source and channel, and once more for each of
     /// <paramref name="campaignIds"/> it counted towards.
