@@ -54,13 +54,13 @@ public static class ApiEndpoints
             return Results.Created($"/api/communities/{id}/channels/{channel.Id}", channel);
         });
 
-        api.MapGet("/{communityId}/channels", (string communityId, IClusterClient cluster) =>
-            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).ListChannels());
+        api.MapGet("/{communityId}/channels", (string communityId, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).ListChannelsFor(http.User.ToActor().UserId));
 
-        api.MapGet("/{communityId}/channels/{channelId}/messages", (string communityId, string channelId, long? afterSeq, int? limit, IClusterClient cluster) =>
+        api.MapGet("/{communityId}/channels/{channelId}/messages", (string communityId, string channelId, long? afterSeq, int? limit, HttpContext http, IClusterClient cluster) =>
         {
             var key = new ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
-            return cluster.Channel(key).GetHistory(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
+            return cluster.Channel(key).ReadAs(http.User.ToActor().UserId, InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50));
         }).WithMetadata(new ApiScopeAttribute(Integrations.ApiScopes.ChatRead));
     }
 }

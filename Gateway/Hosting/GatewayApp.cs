@@ -110,6 +110,7 @@ public static class GatewayApp
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
         app.MapCommunityApi();
+        app.MapAccessApi();
         app.MapModerationApi();
         app.MapMemberModerationApi();
         app.MapReviewQueueApi();

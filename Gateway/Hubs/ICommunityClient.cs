@@ -59,6 +59,9 @@ public interface ICommunityClient
 
     /// <summary>A day's KPIs changed (to managers watching the community's dashboard).</summary>
     Task KpiUpdated(Insights.KpiDayRow day);
+
+    /// <summary>The caller may no longer view the channel (a role or an override changed): nothing more comes from it.</summary>
+    Task ChannelAccessLost(ChannelAccessLost lost);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>
@@ -68,3 +71,5 @@ public sealed record JoinChannelResult(long LastSeq, IReadOnlyList<ChatMessage> 
 
 /// <summary>What <c>JoinThread</c> returns: the thread, its last seq, the first posts after <c>afterSeq</c>, whether more follow, and whether the caller follows it.</summary>
 public sealed record JoinThreadResult(Threads.ThreadSummary Thread, long LastSeq, IReadOnlyList<Threads.ThreadPost> Posts, bool HasMore, bool Following);
+
+public sealed record ChannelAccessLost(string CommunityId, string ChannelId);

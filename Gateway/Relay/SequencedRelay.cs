@@ -34,6 +34,8 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
 
     protected TimeProvider Clock { get; } = clock;
 
+    protected IHubContext<CommunityHub, ICommunityClient> Hub => hub;
+
     /// <summary>What a stream event asks of the relay: an item to deliver in seq order, or a send that needs no order.</summary>
     protected readonly record struct Routed(TItem? Item, Func<ICommunityClient, Task>? Send);
 
@@ -66,6 +68,9 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
 
     /// <summary>Runs for every feed when the gateway stops.</summary>
     protected virtual Task OnStopping(RelayedFeed feed) => Task.CompletedTask;
+
+    /// <summary>Handles an event that changes the feed rather than reaching its clients (under the feed's gate); true when it did.</summary>
+    protected virtual Task<bool> OnControl(RelayedFeed feed, TEvent streamEvent) => Task.FromResult(false);
 
     /// <summary>Whether a feed without connections may be forgotten (presence keeps one until it reported zero).</summary>
     protected virtual bool CanForget(RelayedFeed feed) => true;
@@ -154,26 +159,63 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         await feed.Gate.WaitAsync();
         try
         {
-            if (feed.Connections.Remove(connectionId, out var userId))
-            {
-                feed.RemoveUser(userId);
-                if (_connections.TryGetValue(connectionId, out var keys))
-                {
-                    keys.TryRemove(key, out _);
-                }
-
-                await hub.Groups.RemoveFromGroupAsync(connectionId, feed.ShardOf(connectionId).Group);
-            }
-
-            if (feed.Connections.Count == 0 && feed.Subscription is { } subscription)
-            {
-                feed.Subscription = null;
-                await subscription.UnsubscribeAsync();
-            }
+            await RemoveConnection(feed, connectionId);
+            await UnsubscribeIfEmpty(feed);
         }
         finally
         {
             feed.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Drops a connection from a feed whose gate the caller holds: from inside the feed's own event handler (an access
+    /// change took "view" away), so the subscription, if now unused, is dropped after the handler, not within it.
+    /// </summary>
+    protected async Task DropConnection(RelayedFeed feed, string connectionId)
+    {
+        await RemoveConnection(feed, connectionId);
+        if (feed.Connections.Count == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                await feed.Gate.WaitAsync();
+                try
+                {
+                    await UnsubscribeIfEmpty(feed);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogRelayFailed(logger, ex, feed.Group);
+                }
+                finally
+                {
+                    feed.Gate.Release();
+                }
+            });
+        }
+    }
+
+    private async Task RemoveConnection(RelayedFeed feed, string connectionId)
+    {
+        if (feed.Connections.Remove(connectionId, out var userId))
+        {
+            feed.RemoveUser(userId);
+            if (_connections.TryGetValue(connectionId, out var keys))
+            {
+                keys.TryRemove(feed.Key, out _);
+            }
+
+            await hub.Groups.RemoveFromGroupAsync(connectionId, feed.ShardOf(connectionId).Group);
+        }
+    }
+
+    private static async Task UnsubscribeIfEmpty(RelayedFeed feed)
+    {
+        if (feed.Connections.Count == 0 && feed.Subscription is { } subscription)
+        {
+            feed.Subscription = null;
+            await subscription.UnsubscribeAsync();
         }
     }
 
@@ -204,6 +246,11 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
             }
 
             feed.Touch(Clock.GetUtcNow(), _options.CatchUpInterval);
+            if (await OnControl(feed, streamEvent))
+            {
+                return;
+            }
+
             var routed = Route(streamEvent);
             if (routed.Item is { } item)
             {

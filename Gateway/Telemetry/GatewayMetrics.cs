@@ -11,6 +11,8 @@ public static class GatewayMetrics
 
     public static readonly UpDownCounter<long> Connections = Meter.CreateUpDownCounter<long>("gateway.connections", "{connection}", "Live hub connections on this gateway");
 
+    public static readonly Counter<long> AccessDrops = Meter.CreateCounter<long>("gateway.access.drops", "{connection}", "Connections dropped from a channel after an access change took view away");
+
     public static readonly Counter<long> SendsAccepted = Meter.CreateCounter<long>("chat.sends.accepted", "{send}", "Sends acked through this gateway");
 
     public static readonly Counter<long> SendsRefused = Meter.CreateCounter<long>("chat.sends.refused", "{send}", "Sends refused, tagged with the error code");

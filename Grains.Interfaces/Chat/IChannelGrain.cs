@@ -70,6 +70,28 @@ public interface IChannelGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
     Task<long> GetLastSeq();
 
     /// <summary>
+    /// <see cref="GetHistory"/> for a reader, who must be allowed to view the channel (<c>not_found</c> otherwise: a
+    /// channel one may not view does not exist for them). When <paramref name="afterSeq"/> is null, the last
+    /// <paramref name="limit"/> messages.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("ReadAs")]
+    Task<HistoryPage> ReadAs(string userId, long? afterSeq, int limit);
+
+    /// <summary>What the user may do here (<see cref="Access.Permissions"/>; none when they may not view it).</summary>
+    [AlwaysInterleave]
+    [Alias("PermissionsOf")]
+    Task<Access.Permissions> PermissionsOf(string userId);
+
+    /// <summary>
+    /// Which of these users may view the channel, from rules of at least <paramref name="rulesVersion"/> and memberships
+    /// read afresh: a gateway asks after an access change and drops the connections of the others.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Viewers")]
+    Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion);
+
+    /// <summary>
     /// Retention: messages sent before <paramref name="before"/> become tombstones (seq kept, nothing else); returns
     /// how many were purged. Called by the community's retention reminder.
     /// </summary>

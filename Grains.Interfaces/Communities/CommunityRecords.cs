@@ -35,7 +35,8 @@ public sealed record MemberInfo(
     [property: Id(10)] int DaysActive = 0,
     [property: Id(11)] IReadOnlyDictionary<string, IReadOnlyList<string>>? Profile = null,
     [property: Id(12)] int GuidelinesVersion = 0,
-    [property: Id(13)] bool MarketingConsent = false);
+    [property: Id(13)] bool MarketingConsent = false,
+    [property: Id(14)] IReadOnlyList<string>? Roles = null);
 
 [GenerateSerializer, Immutable, Alias("cs.ChannelInfo")]
 public sealed record ChannelInfo(

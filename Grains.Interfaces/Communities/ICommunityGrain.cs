@@ -23,6 +23,11 @@ public interface ICommunityGrain : IGrainWithStringKey
     [Alias("CreateChannel")]
     Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller);
 
+    /// <summary>Every channel (for the community's own grains; users see <see cref="ListChannelsFor"/>).</summary>
     [Alias("ListChannels")]
     Task<IReadOnlyList<ChannelInfo>> ListChannels();
+
+    /// <summary>The channels the user may view: a channel hidden from them is not listed, nor counted.</summary>
+    [Alias("ListChannelsFor")]
+    Task<IReadOnlyList<ChannelInfo>> ListChannelsFor(string userId);
 }

@@ -64,6 +64,10 @@ public interface IMemberGrain : IGrainWithStringKey
     /// <summary>Replaces the member's profile values (already checked against the community's fields).</summary>
     [Alias("SetProfile")]
     Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile);
+
+    /// <summary>Sets the member's rank and custom roles (already checked by the community's access grain); the owner's rank stays.</summary>
+    [Alias("SetRoles")]
+    Task<MemberInfo> SetRoles(MemberRole rank, IReadOnlyList<string> roles);
 }
 
 /// <summary>Accepted messages of one channel, by seq, counted towards an author's trust.</summary>

@@ -85,3 +85,10 @@ public abstract record KpiStreamEvent;
 /// <summary>A day's figures changed (at most once a second per week bucket).</summary>
 [GenerateSerializer, Immutable, Alias("cs.KpiUpdated")]
 public sealed record KpiUpdated([property: Id(0)] Insights.KpiDayRow Day) : KpiStreamEvent;
+
+/// <summary>
+/// The community's roles or overrides changed (<see cref="Version"/>), for everyone or for one member: gateways re-check
+/// who of their connections on the channel may still view it, and drop the others.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ChannelAccessChanged")]
+public sealed record ChannelAccessChanged([property: Id(0)] long Version, [property: Id(1)] string? UserId) : ChannelStreamEvent;

@@ -84,7 +84,7 @@ public sealed partial class CampaignGrain(
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Campaign '{c.Id}' already exists.");
         }
 
-        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner run campaigns.");
+        await ModerationRoles.Require(GrainFactory, CommunityId, caller, Access.Permissions.ManageCampaigns, "Running campaigns needs the manage_campaigns permission (admins and the owner hold it by default).");
         CampaignRules.RequireValid(c, clock.GetUtcNow());
         var segment = c.Segment ?? Segment.Everyone;
         await GrainFactory.GetGrain<IProfileFieldsGrain>(CommunityId).RequireValid(segment);

@@ -1,3 +1,4 @@
+using CommunityScale.Access;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.FollowUps;
@@ -34,6 +35,7 @@ public sealed partial class ChannelGrain(
     IMessageClassifier classifier,
     Sentiment.SentimentScorer sentiment,
     Journal.ChannelJournal journal,
+    Access.AccessRulesCache accessRules,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain, IRemindable
 {
     private const int MaxSlowModeSeconds = 6 * 60 * 60;
@@ -132,6 +134,7 @@ public sealed partial class ChannelGrain(
 
         var now = clock.GetUtcNow();
         var check = await _gate.Prepare(command.AuthorId, now, EffectiveSlowMode);
+        await RequireAllowed(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
         // That await may have let a retry of this very send be accepted meanwhile.
         if (_writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } concurrent)
         {
@@ -178,6 +181,55 @@ public sealed partial class ChannelGrain(
 
     public Task<HistoryPage> GetRecent(int count) => GetHistory(Math.Max(0, _writer.CommittedSeq - count), count);
 
+    public async Task<HistoryPage> ReadAs(string userId, long? afterSeq, int limit)
+    {
+        RequireInfo();
+        await RequireAllowed(await _gate.MemberOrNull(userId, clock.GetUtcNow()), Permissions.View, "read");
+        return await (afterSeq is { } after ? GetHistory(after, limit) : GetRecent(limit));
+    }
+
+    public async Task<Permissions> PermissionsOf(string userId)
+    {
+        RequireInfo();
+        return await Allowed(await _gate.MemberOrNull(userId, clock.GetUtcNow()));
+    }
+
+    public async Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion)
+    {
+        RequireInfo();
+        var rules = await accessRules.Get(_key.CommunityId, rulesVersion);
+        var viewers = new List<string>();
+        foreach (var userId in userIds.Distinct(StringComparer.Ordinal))
+        {
+            _gate.Forget(userId);
+            if (PermissionResolver.InChannel(rules, await _gate.MemberOrNull(userId, clock.GetUtcNow()), _key.ChannelId).HasFlag(Permissions.View))
+            {
+                viewers.Add(userId);
+            }
+        }
+
+        return viewers;
+    }
+
+    private async Task<Permissions> Allowed(MemberInfo? member) =>
+        PermissionResolver.InChannel(await accessRules.Get(_key.CommunityId), member, _key.ChannelId);
+
+    /// <summary>
+    /// Refuses what the member may not do here: <c>not_found</c> when they may not even view the channel (its existence
+    /// is theirs to know only then), <c>forbidden</c> otherwise.
+    /// </summary>
+    private async Task<Permissions> RequireAllowed(MemberInfo? member, Permissions needed, string what)
+    {
+        var allowed = await Allowed(member);
+        if (!allowed.HasFlag(Permissions.View))
+        {
+            throw CommunityException.NotFound($"Channel '{_key}'");
+        }
+
+        return (allowed & needed) == needed ? allowed
+            : throw new CommunityException(ErrorCodes.Forbidden, $"You may not {what} in this channel (missing: {string.Join(", ", PermissionNames.Format(needed & ~allowed))}).");
+    }
+
     public Task<long> GetLastSeq() => Task.FromResult(_writer.CommittedSeq);
 
     public async Task<ChannelInfo> SetSlowMode(int seconds, Actor caller)
@@ -188,7 +240,7 @@ public sealed partial class ChannelGrain(
             throw CommunityException.Invalid($"Slow mode must be between 0 (off) and {MaxSlowModeSeconds} seconds.");
         }
 
-        await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
+        await RequireAllowed(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()), Permissions.ManageMessages, "set slow mode");
         await _writer.Change(s =>
         {
             var previous = s.SlowModeSeconds;
@@ -230,6 +282,8 @@ public sealed partial class ChannelGrain(
     public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor caller, bool authorMayRemove = false)
     {
         RequireInfo();
+        var member = await _gate.RequireMember(caller.UserId, clock.GetUtcNow());
+        var allowed = await RequireAllowed(member, Permissions.View, "remove messages");
         var current = await _history.Message(seq, _writer.CommittedSeq);
         var notice = new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, current.MessageId);
         if (current.Removed)
@@ -240,7 +294,11 @@ public sealed partial class ChannelGrain(
         // Taking back your own words needs no moderator and leaves no audit entry.
         if (!(authorMayRemove && current.AuthorId == caller.UserId))
         {
-            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
+            if (!allowed.HasFlag(Permissions.ManageMessages))
+            {
+                throw new CommunityException(ErrorCodes.Forbidden, "Removing others' messages needs the manage_messages permission here.");
+            }
+
             // History keeps only the message's place; the queue keeps the original for a while so a moderator can restore it.
             await HideCore(seq, original => [new AppendAudit(_key.CommunityId, caller.UserId, "remove_message", $"{_key.ChannelId}#{seq} by {original.AuthorId}", reason),
                 new ArchiveRemoved(original)]);
@@ -307,6 +365,7 @@ public sealed partial class ChannelGrain(
     {
         var info = RequireInfo();
         var newText = MessageRules.RequireText(text, info.MaxMessageLength);
+        await RequireAllowed(await _gate.RequireMember(editor.UserId, clock.GetUtcNow()), Permissions.Send, "edit messages");
         var current = await _history.Message(seq, _writer.CommittedSeq);
         if (current.Removed)
         {
@@ -335,10 +394,11 @@ public sealed partial class ChannelGrain(
         return edited;
     }
 
-    public Task<MessageReactionCounts> React(long seq, string emoji, bool on, Actor caller)
+    public async Task<MessageReactionCounts> React(long seq, string emoji, bool on, Actor caller)
     {
         RequireInfo();
-        return _reactionsOfMessages.React(seq, emoji, on, caller);
+        await RequireAllowed(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()), Permissions.React, "react");
+        return await _reactionsOfMessages.React(seq, emoji, on, caller);
     }
 
     public Task<MemberTrace> CollectMember(string userId) => IfKnown(() => MemberData.Collect(userId));

@@ -20,7 +20,8 @@ public sealed class CommunityState
 public sealed class CommunityGrain(
     [PersistentState("community", StorageNames.Main)] IPersistentState<CommunityState> state,
     IOptions<ChatOptions> options,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ICommunityGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Access.AccessRulesCache accessRules) : Grain, ICommunityGrain
 {
     private readonly StateWriter<CommunityState> _writer = new(state);
 
@@ -110,6 +111,14 @@ public sealed class CommunityGrain(
     {
         RequireInfo();
         return Task.FromResult<IReadOnlyList<ChannelInfo>>([.. _writer.State.Channels]);
+    }
+
+    public async Task<IReadOnlyList<ChannelInfo>> ListChannelsFor(string userId)
+    {
+        RequireInfo();
+        var member = await Member(userId).Get();
+        var rules = await accessRules.Get(Id);
+        return [.. _writer.State.Channels.Where(c => Access.PermissionResolver.InChannel(rules, member, c.Id).HasFlag(Access.Permissions.View))];
     }
 
     private CommunityInfo RequireInfo() => _writer.State.Info ?? throw CommunityException.NotFound($"Community '{Id}'");

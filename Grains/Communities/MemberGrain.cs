@@ -284,6 +284,14 @@ public sealed partial class MemberGrain(
         return state.State.Info;
     }
 
+    public async Task<MemberInfo> SetRoles(MemberRole rank, IReadOnlyList<string> roles)
+    {
+        var info = RequireInfo();
+        state.State.Info = info with { Role = info.Role == MemberRole.Owner ? MemberRole.Owner : rank, Roles = roles.Count == 0 ? null : [.. roles] };
+        await Writes.WriteNow();
+        return state.State.Info;
+    }
+
     /// <summary>
     /// Marks this member as changed for the CRM change feed (one-way: never waits, never fails the change). Not a
     /// follow-up: the feed's marks are themselves written behind and may lose the last second, and a member missed

@@ -65,7 +65,7 @@ public sealed class EventGrain(
         }
 
         var sessions = EventRules.RequireValid(e);
-        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, organiser, "Only admins and the owner organise events.");
+        await ModerationRoles.Require(GrainFactory, CommunityId, organiser, Access.Permissions.ManageEvents, "Organising events needs the manage_events permission (admins and the owner hold it by default).");
         var community = GrainFactory.GetGrain<ICommunityGrain>(CommunityId);
         foreach (var session in sessions)
         {

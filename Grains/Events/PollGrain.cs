@@ -81,7 +81,7 @@ public sealed partial class PollGrain(
         var session = _key.Session;
         await GrainFactory.Event(session.Event).RequireSession(session.SessionId);
 
-        await ModerationRoles.RequireModerator(GrainFactory, session.Event.CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, session.Event.CommunityId, moderator, Access.Permissions.ManageMessages);
         S.Poll = new Poll(_key.ItemId, session.Event.CommunityId, session.Event.EventId, session.SessionId, question, options, poll.Multiple, true, [.. options.Select(_ => 0)], 0,
             clock.GetUtcNow());
         await _writer.Write();
@@ -113,7 +113,7 @@ public sealed partial class PollGrain(
     public async Task<Poll> SetOpen(bool open, Actor moderator)
     {
         var poll = S.Poll ?? throw CommunityException.NotFound("Poll");
-        await ModerationRoles.RequireModerator(GrainFactory, poll.CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, poll.CommunityId, moderator, Access.Permissions.ManageMessages);
         if (poll.Open != open)
         {
             S.Poll = Tallied() with { Open = open };

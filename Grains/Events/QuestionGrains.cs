@@ -100,7 +100,7 @@ public sealed partial class QuestionBoardGrain(
             throw CommunityException.NotFound("Question");
         }
 
-        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator, Access.Permissions.ManageMessages);
         var q = S.Questions[index];
         var changed = q with { Answered = change.Answered ?? q.Answered, Pinned = change.Pinned ?? q.Pinned, Hidden = change.Hidden ?? q.Hidden };
         S.Questions[index] = changed;

@@ -132,7 +132,7 @@ public sealed class SurveyGrain(
 
     public async Task<SurveyResults> Results(Actor caller)
     {
-        await ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner read survey results.");
+        await ModerationRoles.Require(GrainFactory, CommunityId, caller, Access.Permissions.ManageEvents, "Survey results need the manage_events permission (admins and the owner hold it by default).");
         return SurveyMath.Summarise(_key.EventId, S.Order.Select(u => S.Answers[u]).ToList());
     }
 

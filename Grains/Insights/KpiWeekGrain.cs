@@ -258,7 +258,7 @@ public sealed class CommunityKpisGrain : Grain, ICommunityKpisGrain
     public async Task<KpiReport> Report(DateOnly from, DateOnly to, Segment segment, Actor caller)
     {
         var communityId = this.GetPrimaryKeyString();
-        await Moderation.ModerationRoles.RequireAdmin(GrainFactory, communityId, caller, "Only community managers (admins and the owner) read KPIs.");
+        await Moderation.ModerationRoles.Require(GrainFactory, communityId, caller, Access.Permissions.ViewKpis, "Reading KPIs needs the view_kpis permission (admins and the owner hold it by default).");
         KpiMath.RequireRange(from, to);
         await GrainFactory.GetGrain<IProfileFieldsGrain>(communityId).RequireValid(segment);
         var weeks = await Task.WhenAll(KpiMath.Weeks(from, to).Select(w => GrainFactory.KpiWeek(new KpiWeekKey(communityId, w)).Read(segment)));

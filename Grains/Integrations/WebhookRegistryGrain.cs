@@ -136,7 +136,7 @@ public sealed class WebhookRegistryGrain(
         endpointId is not null && _writer.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");
 
     private Task RequireAdmin(Actor caller) =>
-        ModerationRoles.RequireAdmin(GrainFactory, CommunityId, caller, "Only admins and the owner manage webhooks.");
+        ModerationRoles.Require(GrainFactory, CommunityId, caller, Access.Permissions.ManageWebhooks, "Managing webhooks needs the manage_webhooks permission (admins and the owner hold it by default).");
 
     private IWebhookEndpointGrain Endpoint(string id) => GrainFactory.WebhookEndpoint(new WebhookEndpointKey(CommunityId, id));
 }

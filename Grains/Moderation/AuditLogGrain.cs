@@ -201,20 +201,34 @@ public sealed class AuditPageGrain(
     public Task<IReadOnlyList<AuditEntry>> Read() => Task.FromResult<IReadOnlyList<AuditEntry>>(_writer.State.Entries);
 }
 
-/// <summary>The one role check all moderation entry points share.</summary>
+/// <summary>
+/// The one permission check of community-wide actions (moderation, events, campaigns, KPIs, webhooks): the caller must
+/// be a member whose roles grant the permission (<see cref="Access.PermissionResolver.InCommunity"/>). Actions on the
+/// community's own settings still need the built-in admin or owner role (<see cref="RequireAdmin"/>).
+/// </summary>
 public static class ModerationRoles
 {
-    public static Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller) =>
-        RequireRole(grains, communityId, caller, MemberRole.Moderator, "Only moderators, admins and the owner moderate.");
+    public static Task<MemberInfo> RequireModerator(IGrainFactory grains, string communityId, Actor caller, Access.Permissions needed = Access.Permissions.Moderate) =>
+        Require(grains, communityId, caller, needed, $"Only members with the {Access.PermissionNames.Format(needed)[0]} permission (moderators, admins and the owner by default) do this.");
 
-    public static Task<MemberInfo> RequireAdmin(IGrainFactory grains, string communityId, Actor caller, string refusal) =>
-        RequireRole(grains, communityId, caller, MemberRole.Admin, refusal);
+    public static async Task<MemberInfo> RequireAdmin(IGrainFactory grains, string communityId, Actor caller, string refusal)
+    {
+        var member = await RequireMember(grains, communityId, caller);
+        return member.Role >= MemberRole.Admin ? member : throw new CommunityException(ErrorCodes.Forbidden, refusal);
+    }
 
-    private static async Task<MemberInfo> RequireRole(IGrainFactory grains, string communityId, Actor caller, MemberRole least, string refusal)
+    /// <summary>The caller's membership, when their roles grant <paramref name="needed"/> in the community (<c>forbidden</c> otherwise).</summary>
+    public static async Task<MemberInfo> Require(IGrainFactory grains, string communityId, Actor caller, Access.Permissions needed, string refusal)
+    {
+        var member = await RequireMember(grains, communityId, caller);
+        var rules = await grains.GetGrain<Access.ICommunityAccessGrain>(communityId).GetRules();
+        return Access.PermissionResolver.InCommunity(rules, member).HasFlag(needed) ? member : throw new CommunityException(ErrorCodes.Forbidden, refusal);
+    }
+
+    private static async Task<MemberInfo> RequireMember(IGrainFactory grains, string communityId, Actor caller)
     {
         await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
-        var member = await grains.Member(communityId, caller.UserId).Get()
+        return await grains.Member(communityId, caller.UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{communityId}'.");
-        return member.Role >= least ? member : throw new CommunityException(ErrorCodes.Forbidden, refusal);
     }
 }

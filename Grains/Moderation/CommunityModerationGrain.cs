@@ -100,6 +100,10 @@ public sealed class CommunityModerationGrain([FromKeyedServices(DomainClock.Key)
         var acting = await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
         var grain = GrainFactory.Member(CommunityId, InputRules.RequireId(userId, "user id"));
         var member = await grain.Get() ?? throw CommunityException.NotFound($"Member '{userId}'");
-        return member.Role >= acting.Role ? throw new CommunityException(ErrorCodes.Forbidden, $"A {acting.Role} cannot moderate a {member.Role}.") : grain;
+        // Role position decides who may act on whom: only on members strictly below one's own highest role.
+        var rules = await GrainFactory.GetGrain<Access.ICommunityAccessGrain>(CommunityId).GetRules();
+        return Access.PermissionResolver.PositionOf(rules, member) >= Access.PermissionResolver.PositionOf(rules, acting)
+            ? throw new CommunityException(ErrorCodes.Forbidden, $"A {acting.Role} cannot moderate a {member.Role} (only members below one's own highest role).")
+            : grain;
     }
 }

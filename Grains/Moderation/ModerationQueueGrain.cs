@@ -178,14 +178,14 @@ public sealed partial class ModerationQueueGrain(
 
     public async Task<IReadOnlyList<ReviewItem>> List(Actor moderator)
     {
-        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator, Access.Permissions.ManageMessages);
         return [.. S.Pending.Select(ReviewItems.Of).Concat(S.Reports.Select(ItemOf)).Concat(S.Appeals.Select(ReviewItems.Of))
             .OrderByDescending(i => i.Priority).ThenBy(i => i.CreatedAt)];
     }
 
     public async Task<ReviewOutcome> Approve(string itemId, Actor moderator)
     {
-        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator, Access.Permissions.ManageMessages);
         if (S.Pending.Find(h => h.Id == itemId) is { } held)
         {
             var ack = held.ThreadId is { } threadId
@@ -228,7 +228,7 @@ public sealed partial class ModerationQueueGrain(
 
     public async Task<ReviewOutcome> Reject(string itemId, string reason, Actor moderator)
     {
-        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator, Access.Permissions.ManageMessages);
         reason = RequireReason(reason);
         if (S.Pending.Find(h => h.Id == itemId) is { } held)
         {
@@ -274,7 +274,7 @@ public sealed partial class ModerationQueueGrain(
 
     public async Task<ChatMessage> Restore(string channelId, long seq, Actor moderator)
     {
-        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator);
+        await ModerationRoles.RequireModerator(GrainFactory, CommunityId, moderator, Access.Permissions.ManageMessages);
         InputRules.RequireId(channelId, "channel id");
         var report = S.Reports.Find(r => r.Hidden && r.Message.ChannelId == channelId && r.Message.Seq == seq);
         var original = report?.Message ?? S.Removed.Find(m => m.ChannelId == channelId && m.Seq == seq)

@@ -40,6 +40,13 @@ public sealed class ChatOptions
     /// </summary>
     public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a silo trusts a community's roles and overrides (one lookup per community and silo, shared by all its
+    /// channels and threads): a change of a role or an override takes effect on sends within this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:02")]
+    public TimeSpan AccessRulesCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a channel asks for its community's moderation policy (a change takes effect within this).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PolicyRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);

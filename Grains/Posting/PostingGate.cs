@@ -30,14 +30,22 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
     public Func<ModerationPolicy, Task>? PolicyFetched { get; init; }
 
     /// <summary>The member, or <c>not_member</c>.</summary>
-    public async Task<MemberInfo> RequireMember(string userId, DateTimeOffset now)
+    public async Task<MemberInfo> RequireMember(string userId, DateTimeOffset now) =>
+        await MemberOrNull(userId, now) ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+
+    /// <summary>The member, or null for a signed-in visitor (who may read what everyone may view). Only members are remembered.</summary>
+    public async Task<MemberInfo?> MemberOrNull(string userId, DateTimeOffset now)
     {
         if (_members.TryGetValue(userId, out var cached) && cached.Until > now)
         {
             return cached.Member;
         }
 
-        var member = await PostingRules.RequireMember(grains, communityId, userId);
+        if (await grains.Member(communityId, userId).Get() is not { } member)
+        {
+            return null;
+        }
+
         if (membershipCache > TimeSpan.Zero)
         {
             if (_members.Count > 10_000)

@@ -70,7 +70,7 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
 
         if (summary.AuthorId != caller.UserId)
         {
-            await ModerationRoles.RequireModerator(thread.Grains, thread.Key.CommunityId, caller);
+            await ModerationRoles.RequireModerator(thread.Grains, thread.Key.CommunityId, caller, Access.Permissions.ManageMessages);
         }
 
         long? seq = postId is null ? null : thread.Posts.SeqOf(postId);

@@ -238,7 +238,7 @@ public sealed partial class ThreadGrain(
         var byAuthor = stored.Post.AuthorId == caller.UserId;
         if (!byAuthor)
         {
-            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
+            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller, Access.Permissions.ManageMessages);
         }
 
         stored.History.Add(new PostRevision(stored.Post.Markdown, clock.GetUtcNow(), caller.UserId));
@@ -315,7 +315,7 @@ public sealed partial class ThreadGrain(
         var stored = await Load(seq);
         if (stored.Post.Removed)
         {
-            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller);
+            await ModerationRoles.RequireModerator(GrainFactory, _key.CommunityId, caller, Access.Permissions.ManageMessages);
         }
 
         return stored.History;

@@ -79,6 +79,7 @@ public static class SiloApp
         silo.Services.AddSingleton(TextModels.ShippedModels.Moderation(k => config[k]));
         silo.Services.AddSingleton(TextModels.ShippedModels.Sentiment(k => config[k]));
         silo.Services.AddSingleton<Sentiment.SentimentScorer>();
+        silo.Services.AddSingleton<Access.AccessRulesCache>();
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {

@@ -32,6 +32,7 @@ public sealed class TestUser : IAsyncDisposable
     private readonly ConcurrentQueue<(string Change, Events.Question Question)> _questions = new();
     private readonly ConcurrentQueue<Events.Poll> _polls = new();
     private readonly ConcurrentQueue<MessageReactionCounts> _reactions = new();
+    private readonly ConcurrentQueue<AccessLostEvent> _accessLost = new();
     private readonly SemaphoreSlim _signal = new(0);
 
     private TestUser(string userId, HttpClient http, HubConnection hub)
@@ -50,6 +51,7 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<Events.Question>("QuestionAsked", q => { _questions.Enqueue(("asked", q)); _signal.Release(); });
         hub.On<Events.Question>("QuestionUpdated", q => { _questions.Enqueue(("updated", q)); _signal.Release(); });
         hub.On<Events.Poll>("PollUpdated", p => { _polls.Enqueue(p); _signal.Release(); });
+        hub.On<AccessLostEvent>("ChannelAccessLost", a => { _accessLost.Enqueue(a); _signal.Release(); });
         hub.On<Threads.ThreadPost>("ThreadPost", p => { _threadEvents.Enqueue(p); _signal.Release(); });
         hub.On<Threads.ThreadPost>("PostEdited", p => { _threadEvents.Enqueue(new PostEditedEvent(p)); _signal.Release(); });
         hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
@@ -84,6 +86,9 @@ public sealed class TestUser : IAsyncDisposable
     public IReadOnlyList<MessageReactionCounts> ReactionEvents => [.. _reactions];
 
     public IReadOnlyList<Notification> Notifications => [.. _notifications];
+
+    /// <summary>Channels this connection was dropped from because it may no longer view them.</summary>
+    public IReadOnlyList<AccessLostEvent> AccessLost => [.. _accessLost];
 
     public IReadOnlyList<ModerationEvent> ModerationEvents => [.. _moderation];
 
@@ -177,5 +182,7 @@ public sealed record CommunityWatch(Communities.MemberRole Role, int UnreadNotif
 
 /// <summary>A <c>PostEdited</c> hub event (the payload is a post, like <c>ThreadPost</c>).</summary>
 public sealed record PostEditedEvent(Threads.ThreadPost Post);
+
+public sealed record AccessLostEvent(string CommunityId, string ChannelId);
 
 public sealed record JoinResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

@@ -1,0 +1,102 @@
+using CommunityScale.Access;
+using CommunityScale.Chat;
+using CommunityScale.Communities;
+using CommunityScale.Errors;
+using CommunityScale.Gateway.Auth;
+
+namespace CommunityScale.Gateway.Api;
+
+/// <summary>Roles, member roles, channel overrides and effective permissions (docs/api.md, "Roles and permissions").</summary>
+public static class AccessEndpoints
+{
+    public static void MapAccessApi(this WebApplication app)
+    {
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Roles");
+
+        community.MapGet("/roles", async (string communityId, IClusterClient cluster) =>
+        {
+            await cluster.GetGrain<ICommunityGrain>(Id(communityId)).GetInfo();
+            return (await Access(cluster, communityId).GetRules()).Roles.OrderByDescending(r => r.Position).Select(RoleView.Of);
+        });
+
+        community.MapPut("/roles/{roleId}", async (string communityId, string roleId, RoleRequest request, HttpContext http, IClusterClient cluster) =>
+            RoleView.Of(await Access(cluster, communityId).SaveRole(
+                new RoleDraft(InputRules.RequireId(roleId, "role id"), request.Name ?? roleId, request.Colour ?? "", request.Position ?? (BuiltInRoles.IsBuiltIn(roleId) ? 0 : throw CommunityException.Invalid("position is required (1 to 1999; moderators are at 1000).")),
+                    PermissionNames.Parse(request.Permissions, "permissions")), http.User.ToActor())));
+
+        community.MapDelete("/roles/{roleId}", async (string communityId, string roleId, HttpContext http, IClusterClient cluster) =>
+        {
+            await Access(cluster, communityId).DeleteRole(roleId, http.User.ToActor());
+            return Results.NoContent();
+        });
+
+        community.MapPut("/members/{userId}/roles", (string communityId, string userId, MemberRolesRequest request, HttpContext http, IClusterClient cluster) =>
+            Access(cluster, communityId).SetMemberRoles(userId, request.Roles ?? [], http.User.ToActor()));
+
+        community.MapGet("/channels/{channelId}/overrides", async (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
+        {
+            var access = Access(cluster, communityId);
+            if (!(await access.PermissionsOf(http.User.ToActor().UserId, null)).HasFlag(Permissions.ManageRoles))
+            {
+                throw new CommunityException(ErrorCodes.Forbidden, "Reading overrides needs the manage_roles permission.");
+            }
+
+            return (await access.GetRules()).OverridesOf(AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id"))).Select(OverrideView.Of);
+        });
+
+        community.MapPut("/channels/{channelId}/overrides", async (string communityId, string channelId, OverridesRequest request, HttpContext http, IClusterClient cluster) =>
+            (await Access(cluster, communityId).SetOverrides(AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id")),
+                [.. (request.Overrides ?? []).Select(OverrideRequest.ToOverride)], http.User.ToActor())).Select(OverrideView.Of));
+
+        // What the caller may do: the community-wide set, and in one channel (to show or hide a composer, a remove button).
+        community.MapGet("/permissions/me", async (string communityId, HttpContext http, IClusterClient cluster) =>
+        {
+            await cluster.GetGrain<ICommunityGrain>(Id(communityId)).GetInfo();
+            return new PermissionsView(PermissionNames.Format(await Access(cluster, communityId).PermissionsOf(http.User.ToActor().UserId, null)));
+        });
+
+        community.MapGet("/channels/{channelId}/permissions/me", async (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
+        {
+            var key = new ChannelKey(Id(communityId), InputRules.RequireId(channelId, "channel id"));
+            var allowed = await cluster.Channel(key).PermissionsOf(http.User.ToActor().UserId);
+            return allowed.HasFlag(Permissions.View) ? new PermissionsView(PermissionNames.Format(allowed)) : throw CommunityException.NotFound($"Channel '{key}'");
+        });
+    }
+
+    private static string Id(string communityId) => InputRules.RequireId(communityId, "community id");
+
+    private static ICommunityAccessGrain Access(IClusterClient cluster, string communityId) => cluster.GetGrain<ICommunityAccessGrain>(Id(communityId));
+}
+
+public sealed record RoleRequest(string? Name, string? Colour, int? Position, string[]? Permissions);
+
+public sealed record MemberRolesRequest(string[]? Roles);
+
+public sealed record OverridesRequest(OverrideRequest[]? Overrides);
+
+/// <summary>One override: exactly one of <see cref="Role"/> and <see cref="Member"/> (a user id).</summary>
+public sealed record OverrideRequest(string? Role, string? Member, string[]? Allow, string[]? Deny)
+{
+    public static PermissionOverride ToOverride(OverrideRequest request) =>
+        (request.Role, request.Member) switch
+        {
+            ({ } role, null) => new(OverrideTarget.Role, role, PermissionNames.Parse(request.Allow, "allow"), PermissionNames.Parse(request.Deny, "deny")),
+            (null, { } member) => new(OverrideTarget.Member, member, PermissionNames.Parse(request.Allow, "allow"), PermissionNames.Parse(request.Deny, "deny")),
+            _ => throw CommunityException.Invalid("Each override names exactly one of role and member."),
+        };
+}
+
+public sealed record RoleView(string Id, string Name, string Colour, int Position, IReadOnlyList<string> Permissions, bool BuiltIn)
+{
+    public static RoleView Of(CommunityRole role) =>
+        new(role.Id, role.Name, role.Colour, role.Position, PermissionNames.Format(role.Permissions), BuiltInRoles.IsBuiltIn(role.Id));
+}
+
+public sealed record OverrideView(string? Role, string? Member, IReadOnlyList<string> Allow, IReadOnlyList<string> Deny)
+{
+    public static OverrideView Of(PermissionOverride o) =>
+        new(o.Target == OverrideTarget.Role ? o.TargetId : null, o.Target == OverrideTarget.Member ? o.TargetId : null,
+            PermissionNames.Format(o.Allow), PermissionNames.Format(o.Deny));
+}
+
+public sealed record PermissionsView(IReadOnlyList<string> Permissions);

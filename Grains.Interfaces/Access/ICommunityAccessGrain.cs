@@ -1,0 +1,37 @@
+using CommunityScale.Communities;
+using Orleans.Concurrency;
+
+namespace CommunityScale.Access;
+
+/// <summary>
+/// A community's roles and permission overrides (key: community id), versioned. Every change is checked against the
+/// caller's own permissions and position (a manager changes only roles below their own highest and grants only what
+/// they hold), and is announced on the affected channels' streams, so gateways drop connections that lost "view".
+/// </summary>
+[Alias("cs.ICommunityAccessGrain")]
+public interface ICommunityAccessGrain : IGrainWithStringKey
+{
+    /// <summary>The rules as they are now; interleaves, so grains the access grain waits on may ask it.</summary>
+    [AlwaysInterleave, Alias("GetRules")]
+    Task<AccessRules> GetRules();
+
+    /// <summary>What a user may do in the community as a whole, or in one channel (none there when they may not view it).</summary>
+    [AlwaysInterleave, Alias("PermissionsOf")]
+    Task<Permissions> PermissionsOf(string userId, string? channelId);
+
+    /// <summary>Creates a custom role or replaces one (its permissions, name, colour, position); built-in roles change only their permissions.</summary>
+    [Alias("SaveRole")]
+    Task<CommunityRole> SaveRole(RoleDraft draft, Actor caller);
+
+    /// <summary>Deletes a custom role; members holding it lose it, overrides naming it go with it.</summary>
+    [Alias("DeleteRole")]
+    Task DeleteRole(string roleId, Actor caller);
+
+    /// <summary>Replaces the roles a member holds (custom ones, plus <c>moderator</c> or <c>admin</c>, which set their rank).</summary>
+    [Alias("SetMemberRoles")]
+    Task<MemberInfo> SetMemberRoles(string userId, IReadOnlyList<string> roleIds, Actor caller);
+
+    /// <summary>Replaces every override of one place (<see cref="AccessPlaces"/>); an empty list clears them.</summary>
+    [Alias("SetOverrides")]
+    Task<IReadOnlyList<PermissionOverride>> SetOverrides(string place, IReadOnlyList<PermissionOverride> overrides, Actor caller);
+}
