@@ -48,6 +48,36 @@ public static class AccessEndpoints
             (await Access(cluster, communityId).SetOverrides(AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id")),
                 [.. (request.Overrides ?? []).Select(OverrideRequest.ToOverride)], http.User.ToActor())).Select(OverrideView.Of));
 
+        community.MapPut("/visibility", (string communityId, VisibilityRequest request, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(Id(communityId)).SetVisibility(
+                request.Visibility ?? throw CommunityException.Invalid("visibility is required (public, restricted or private)."), http.User.ToActor()));
+
+        community.MapPost("/invites", async (string communityId, InviteRequest request, HttpContext http, IClusterClient cluster) =>
+        {
+            var invite = await Access(cluster, communityId).CreateInvite(
+                request.ExpiresInMinutes is { } minutes ? TimeSpan.FromMinutes(Math.Clamp(minutes, 0, int.MaxValue / 2)) : null, request.MaxUses ?? 0, http.User.ToActor());
+            return Results.Created($"/api/communities/{communityId}/invites/{invite.Code}", invite);
+        });
+
+        community.MapGet("/invites", (string communityId, HttpContext http, IClusterClient cluster) => Access(cluster, communityId).ListInvites(http.User.ToActor()));
+
+        community.MapDelete("/invites/{code}", (string communityId, string code, HttpContext http, IClusterClient cluster) =>
+            Access(cluster, communityId).RevokeInvite(InputRules.RequireId(code, "invite"), http.User.ToActor()));
+
+        community.MapPost("/join-requests", async (string communityId, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
+            Results.Accepted(null, await Access(cluster, communityId).RequestToJoin(http.User.ToActor(), consent ?? new Privacy.ConsentGiven(0))));
+
+        community.MapGet("/join-requests", (string communityId, HttpContext http, IClusterClient cluster) => Access(cluster, communityId).ListJoinRequests(http.User.ToActor()));
+
+        community.MapPost("/join-requests/{userId}/approve", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+            await Access(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: true, http.User.ToActor()));
+
+        community.MapPost("/join-requests/{userId}/decline", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
+        {
+            await Access(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: false, http.User.ToActor());
+            return Results.NoContent();
+        });
+
         // What the caller may do: the community-wide set, and in one channel (to show or hide a composer, a remove button).
         community.MapGet("/permissions/me", async (string communityId, HttpContext http, IClusterClient cluster) =>
         {
@@ -67,6 +97,11 @@ public static class AccessEndpoints
 
     private static ICommunityAccessGrain Access(IClusterClient cluster, string communityId) => cluster.GetGrain<ICommunityAccessGrain>(Id(communityId));
 }
+
+public sealed record VisibilityRequest(CommunityVisibility? Visibility);
+
+/// <summary>An invite: lasting <see cref="ExpiresInMinutes"/> (default 7 days), for at most <see cref="MaxUses"/> joins (0 or absent: unlimited).</summary>
+public sealed record InviteRequest(int? ExpiresInMinutes, int? MaxUses);
 
 public sealed record RoleRequest(string? Name, string? Colour, int? Position, string[]? Permissions);
 

@@ -29,16 +29,19 @@ public static class ApiEndpoints
         api.MapPost("/", async (CreateCommunityRequest request, HttpContext http, IClusterClient cluster) =>
         {
             var id = InputRules.RequireId(request.Id, "community id");
-            var community = await cluster.GetGrain<ICommunityGrain>(id).Create(InputRules.RequireName(request.Name, "name"), http.User.ToActor());
+            var community = await cluster.GetGrain<ICommunityGrain>(id).Create(InputRules.RequireName(request.Name, "name"), http.User.ToActor(),
+                request.Visibility ?? Access.CommunityVisibility.Public);
             return Results.Created($"/api/communities/{id}", community);
         });
 
-        api.MapGet("/{communityId}", (string communityId, IClusterClient cluster) =>
-            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).GetInfo());
+        api.MapGet("/{communityId}", (string communityId, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).GetInfoFor(http.User.ToActor().UserId));
 
-        // The body (guidelines version accepted, marketing choice) is optional until the community publishes guidelines.
-        api.MapPost("/{communityId}/members", (string communityId, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
-            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id")).Join(http.User.ToActor(), consent));
+        // The body (guidelines version accepted, marketing choice) is optional until the community publishes guidelines;
+        // a restricted or private community needs ?invite=<code>.
+        api.MapPost("/{communityId}/members", (string communityId, string? invite, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
+            cluster.GetGrain<ICommunityGrain>(InputRules.RequireId(communityId, "community id"))
+                .Join(http.User.ToActor(), consent, invite is null ? null : InputRules.RequireId(invite, "invite")));
 
         api.MapGet("/{communityId}/members/{userId}", async (string communityId, string userId, IClusterClient cluster) =>
         {

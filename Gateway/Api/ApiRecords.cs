@@ -4,7 +4,7 @@ public sealed record DevTokenRequest(string? UserId, string? DisplayName);
 
 public sealed record DevTokenResponse(string Token);
 
-public sealed record CreateCommunityRequest(string? Id, string? Name);
+public sealed record CreateCommunityRequest(string? Id, string? Name, Access.CommunityVisibility? Visibility = null);
 
 public sealed record CreateChannelRequest(string? Id, string? Name, int? MaxMessageLength);
 

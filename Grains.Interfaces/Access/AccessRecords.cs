@@ -56,7 +56,8 @@ public sealed record PermissionOverride(
 public sealed record AccessRules(
     [property: Id(0)] long Version,
     [property: Id(1)] IReadOnlyList<CommunityRole> Roles,
-    [property: Id(2)] IReadOnlyDictionary<string, IReadOnlyList<PermissionOverride>> Overrides)
+    [property: Id(2)] IReadOnlyDictionary<string, IReadOnlyList<PermissionOverride>> Overrides,
+    [property: Id(3)] CommunityVisibility Visibility = CommunityVisibility.Public)
 {
     public static AccessRules Default { get; } = new(0, BuiltInRoles.Defaults, new Dictionary<string, IReadOnlyList<PermissionOverride>>());
 

@@ -18,7 +18,8 @@ public sealed record CommunityInfo(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
     [property: Id(2)] string OwnerId,
-    [property: Id(3)] DateTimeOffset CreatedAt);
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] Access.CommunityVisibility Visibility = Access.CommunityVisibility.Public);
 
 [GenerateSerializer, Immutable, Alias("cs.MemberInfo")]
 public sealed record MemberInfo(

@@ -5,10 +5,11 @@ namespace CommunityScale.Communities;
 public interface ICommunityGrain : IGrainWithStringKey
 {
     /// <summary>Creates the community; the creator becomes its owner and first member.</summary>
-    [Alias("Create")]
-    Task<CommunityInfo> Create(string name, Actor owner);
+    [Alias("CreateWithVisibility")]
+    Task<CommunityInfo> Create(string name, Actor owner, Access.CommunityVisibility visibility = Access.CommunityVisibility.Public);
 
-    [Alias("GetInfo")]
+    /// <summary>Interleaves (a read), so grains the community waits on (its access grain) may ask it.</summary>
+    [Orleans.Concurrency.AlwaysInterleave, Alias("GetInfo")]
     Task<CommunityInfo> GetInfo();
 
     /// <summary>
@@ -16,15 +17,27 @@ public interface ICommunityGrain : IGrainWithStringKey
     /// <paramref name="consent"/> to the version in force (<c>consent_required</c> otherwise). Joining again returns the
     /// existing membership.
     /// </summary>
-    [Alias("JoinWithConsent")]
-    Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null);
+    [Alias("JoinWithInvite")]
+    Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null, string? invite = null);
+
+    /// <summary>Joins a user a moderator admitted (a join request), whatever the visibility.</summary>
+    [Alias("Admit")]
+    Task<MemberInfo> Admit(Actor who, Privacy.ConsentGiven consent);
+
+    /// <summary>The community as the user may see it: <c>not_found</c> for a private community they are not a member of.</summary>
+    [Alias("GetInfoFor")]
+    Task<CommunityInfo> GetInfoFor(string userId);
+
+    /// <summary>Changes who may see and join the community (admins and the owner).</summary>
+    [Alias("SetVisibility")]
+    Task<CommunityInfo> SetVisibility(Access.CommunityVisibility visibility, Actor caller);
 
     /// <summary>Creates a channel; only owners and admins may.</summary>
     [Alias("CreateChannel")]
     Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller);
 
     /// <summary>Every channel (for the community's own grains; users see <see cref="ListChannelsFor"/>).</summary>
-    [Alias("ListChannels")]
+    [Orleans.Concurrency.AlwaysInterleave, Alias("ListChannels")]
     Task<IReadOnlyList<ChannelInfo>> ListChannels();
 
     /// <summary>The channels the user may view: a channel hidden from them is not listed, nor counted.</summary>

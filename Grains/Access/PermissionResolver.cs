@@ -10,7 +10,7 @@ namespace CommunityScale.Access;
 /// permission (two roles of one member that disagree); a later level overrides an earlier one, so "everyone may not
 /// send, heralds may" makes an announcement channel. Without "view" a place grants
 /// nothing else. Admins and the owner hold everything everywhere. A signed-in user who is not a member reads what
-/// everyone may view (a public community's open channels) and nothing more.
+/// everyone may view in a public community, and nothing in a restricted or private one.
 /// </summary>
 public static class PermissionResolver
 {
@@ -83,8 +83,8 @@ public static class PermissionResolver
             return places.Count == 0 ? permissions : Permissions.None;
         }
 
-        // A visitor reads; everything else needs membership.
-        return member is null ? Permissions.View : permissions;
+        // A visitor reads a public community; everything else needs membership.
+        return member is not null ? permissions : rules.Visibility == CommunityVisibility.Public ? Permissions.View : Permissions.None;
     }
 
     /// <summary>The member's highest role position: who may act on whom (a member acts only on those strictly below).</summary>

@@ -38,30 +38,26 @@ public sealed partial class ChannelGrain(
     Access.AccessRulesCache accessRules,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain, IRemindable
 {
-    private const int MaxSlowModeSeconds = 6 * 60 * 60;
     private readonly StateWriter<ChannelState> _store = new(state);
     private ChannelKey _key;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private PostingGate _gate = null!;
     private ChannelReactions _reactionsOfMessages = null!;
+    private ChannelAccess _access = null!;
     private ChannelWriter _writer = null!;
     private ChannelAwards _awards = null!;
     private ChannelHistory _history = null!;
     private Outbox _outbox = null!;
-    private AutoSlowModeController _autoSlowMode = new(0);
-    private int _autoSlowModeSeconds;
-    private IGrainTimer? _autoSlowModeTimer;
+    private ChannelSlowMode _slowMode = null!;
 
     private ChannelState S => _store.State;
-
-    // Slow mode in force: the moderators' setting, or the automatic one while a burst lasts, whichever is longer.
-    private int EffectiveSlowMode => Math.Max(S.SlowModeSeconds, _autoSlowModeSeconds);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ChannelKey.Parse(this.GetPrimaryKeyString());
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key));
         _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, options.Value.MembershipCacheDuration) { PolicyFetched = PolicyFetched };
+        _access = new ChannelAccess(accessRules, _gate, _key, clock);
         _history = new ChannelHistory(GrainFactory, _key, () => S, () => _writer.Tail);
         _awards = new ChannelAwards(GrainFactory, _key, () => S, () => _writer.Tail, sentiment, options.Value, clock, logger);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _store.Write, outboxOptions.Value, logger)
@@ -78,6 +74,7 @@ public sealed partial class ChannelGrain(
         _writer = new ChannelWriter(_store, _outbox, journal, _key, options.Value, clock, logger, DeactivateOnIdle) { Stored = _awards.Add };
         await _writer.Activate(_stream, new ChannelCompaction(_store, journal, GrainFactory, _key, logger));
         _awards.Passed = _writer.Compact;
+        _slowMode = new ChannelSlowMode(this, _key, () => S, _writer, _access, () => _gate.Policy, clock);
         _reactionsOfMessages = new ChannelReactions(new ReactionPolicy(GrainFactory, _key.CommunityId), _gate, _history, _writer, _key, clock, PublishChange);
         _awards.Resume();
         _outbox.Activated();
@@ -133,8 +130,8 @@ public sealed partial class ChannelGrain(
         }
 
         var now = clock.GetUtcNow();
-        var check = await _gate.Prepare(command.AuthorId, now, EffectiveSlowMode);
-        await RequireAllowed(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
+        var check = await _gate.Prepare(command.AuthorId, now, _slowMode.Effective);
+        await _access.Require(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
         // That await may have let a retry of this very send be accepted meanwhile.
         if (_writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } concurrent)
         {
@@ -162,7 +159,7 @@ public sealed partial class ChannelGrain(
         check.Accepted();
         // Queued (and findable by its client id) before the auto-slow-mode audit is recorded, so no retry slips in there.
         var ack = _writer.Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments);
-        await ApplyAutoSlowMode(_autoSlowMode.MessageAccepted(now));
+        await _slowMode.MessageAccepted(now);
         return await ack;
     }
 
@@ -181,109 +178,32 @@ public sealed partial class ChannelGrain(
 
     public Task<HistoryPage> GetRecent(int count) => GetHistory(Math.Max(0, _writer.CommittedSeq - count), count);
 
+    public Task<long> GetLastSeq() => Task.FromResult(_writer.CommittedSeq);
+
     public async Task<HistoryPage> ReadAs(string userId, long? afterSeq, int limit)
     {
         RequireInfo();
-        await RequireAllowed(await _gate.MemberOrNull(userId, clock.GetUtcNow()), Permissions.View, "read");
+        await _access.RequireReader(userId);
         return await (afterSeq is { } after ? GetHistory(after, limit) : GetRecent(limit));
     }
 
-    public async Task<Permissions> PermissionsOf(string userId)
-    {
-        RequireInfo();
-        return await Allowed(await _gate.MemberOrNull(userId, clock.GetUtcNow()));
-    }
+    public Task<Permissions> PermissionsOf(string userId) => IfKnown(() => _access.OfUser(userId));
 
-    public async Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion)
-    {
-        RequireInfo();
-        var rules = await accessRules.Get(_key.CommunityId, rulesVersion);
-        var viewers = new List<string>();
-        foreach (var userId in userIds.Distinct(StringComparer.Ordinal))
-        {
-            _gate.Forget(userId);
-            if (PermissionResolver.InChannel(rules, await _gate.MemberOrNull(userId, clock.GetUtcNow()), _key.ChannelId).HasFlag(Permissions.View))
-            {
-                viewers.Add(userId);
-            }
-        }
-
-        return viewers;
-    }
-
-    private async Task<Permissions> Allowed(MemberInfo? member) =>
-        PermissionResolver.InChannel(await accessRules.Get(_key.CommunityId), member, _key.ChannelId);
-
-    /// <summary>
-    /// Refuses what the member may not do here: <c>not_found</c> when they may not even view the channel (its existence
-    /// is theirs to know only then), <c>forbidden</c> otherwise.
-    /// </summary>
-    private async Task<Permissions> RequireAllowed(MemberInfo? member, Permissions needed, string what)
-    {
-        var allowed = await Allowed(member);
-        if (!allowed.HasFlag(Permissions.View))
-        {
-            throw CommunityException.NotFound($"Channel '{_key}'");
-        }
-
-        return (allowed & needed) == needed ? allowed
-            : throw new CommunityException(ErrorCodes.Forbidden, $"You may not {what} in this channel (missing: {string.Join(", ", PermissionNames.Format(needed & ~allowed))}).");
-    }
-
-    public Task<long> GetLastSeq() => Task.FromResult(_writer.CommittedSeq);
+    public Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion) => IfKnown(() => _access.Viewers(userIds, rulesVersion));
 
     public async Task<ChannelInfo> SetSlowMode(int seconds, Actor caller)
     {
         RequireInfo();
-        if (seconds is < 0 or > MaxSlowModeSeconds)
-        {
-            throw CommunityException.Invalid($"Slow mode must be between 0 (off) and {MaxSlowModeSeconds} seconds.");
-        }
-
-        await RequireAllowed(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()), Permissions.ManageMessages, "set slow mode");
-        await _writer.Change(s =>
-        {
-            var previous = s.SlowModeSeconds;
-            s.SlowModeSeconds = seconds;
-            return new ChannelChange(() => s.SlowModeSeconds = previous,
-                [new AppendAudit(_key.CommunityId, caller.UserId, "slow_mode", _key.ChannelId, seconds == 0 ? "off" : $"{seconds} s")]);
-        });
+        await _slowMode.Set(seconds, caller);
         return RequireInfo();
     }
 
-    public Task<int> GetSlowMode() => Task.FromResult(EffectiveSlowMode);
-
-    /// <summary>Switches automatic slow mode on or off as the controller decided, audited like a moderator's change.</summary>
-    private async Task ApplyAutoSlowMode(AutoSlowModeChange change)
-    {
-        string reason;
-        switch (change)
-        {
-            case AutoSlowModeChange.TurnOn:
-                _autoSlowModeSeconds = _gate.Policy.AutoSlowModeSeconds;
-                _autoSlowModeTimer ??= this.RegisterGrainTimer(
-                    _ => ApplyAutoSlowMode(_autoSlowMode.Evaluate(clock.GetUtcNow())),
-                    new GrainTimerCreationOptions(AutoSlowModeController.Window, AutoSlowModeController.Window) { Interleave = true });
-                reason = $"on: {_autoSlowMode.RecentMessages} messages in {AutoSlowModeController.Window.TotalSeconds:0} s; {_autoSlowModeSeconds} s between messages";
-                break;
-            case AutoSlowModeChange.TurnOff:
-                _autoSlowModeSeconds = 0;
-                _autoSlowModeTimer?.Dispose();
-                _autoSlowModeTimer = null;
-                reason = $"off: calm for {AutoSlowModeController.CoolDown.TotalSeconds:0} s";
-                break;
-            default:
-                return;
-        }
-
-        await _writer.Owe(new AppendAudit(_key.CommunityId, "auto-moderation", "auto_slow_mode", _key.ChannelId, reason));
-    }
+    public Task<int> GetSlowMode() => Task.FromResult(_slowMode.Effective);
 
     public async Task<MessageRemovedNotice> RemoveMessage(long seq, string reason, Actor caller, bool authorMayRemove = false)
     {
         RequireInfo();
-        var member = await _gate.RequireMember(caller.UserId, clock.GetUtcNow());
-        var allowed = await RequireAllowed(member, Permissions.View, "remove messages");
+        var allowed = await _access.RequireMember(caller.UserId, Permissions.View, "remove messages");
         var current = await _history.Message(seq, _writer.CommittedSeq);
         var notice = new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, current.MessageId);
         if (current.Removed)
@@ -365,7 +285,7 @@ public sealed partial class ChannelGrain(
     {
         var info = RequireInfo();
         var newText = MessageRules.RequireText(text, info.MaxMessageLength);
-        await RequireAllowed(await _gate.RequireMember(editor.UserId, clock.GetUtcNow()), Permissions.Send, "edit messages");
+        await _access.RequireMember(editor.UserId, Permissions.Send, "edit messages");
         var current = await _history.Message(seq, _writer.CommittedSeq);
         if (current.Removed)
         {
@@ -397,7 +317,7 @@ public sealed partial class ChannelGrain(
     public async Task<MessageReactionCounts> React(long seq, string emoji, bool on, Actor caller)
     {
         RequireInfo();
-        await RequireAllowed(await _gate.RequireMember(caller.UserId, clock.GetUtcNow()), Permissions.React, "react");
+        await _access.RequireMember(caller.UserId, Permissions.React, "react");
         return await _reactionsOfMessages.React(seq, emoji, on, caller);
     }
 
@@ -428,11 +348,7 @@ public sealed partial class ChannelGrain(
     /// <summary>What the channel derives from the policy is refreshed with it: the auto-slow-mode threshold, trust levels, webhooks wanted.</summary>
     private async Task PolicyFetched(ModerationPolicy policy)
     {
-        if (policy.AutoSlowModeThreshold != _autoSlowMode.Threshold)
-        {
-            _autoSlowMode = new AutoSlowModeController(policy.AutoSlowModeThreshold);
-        }
-
+        _slowMode.PolicyFetched(policy);
         _awards.TrustLevels = policy.TrustLevels ?? ModerationPolicy.DefaultTrustLevels;
         _awards.WebhooksWanted = (await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds())
             .Contains(WebhookEventKinds.MessageAccepted, StringComparer.Ordinal);

@@ -27,14 +27,21 @@ public sealed class CommunityGrain(
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task<CommunityInfo> Create(string name, Actor owner)
+    public async Task<CommunityInfo> Create(string name, Actor owner, Access.CommunityVisibility visibility = Access.CommunityVisibility.Public)
     {
+        RequireVisibility(visibility);
         if (_writer.State.Info is not null)
         {
             throw new CommunityException(ErrorCodes.AlreadyExists, $"Community '{Id}' already exists.");
         }
 
-        var info = new CommunityInfo(Id, InputRules.RequireName(name, "name"), owner.UserId, clock.GetUtcNow());
+        var info = new CommunityInfo(Id, InputRules.RequireName(name, "name"), owner.UserId, clock.GetUtcNow(), visibility);
+        if (visibility != Access.CommunityVisibility.Public)
+        {
+            // Hidden before it exists: the rules visitors are judged by learn it first.
+            await AccessGrain.ApplyVisibility(visibility, owner.UserId);
+        }
+
         // The owner's membership is written first: a crash in between leaves a harmless membership, never an ownerless community.
         await Member(owner.UserId).Enroll(owner.DisplayName, MemberRole.Owner, new Privacy.ConsentGiven(0));
         _writer.State.Info = info;
@@ -44,7 +51,33 @@ public sealed class CommunityGrain(
 
     public Task<CommunityInfo> GetInfo() => Task.FromResult(RequireInfo());
 
-    public async Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null)
+    public async Task<MemberInfo> Join(Actor who, Privacy.ConsentGiven? consent = null, string? invite = null)
+    {
+        var info = RequireInfo();
+        if (await Member(who.UserId).Get() is { } existing)
+        {
+            return existing;
+        }
+
+        if (info.Visibility != Access.CommunityVisibility.Public)
+        {
+            if (invite is null)
+            {
+                throw info.Visibility == Access.CommunityVisibility.Private
+                    ? CommunityException.NotFound($"Community '{Id}'")
+                    : new CommunityException(ErrorCodes.Forbidden, $"Community '{Id}' is restricted: join with an invite, or ask to join (POST /api/communities/{Id}/join-requests).");
+            }
+
+            // Used (counted, audited) only once every other check passed, just before the membership is written.
+            return await Admit(who, consent ?? new Privacy.ConsentGiven(0), () => AccessGrain.RedeemInvite(invite, who));
+        }
+
+        return await Admit(who, consent ?? new Privacy.ConsentGiven(0), null);
+    }
+
+    public Task<MemberInfo> Admit(Actor who, Privacy.ConsentGiven consent) => Admit(who, consent, null);
+
+    private async Task<MemberInfo> Admit(Actor who, Privacy.ConsentGiven consent, Func<Task>? redeem)
     {
         RequireInfo();
         if (await Member(who.UserId).Get() is { } existing)
@@ -58,14 +91,49 @@ public sealed class CommunityGrain(
         }
 
         var policy = await GrainFactory.GetGrain<Moderation.IModerationPolicyGrain>(Id).Get();
-        if ((policy.GuidelinesVersion > 0 || consent is not null) && (consent?.GuidelinesVersion ?? 0) != policy.GuidelinesVersion)
+        if (consent.GuidelinesVersion != policy.GuidelinesVersion)
         {
             throw new CommunityException(ErrorCodes.ConsentRequired,
                 $"Accept version {policy.GuidelinesVersion} of the community's guidelines to join (GET /api/communities/{Id}/guidelines).");
         }
 
-        return await Member(who.UserId).Enroll(who.DisplayName, MemberRole.Member, consent ?? new Privacy.ConsentGiven(0));
+        if (redeem is not null)
+        {
+            await redeem();
+        }
+
+        return await Member(who.UserId).Enroll(who.DisplayName, MemberRole.Member, consent);
     }
+
+    public async Task<CommunityInfo> GetInfoFor(string userId)
+    {
+        var info = RequireInfo();
+        return info.Visibility == Access.CommunityVisibility.Private && await Member(userId).Get() is null
+            ? throw CommunityException.NotFound($"Community '{Id}'")
+            : info;
+    }
+
+    public async Task<CommunityInfo> SetVisibility(Access.CommunityVisibility visibility, Actor caller)
+    {
+        RequireInfo();
+        RequireVisibility(visibility);
+        await Moderation.ModerationRoles.RequireAdmin(GrainFactory, Id, caller, "Only the community's admins and owner change who may see and join it.");
+        _writer.State.Info = RequireInfo() with { Visibility = visibility };
+        await _writer.Write();
+        // This record is the source; the rules carry a copy for the checks. Retrying after a failure here repairs the copy.
+        await AccessGrain.ApplyVisibility(visibility, caller.UserId);
+        return _writer.State.Info;
+    }
+
+    private static void RequireVisibility(Access.CommunityVisibility visibility)
+    {
+        if (!Enum.IsDefined(visibility))
+        {
+            throw CommunityException.Invalid("visibility must be public, restricted or private.");
+        }
+    }
+
+    private Access.ICommunityAccessGrain AccessGrain => GrainFactory.GetGrain<Access.ICommunityAccessGrain>(Id);
 
     public async Task<ChannelInfo> CreateChannel(string channelId, string name, int? maxMessageLength, Actor caller)
     {
@@ -117,6 +185,11 @@ public sealed class CommunityGrain(
     {
         RequireInfo();
         var member = await Member(userId).Get();
+        if (member is null && _writer.State.Info!.Visibility == Access.CommunityVisibility.Private)
+        {
+            throw CommunityException.NotFound($"Community '{Id}'");
+        }
+
         var rules = await accessRules.Get(Id);
         return [.. _writer.State.Channels.Where(c => Access.PermissionResolver.InChannel(rules, member, c.Id).HasFlag(Access.Permissions.View))];
     }

@@ -33,8 +33,12 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
     public async Task<MemberInfo> RequireMember(string userId, DateTimeOffset now) =>
         await MemberOrNull(userId, now) ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
 
-    /// <summary>The member, or null for a signed-in visitor (who may read what everyone may view). Only members are remembered.</summary>
-    public async Task<MemberInfo?> MemberOrNull(string userId, DateTimeOffset now)
+    /// <summary>
+    /// The member, or null for a signed-in visitor (who may read what everyone may view). Only members are remembered,
+    /// and only when <paramref name="remember"/>: a read (joining a channel) must not leave a record that a send soon
+    /// after would trust while it is older than a change made in between (say, consent to new guidelines).
+    /// </summary>
+    public async Task<MemberInfo?> MemberOrNull(string userId, DateTimeOffset now, bool remember = true)
     {
         if (_members.TryGetValue(userId, out var cached) && cached.Until > now)
         {
@@ -46,7 +50,7 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
             return null;
         }
 
-        if (membershipCache > TimeSpan.Zero)
+        if (remember && membershipCache > TimeSpan.Zero)
         {
             if (_members.Count > 10_000)
             {
