@@ -305,6 +305,15 @@ public sealed class ProviderSignInTests(SystemFixture fixture)
         }
     }
 
+    [Fact]
+    public void A_gateway_with_an_http_authority_does_not_start()
+    {
+        // The options are validated when the app is composed (the endpoints read them), before it listens.
+        var ex = Assert.Throws<OptionsValidationException>(() => Hosting.GatewayApp.Build(
+            [$"--Auth:SigningKey={ChatSystem.SigningKey}", "--Auth:Authority=http://idp.example.org/realms/fans", "--urls=http://127.0.0.1:0"]));
+        Assert.Contains("Auth:Authority must be https", ex.Message, StringComparison.Ordinal);
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
