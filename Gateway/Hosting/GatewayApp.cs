@@ -109,6 +109,7 @@ public static class GatewayApp
         app.UseApiTokenScopes();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
+        app.MapAuthApi();
         app.MapCommunityApi();
         app.MapAccessApi();
         app.MapModerationApi();

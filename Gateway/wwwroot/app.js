@@ -1,7 +1,8 @@
 // The CommunityScale web app: plain ES modules, no build step. Hash routes pick a view; each view renders into
 // <main>, subscribes to the hub events it needs, and returns a cleanup that unsubscribes when it is left.
 import { h, clearError, showError } from "./js/dom.js";
-import { session, signOut } from "./js/session.js";
+import { session, signIn, signOut } from "./js/session.js";
+import { completeSignIn } from "./js/oidc.js";
 import { connect, disconnect, invoke, on, onUnauthorized } from "./js/hub.js";
 import { get } from "./js/api.js";
 import * as signin from "./js/views/signin.js";
@@ -160,4 +161,15 @@ async function route() {
 onUnauthorized(() => app.signOut());
 
 window.addEventListener("hashchange", route);
-route();
+
+// A load that is the provider sending the browser back finishes that sign-in first; a failure shows on the sign-in page.
+completeSignIn().then(
+  (signedIn) => {
+    // Signed in, the sign-in route moves on to the communities.
+    if (signedIn) signIn(signedIn.token, signedIn.userId, signedIn.displayName);
+    return route();
+  },
+  async (err) => {
+    await route();
+    showError(err);
+  });

@@ -20,6 +20,34 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public DropChosenEvents Drops { get; } = new();
 
+    private readonly Lazy<Task<ProviderGateway>> _providerGateway;
+
+    public SystemFixture() => _providerGateway = new(StartProviderGatewayAsync);
+
+    /// <summary>
+    /// A loopback OpenID Connect provider and a second gateway on the same silo that accepts its tokens, started by the
+    /// first test that asks (tests of this collection run one at a time, so they may share and rotate its keys).
+    /// </summary>
+    public Task<ProviderGateway> ProviderGatewayAsync() => _providerGateway.Value;
+
+    /// <summary>The settings that make a gateway accept <paramref name="provider"/>'s tokens.</summary>
+    public static Dictionary<string, string?> ProviderSettings(OidcProvider provider) => new()
+    {
+        ["Auth:Authority"] = provider.Issuer,
+        ["Auth:Audience"] = provider.Audience,
+        ["Auth:ClientId"] = provider.ClientId,
+        // Loopback: plain http. A key rotation is picked up within a second, so a test need not wait five minutes.
+        ["Auth:RequireHttpsMetadata"] = "false",
+        ["Auth:RefreshInterval"] = "00:00:01",
+    };
+
+    private async Task<ProviderGateway> StartProviderGatewayAsync()
+    {
+        var provider = await OidcProvider.StartAsync();
+        var (app, url) = await System.StartExtraGatewayAsync(ProviderSettings(provider));
+        return new ProviderGateway(provider, app, url);
+    }
+
     public Uri Url => System.GatewayUrl;
 
     public static Dictionary<string, string?> Settings(AzuriteServer azurite) => new()
@@ -55,6 +83,11 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_providerGateway.IsValueCreated && _providerGateway.Value.IsCompletedSuccessfully)
+        {
+            await (await _providerGateway.Value).DisposeAsync();
+        }
+
         await System.DisposeAsync();
         await Azurite.DisposeAsync();
     }
@@ -78,6 +111,17 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         var match = Regex.Match(ex.Message, "HubException: ([a-z_]+): ");
         return match.Success ? match.Groups[1].Value : ex.Message;
+    }
+}
+
+/// <summary>A gateway that accepts the tokens of <see cref="Provider"/> (and still its own).</summary>
+public sealed record ProviderGateway(OidcProvider Provider, Microsoft.AspNetCore.Builder.WebApplication App, Uri Url) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Provider.DisposeAsync();
     }
 }
 
