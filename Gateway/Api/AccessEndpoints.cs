@@ -54,27 +54,27 @@ public static class AccessEndpoints
 
         community.MapPost("/invites", async (string communityId, InviteRequest request, HttpContext http, IClusterClient cluster) =>
         {
-            var invite = await Access(cluster, communityId).CreateInvite(
+            var invite = await Invites(cluster, communityId).CreateInvite(
                 request.ExpiresInMinutes is { } minutes ? TimeSpan.FromMinutes(Math.Clamp(minutes, 0, int.MaxValue / 2)) : null, request.MaxUses ?? 0, http.User.ToActor());
             return Results.Created($"/api/communities/{communityId}/invites/{invite.Code}", invite);
         });
 
-        community.MapGet("/invites", (string communityId, HttpContext http, IClusterClient cluster) => Access(cluster, communityId).ListInvites(http.User.ToActor()));
+        community.MapGet("/invites", (string communityId, HttpContext http, IClusterClient cluster) => Invites(cluster, communityId).ListInvites(http.User.ToActor()));
 
         community.MapDelete("/invites/{code}", (string communityId, string code, HttpContext http, IClusterClient cluster) =>
-            Access(cluster, communityId).RevokeInvite(InputRules.RequireId(code, "invite"), http.User.ToActor()));
+            Invites(cluster, communityId).RevokeInvite(InputRules.RequireId(code, "invite"), http.User.ToActor()));
 
         community.MapPost("/join-requests", async (string communityId, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
-            Results.Accepted(null, await Access(cluster, communityId).RequestToJoin(http.User.ToActor(), consent ?? new Privacy.ConsentGiven(0))));
+            Results.Accepted(null, await Invites(cluster, communityId).RequestToJoin(http.User.ToActor(), consent ?? new Privacy.ConsentGiven(0))));
 
-        community.MapGet("/join-requests", (string communityId, HttpContext http, IClusterClient cluster) => Access(cluster, communityId).ListJoinRequests(http.User.ToActor()));
+        community.MapGet("/join-requests", (string communityId, HttpContext http, IClusterClient cluster) => Invites(cluster, communityId).ListJoinRequests(http.User.ToActor()));
 
         community.MapPost("/join-requests/{userId}/approve", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
-            await Access(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: true, http.User.ToActor()));
+            await Invites(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: true, http.User.ToActor()));
 
         community.MapPost("/join-requests/{userId}/decline", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
         {
-            await Access(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: false, http.User.ToActor());
+            await Invites(cluster, communityId).DecideJoinRequest(InputRules.RequireId(userId, "user id"), approve: false, http.User.ToActor());
             return Results.NoContent();
         });
 
@@ -94,6 +94,8 @@ public static class AccessEndpoints
     }
 
     private static string Id(string communityId) => InputRules.RequireId(communityId, "community id");
+
+    private static ICommunityInvitesGrain Invites(IClusterClient cluster, string communityId) => cluster.GetGrain<ICommunityInvitesGrain>(Id(communityId));
 
     private static ICommunityAccessGrain Access(IClusterClient cluster, string communityId) => cluster.GetGrain<ICommunityAccessGrain>(Id(communityId));
 }

@@ -31,40 +31,11 @@ public interface ICommunityAccessGrain : IGrainWithStringKey
     [Alias("SetMemberRoles")]
     Task<MemberInfo> SetMemberRoles(string userId, IReadOnlyList<string> roleIds, Actor caller);
 
-    /// <summary>Replaces every override of one place (<see cref="AccessPlaces"/>); an empty list clears them.</summary>
     /// <summary>The community grain tells the visibility it stored (its own record is the source); visitors' reads follow it.</summary>
     [Alias("ApplyVisibility")]
     Task ApplyVisibility(CommunityVisibility visibility, string by);
 
-    /// <summary>Creates an invite link (members with <c>moderate</c>); <paramref name="maxUses"/> 0 means unlimited.</summary>
-    [Alias("CreateInvite")]
-    Task<Invite> CreateInvite(TimeSpan? lifetime, int maxUses, Actor caller);
-
-    [Alias("ListInvites")]
-    Task<IReadOnlyList<Invite>> ListInvites(Actor caller);
-
-    [Alias("RevokeInvite")]
-    Task<Invite> RevokeInvite(string code, Actor caller);
-
-    /// <summary>
-    /// Uses an invite for a user about to join (the community grain calls it while joining): counted and audited, or
-    /// refused (<c>not_found</c> unknown, <c>forbidden</c> revoked, expired or used up). Interleaves: the access grain
-    /// may itself be waiting on the community grain (approving a request).
-    /// </summary>
-    [AlwaysInterleave, Alias("RedeemInvite")]
-    Task RedeemInvite(string code, Actor who);
-
-    /// <summary>Asks to join a restricted community; asking again replaces the request.</summary>
-    [Alias("RequestToJoin")]
-    Task<JoinRequest> RequestToJoin(Actor who, Privacy.ConsentGiven consent);
-
-    [Alias("ListJoinRequests")]
-    Task<IReadOnlyList<JoinRequest>> ListJoinRequests(Actor caller);
-
-    /// <summary>A moderator approves (the user becomes a member) or declines a request.</summary>
-    [Alias("DecideJoinRequest")]
-    Task<MemberInfo?> DecideJoinRequest(string userId, bool approve, Actor caller);
-
+    /// <summary>Replaces every override of one place (<see cref="AccessPlaces"/>); an empty list clears them.</summary>
     [Alias("SetOverrides")]
     Task<IReadOnlyList<PermissionOverride>> SetOverrides(string place, IReadOnlyList<PermissionOverride> overrides, Actor caller);
 }

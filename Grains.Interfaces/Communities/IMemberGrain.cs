@@ -65,6 +65,14 @@ public interface IMemberGrain : IGrainWithStringKey
     [Alias("SetProfile")]
     Task<MemberInfo> SetProfile(IReadOnlyDictionary<string, IReadOnlyList<string>> profile);
 
+    /// <summary>
+    /// The membership, and up to <paramref name="wanted"/> posts the member may still make in the community within
+    /// <paramref name="window"/> (the community-wide flood limit: at most <paramref name="limit"/> per window over every
+    /// channel and thread). A channel leases posts ahead and spends them locally, so this is no call per post.
+    /// </summary>
+    [Alias("TakePostingBudget")]
+    Task<PostingBudget> TakePostingBudget(int wanted, int limit, TimeSpan window);
+
     /// <summary>Sets the member's rank and custom roles (already checked by the community's access grain); the owner's rank stays.</summary>
     [Alias("SetRoles")]
     Task<MemberInfo> SetRoles(MemberRole rank, IReadOnlyList<string> roles);
@@ -73,3 +81,7 @@ public interface IMemberGrain : IGrainWithStringKey
 /// <summary>Accepted messages of one channel, by seq, counted towards an author's trust.</summary>
 [GenerateSerializer, Immutable, Alias("cs.ChannelSeqs")]
 public sealed record ChannelSeqs([property: Id(0)] string ChannelId, [property: Id(1)] IReadOnlyList<long> Seqs);
+
+/// <summary>A membership (null: not a member) with the posts granted from the community-wide flood limit, or how long until one is.</summary>
+[GenerateSerializer, Immutable, Alias("cs.PostingBudget")]
+public sealed record PostingBudget([property: Id(0)] MemberInfo? Member, [property: Id(1)] int Granted, [property: Id(2)] TimeSpan RetryAfter);

@@ -69,7 +69,7 @@ public sealed class CommunityGrain(
             }
 
             // Used (counted, audited) only once every other check passed, just before the membership is written.
-            return await Admit(who, consent ?? new Privacy.ConsentGiven(0), () => AccessGrain.RedeemInvite(invite, who));
+            return await Admit(who, consent ?? new Privacy.ConsentGiven(0), () => GrainFactory.GetGrain<Access.ICommunityInvitesGrain>(Id).RedeemInvite(invite, who));
         }
 
         return await Admit(who, consent ?? new Privacy.ConsentGiven(0), null);

@@ -59,6 +59,10 @@ public sealed partial class MemberGrain(
     private static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromSeconds(10);
     private WriteBehind? _writes;
 
+    // The community-wide flood limit's grants in the current window. In memory: a flood limit is soft, and an activation
+    // that goes forgets at most one window of it.
+    private readonly Queue<(DateTimeOffset At, int Count)> _postingGrants = new();
+
     // Through the state writer: the outbox's own write (after a delivery) may come while a change's write is in flight.
     private WriteBehind Writes => _writes ??= new(this, async _ =>
     {
@@ -282,6 +286,36 @@ public sealed partial class MemberGrain(
         state.State.Info = info with { Profile = profile };
         await Writes.WriteNow();
         return state.State.Info;
+    }
+
+    public Task<PostingBudget> TakePostingBudget(int wanted, int limit, TimeSpan window)
+    {
+        if (state.State.Info is not { } info)
+        {
+            return Task.FromResult(new PostingBudget(null, 0, TimeSpan.Zero));
+        }
+
+        // Moderators and up are trusted without limit, as in a channel; nothing of theirs is counted.
+        if (info.Role >= MemberRole.Moderator)
+        {
+            return Task.FromResult(new PostingBudget(info, Math.Max(0, wanted), TimeSpan.Zero));
+        }
+
+        var now = clock.GetUtcNow();
+        while (_postingGrants.Count > 0 && now - _postingGrants.Peek().At >= window)
+        {
+            _postingGrants.Dequeue();
+        }
+
+        var used = _postingGrants.Sum(g => g.Count);
+        var granted = Math.Clamp(Math.Min(wanted, limit - used), 0, int.MaxValue);
+        if (granted > 0)
+        {
+            _postingGrants.Enqueue((now, granted));
+        }
+
+        var retryAfter = granted == 0 && wanted > 0 && _postingGrants.Count > 0 ? window - (now - _postingGrants.Peek().At) : TimeSpan.Zero;
+        return Task.FromResult(new PostingBudget(info, granted, retryAfter));
     }
 
     public async Task<MemberInfo> SetRoles(MemberRole rank, IReadOnlyList<string> roles)

@@ -30,6 +30,16 @@ public sealed class ChatOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The community-wide flood limit: at most this many posts per <see cref="CommunityRateLimitWindow"/> per member over
+    /// all the community's channels and threads together (moderators and up are not limited, as in a channel).
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int CommunityRateLimitCount { get; set; } = 20;
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan CommunityRateLimitWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How many recent (author, clientMessageId) pairs a channel remembers to make retried sends idempotent.</summary>
     [Range(1, 1_000_000)]
     public int DedupeCapacity { get; set; } = 4096;

@@ -17,6 +17,7 @@ namespace CommunityScale.Posting;
 public sealed class PostingGate(IGrainFactory grains, string communityId, IMessageClassifier classifier, ChatOptions options, TimeSpan membershipCache)
 {
     private readonly Dictionary<string, (MemberInfo Member, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private ModerationPipeline? _pipeline;
     private ModerationPipeline? _contentPipeline;
     private long _pipelineVersion = -1;
@@ -50,17 +51,26 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
             return null;
         }
 
-        if (remember && membershipCache > TimeSpan.Zero)
+        if (remember)
+        {
+            Remember(member, now);
+        }
+
+        return member;
+    }
+
+    private void Remember(MemberInfo member, DateTimeOffset now)
+    {
+        if (membershipCache > TimeSpan.Zero)
         {
             if (_members.Count > 10_000)
             {
                 _members.Clear();
+                _leases.Clear();
             }
 
-            _members[userId] = (member, now + membershipCache);
+            _members[member.UserId] = (member, now + membershipCache);
         }
-
-        return member;
     }
 
     /// <summary>A member who may post now (<c>not_member</c>, <c>banned</c>, <c>muted</c> otherwise).</summary>
@@ -72,7 +82,60 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
     }
 
     /// <summary>Forgets a member's cached standing (an erased member leaves no trace here).</summary>
-    public void Forget(string userId) => _members.Remove(userId);
+    public void Forget(string userId)
+    {
+        _members.Remove(userId);
+        _leases.Remove(userId);
+    }
+
+    /// <summary>
+    /// The member who is about to post, with a post left of the community-wide flood limit (<c>rate_limited</c>
+    /// otherwise), taken from the member's grain in the same call that refreshes the membership. One post at a time, so
+    /// the limit is exact however a member spreads over channels: a lease of several would be counted at the member
+    /// grain when taken and strand what one channel did not use. Moderators and up are not limited and ask nothing
+    /// while their record is cached.
+    /// </summary>
+    private async Task<MemberInfo> RequirePostingBudget(string userId, DateTimeOffset now)
+    {
+        var cached = _members.TryGetValue(userId, out var entry) && entry.Until > now ? entry.Member : null;
+        if (cached is not null && (cached.Role >= MemberRole.Moderator || (_leases.TryGetValue(userId, out var held) && held.Posts > 0 && held.Until > now)))
+        {
+            return cached;
+        }
+
+        var budget = await grains.Member(communityId, userId).TakePostingBudget(1, options.CommunityRateLimitCount, options.CommunityRateLimitWindow);
+        var member = budget.Member ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+        Remember(member, now);
+        if (member.Role >= MemberRole.Moderator)
+        {
+            return member;
+        }
+
+        if (budget.Granted <= 0)
+        {
+            throw new CommunityException(ErrorCodes.RateLimited,
+                $"You are posting too fast across the community ({options.CommunityRateLimitCount} posts per {options.CommunityRateLimitWindow.TotalSeconds:0} s in all its channels and threads); wait {Math.Max(1, Math.Ceiling(budget.RetryAfter.TotalSeconds)):0} s.");
+        }
+
+        if (_leases.Count > 10_000)
+        {
+            foreach (var expired in _leases.Where(l => l.Value.Until <= now).Select(l => l.Key).ToList())
+            {
+                _leases.Remove(expired);
+            }
+        }
+
+        _leases[userId] = new Lease(budget.Granted, now + options.CommunityRateLimitWindow);
+        return member;
+    }
+
+    /// <summary>Posts leased from the community-wide flood limit, spent one per accepted post, valid until the window ends.</summary>
+    private sealed class Lease(int posts, DateTimeOffset until)
+    {
+        public int Posts { get; set; } = posts;
+
+        public DateTimeOffset Until => until;
+    }
 
     /// <summary>
     /// Everything asynchronous a new post needs: the member and the compiled policy. The verdict itself
@@ -80,8 +143,18 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
     /// </summary>
     public async Task<PostingCheck> Prepare(string userId, DateTimeOffset now, int slowModeSeconds)
     {
-        var member = await RequireMember(userId, now);
-        return new PostingCheck(member, userId, now, await Pipeline(now, slowModeSeconds), Policy.GuidelinesVersion);
+        var member = await RequirePostingBudget(userId, now);
+        return new PostingCheck(member, userId, now, await Pipeline(now, slowModeSeconds), Policy.GuidelinesVersion)
+        {
+            // Spent only when the post is accepted: a refused one costs nothing of the limit.
+            Spent = () =>
+            {
+                if (_leases.TryGetValue(userId, out var lease))
+                {
+                    lease.Posts--;
+                }
+            },
+        };
     }
 
     /// <summary>
@@ -138,6 +211,9 @@ public sealed class PostingCheck(MemberInfo member, string userId, DateTimeOffse
 
     public MemberInfo Member => member;
 
+    /// <summary>Called once the post is accepted: it uses one post of the community-wide flood limit.</summary>
+    public Action? Spent { get; init; }
+
     /// <summary>
     /// Refuses with the first failing rule's code (standing, consent, then moderation; nothing changes); returns a verdict
     /// to hold the post for review, or null when it may be accepted.
@@ -157,5 +233,9 @@ public sealed class PostingCheck(MemberInfo member, string userId, DateTimeOffse
     }
 
     /// <summary>The post was accepted: rate and duplicate rules count it.</summary>
-    public void Accepted() => pipeline.Accepted(_input ?? throw new InvalidOperationException("Judge the post first."));
+    public void Accepted()
+    {
+        pipeline.Accepted(_input ?? throw new InvalidOperationException("Judge the post first."));
+        Spent?.Invoke();
+    }
 }
