@@ -47,7 +47,8 @@ public sealed record WebhookEvent(
     [property: Id(1)] string Kind,
     [property: Id(2)] string CommunityId,
     [property: Id(3)] DateTimeOffset OccurredAt,
-    [property: Id(4)] string Data);
+    [property: Id(4)] string Data,
+    [property: Id(5)] string? ChannelId = null);
 
 /// <summary>An endpoint as admins see it (never its secret).</summary>
 [GenerateSerializer, Immutable, Alias("cs.WebhookEndpointInfo")]

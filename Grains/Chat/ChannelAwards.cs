@@ -116,7 +116,7 @@ public sealed partial class ChannelAwards(
                 {
                     // The event id is the message's, so a round handed over again is dropped by the endpoints.
                     await grains.GetGrain<IWebhookRegistryGrain>(key.CommunityId).Hand(
-                        [.. round.Select(m => new WebhookEvent($"{key}#{m.MessageId}", WebhookEventKinds.MessageAccepted, key.CommunityId, m.SentAt, WebhookPayload.Data(m)))]);
+                        [.. round.Select(m => new WebhookEvent($"{key}#{m.MessageId}", WebhookEventKinds.MessageAccepted, key.CommunityId, m.SentAt, WebhookPayload.Data(m), key.ChannelId))]);
                 }
 
                 // Never past a round that failed: the next activation hands those messages over again.

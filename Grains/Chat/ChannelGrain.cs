@@ -247,7 +247,7 @@ public sealed partial class ChannelGrain(
         IReadOnlyList<FollowUp?> Owed(ChatMessage m) =>
         [
             RevokeAttachments.Of(_key.CommunityId, m.Attachments),
-            RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.MessageRemoved, clock.GetUtcNow(), new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, m.MessageId)),
+            RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.MessageRemoved, clock.GetUtcNow(), new MessageRemovedNotice(_key.CommunityId, _key.ChannelId, seq, m.MessageId), _key.ChannelId),
             new TakeBackMessage(_key, new HistoryLayout(S.PageSize).PageIndexOf(seq), seq, m.MessageId, m.AuthorId),
             .. owedToo(m),
         ];

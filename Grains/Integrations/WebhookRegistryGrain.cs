@@ -13,14 +13,21 @@ public sealed class WebhookRegistryState
 {
     /// <summary>Endpoint id → the event kinds it wants (the endpoints hold the rest).</summary>
     [Id(0)] public Dictionary<string, List<string>> Endpoints { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Endpoint id → who registered it: a channel's events reach an endpoint only if its creator may view the channel.</summary>
+    [Id(1)] public Dictionary<string, string> Creators { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A community's webhooks: admins manage them here; raised events fan out to the endpoints that want them.</summary>
 public sealed class WebhookRegistryGrain(
     [PersistentState("webhooks", StorageNames.Main)] IPersistentState<WebhookRegistryState> state,
-    IOptions<WebhookOptions> options) : Grain, IWebhookRegistryGrain
+    IOptions<WebhookOptions> options,
+    Access.AccessRulesCache accessRules) : Grain, IWebhookRegistryGrain
 {
     private readonly StateWriter<WebhookRegistryState> _writer = new(state);
+
+    // Creators' memberships, looked up at most every few seconds: a hot channel hands events over every second.
+    private readonly Dictionary<string, Remembered<MemberInfo?>> _creators = new(StringComparer.Ordinal);
 
     public const int MaxEndpoints = 20;
 
@@ -44,6 +51,7 @@ public sealed class WebhookRegistryGrain(
         var id = Guid.NewGuid().ToString("n");
         var created = await Endpoint(id).Create(target.AbsoluteUri, kinds, caller.UserId);
         _writer.State.Endpoints[id] = kinds;
+        _writer.State.Creators[id] = caller.UserId;
         await _writer.Write();
         return created;
     }
@@ -81,6 +89,7 @@ public sealed class WebhookRegistryGrain(
         RequireKnown(endpointId);
         await Endpoint(endpointId).Delete();
         _writer.State.Endpoints.Remove(endpointId);
+        _writer.State.Creators.Remove(endpointId);
         await _writer.Write();
     }
 
@@ -117,9 +126,17 @@ public sealed class WebhookRegistryGrain(
     public async Task Hand(IReadOnlyList<WebhookEvent> events)
     {
         var handOvers = new List<Task>();
-        foreach (var (id, kinds) in _writer.State.Endpoints)
+        var rules = events.Any(e => e.ChannelId is not null) ? await accessRules.Get(CommunityId) : null;
+        foreach (var (id, kinds) in _writer.State.Endpoints.ToList())
         {
             var wanted = events.Where(e => kinds.Contains(e.Kind, StringComparer.Ordinal)).ToList();
+            if (rules is not null && _writer.State.Creators.TryGetValue(id, out var creator))
+            {
+                // What its creator may not view never reaches an endpoint (a role with manage_webhooks need not see every channel).
+                var member = await Creator(creator);
+                wanted.RemoveAll(e => e.ChannelId is { } channel && !Access.PermissionResolver.InChannel(rules, member, channel).HasFlag(Access.Permissions.View));
+            }
+
             if (wanted.Count > 0)
             {
                 handOvers.Add(Endpoint(id).Enqueue(wanted));
@@ -131,6 +148,16 @@ public sealed class WebhookRegistryGrain(
 
     public Task<IReadOnlyList<string>> GetWantedKinds() =>
         Task.FromResult<IReadOnlyList<string>>([.. _writer.State.Endpoints.Values.SelectMany(k => k).Distinct(StringComparer.Ordinal)]);
+
+    private Task<MemberInfo?> Creator(string userId)
+    {
+        if (!_creators.TryGetValue(userId, out var remembered))
+        {
+            _creators[userId] = remembered = new Remembered<MemberInfo?>(TimeSpan.FromSeconds(2));
+        }
+
+        return remembered.Get(() => GrainFactory.Member(CommunityId, userId).Get());
+    }
 
     private string RequireKnown(string endpointId) =>
         endpointId is not null && _writer.State.Endpoints.ContainsKey(endpointId) ? endpointId : throw CommunityException.NotFound("Webhook endpoint");

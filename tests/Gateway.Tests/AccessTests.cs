@@ -213,4 +213,29 @@ public sealed class AccessTests(SystemFixture fixture)
         await (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/roles/moderator", new { permissions = new[] { "view", "send", "manage_messages" } })).Read<Role>();
         Assert.Equal(HttpStatusCode.Forbidden, (await mo.PostAsync($"{moderation}/members/{fan.UserId}/ban", new { reason = "spam" })).StatusCode);
     }
+
+    [Fact]
+    public async Task A_webhook_gets_only_the_channels_its_creator_may_view()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Behave("dev", _ => Task.FromResult(200));
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "hk-olga");
+        await using var sam = await TestUser.ConnectAsync(fixture.Url, "hk-sam");
+        await using var dev = await TestUser.ConnectAsync(fixture.Url, "hk-dev", connectHub: false);
+        var community = await StaffCommunity(owner, sam, dev);
+        await (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/roles/integrator", new { name = "Integrator", position = 5, permissions = new[] { "view", "manage_webhooks" } })).Read<Role>();
+        await (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/members/{dev.UserId}/roles", new { roles = new[] { "integrator" } })).Read<MemberInfo>();
+        (await dev.PostAsync($"/api/communities/{community}/webhooks", new { url = receiver.HookUrl("dev"), events = new[] { "message.accepted" } })).EnsureSuccessStatusCode();
+
+        await sam.Send(community, "staff", "salary review on friday");
+        await sam.Send(community, "live", "kick-off at eight");
+        await sam.Send(community, "staff", "keep it quiet");
+        await sam.Send(community, "live", "see you all there");
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("dev").Count >= 2), "the public messages at the endpoint", TimeSpan.FromSeconds(30));
+
+        // The staff messages were raised before and between the public ones, in the same award rounds: none came.
+        var texts = receiver.Delivered("dev").Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("text").GetString()).ToList();
+        Assert.Equal(["kick-off at eight", "see you all there"], texts);
+        Assert.DoesNotContain(receiver.All, r => r.Body.Contains("salary", StringComparison.Ordinal));
+    }
 }
