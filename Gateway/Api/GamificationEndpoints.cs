@@ -45,9 +45,17 @@ public static partial class GamificationEndpoints
             return await cluster.MemberPoints(key).SetTimeZone(settings.TimeZone ?? "");
         });
 
-        api.MapGet("/channels/{channelId}/leaderboard", (string communityId, string channelId, int? offset, int? limit, IClusterClient cluster) =>
-            cluster.Leaderboard(new BoardKey(InputRules.RequireId(communityId, "community id"), Leaderboards.ForChannel(InputRules.RequireId(channelId, "channel id"))))
-                .Page(offset ?? 0, InputRules.RequireLimit(limit, 20)));
+        // A channel's board says who talks there: it is shown only to those who may view the channel (not_found otherwise).
+        api.MapGet("/channels/{channelId}/leaderboard", async (string communityId, string channelId, int? offset, int? limit, HttpContext http, IClusterClient cluster) =>
+        {
+            var channel = new Chat.ChannelKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(channelId, "channel id"));
+            if (!(await cluster.Channel(channel).PermissionsOf(http.User.ToActor().UserId)).HasFlag(Access.Permissions.View))
+            {
+                throw CommunityException.NotFound($"Channel '{channel}'");
+            }
+
+            return await cluster.Leaderboard(new BoardKey(channel.CommunityId, Leaderboards.ForChannel(channel.ChannelId))).Page(offset ?? 0, InputRules.RequireLimit(limit, 20));
+        });
 
         api.MapGet("/leaderboards/weeks", (string communityId, IClusterClient cluster) =>
             cluster.GetGrain<IWeeklyBoardsGrain>(InputRules.RequireId(communityId, "community id")).Past());

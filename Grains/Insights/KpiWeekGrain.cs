@@ -253,15 +253,29 @@ public sealed partial class KpiWeekGrain(
 
 /// <summary>Checks the caller and the range, reads the week buckets in parallel and computes the report.</summary>
 [Orleans.Concurrency.StatelessWorker]
-public sealed class CommunityKpisGrain : Grain, ICommunityKpisGrain
+public sealed class CommunityKpisGrain(Access.AccessRulesCache accessRules) : Grain, ICommunityKpisGrain
 {
     public async Task<KpiReport> Report(DateOnly from, DateOnly to, Segment segment, Actor caller)
     {
         var communityId = this.GetPrimaryKeyString();
-        await Moderation.ModerationRoles.Require(GrainFactory, communityId, caller, Access.Permissions.ViewKpis, "Reading KPIs needs the view_kpis permission (admins and the owner hold it by default).");
+        var reader = await Moderation.ModerationRoles.Require(GrainFactory, communityId, caller, Access.Permissions.ViewKpis, "Reading KPIs needs the view_kpis permission (admins and the owner hold it by default).");
         KpiMath.RequireRange(from, to);
         await GrainFactory.GetGrain<IProfileFieldsGrain>(communityId).RequireValid(segment);
         var weeks = await Task.WhenAll(KpiMath.Weeks(from, to).Select(w => GrainFactory.KpiWeek(new KpiWeekKey(communityId, w)).Read(segment)));
-        return KpiMath.Report(communityId, from, to, segment, weeks.SelectMany(w => w));
+        var report = KpiMath.Report(communityId, from, to, segment, weeks.SelectMany(w => w));
+        // Community totals are the community's; a channel's own figures are shown only to those who may view it.
+        if (report.SentimentBreakdown is { } breakdown)
+        {
+            var rules = await accessRules.Get(communityId);
+            report = report with
+            {
+                SentimentBreakdown = breakdown with
+                {
+                    Channels = [.. breakdown.Channels.Where(c => Access.PermissionResolver.InChannel(rules, reader, c.Key).HasFlag(Access.Permissions.View))],
+                },
+            };
+        }
+
+        return report;
     }
 }

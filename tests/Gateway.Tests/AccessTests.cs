@@ -53,6 +53,7 @@ public sealed class AccessTests(SystemFixture fixture)
             Assert.Equal(["live"], channels.Select(c => c.Id));
             Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync($"/api/communities/{community}/channels/staff/messages")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync($"/api/communities/{community}/channels/staff/permissions/me")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync($"/api/communities/{community}/channels/staff/leaderboard")).StatusCode);
             Assert.Equal("not_found", SystemFixture.CodeOf(await Assert.ThrowsAsync<HubException>(() => outsider.JoinChannel(community, "staff"))));
             Assert.Equal("not_found", SystemFixture.CodeOf(await Assert.ThrowsAsync<HubException>(() => outsider.JoinChannel(community, "staff", 0))));
         }
@@ -237,5 +238,27 @@ public sealed class AccessTests(SystemFixture fixture)
         var texts = receiver.Delivered("dev").Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("text").GetString()).ToList();
         Assert.Equal(["kick-off at eight", "see you all there"], texts);
         Assert.DoesNotContain(receiver.All, r => r.Body.Contains("salary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_kpi_reader_sees_per_channel_figures_only_for_channels_they_may_view()
+    {
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "kp-olga");
+        await using var sam = await TestUser.ConnectAsync(fixture.Url, "kp-sam");
+        await using var analyst = await TestUser.ConnectAsync(fixture.Url, "kp-ana", connectHub: false);
+        var community = await StaffCommunity(owner, sam, analyst);
+        await (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/roles/analyst", new { name = "Analyst", position = 5, permissions = new[] { "view", "view_kpis" } })).Read<Role>();
+        await (await owner.Http.PutAsJsonAsync($"/api/communities/{community}/members/{analyst.UserId}/roles", new { roles = new[] { "analyst" } })).Read<MemberInfo>();
+        await sam.Send(community, "staff", "the budget is fine");
+        await sam.Send(community, "live", "what a match");
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var kpis = $"/api/communities/{community}/kpis?from={today}&to={today}";
+        await Responses.Eventually(async () =>
+            (await owner.GetAsync<Insights.KpiReport>(kpis)).SentimentBreakdown?.Channels.Count == 2, "both channels scored in the owner's report", TimeSpan.FromSeconds(30));
+
+        var seen = await analyst.GetAsync<Insights.KpiReport>(kpis);
+        Assert.Equal(["live"], seen.SentimentBreakdown!.Channels.Select(c => c.Key));
+        Assert.Equal(2, seen.Totals.Sentiment!.Scored);
     }
 }
