@@ -10,9 +10,12 @@ import { session } from "../session.js";
  */
 export async function render(view, [communityId, channelId], app) {
   const standing = await app.community(communityId);
-  const [channels, settings] = await Promise.all([get(`/api/communities/${communityId}/channels`), get(`/api/communities/${communityId}/forum/settings`)]);
+  const [channels, settings, mine] = await Promise.all([get(`/api/communities/${communityId}/channels`), get(`/api/communities/${communityId}/forum/settings`),
+    get(`/api/communities/${communityId}/channels/${channelId}/permissions/me`).catch(() => ({ permissions: [] }))]);
   const channel = channels.find((c) => c.id === channelId);
   if (!channel) throw new Error(`not_found: there is no channel '${channelId}' here.`);
+  // What the reader may do here decides what the page offers: an announcement channel shows no composer to fans.
+  const may = new Set(mine.permissions);
 
   let firstSeq = null;
   const items = new Map();
@@ -24,10 +27,14 @@ export async function render(view, [communityId, channelId], app) {
   // A send keeps its id until it is acknowledged or finally refused, so retrying after "unavailable" is never stored twice.
   let attempt = null;
 
+  const readOnly = h("p", { class: "muted composer", role: "note" }, "You can read this channel; posting here is for some roles only.");
   view.append(
     h("h1", {}, `# ${channel.name}`), presence,
     scroller,
-    form({ class: "composer", "aria-label": "Send a message" }, [text, h("button", { type: "submit" }, "Send")], async () => {
+    may.has("send") ? composer() : readOnly);
+
+  function composer() {
+    return form({ class: "composer", "aria-label": "Send a message" }, [text, h("button", { type: "submit" }, "Send")], async () => {
       const body = text.value.trim();
       if (!body) return;
       if (attempt?.text !== body) attempt = { text: body, id: newId() };
@@ -40,7 +47,8 @@ export async function render(view, [communityId, channelId], app) {
         if (!/unavailable|connection/i.test(String(err))) attempt = null;
         throw err;
       }
-    }));
+    });
+  }
 
   function notice(message) {
     list.append(h("li", { class: "system" }, message));
@@ -87,7 +95,7 @@ export async function render(view, [communityId, channelId], app) {
       const count = m.reactions?.[emoji] ?? 0;
       const mine = (m.mine ?? []).includes(emoji);
       reactions.append(h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String(mine), "aria-label": `React ${emoji}${count ? `, ${count} so far` : ""}`,
-        onclick: () => react(m.seq, emoji, !mine).catch(showError) }, glyph(emoji), count ? ` ${count}` : ""));
+        disabled: !may.has("react"), onclick: () => react(m.seq, emoji, !mine).catch(showError) }, glyph(emoji), count ? ` ${count}` : ""));
     }
     li.append(reactions);
     const actions = h("div", { class: "actions" });
@@ -156,6 +164,11 @@ export async function render(view, [communityId, channelId], app) {
       if (message && !message.removed) show({ ...message, reactions: r.counts });
     })),
     on("Presence", forChannel((p) => { presence.textContent = `${p.online} online`; })),
+    // A role or an override changed: the gateway stopped sending this channel; say so and offer nothing more.
+    on("ChannelAccessLost", forChannel(() => {
+      notice("You can no longer see this channel.");
+      view.querySelector("form.composer")?.replaceWith(h("p", { class: "muted composer", role: "note" }, "This channel is no longer open to you."));
+    })),
     on("reconnected", () => feed.join().catch(showError)),
   ];
 
