@@ -35,6 +35,14 @@ public interface ICommunityAccessGrain : IGrainWithStringKey
     [Alias("ApplyVisibility")]
     Task ApplyVisibility(CommunityVisibility visibility, string by);
 
+    /// <summary>The places where an override names the member (for their export).</summary>
+    [Alias("OverridePlacesOf")]
+    Task<IReadOnlyList<string>> OverridePlacesOf(string userId);
+
+    /// <summary>Erasure: drops every override naming the member (idempotent).</summary>
+    [Alias("ForgetMember")]
+    Task ForgetMember(string userId);
+
     /// <summary>Replaces every override of one place (<see cref="AccessPlaces"/>); an empty list clears them.</summary>
     [Alias("SetOverrides")]
     Task<IReadOnlyList<PermissionOverride>> SetOverrides(string place, IReadOnlyList<PermissionOverride> overrides, Actor caller);

@@ -35,6 +35,14 @@ public interface ICommunityInvitesGrain : IGrainWithStringKey
     [Alias("ListJoinRequests")]
     Task<IReadOnlyList<JoinRequest>> ListJoinRequests(Actor caller);
 
+    /// <summary>The invites the member made and their waiting request (for their export).</summary>
+    [Alias("CollectMember")]
+    Task<MemberAccessTrace> CollectMember(string userId);
+
+    /// <summary>Erasure: their invites name the pseudonym as creator, their request goes (idempotent).</summary>
+    [Alias("EraseMember")]
+    Task EraseMember(string userId, string pseudonym);
+
     /// <summary>A moderator approves (the user becomes a member) or declines a request.</summary>
     [Alias("DecideJoinRequest")]
     Task<MemberInfo?> DecideJoinRequest(string userId, bool approve, Actor caller);

@@ -40,3 +40,13 @@ public sealed record JoinRequest(
     [property: Id(1)] string DisplayName,
     [property: Id(2)] DateTimeOffset At,
     [property: Id(3)] Privacy.ConsentGiven Consent);
+
+/// <summary>What a community's access stores hold about one member: the places with an override naming them, the invites they made, their waiting request.</summary>
+[GenerateSerializer, Immutable, Alias("cs.MemberAccessTrace")]
+public sealed record MemberAccessTrace(
+    [property: Id(0)] IReadOnlyList<string> OverridePlaces,
+    [property: Id(1)] IReadOnlyList<Invite> InvitesCreated,
+    [property: Id(2)] JoinRequest? JoinRequest)
+{
+    public static MemberAccessTrace Empty { get; } = new([], [], null);
+}

@@ -99,7 +99,8 @@ public sealed record MemberDataExport(
     [property: Id(8)] IReadOnlyList<Moderation.AuditEntry> Audit,
     [property: Id(9)] Insights.KpiMemberTrace Kpis,
     [property: Id(10)] IReadOnlyList<BoardStanding> Boards,
-    [property: Id(11)] IReadOnlyList<Integrations.WebhookEvent> Deliveries);
+    [property: Id(11)] IReadOnlyList<Integrations.WebhookEvent> Deliveries,
+    [property: Id(12)] Access.MemberAccessTrace? Access = null);
 
 /// <summary>An erasure under way: the stores done and those still to go, in order. Once done, nothing is kept (not found).</summary>
 [GenerateSerializer, Immutable, Alias("cs.ErasureStatus")]

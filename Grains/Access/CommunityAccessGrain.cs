@@ -206,6 +206,33 @@ public sealed partial class CommunityAccessGrain(
         return updated;
     }
 
+    public Task<IReadOnlyList<string>> OverridePlacesOf(string userId) =>
+        Task.FromResult<IReadOnlyList<string>>([.. S.Overrides.Where(p => p.Value.Exists(o => o.Target == OverrideTarget.Member && o.TargetId == userId)).Select(p => p.Key)]);
+
+    public async Task ForgetMember(string userId)
+    {
+        var places = await OverridePlacesOf(userId);
+        if (places.Count == 0)
+        {
+            return;
+        }
+
+        _rules ??= Snapshot();
+        foreach (var place in places)
+        {
+            S.Overrides[place].RemoveAll(o => o.Target == OverrideTarget.Member && o.TargetId == userId);
+            if (S.Overrides[place].Count == 0)
+            {
+                S.Overrides.Remove(place);
+            }
+        }
+
+        // Not audited: an entry would name the member the erasure removes.
+        S.Version++;
+        await _writer.Write();
+        _rules = null;
+    }
+
     public async Task<IReadOnlyList<PermissionOverride>> SetOverrides(string place, IReadOnlyList<PermissionOverride> overrides, Actor caller)
     {
         var (_, _, holds) = await RequireManager(caller);

@@ -160,6 +160,27 @@ public sealed class CommunityInvitesGrain(
         return member;
     }
 
+    public Task<MemberAccessTrace> CollectMember(string userId) =>
+        Task.FromResult(new MemberAccessTrace([], [.. S.Invites.Where(i => i.CreatedBy == userId)], S.JoinRequests.Find(r => r.UserId == userId)));
+
+    public async Task EraseMember(string userId, string pseudonym)
+    {
+        var changed = S.JoinRequests.RemoveAll(r => r.UserId == userId) > 0;
+        for (var i = 0; i < S.Invites.Count; i++)
+        {
+            if (S.Invites[i].CreatedBy == userId)
+            {
+                S.Invites[i] = S.Invites[i] with { CreatedBy = pseudonym };
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await _writer.Write();
+        }
+    }
+
     private Task<MemberInfo> RequireModerator(Actor caller) =>
         Moderation.ModerationRoles.RequireModerator(GrainFactory, CommunityId, caller);
 

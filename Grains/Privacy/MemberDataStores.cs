@@ -57,6 +57,19 @@ public static class MemberDataStores
             },
             (s, _) => s.Grains.Member(s.Key).Erase()),
 
+        // Overrides naming them, invites they made, a request to join still waiting.
+        new("access",
+            async (s, export) =>
+            {
+                var invites = await s.Grains.GetGrain<Access.ICommunityInvitesGrain>(s.CommunityId).CollectMember(s.UserId);
+                return export with { Access = invites with { OverridePlaces = await s.Grains.GetGrain<Access.ICommunityAccessGrain>(s.CommunityId).OverridePlacesOf(s.UserId) } };
+            },
+            async (s, pseudonym) =>
+            {
+                await s.Grains.GetGrain<Access.ICommunityAccessGrain>(s.CommunityId).ForgetMember(s.UserId);
+                await s.Grains.GetGrain<Access.ICommunityInvitesGrain>(s.CommunityId).EraseMember(s.UserId, pseudonym);
+            }),
+
         // Held messages and posts, reports and appeals they made, and copies of their messages kept for review or restore.
         Holders("moderation", s => Task.FromResult<IEnumerable<IHoldsMemberData>>([s.Grains.GetGrain<IModerationQueueGrain>(s.CommunityId)])),
 

@@ -1,3 +1,4 @@
+using CommunityScale.Access;
 using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
@@ -192,11 +193,14 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
         await queue.Report("live", finnSeq, "spam", erin);
         await queue.Report("live", erinSeq, "rude", finn);
         await Grains.GetGrain<ICommunityModerationGrain>(community).Warn(erin.UserId, "Be kind", owner);
+        await Grains.GetGrain<ICommunityAccessGrain>(community).SetOverrides(AccessPlaces.Channel("live"),
+            [new PermissionOverride(OverrideTarget.Member, erin.UserId, Permissions.None, Permissions.Attach)], owner);
 
         // What each store holds of Erin, as the export shows it; in the order of the stores.
         (string Store, Func<MemberDataExport, bool> Holds)[] stores =
         [
             ("membership", e => e.Member.UserId == erin.UserId && e.Consents.Count == 1 && e.Sanctions.Count == 1),
+            ("access", e => e.Access?.OverridePlaces is ["channel:live"]),
             ("moderation", e => e.Activity.ModerationRequests is [{ Kind: "report" }] && e.Activity.ModerationCopies is [{ Text: "Hello all" }]),
             ("channels", e => e.Activity.Messages is [{ Text: "Hello all" }] && e.Activity.Reactions.Any(r => r.Place == "channel:live")),
             ("threads", e => e.Activity.ThreadsOpened is [{ Title: var title, Tags: ["trips"] }] && title == $"erin-title-{tag}"
@@ -233,6 +237,7 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
             return await privacy.GetErasure(erin) is null;
         }, "the erasure to finish", TimeSpan.FromSeconds(60));
         Assert.Empty(await hooks.CollectMember(erin.UserId));
+        Assert.Empty(await Grains.GetGrain<ICommunityAccessGrain>(community).OverridePlacesOf(erin.UserId));
         await hooks.Remove(hook.Endpoint.Id, owner);
     }
 
