@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using CommunityScale.Chat;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
@@ -76,7 +75,7 @@ public sealed partial class CommunityAccessGrain(
     {
         var (_, position, holds) = await RequireManager(caller);
         var id = InputRules.RequireId(draft.Id, "role id");
-        var colour = RequireColour(draft.Colour);
+        var colour = AccessInput.RequireColour(draft.Colour);
         var existing = S.Roles.FindIndex(r => r.Id == id);
         if ((draft.Permissions & ~holds) != Permissions.None)
         {
@@ -288,7 +287,7 @@ public sealed partial class CommunityAccessGrain(
             S.Overrides[key] = merged;
         }
 
-        await Changed(caller, "overrides", key, merged.Count == 0 ? "cleared" : string.Join("; ", merged.Select(Describe)));
+        await Changed(caller, "overrides", key, merged.Count == 0 ? "cleared" : string.Join("; ", merged.Select(AccessInput.Describe)));
         await Announce(channelId, null);
         return merged;
     }
@@ -327,13 +326,6 @@ public sealed partial class CommunityAccessGrain(
             throw new CommunityException(ErrorCodes.Forbidden, $"The role '{roleId}' is not below your own highest role.");
         }
     }
-
-    private static string RequireColour(string? colour) =>
-        string.IsNullOrEmpty(colour) ? "" : ColourPattern().IsMatch(colour) ? colour.ToLowerInvariant()
-            : throw CommunityException.Invalid("colour must be #rrggbb (or empty).");
-
-    private static string Describe(PermissionOverride o) =>
-        $"{o.Target.ToString().ToLowerInvariant()} {o.TargetId}: allow {string.Join(",", PermissionNames.Format(o.Allow))} deny {string.Join(",", PermissionNames.Format(o.Deny))}";
 
     /// <summary>
     /// Stores a change made to the state with its audit entry. Readers see the rules of before until it is stored; a
@@ -393,9 +385,6 @@ public sealed partial class CommunityAccessGrain(
 
     private AccessRules Snapshot() => _rules ??= new AccessRules(S.Version, [.. S.Roles],
         S.Overrides.ToDictionary(p => p.Key, p => (IReadOnlyList<PermissionOverride>)[.. p.Value], StringComparer.Ordinal), S.Visibility);
-
-    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
-    private static partial Regex ColourPattern();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing an access change of community {Community} on channel {Channel} failed")]
     private static partial void LogAnnounceFailed(ILogger logger, Exception ex, string community, string channel);
