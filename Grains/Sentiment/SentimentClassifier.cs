@@ -65,7 +65,7 @@ public sealed class LinearSentimentClassifier : ISentimentClassifier
     public (string Language, float[] Scores) Logits(string text)
     {
         var features = FeatureBuffer.ForThisThread;
-        TextFeatures.Extract(text, _model.Bits, features);
+        TextFeatures.Extract(text, _model.Features, features);
         Span<float> logits = stackalloc float[_model.Heads.Count];
         _model.Score(features, logits);
         var german = logits[_language] > 0;

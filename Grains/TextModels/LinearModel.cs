@@ -24,6 +24,7 @@ public sealed class LinearModel
         }
 
         Bits = bits;
+        Features = FeatureSettings.From(bits, settings);
         Heads = heads;
         _weights = weights;
         Biases = biases;
@@ -31,6 +32,9 @@ public sealed class LinearModel
     }
 
     public int Bits { get; }
+
+    /// <summary>How texts become this model's features (from its settings).</summary>
+    public FeatureSettings Features { get; }
 
     public IReadOnlyList<string> Heads { get; }
 

@@ -49,6 +49,45 @@ public sealed class FeatureBuffer
 }
 
 /// <summary>
+/// How a model's texts become features; travels in the model file's settings (<c>features.*</c>), so the silo extracts
+/// what the trainer did. The defaults are what the first models shipped with: a model file without these settings
+/// (the sentiment model) keeps its features.
+/// </summary>
+public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.MinCharGram, int MaxCharGram = TextFeatures.MaxCharGram, bool LinkHosts = false, bool Markers = false)
+{
+    public static FeatureSettings From(int bits, IReadOnlyDictionary<string, double> settings) => new(
+        bits,
+        (int)settings.GetValueOrDefault("features.chars.min", TextFeatures.MinCharGram),
+        (int)settings.GetValueOrDefault("features.chars.max", TextFeatures.MaxCharGram),
+        settings.GetValueOrDefault("features.link_hosts") != 0,
+        settings.GetValueOrDefault("features.markers") != 0);
+
+    /// <summary>The settings that differ from the defaults, for the model file.</summary>
+    public IEnumerable<KeyValuePair<string, double>> ToSettings()
+    {
+        if (MinCharGram != TextFeatures.MinCharGram)
+        {
+            yield return new("features.chars.min", MinCharGram);
+        }
+
+        if (MaxCharGram != TextFeatures.MaxCharGram)
+        {
+            yield return new("features.chars.max", MaxCharGram);
+        }
+
+        if (LinkHosts)
+        {
+            yield return new("features.link_hosts", 1);
+        }
+
+        if (Markers)
+        {
+            yield return new("features.markers", 1);
+        }
+    }
+}
+
+/// <summary>
 /// Turns a text into hashed features for the linear text models (moderation and sentiment), the same code at training
 /// and at inference so the two cannot disagree. Tokens: words (lower case, look-alike letters of other scripts folded,
 /// letters stretched past two cut to two, digits as 0 so "09061701461" and "08712300000" look alike), and markers for
@@ -61,16 +100,22 @@ public static class TextFeatures
     public const int MinCharGram = 2;
     public const int MaxCharGram = 5;
 
+    private static readonly System.Buffers.SearchValues<char> HostEnd = System.Buffers.SearchValues.Create("/?#\"'>& ");
+
     private const uint WordSeed = 2166136261;
     private const uint BigramSeed = 0x9E3779B9;
     private const uint CharSeed = 0x85EBCA6B;
+    private const uint MarkerSeed = 0xC2B2AE35;
 
     /// <summary>Fills <paramref name="buffer"/> with the features of <paramref name="text"/>.</summary>
-    public static void Extract(string text, int bits, FeatureBuffer buffer)
+    public static void Extract(string text, int bits, FeatureBuffer buffer) => Extract(text, new FeatureSettings(bits), buffer);
+
+    /// <summary>Fills <paramref name="buffer"/> with the features of <paramref name="text"/>.</summary>
+    public static void Extract(string text, FeatureSettings settings, FeatureBuffer buffer)
     {
-        var mask = (1 << bits) - 1;
+        var mask = (1 << settings.Bits) - 1;
         buffer.Clear();
-        var tokens = Tokenize(text);
+        var tokens = Tokenize(text, settings.LinkHosts);
         uint previous = 0;
         var hasPrevious = false;
         foreach (var token in tokens)
@@ -102,7 +147,7 @@ public static class TextFeatures
             token.Text.AsSpan().CopyTo(bounded[1..]);
             bounded[token.Text.Length + 1] = '>';
             var word = bounded[..(token.Text.Length + 2)];
-            for (var n = MinCharGram; n <= MaxCharGram; n++)
+            for (var n = settings.MinCharGram; n <= settings.MaxCharGram; n++)
             {
                 for (var start = 0; start + n <= word.Length; start++)
                 {
@@ -112,12 +157,23 @@ public static class TextFeatures
         }
 
         buffer.Scale(words, buffer.Count);
+        if (settings.Markers)
+        {
+            // A link or a price says as much in a long text as in a short one: unscaled, so words do not dilute them.
+            foreach (var token in tokens)
+            {
+                if (!token.IsWord && token.Text.StartsWith('_'))
+                {
+                    buffer.Add((int)(Hash(MarkerSeed, token.Text) & mask));
+                }
+            }
+        }
     }
 
     /// <summary>One token: a word of letters and digits, or a marker (links, mentions, emphasis).</summary>
     public readonly record struct Token(string Text, bool IsWord);
 
-    public static List<Token> Tokenize(string text)
+    public static List<Token> Tokenize(string text, bool linkHosts = false)
     {
         if (text.Contains('&', StringComparison.Ordinal))
         {
@@ -140,9 +196,15 @@ public static class TextFeatures
             {
                 // HTML markup in the YouTube comments ("<br />", "<a href=...>"): a link inside counts as a link.
                 Flush();
-                if (text.AsSpan(i, close - i).Contains("href", StringComparison.OrdinalIgnoreCase))
+                var tag = text.AsSpan(i, close - i);
+                var href = tag.IndexOf("href", StringComparison.OrdinalIgnoreCase);
+                if (href >= 0)
                 {
                     tokens.Add(new Token("_link_", false));
+                    if (linkHosts && tag[href..].IndexOf("//", StringComparison.Ordinal) is var slashes and >= 0)
+                    {
+                        AddHost(tokens, tag[(href + slashes + 2)..]);
+                    }
                 }
 
                 i = close;
@@ -153,9 +215,16 @@ public static class TextFeatures
             {
                 Flush();
                 tokens.Add(new Token("_link_", false));
+                var start = i;
                 while (i + 1 < text.Length && !char.IsWhiteSpace(text[i + 1]))
                 {
                     i++;
+                }
+
+                if (linkHosts)
+                {
+                    var link = text.AsSpan(start, i + 1 - start);
+                    AddHost(tokens, link.IndexOf("//", StringComparison.Ordinal) is var slashes and >= 0 ? link[(slashes + 2)..] : link);
                 }
 
                 continue;
@@ -229,6 +298,26 @@ public static class TextFeatures
             }
 
             upper = 0;
+        }
+    }
+
+    /// <summary>
+    /// The link's host as a marker ("_host_t.co"): a link's weight then need not be the average of the short links every
+    /// tweet carries and the shop, profile and fundraiser links that comment spam carries.
+    /// </summary>
+    private static void AddHost(List<Token> tokens, ReadOnlySpan<char> rest)
+    {
+        var end = rest.IndexOfAny(HostEnd);
+        var host = end < 0 ? rest : rest[..end];
+        if (host.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
+        {
+            host = host[4..];
+        }
+
+        host = host.TrimEnd(".,;:)!");
+        if (host.Length > 0)
+        {
+            tokens.Add(new Token(string.Concat("_host_", host.ToString().ToLowerInvariant()), false));
         }
     }
 

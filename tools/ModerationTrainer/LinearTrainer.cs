@@ -22,8 +22,10 @@ public sealed record Head(string Name, float[] Weights, float Bias);
 /// Trains the linear heads with ML.NET's L-BFGS (logistic regressions):
 /// convex, so one fixed seed and one thread give the same weights every run. L1 keeps the shipped file small.
 /// </summary>
-public sealed class LinearTrainer(MLContext ml, int bits, float l1, float l2)
+public sealed class LinearTrainer(MLContext ml, FeatureSettings featureSettings, float l1, float l2)
 {
+    private readonly int bits = featureSettings.Bits;
+
     private readonly Dictionary<string, VBuffer<float>> _features = new(StringComparer.Ordinal);
     private readonly FeatureBuffer _buffer = new();
 
@@ -36,7 +38,7 @@ public sealed class LinearTrainer(MLContext ml, int bits, float l1, float l2)
             return cached;
         }
 
-        TextFeatures.Extract(text, bits, _buffer);
+        TextFeatures.Extract(text, featureSettings, _buffer);
         var merged = new SortedDictionary<int, float>();
         for (var i = 0; i < _buffer.Count; i++)
         {
@@ -48,9 +50,15 @@ public sealed class LinearTrainer(MLContext ml, int bits, float l1, float l2)
         return vector;
     }
 
-    public Head TrainBinary(string name, IEnumerable<(string Text, bool Label, float Weight)> examples)
+    public Head TrainBinary(string name, IEnumerable<(string Text, bool Label, float Weight)> examples, float? headL1 = null, float? headL2 = null, float? naiveBayes = null)
     {
         var rows = examples.Select(e => new BinaryRow { Label = e.Label, Weight = e.Weight, Features = Features(e.Text) }).ToList();
+        var ratios = naiveBayes is { } alpha ? LogCountRatios(rows, alpha) : null;
+        if (ratios is not null)
+        {
+            rows = [.. rows.Select(r => new BinaryRow { Label = r.Label, Weight = r.Weight, Features = Scaled(r.Features, ratios) })];
+        }
+
         var schema = SchemaDefinition.Create(typeof(BinaryRow));
         schema[nameof(BinaryRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Dimension);
         var data = ml.Data.LoadFromEnumerable(rows, schema);
@@ -59,15 +67,65 @@ public sealed class LinearTrainer(MLContext ml, int bits, float l1, float l2)
             LabelColumnName = nameof(BinaryRow.Label),
             FeatureColumnName = nameof(BinaryRow.Features),
             ExampleWeightColumnName = nameof(BinaryRow.Weight),
-            L1Regularization = l1,
-            L2Regularization = l2,
+            L1Regularization = headL1 ?? l1,
+            L2Regularization = headL2 ?? l2,
             NumberOfThreads = 1,
             OptimizationTolerance = 1e-6f,
             MaximumNumberOfIterations = 500,
         });
         var model = trainer.Fit(data).Model.SubModel;
-        Console.WriteLine($"  {name}: {rows.Count} examples, {rows.Count(r => r.Label)} positive, {model.Weights.Count(w => w != 0)} non-zero weights");
-        return new Head(name, [.. model.Weights], model.Bias);
+        Console.WriteLine($"  {name}: L1 {headL1 ?? l1}, L2 {headL2 ?? l2}{(naiveBayes is { } a ? $", Naive Bayes ratios (alpha {a})" : "")}, {rows.Count} examples, {rows.Count(r => r.Label)} positive, {model.Weights.Count(w => w != 0)} non-zero weights");
+        float[] weights = [.. model.Weights];
+        if (ratios is not null)
+        {
+            // The model saw each feature times its ratio: folding the ratio into the weight scores raw features alike.
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] *= ratios[i];
+            }
+        }
+
+        return new Head(name, weights, model.Bias);
+    }
+
+    /// <summary>
+    /// Naive Bayes log-count ratios (Wang and Manning 2012, NBSVM): how much likelier a feature is in the positive class
+    /// than in the negative, from weighted presence counts smoothed by <paramref name="alpha"/>.
+    /// </summary>
+    private float[] LogCountRatios(List<BinaryRow> rows, float alpha)
+    {
+        var positive = new double[Dimension];
+        var negative = new double[Dimension];
+        foreach (var row in rows)
+        {
+            var counts = row.Label ? positive : negative;
+            foreach (var index in row.Features.GetIndices())
+            {
+                counts[index] += row.Weight;
+            }
+        }
+
+        var positiveTotal = positive.Sum() + (alpha * Dimension);
+        var negativeTotal = negative.Sum() + (alpha * Dimension);
+        var ratios = new float[Dimension];
+        for (var i = 0; i < Dimension; i++)
+        {
+            ratios[i] = (float)Math.Log((positive[i] + alpha) / positiveTotal / ((negative[i] + alpha) / negativeTotal));
+        }
+
+        return ratios;
+    }
+
+    private static VBuffer<float> Scaled(VBuffer<float> features, float[] ratios)
+    {
+        var indices = features.GetIndices();
+        var values = features.GetValues().ToArray();
+        for (var k = 0; k < values.Length; k++)
+        {
+            values[k] *= ratios[indices[k]];
+        }
+
+        return new VBuffer<float>(features.Length, values.Length, values, indices.ToArray());
     }
 
     /// <summary>The heads side by side per bucket, as <see cref="LinearModel"/> scores them.</summary>
@@ -82,7 +140,7 @@ public sealed class LinearTrainer(MLContext ml, int bits, float l1, float l2)
             }
         }
 
-        return new LinearModel(bits, [.. heads.Select(h => h.Name)], weights, [.. heads.Select(h => h.Bias)], settings);
+        return new LinearModel(bits, [.. heads.Select(h => h.Name)], weights, [.. heads.Select(h => h.Bias)], settings.Concat(featureSettings.ToSettings()).ToDictionary());
     }
 
     /// <summary>Weights so that each (key) cell weighs the same in total: small files and rare classes are not drowned.</summary>

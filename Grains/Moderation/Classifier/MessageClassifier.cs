@@ -75,7 +75,7 @@ public sealed class LinearMessageClassifier : IMessageClassifier
     public (float Spam, float Abuse, string Language) Probabilities(string text)
     {
         var features = FeatureBuffer.ForThisThread;
-        TextFeatures.Extract(text, _model.Bits, features);
+        TextFeatures.Extract(text, _model.Features, features);
         Span<float> logits = stackalloc float[_model.Heads.Count];
         _model.Score(features, logits);
         var german = logits[_language] > 0;

@@ -115,6 +115,37 @@ public sealed class TextFeatureTests
     public void Texts_become_tokens_with_markers(string text, string tokens) =>
         Assert.Equal(tokens, string.Join(' ', TextFeatures.Tokenize(text).Select(t => t.Text)));
 
+    [Theory]
+    [InlineData("see https://www.Example.com/x?y=1 and <a href=\"http://t.co/abc\">this</a>", "see _link_ _host_example.com and _link_ _host_t.co this")]
+    [InlineData("join www.gofundme.com, now!", "join _link_ _host_gofundme.com now !")]
+    public void Links_carry_their_host_when_the_model_asks_for_it(string text, string tokens)
+    {
+        Assert.Equal(tokens, string.Join(' ', TextFeatures.Tokenize(text, linkHosts: true).Select(t => t.Text)));
+        Assert.DoesNotContain(TextFeatures.Tokenize(text), t => t.Text.StartsWith("_host_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Feature_settings_travel_in_the_model_settings_and_the_defaults_write_none()
+    {
+        Assert.Empty(new FeatureSettings(20).ToSettings());
+        Assert.Equal(new FeatureSettings(20), FeatureSettings.From(20, new Dictionary<string, double>()));
+        var custom = new FeatureSettings(18, 3, 6, LinkHosts: true, Markers: true);
+        Assert.Equal(custom, FeatureSettings.From(18, custom.ToSettings().ToDictionary()));
+    }
+
+    [Fact]
+    public void Markers_are_not_diluted_by_a_long_text()
+    {
+        var plain = new FeatureBuffer();
+        var marked = new FeatureBuffer();
+        var text = "a long comment about the song and the video and the singer, then a link http://example.com/win";
+        TextFeatures.Extract(text, new FeatureSettings(20, LinkHosts: true), plain);
+        TextFeatures.Extract(text, new FeatureSettings(20, LinkHosts: true, Markers: true), marked);
+        Assert.Equal(plain.Count + 2, marked.Count);
+        Assert.Equal([1f, 1f], marked.Values[^2..].ToArray());
+        Assert.All(plain.Values.ToArray(), v => Assert.True(v < 1));
+    }
+
     [Fact]
     public void The_same_text_always_hashes_to_the_same_buckets_within_range()
     {
