@@ -98,14 +98,14 @@ public sealed class ProviderSignInTests(SystemFixture fixture)
         var fetched = provider.JwksRequests;
         provider.RotateKey(keepOld: true);
         var rolled = provider.Token("rotation-bob", Named("Bob"));
-        await Eventually(async () => await MeStatus(gateway.Url, rolled) == HttpStatusCode.OK, "a token signed with the new key is accepted");
+        await Responses.Eventually(async () => await MeStatus(gateway.Url, rolled) == HttpStatusCode.OK, "a token signed with the new key is accepted");
         Assert.True(provider.JwksRequests > fetched, "the gateway fetched the JWKS again");
         Assert.Equal(HttpStatusCode.OK, await MeStatus(gateway.Url, before));
 
         // Then the provider retires the old keys and signs with yet another, which is accepted, on REST and the hub.
         provider.RotateKey(keepOld: false);
         var latest = provider.Token("rotation-cleo", Named("Cleo"));
-        await Eventually(async () => await MeStatus(gateway.Url, latest) == HttpStatusCode.OK, "a token signed with the newest key is accepted");
+        await Responses.Eventually(async () => await MeStatus(gateway.Url, latest) == HttpStatusCode.OK, "a token signed with the newest key is accepted");
         await using (var hub = Hub(gateway.Url, latest))
         {
             await hub.StartAsync();
@@ -312,19 +312,5 @@ public sealed class ProviderSignInTests(SystemFixture fixture)
         var ex = Assert.Throws<OptionsValidationException>(() => Hosting.GatewayApp.Build(
             [$"--Auth:SigningKey={ChatSystem.SigningKey}", "--Auth:Authority=http://idp.example.org/realms/fans", "--urls=http://127.0.0.1:0"]));
         Assert.Contains("Auth:Authority must be https", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(200);
-        }
     }
 }
