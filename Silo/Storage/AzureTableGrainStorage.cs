@@ -50,6 +50,7 @@ public sealed partial class AzureTableGrainStorage(
         for (var attempt = 0; ; attempt++)
         {
             var head = await Guard(() => Table.GetEntityIfExistsAsync<TableEntity>(partition, stateName), "read state");
+            StorageMetrics.StateReads.Add(1, StorageMetrics.Grain(grainId));
             if (!head.HasValue || head.Value is null)
             {
                 grainState.ETag = null;
@@ -152,9 +153,15 @@ public sealed partial class AzureTableGrainStorage(
             actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, ChunkRowKey(stateName, r)), ETag.All));
         }
 
-        var response = await Submit(actions, stateName, grainId, grainState.ETag);
-        StorageMetrics.StateBytesWritten.Add(data.Length);
-        grainState.ETag = ComposeETag(rowCount, response.Value[0].Headers.ETag ?? default);
+        // Most states fit one row: then a plain insert or conditional replace, not a one-action transaction. Same
+        // guarantee (one entity, ETag-checked), and a fraction of the work for the service: Azurite spent about twice the
+        // CPU on a one-row $batch (multipart parsing, then the same insert) as on the insert alone.
+        var written = actions.Count == 1
+            ? await SubmitOne(actions[0], stateName, grainId, grainState.ETag)
+            : (await Submit(actions, stateName, grainId, grainState.ETag)).Value[0].Headers.ETag ?? default;
+        StorageMetrics.StateBytesWritten.Add(data.Length, StorageMetrics.Grain(grainId));
+        StorageMetrics.StateWrites.Add(1, StorageMetrics.Grain(grainId));
+        grainState.ETag = ComposeETag(rowCount, written);
         grainState.RecordExists = true;
     }
 
@@ -188,6 +195,22 @@ public sealed partial class AzureTableGrainStorage(
             return await Guard(() => Table.SubmitTransactionAsync(actions), "write state");
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            throw new InconsistentStateException(
+                $"State '{stateName}' of {grainId} was changed by another writer (storage said {ex.Status}).", "unknown", expectedETag ?? "none", ex);
+        }
+    }
+
+    private async Task<ETag> SubmitOne(TableTransactionAction action, string stateName, GrainId grainId, string? expectedETag)
+    {
+        try
+        {
+            var response = action.ActionType == TableTransactionActionType.Add
+                ? await Guard(() => Table.AddEntityAsync(action.Entity), "write state")
+                : await Guard(() => Table.UpdateEntityAsync(action.Entity, action.ETag, TableUpdateMode.Replace), "write state");
+            return response.Headers.ETag ?? default;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
             throw new InconsistentStateException(
                 $"State '{stateName}' of {grainId} was changed by another writer (storage said {ex.Status}).", "unknown", expectedETag ?? "none", ex);

@@ -11,11 +11,13 @@ public sealed class JournalOptions
     /// How many storage partitions the journal spreads channels over. Rows of one partition are written together, so
     /// fewer partitions batch more;
     /// more partitions spread load: an Azure Table partition serves ≈ 2,000 rows/s, so a cluster on Azure Table wants
-    /// about its peak messages/s ÷ 1,500. (On Redis a partition is only a batch: there, fewer is simply better.) A
-    /// channel keeps the count it was created with (stored in its state), so changing this never loses journal rows.
+    /// about its peak messages/s ÷ 1,500. (On Redis a partition is only a batch: there, fewer is simply better.) The
+    /// default, 1, fits one machine: measured at 200 msg/s over 1,000 quiet channels, 2 partitions took 0.86 storage
+    /// operations per message and 1 took 0.45. A channel keeps the count it was created with (stored in its state), so
+    /// changing this never loses journal rows.
     /// </summary>
     [Range(1, 1024)]
-    public int Partitions { get; set; } = 2;
+    public int Partitions { get; set; } = 1;
 
     /// <summary>The most rows one storage operation carries (Azure's entity-group transactions hold at most 100).</summary>
     [Range(1, 100)]
