@@ -44,17 +44,17 @@ public static class Results
         await File.WriteAllTextAsync(Path.Combine(dir, $"{part.Scenario}.{part.Role}.json"), JsonSerializer.Serialize(part, Options));
     }
 
-    public static async Task<int> Pair(string resultsDir, string from, string scenario, string baselineName)
+    public static async Task<int> Pair(string resultsDir, string from, string scenario, string baselineName, string role)
     {
-        var source = Path.Combine(resultsDir, "parts", $"{from}.ours.json");
+        var source = Path.Combine(resultsDir, "parts", $"{from}.{role}.json");
         if (!File.Exists(source))
         {
-            Console.Error.WriteLine($"no result of ours for {from} in {source}");
+            Console.Error.WriteLine($"no result of {role} for {from} in {source}");
             return 1;
         }
 
-        var ours = JsonSerializer.Deserialize<Part>(await File.ReadAllTextAsync(source), Options)!;
-        await WritePart(resultsDir, ours with { Scenario = scenario, BaselineName = baselineName, Notes = $"{ours.Notes} (ours measured once, in {from})", MeasuredIn = from });
+        var measured = JsonSerializer.Deserialize<Part>(await File.ReadAllTextAsync(source), Options)!;
+        await WritePart(resultsDir, measured with { Scenario = scenario, BaselineName = baselineName, Notes = $"{measured.Notes} ({role} measured once, in {from})", MeasuredIn = from });
         return 0;
     }
 
