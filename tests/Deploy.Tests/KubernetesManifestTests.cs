@@ -221,6 +221,12 @@ public sealed partial class KubernetesManifestTests
         Add(typeof(AuthOptions), AuthOptions.Section);
         Add(typeof(GatewayOptions), GatewayOptions.Section);
         Add(typeof(ClusterClientOptions), ClusterClientOptions.Section);
+
+        // Orleans' own failure detection, bound by the silo ("Orleans:Membership", "Orleans:Messaging") and the gateway's
+        // client ("Orleans:Messaging").
+        Add(typeof(Orleans.Configuration.ClusterMembershipOptions), "Orleans:Membership");
+        Add(typeof(Orleans.Configuration.SiloMessagingOptions), "Orleans:Messaging");
+        Add(typeof(Orleans.Configuration.ClientMessagingOptions), "Orleans:Messaging");
         return keys;
     }
 
