@@ -7,9 +7,11 @@ namespace CommunityScale.Bench;
 /// <summary>Hub connections to either target, over WebSockets, with the chosen hub protocol.</summary>
 internal static class Connections
 {
-    public static HubConnection Build(LoadOptions o, string? token)
+    public static HubConnection Build(LoadOptions o, string? token) => Build(o, o.Url, token);
+
+    public static HubConnection Build(LoadOptions o, Uri gateway, string? token)
     {
-        var builder = new HubConnectionBuilder().WithUrl(new Uri(o.Url, "/hubs/community"), c =>
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(gateway, "/hubs/community"), c =>
         {
             if (token is not null)
             {
@@ -32,7 +34,7 @@ internal static class Connections
         Connect(o, http, userId, member && community is not null ? [community] : []);
 
     /// <summary>A connected client; on our gateway it signs in first and joins <paramref name="memberOf"/>.</summary>
-    public static async Task<HubConnection> Connect(LoadOptions o, HttpClient http, string userId, IReadOnlyList<string> memberOf)
+    public static async Task<HubConnection> Connect(LoadOptions o, HttpClient http, string userId, IReadOnlyList<string> memberOf, Uri? gateway = null)
     {
         string? token = null;
         if (!o.Bare)
@@ -44,7 +46,7 @@ internal static class Connections
             }
         }
 
-        var hub = Build(o, token);
+        var hub = Build(o, gateway ?? o.Url, token);
         await hub.StartAsync();
         return hub;
     }

@@ -15,7 +15,7 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
     private const int MaxInFlightSends = 2_000;
     private const int ChannelsPerCommunity = 250;
 
-    private readonly Window _window = new();
+    private readonly DeliveryWindow _window = new();
     private readonly List<HubConnection> _connections = new(o.Clients);
     private readonly List<HubConnection> _senders = [];
     private Target[] _targets = [];
@@ -180,48 +180,5 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
         public void Accept() => Interlocked.Increment(ref _sent);
 
         public void Refuse() => Interlocked.Increment(ref _refused);
-    }
-
-    /// <summary>Counts deliveries of messages sent inside the current step only (stragglers of earlier steps are ignored).</summary>
-    private sealed class Window
-    {
-        private LongConcurrentHistogram _histogram = New();
-        private long _fromTicks = long.MaxValue;
-        private long _delivered;
-
-        public long Delivered => Interlocked.Read(ref _delivered);
-
-        public long Start()
-        {
-            Volatile.Write(ref _histogram, New());
-            Interlocked.Exchange(ref _delivered, 0);
-            var now = Stopwatch.GetTimestamp();
-            Volatile.Write(ref _fromTicks, now);
-            return now;
-        }
-
-        public (long Delivered, HistogramBase Histogram) Stop(long from)
-        {
-            Volatile.Write(ref _fromTicks, long.MaxValue);
-            return (Interlocked.Read(ref _delivered), Volatile.Read(ref _histogram));
-        }
-
-        public void OnMessage(ReceivedMessage message)
-        {
-            var text = message.Text;
-            var space = text.IndexOf(' ', StringComparison.Ordinal);
-            if (space <= 0 || !long.TryParse(text.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture, out var sentTicks))
-            {
-                return;
-            }
-
-            if (sentTicks >= Volatile.Read(ref _fromTicks))
-            {
-                Volatile.Read(ref _histogram).RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - sentTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                Interlocked.Increment(ref _delivered);
-            }
-        }
-
-        private static LongConcurrentHistogram New() => new(1, TimeSpan.FromMinutes(1).Ticks, 3);
     }
 }

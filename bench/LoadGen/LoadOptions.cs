@@ -13,6 +13,9 @@ namespace CommunityScale.Bench;
 /// <c>--metrics-url</c>: the silo's Prometheus endpoint, for the bytes sent to storage per message.
 /// <c>--saturation</c> with <c>--compare-rates</c>: a fan-out measured by saturated throughput (see <see cref="FanoutRun"/>).
 /// <c>--sizes</c>: the channel sizes of <c>--mode sizes</c> (see <see cref="ChannelSizeRun"/>).
+/// <c>--mode cluster</c> (see <see cref="ClusterRun"/>): <c>--urls</c> every gateway (clients spread evenly over them),
+/// <c>--processes</c> listener processes holding the clients, <c>--gateways</c> how many of <c>--pids</c> (first) are
+/// gateways. <c>--mode listen</c> is such a listener: clients <c>--first</c>.. of <c>--community</c>/<c>--channel</c>.
 /// </summary>
 public sealed record LoadOptions(
     string Mode,
@@ -38,7 +41,13 @@ public sealed record LoadOptions(
     bool Saturation,
     IReadOnlyList<double> CompareRates,
     IReadOnlyList<int> Sizes,
-    double? CpuGoalUs)
+    double? CpuGoalUs,
+    IReadOnlyList<Uri> Urls,
+    int Processes,
+    int Gateways,
+    int First,
+    string Community,
+    string Channel)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -80,7 +89,13 @@ public sealed record LoadOptions(
             args.Contains("--saturation"),
             Doubles("compare-rates", ""),
             [.. Get("sizes", "1000,5000,10000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))],
-            Optional("cpu-goal-us"));
+            Optional("cpu-goal-us"),
+            [.. Get("urls", Get("url", "http://127.0.0.1:5080")).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u))],
+            Int("processes", 1),
+            Int("gateways", 1),
+            Int("first", 0),
+            Get("community", ""),
+            Get("channel", "live"));
         if (options.Channels < 1 || options.Clients % options.Channels != 0)
         {
             throw new ArgumentException("channels must be positive and divide clients.");
@@ -95,6 +110,11 @@ public sealed record LoadOptions(
         if (options.Saturation && options.CompareRates.Count == 0)
         {
             throw new ArgumentException("--saturation needs --compare-rates (the offered rates at which both targets' latency is compared).");
+        }
+
+        if (options.Processes < 1 || options.Gateways < 1 || options.First < 0 || options.Urls.Count == 0)
+        {
+            throw new ArgumentException("processes and gateways must be positive, first non-negative, and urls not empty.");
         }
 
         if (options.Protocol is not ("json" or "messagepack"))

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace CommunityScale.Bench;
+
+/// <summary>
+/// One listener process of <see cref="ClusterRun"/> (<c>--mode listen</c>): its share of the clients, each on the gateway
+/// its global index picks (client i on <c>urls[i % urls]</c>), all in one channel. It takes orders on standard input,
+/// one per line, and answers on standard output: <c>start</c> opens a delivery window, <c>count</c> answers the
+/// deliveries so far, <c>stop</c> closes the window and answers <c>result delivered p50 p99 p99.9</c> (ms), <c>quit</c>
+/// ends. A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
+/// </summary>
+internal static class ClusterListener
+{
+    public const int MaxConnectionsPerProcess = 15_000;
+
+    public static async Task<int> RunAsync(LoadOptions o)
+    {
+        if (o.Clients > MaxConnectionsPerProcess)
+        {
+            throw new ArgumentException($"a listener holds at most {MaxConnectionsPerProcess} connections (the open-file limit); use more --processes.");
+        }
+
+        var window = new DeliveryWindow();
+        var connections = new List<HubConnection>(o.Clients);
+        var https = o.Urls.Select(u => new HttpClient { BaseAddress = u }).ToArray();
+        try
+        {
+            for (var batch = 0; batch < o.Clients; batch += 100)
+            {
+                connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async local =>
+                {
+                    var global = o.First + local;
+                    var gateway = global % o.Urls.Count;
+                    var token = o.Bare ? null : await Http.Token(https[gateway], $"fan-{global}");
+                    var hub = Connections.Build(o, o.Urls[gateway], token);
+                    await hub.StartAsync();
+                    hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
+                    await hub.InvokeAsync<object>("JoinChannel", o.Community, o.Channel, null);
+                    return hub;
+                })));
+            }
+
+            Console.WriteLine("ready");
+            while (Console.ReadLine() is { } order)
+            {
+                switch (order)
+                {
+                    case "start":
+                        window.Start();
+                        Console.WriteLine("started");
+                        break;
+                    case "count":
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"count {window.Delivered}"));
+                        break;
+                    case "stop":
+                        var (delivered, histogram) = window.Stop(0);
+                        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {delivered} {Ms(50)} {Ms(99)} {Ms(99.9)}"));
+                        break;
+                    case "quit":
+                        return 0;
+                    default:
+                        Console.Error.WriteLine($"unknown order '{order}'");
+                        return 2;
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            await Task.WhenAll(connections.Select(c => c.DisposeAsync().AsTask()));
+            foreach (var http in https)
+            {
+                http.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+# The scale-out benchmark (issue 25): ./scripts/bench --cluster. Sourced by scripts/bench after its build and set-up
+# (loadgen, data, results, the exported settings), so every process here gets the same settings as the default run.
+#
+# One hot channel ("cluster-hot-channel"): deploy/local-cluster with 2 silos on Redis clustering and 1, 2, then 4
+# gateways, 10,000 clients per gateway spread evenly, held by load processes of at most 15,000 connections each (the
+# open-file limit is 20,000 per process). Then the baseline a .NET team would build instead: 4 bare SignalR gateways
+# (bench/BareSignalR) on SignalR's Redis backplane, with the same 40,000 clients and the same offered rates. Everything
+# shares this machine's 2 cores with the load processes: the ratios and the per-delivery costs are what carry over.
+
+CLUSTER_BASE=7600
+CLUSTER_RATES="1,2,4,8"
+CLUSTER_STEP=3
+# BENCH_CLUSTER_CLIENTS_PER_GATEWAY: fewer for a quick try of the script itself (the figures need the 10,000).
+CLIENTS_PER_GATEWAY="${BENCH_CLUSTER_CLIENTS_PER_GATEWAY:-10000}"
+BACKPLANE_PORTS=(5101 5102 5103 5104)
+
+cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
+
+# cluster_pids GATEWAYS: the gateways first (they hold the connections), then the silos, Redis and Azurite.
+cluster_pids() {
+  local state="$REPO_ROOT/.run/local-cluster-$CLUSTER_BASE" names=() name i
+  for ((i = 1; i <= $1; i++)); do names+=("gateway-$i"); done
+  names+=(silo-1 silo-2 redis azurite)
+  local pids=()
+  for name in "${names[@]}"; do pids+=("$(cat "$state/$name.pid")"); done
+  (IFS=,; echo "${pids[*]}")
+}
+
+load_processes() { echo $(((($1) + 14999) / 15000)); }
+
+# hot_channel_ours GATEWAYS SCENARIO: a fresh local cluster with that many gateways, measured, then stopped.
+hot_channel_ours() {
+  local gateways="$1" scenario="$2" up urls clients
+  say "$scenario (ours, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+  up=$(LOCAL_CLUSTER_GATEWAYS="$gateways" cluster up) || die "deploy/local-cluster up failed: $up"
+  urls=$(echo "$up" | sed -n 's/^gateway: //p' | paste -sd, -)
+  clients=$((CLIENTS_PER_GATEWAY * gateways))
+  loadgen --mode cluster --scenario "$scenario" --role ours --urls "$urls" --gateways "$gateways" --pids "$(cluster_pids "$gateways")" \
+    --clients "$clients" --processes "$(load_processes "$clients")" --rates "$CLUSTER_RATES" --step-seconds "$CLUSTER_STEP" --warmup 2 \
+    --notes "one channel, $clients clients spread over $gateways gateways of deploy/local-cluster (2 silos, Redis clustering, Azurite state); pids: gateways, silos, Redis, Azurite"
+  cluster down >/dev/null
+}
+
+# The bare hubs behind SignalR's Redis backplane, on a Redis of their own.
+hot_channel_backplane() {
+  local scenario="$1" clients=$((CLIENTS_PER_GATEWAY * 4)) port urls=() pids=()
+  say "$scenario (signalr-redis-backplane, 4 gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+  start_bench_redis
+  stop_baseline
+  for port in "${BACKPLANE_PORTS[@]}"; do
+    port_in_use "$port" && die "port $port is already in use; free it and retry."
+    dotnet bench/BareSignalR/bin/Release/net10.0/CommunityScale.BareSignalR.dll --urls "http://127.0.0.1:$port" \
+      --Redis "127.0.0.1:$BENCH_REDIS_PORT" >>"$data/logs/backplane-$port.log" 2>&1 &
+    BASELINE_PIDS+=($!)
+    urls+=("http://127.0.0.1:$port")
+  done
+  for ((i = 0; i < 4; i++)); do
+    wait_http "${urls[$i]}/health/ready" 60 "${BASELINE_PIDS[$i]}" || die "a backplane gateway did not start; see $data/logs/backplane-${BACKPLANE_PORTS[$i]}.log"
+  done
+  pids=("${BASELINE_PIDS[@]}" "$BENCH_REDIS_PID")
+  loadgen --mode cluster --scenario "$scenario" --role baseline --baseline-name signalr-redis-backplane --bare \
+    --urls "$(IFS=,; echo "${urls[*]}")" --gateways 4 --pids "$(IFS=,; echo "${pids[*]}")" \
+    --clients "$clients" --processes "$(load_processes "$clients")" --rates "$CLUSTER_RATES" --step-seconds "$CLUSTER_STEP" --warmup 2 \
+    --notes "4 bare SignalR gateways with AddStackExchangeRedis on one Redis, $clients clients spread over them; pids: gateways, Redis"
+  stop_baseline
+  stop_bench_redis
+}
+
+run_cluster_bench() {
+  trap 'trap - EXIT; cluster down >/dev/null 2>&1; stop_all' EXIT
+  ensure_redis
+  hot_channel_ours 1 cluster-hot-channel-1-gateway
+  hot_channel_ours 2 cluster-hot-channel-2-gateways
+  hot_channel_ours 4 cluster-hot-channel
+  hot_channel_backplane cluster-hot-channel
+}
