@@ -89,14 +89,17 @@ public sealed record SendNotices([property: Id(0)] IReadOnlyList<string> UserIds
 /// <summary>A webhook event (endpoints drop an event id they already hold): its id is this follow-up's.</summary>
 [GenerateSerializer, Alias("cs.fu.RaiseWebhook")]
 public sealed record RaiseWebhook([property: Id(0)] string CommunityId, [property: Id(1)] string Kind, [property: Id(2)] DateTimeOffset At,
-    [property: Id(3)] string Data, [property: Id(4)] string? ChannelId = null) : FollowUp
+    [property: Id(3)] string Data, [property: Id(4)] string? ChannelId = null, [property: Id(5)] string? CategoryId = null) : FollowUp
 {
     public override Task Deliver(IGrainFactory grains) =>
-        grains.GetGrain<IWebhookRegistryGrain>(CommunityId).Hand([new WebhookEvent(Id, Kind, CommunityId, At, Data, ChannelId)]);
+        grains.GetGrain<IWebhookRegistryGrain>(CommunityId).Hand([new WebhookEvent(Id, Kind, CommunityId, At, Data, ChannelId, CategoryId)]);
 
-    /// <summary>An event; <paramref name="channelId"/> names the channel it comes from, so only endpoints whose creator may view it get it.</summary>
-    public static RaiseWebhook Of(string communityId, string kind, DateTimeOffset at, object data, string? channelId = null) =>
-        new(communityId, kind, at, WebhookPayload.Data(data), channelId);
+    /// <summary>
+    /// An event; <paramref name="channelId"/> or <paramref name="categoryId"/> names the channel or forum category it comes
+    /// from, so only endpoints whose creator may view it get it.
+    /// </summary>
+    public static RaiseWebhook Of(string communityId, string kind, DateTimeOffset at, object data, string? channelId = null, string? categoryId = null) =>
+        new(communityId, kind, at, WebhookPayload.Data(data), channelId, categoryId);
 }
 
 /// <summary>An audit entry (the log drops a source it already appended).</summary>

@@ -104,7 +104,7 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
 
         if (answer is not null)
         {
-            thread.Outbox.Add(RaiseWebhook.Of(thread.Key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(thread.S.Summary!, answer.Post, caller.UserId)));
+            thread.Outbox.Add(RaiseWebhook.Of(thread.Key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(thread.S.Summary!, answer.Post, caller.UserId), categoryId: summary.CategoryId));
         }
 
         if (answer is not null && answer.Post.AuthorId != summary.AuthorId)

@@ -102,7 +102,7 @@ public sealed partial class ThreadGrain(
         S.Followers.Add(author.UserId);
         S.Summary = ThreadSummary.Opened(_key, draft, title, tags, author, now, PostRenderer.Excerpt(body));
         _outbox.Add(new UpsertSummary(S.Summary));
-        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary));
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary, categoryId: S.Summary.CategoryId));
         _thread.RecordNewPost(post, ActionKinds.ThreadCreated, SourceIds.Thread(_key.ThreadId), followers: []);
         await Store();
         ChatMetrics.PostsStored.Add(1);
@@ -188,7 +188,7 @@ public sealed partial class ThreadGrain(
             _outbox.Add(new RecordResponseTime(_key.CommunityId, _key.ThreadId, S.Summary.AuthorId, KpiSampleKinds.FirstReply, S.Summary.CreatedAt, now));
         }
 
-        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post));
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post, categoryId: S.Summary!.CategoryId));
         _thread.RecordNewPost(post, ActionKinds.Reply, SourceIds.Post(post.PostId), followedBefore);
         await Store();
         ChatMetrics.PostsStored.Add(1);

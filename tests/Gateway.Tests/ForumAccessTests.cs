@@ -208,6 +208,38 @@ public sealed class ForumAccessTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task A_webhook_gets_forum_events_only_from_categories_its_creator_may_view()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Behave("dev", _ => Task.FromResult(200));
+        receiver.Behave("all", _ => Task.FromResult(200));
+        await using var owner = await TestUser.ConnectAsync(fixture.Url, "fw-olga", connectHub: false);
+        await using var sam = await TestUser.ConnectAsync(fixture.Url, "fw-sam", connectHub: false);
+        await using var dev = await TestUser.ConnectAsync(fixture.Url, "fw-dev", connectHub: false);
+        var (community, _) = await SystemFixture.NewChannel(owner, sam, dev);
+        var forum = $"/api/communities/{community}";
+        await StaffRole(owner, community, "staff", sam);
+        (await owner.Http.PutAsJsonAsync($"{forum}/categories/staff/overrides", StaffOnly)).EnsureSuccessStatusCode();
+        (await owner.Http.PutAsJsonAsync($"{forum}/roles/integrator", new { name = "Integrator", position = 5, permissions = new[] { "view", "manage_webhooks" } })).EnsureSuccessStatusCode();
+        (await owner.Http.PutAsJsonAsync($"{forum}/members/{dev.UserId}/roles", new { roles = new[] { "integrator" } })).EnsureSuccessStatusCode();
+        (await dev.PostAsync($"{forum}/webhooks", new { url = receiver.HookUrl("dev"), events = new[] { "thread.created", "post.created" } })).EnsureSuccessStatusCode();
+        (await owner.PostAsync($"{forum}/webhooks", new { url = receiver.HookUrl("all"), events = new[] { "thread.created", "post.created" } })).EnsureSuccessStatusCode();
+
+        // The owner's endpoint gets the staff thread's events: by then the registry has handed them to every endpoint,
+        // so the dev's endpoint, which delivers in order, would send them before anything raised later.
+        var secret = await Open(sam, community, "staff", "Salary review", "Friday, keep it quiet.");
+        (await sam.PostAsync($"{forum}/threads/{secret.ThreadId}/posts", new { body = "The salary sheet is attached." })).EnsureSuccessStatusCode();
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("all").Count >= 2), "the staff thread's events at the owner's endpoint", TimeSpan.FromSeconds(30));
+        var open = await Open(sam, community, "general", "Kick-off", "At eight.");
+        (await sam.PostAsync($"{forum}/threads/{open.ThreadId}/posts", new { body = "See you all there." })).EnsureSuccessStatusCode();
+
+        await Responses.Eventually(() => Task.FromResult(receiver.Delivered("dev").Count >= 2), "the public thread's events at the endpoint", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, receiver.Delivered("dev").Count);
+        Assert.DoesNotContain(receiver.Delivered("dev"), r => r.Body.Contains("alary", StringComparison.Ordinal));
+        Assert.Contains(receiver.Delivered("all"), r => r.Body.Contains("alary", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_private_communitys_forum_does_not_exist_for_outsiders_and_a_restricted_ones_shows_them_nothing()
     {
         await using var owner = await TestUser.ConnectAsync(fixture.Url, "fp-olga", connectHub: false);
