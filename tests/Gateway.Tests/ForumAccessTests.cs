@@ -95,7 +95,11 @@ public sealed class ForumAccessTests(SystemFixture fixture)
         Assert.Equal(2, (await Find(sam, community, "zebra")).Total);
         Assert.Contains("staff", (await sam.GetAsync<ForumCategory[]>($"{forum}/forum/categories")).Select(c => c.Id));
         Assert.Equal([secret.ThreadId], (await owner.GetAsync<ThreadListing>($"{forum}/threads?category=staff")).Items.Select(t => t.ThreadId));
-        Assert.Equal(HttpStatusCode.Created, (await sam.PostAsync($"{thread}/posts", new { body = "Agreed." })).StatusCode);
+        var chart = await Responses.Created<Posting.AttachmentInfo>(await AttachmentTests.Upload(sam, community, AttachmentTests.Png, "chart.png"));
+        Assert.Equal(HttpStatusCode.Created, (await sam.PostAsync($"{thread}/posts", new { body = "Agreed.", attachmentIds = new[] { chart.Id } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await sam.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await max.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await visitor.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
         var joined = await sam.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, secret.ThreadId, null);
         Assert.Equal(2L, joined.LastSeq);
 
