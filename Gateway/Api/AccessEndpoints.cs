@@ -90,8 +90,7 @@ public static class AccessEndpoints
         community.MapGet("/channels/{channelId}/permissions/me", async (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
         {
             var key = new ChannelKey(Id(communityId), InputRules.RequireId(channelId, "channel id"));
-            var allowed = await cluster.Channel(key).PermissionsOf(http.User.ToActor().UserId);
-            return allowed.HasFlag(Permissions.View) ? new PermissionsView(PermissionNames.Format(allowed)) : throw CommunityException.NotFound($"Channel '{key}'");
+            return PermissionsView.IfViewable(await cluster.Channel(key).PermissionsOf(http.User.ToActor().UserId), $"Channel '{key}'");
         });
     }
 
@@ -153,4 +152,9 @@ public sealed record OverrideView(string? Role, string? Member, IReadOnlyList<st
             PermissionNames.Format(o.Allow), PermissionNames.Format(o.Deny));
 }
 
-public sealed record PermissionsView(IReadOnlyList<string> Permissions);
+public sealed record PermissionsView(IReadOnlyList<string> Permissions)
+{
+    /// <summary>What the caller may do in a place, or <c>not_found</c> naming <paramref name="hidden"/> when they may not even view it.</summary>
+    public static PermissionsView IfViewable(CommunityScale.Access.Permissions allowed, string hidden) =>
+        allowed.HasFlag(CommunityScale.Access.Permissions.View) ? new(PermissionNames.Format(allowed)) : throw CommunityException.NotFound(hidden);
+}

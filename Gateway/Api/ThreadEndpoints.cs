@@ -32,7 +32,7 @@ public static class ThreadEndpoints
             return Results.Created($"/api/communities/{communityId}/forum/categories/{created.Id}", created);
         });
 
-        forum.MapGet("/forum/settings", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetSettings());
+        forum.MapGet("/forum/settings", (string communityId, HttpContext http, IClusterClient cluster) => Directory(cluster, communityId).GetSettingsFor(http.User.ToActor().UserId));
 
         forum.MapPut("/forum/settings", (string communityId, ForumSettingsUpdate update, HttpContext http, IClusterClient cluster) =>
             Directory(cluster, communityId).UpdateSettings(update, http.User.ToActor()));
@@ -52,6 +52,10 @@ public static class ThreadEndpoints
 
         forum.MapGet("/threads/{threadId}", (string communityId, string threadId, long? afterSeq, int? limit, HttpContext http, IClusterClient cluster) =>
             Thread(cluster, communityId, threadId).ReadAs(http.User.ToActor().UserId, InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
+
+        // What the caller may do in the thread's category: a client shows or hides its reply box and reactions by it.
+        forum.MapGet("/threads/{threadId}/permissions/me", async (string communityId, string threadId, HttpContext http, IClusterClient cluster) =>
+            PermissionsView.IfViewable(await Thread(cluster, communityId, threadId).PermissionsOf(http.User.ToActor().UserId), $"Thread '{threadId}'"));
 
         forum.MapPost("/threads/{threadId}/posts", async (string communityId, string threadId, NewReply reply, HttpContext http, IClusterClient cluster) =>
         {

@@ -148,6 +148,11 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("GetSettings")]
     Task<ForumSettings> GetSettings();
 
+    /// <summary>The settings as a reader asks for them (<c>not_found</c>: a private community they are not a member of).</summary>
+    [AlwaysInterleave]
+    [Alias("GetSettingsFor")]
+    Task<ForumSettings> GetSettingsFor(string userId);
+
     [Alias("UpdateSettings")]
     Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller);
 }

@@ -176,6 +176,12 @@ public sealed partial class ThreadDirectoryGrain(
 
     public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);
 
+    public async Task<ForumSettings> GetSettingsFor(string userId)
+    {
+        await Forum.Viewable(userId);
+        return S.Settings;
+    }
+
     public async Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller)
     {
         var current = S.Settings;

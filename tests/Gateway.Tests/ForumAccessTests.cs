@@ -18,6 +18,8 @@ public sealed class ForumAccessTests(SystemFixture fixture)
 {
     private sealed record Search(string Query, int Total, SearchHit[] Hits);
 
+    private sealed record Perms(string[] Permissions);
+
     private static readonly object StaffOnly = new
     {
         overrides = new object[] { new { role = "everyone", deny = new[] { "view" } }, new { role = "staff", allow = new[] { "view" } } },
@@ -73,7 +75,7 @@ public sealed class ForumAccessTests(SystemFixture fixture)
             Assert.Equal(1, found.Total);
             Assert.Equal([open.ThreadId], found.Hits.Select(h => h.ThreadId));
             Assert.Equal(0, (await Find(outsider, community, "budget")).Total);
-            foreach (var path in new[] { thread, $"{thread}/follow", $"{thread}/posts/1/revisions" })
+            foreach (var path in new[] { thread, $"{thread}/follow", $"{thread}/posts/1/revisions", $"{thread}/permissions/me" })
             {
                 Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync(path)).StatusCode);
             }
@@ -100,6 +102,7 @@ public sealed class ForumAccessTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await sam.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await max.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await visitor.Http.GetAsync($"{forum}/attachments/{chart.Id}/link")).StatusCode);
+        Assert.Contains("reply", (await sam.GetAsync<Perms>($"{thread}/permissions/me")).Permissions);
         var joined = await sam.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, secret.ThreadId, null);
         Assert.Equal(2L, joined.LastSeq);
 
@@ -140,6 +143,7 @@ public sealed class ForumAccessTests(SystemFixture fixture)
         var thread = $"{forum}/threads/{news.ThreadId}";
         Assert.Equal(["Doors open at 7"], (await fan.GetAsync<ThreadListing>($"{forum}/threads?category=news")).Items.Select(t => t.Title));
         Assert.Equal(1L, (await fan.GetAsync<ThreadPostsPage>(thread)).LastSeq);
+        Assert.Equal(["view", "send", "react", "attach"], (await fan.GetAsync<Perms>($"{thread}/permissions/me")).Permissions);
         Assert.Equal("forbidden", await CodeOf(await fan.PostAsync($"{thread}/posts", new { body = "Great!" })));
         Assert.Equal("forbidden", await CodeOf(await herald.PostAsync($"{thread}/posts", new { body = "Bring a friend." })));
         Assert.Equal(HttpStatusCode.OK, (await fan.Http.PutAsync($"{thread}/posts/1/reactions/+1", null)).StatusCode);
@@ -268,7 +272,7 @@ public sealed class ForumAccessTests(SystemFixture fixture)
                 guest.Hub.InvokeAsync<JoinThreadResult>("JoinThread", community, secret.ThreadId, null))));
             if (visibility == "private")
             {
-                foreach (var path in new[] { "/forum/categories", "/threads", "/search?q=walrus" })
+                foreach (var path in new[] { "/forum/categories", "/forum/settings", "/threads", "/search?q=walrus" })
                 {
                     Assert.Equal(HttpStatusCode.NotFound, (await guest.Http.GetAsync($"{forum}{path}")).StatusCode);
                 }
