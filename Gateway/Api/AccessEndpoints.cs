@@ -33,20 +33,22 @@ public static class AccessEndpoints
         community.MapPut("/members/{userId}/roles", (string communityId, string userId, MemberRolesRequest request, HttpContext http, IClusterClient cluster) =>
             Access(cluster, communityId).SetMemberRoles(userId, request.Roles ?? [], http.User.ToActor()));
 
-        community.MapGet("/channels/{channelId}/overrides", async (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
-        {
-            var access = Access(cluster, communityId);
-            if (!(await access.PermissionsOf(http.User.ToActor().UserId, null)).HasFlag(Permissions.ManageRoles))
-            {
-                throw new CommunityException(ErrorCodes.Forbidden, "Reading overrides needs the manage_roles permission.");
-            }
+        community.MapGet("/channels/{channelId}/overrides", (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
+            ReadOverrides(cluster, communityId, AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id")), http));
 
-            return (await access.GetRules()).OverridesOf(AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id"))).Select(OverrideView.Of);
+        community.MapPut("/channels/{channelId}/overrides", (string communityId, string channelId, OverridesRequest request, HttpContext http, IClusterClient cluster) =>
+            SetOverrides(cluster, communityId, AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id")), request, http));
+
+        community.MapGet("/categories/{categoryId}/overrides", async (string communityId, string categoryId, HttpContext http, IClusterClient cluster) =>
+        {
+            var id = InputRules.RequireId(categoryId, "category id");
+            var overrides = await ReadOverrides(cluster, communityId, AccessPlaces.Category(id), http);
+            return (await cluster.GetGrain<Threads.IThreadDirectoryGrain>(Id(communityId)).GetCategories()).Any(c => c.Id == id)
+                ? overrides : throw CommunityException.NotFound($"Category '{id}'");
         });
 
-        community.MapPut("/channels/{channelId}/overrides", async (string communityId, string channelId, OverridesRequest request, HttpContext http, IClusterClient cluster) =>
-            (await Access(cluster, communityId).SetOverrides(AccessPlaces.Channel(InputRules.RequireId(channelId, "channel id")),
-                [.. (request.Overrides ?? []).Select(OverrideRequest.ToOverride)], http.User.ToActor())).Select(OverrideView.Of));
+        community.MapPut("/categories/{categoryId}/overrides", (string communityId, string categoryId, OverridesRequest request, HttpContext http, IClusterClient cluster) =>
+            SetOverrides(cluster, communityId, AccessPlaces.Category(InputRules.RequireId(categoryId, "category id")), request, http));
 
         community.MapPut("/visibility", (string communityId, VisibilityRequest request, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<ICommunityGrain>(Id(communityId)).SetVisibility(
@@ -88,12 +90,26 @@ public static class AccessEndpoints
         community.MapGet("/channels/{channelId}/permissions/me", async (string communityId, string channelId, HttpContext http, IClusterClient cluster) =>
         {
             var key = new ChannelKey(Id(communityId), InputRules.RequireId(channelId, "channel id"));
-            var allowed = await cluster.Channel(key).PermissionsOf(http.User.ToActor().UserId);
-            return allowed.HasFlag(Permissions.View) ? new PermissionsView(PermissionNames.Format(allowed)) : throw CommunityException.NotFound($"Channel '{key}'");
+            return PermissionsView.IfViewable(await cluster.Channel(key).PermissionsOf(http.User.ToActor().UserId), $"Channel '{key}'");
         });
     }
 
     private static string Id(string communityId) => InputRules.RequireId(communityId, "community id");
+
+    /// <summary>A place's overrides, for managers only: who is let in or kept out of a place is theirs to know.</summary>
+    private static async Task<IEnumerable<OverrideView>> ReadOverrides(IClusterClient cluster, string communityId, string place, HttpContext http)
+    {
+        var access = Access(cluster, communityId);
+        if (!(await access.PermissionsOf(http.User.ToActor().UserId, null)).HasFlag(Permissions.ManageRoles))
+        {
+            throw new CommunityException(ErrorCodes.Forbidden, "Reading overrides needs the manage_roles permission.");
+        }
+
+        return (await access.GetRules()).OverridesOf(place).Select(OverrideView.Of);
+    }
+
+    private static async Task<IEnumerable<OverrideView>> SetOverrides(IClusterClient cluster, string communityId, string place, OverridesRequest request, HttpContext http) =>
+        (await Access(cluster, communityId).SetOverrides(place, [.. (request.Overrides ?? []).Select(OverrideRequest.ToOverride)], http.User.ToActor())).Select(OverrideView.Of);
 
     private static ICommunityInvitesGrain Invites(IClusterClient cluster, string communityId) => cluster.GetGrain<ICommunityInvitesGrain>(Id(communityId));
 
@@ -136,4 +152,9 @@ public sealed record OverrideView(string? Role, string? Member, IReadOnlyList<st
             PermissionNames.Format(o.Allow), PermissionNames.Format(o.Deny));
 }
 
-public sealed record PermissionsView(IReadOnlyList<string> Permissions);
+public sealed record PermissionsView(IReadOnlyList<string> Permissions)
+{
+    /// <summary>What the caller may do in a place, or <c>not_found</c> naming <paramref name="hidden"/> when they may not even view it.</summary>
+    public static PermissionsView IfViewable(CommunityScale.Access.Permissions allowed, string hidden) =>
+        allowed.HasFlag(CommunityScale.Access.Permissions.View) ? new(PermissionNames.Format(allowed)) : throw CommunityException.NotFound(hidden);
+}

@@ -29,8 +29,9 @@ public static class AttachmentEndpoints
             var (c, id) = (InputRules.RequireId(communityId, "community id"), InputRules.RequireId(attachmentId, "attachment id"));
             var attachment = cluster.Attachment(c, id);
             // Not found rather than forbidden: whoever may not read the post does not learn that the file exists.
-            var info = await attachment.MayRead(http.User.ToActor().UserId) ? await attachment.Get() : null;
-            if (info is null)
+            var userId = http.User.ToActor().UserId;
+            var info = await attachment.MayRead(userId) ? await attachment.Get() : null;
+            if (info is null || !await MayViewPlace(cluster, c, info.AttachedTo, userId))
             {
                 throw CommunityException.NotFound($"Attachment '{id}'");
             }
@@ -61,6 +62,24 @@ public static class AttachmentEndpoints
                 ? Results.Stream(stream, info.ContentType)
                 : Results.File(stream, info.ContentType, info.FileName);
         }).AllowAnonymous().WithTags("Attachments");
+    }
+
+    /// <summary>
+    /// Whether the user may view the channel or thread a file is on (<see cref="AttachmentInfo.AttachedTo"/>:
+    /// <c>channel:&lt;id&gt;:…</c> or <c>thread:&lt;id&gt;:…</c>); a file on no post yet is its uploader's alone, which
+    /// <c>MayRead</c> already decided.
+    /// </summary>
+    private static async Task<bool> MayViewPlace(IClusterClient cluster, string communityId, string? attachedTo, string userId)
+    {
+        var parts = attachedTo?.Split(':', 3);
+        var allowed = parts switch
+        {
+            ["channel", var channelId, _] when InputRules.IsValidId(channelId) => await cluster.Channel(new Chat.ChannelKey(communityId, channelId)).PermissionsOf(userId),
+            ["thread", var threadId, _] when InputRules.IsValidId(threadId) => await cluster.Thread(new ThreadKey(communityId, threadId)).PermissionsOf(userId),
+            null => Access.Permissions.View,
+            _ => Access.Permissions.None,
+        };
+        return allowed.HasFlag(Access.Permissions.View);
     }
 
     private static async Task<IResult> Upload(string communityId, IFormFile? file, HttpContext http, IClusterClient cluster, AttachmentStore store, TimeProvider clock)

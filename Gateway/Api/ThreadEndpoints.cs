@@ -23,7 +23,7 @@ public static class ThreadEndpoints
     {
         var forum = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Threads");
 
-        forum.MapGet("/forum/categories", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetCategories())
+        forum.MapGet("/forum/categories", (string communityId, HttpContext http, IClusterClient cluster) => Directory(cluster, communityId).GetCategoriesFor(http.User.ToActor().UserId))
             .WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapPost("/forum/categories", async (string communityId, ForumCategory category, HttpContext http, IClusterClient cluster) =>
@@ -32,17 +32,17 @@ public static class ThreadEndpoints
             return Results.Created($"/api/communities/{communityId}/forum/categories/{created.Id}", created);
         });
 
-        forum.MapGet("/forum/settings", (string communityId, IClusterClient cluster) => Directory(cluster, communityId).GetSettings());
+        forum.MapGet("/forum/settings", (string communityId, HttpContext http, IClusterClient cluster) => Directory(cluster, communityId).GetSettingsFor(http.User.ToActor().UserId));
 
         forum.MapPut("/forum/settings", (string communityId, ForumSettingsUpdate update, HttpContext http, IClusterClient cluster) =>
             Directory(cluster, communityId).UpdateSettings(update, http.User.ToActor()));
 
-        forum.MapGet("/threads", (string communityId, string? sort, string? tag, string? category, ThreadKind? kind, string? cursor, int? limit, IClusterClient cluster) =>
-            Directory(cluster, communityId).List(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
+        forum.MapGet("/threads", (string communityId, string? sort, string? tag, string? category, ThreadKind? kind, string? cursor, int? limit, HttpContext http, IClusterClient cluster) =>
+            Directory(cluster, communityId).ListFor(new ThreadQuery(sort ?? "latest", tag, category, kind, Bounded(cursor), limit ?? 20), http.User.ToActor().UserId)).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
-        forum.MapGet("/search", (string communityId, string? q, int? limit, IClusterClient cluster) =>
+        forum.MapGet("/search", (string communityId, string? q, int? limit, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IForumSearchGrain>(InputRules.RequireId(communityId, "community id"))
-                .Search(q is { Length: > 0 and <= 200 } ? q : throw CommunityException.Invalid("q must be 1 to 200 characters."), InputRules.RequireLimit(limit, 20))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
+                .SearchFor(q is { Length: > 0 and <= 200 } ? q : throw CommunityException.Invalid("q must be 1 to 200 characters."), InputRules.RequireLimit(limit, 20), http.User.ToActor().UserId)).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
 
         forum.MapPost("/threads", async (string communityId, NewThread thread, HttpContext http, IClusterClient cluster) =>
         {
@@ -50,8 +50,12 @@ public static class ThreadEndpoints
             return Results.Created($"/api/communities/{communityId}/threads/{created.ThreadId}", created);
         }).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsWrite));
 
-        forum.MapGet("/threads/{threadId}", (string communityId, string threadId, long? afterSeq, int? limit, IClusterClient cluster) =>
-            Thread(cluster, communityId, threadId).GetPosts(InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
+        forum.MapGet("/threads/{threadId}", (string communityId, string threadId, long? afterSeq, int? limit, HttpContext http, IClusterClient cluster) =>
+            Thread(cluster, communityId, threadId).ReadAs(http.User.ToActor().UserId, InputRules.RequireAfterSeq(afterSeq), InputRules.RequireLimit(limit, 50))).WithMetadata(new ApiScopeAttribute(ApiScopes.ThreadsRead));
+
+        // What the caller may do in the thread's category: a client shows or hides its reply box and reactions by it.
+        forum.MapGet("/threads/{threadId}/permissions/me", async (string communityId, string threadId, HttpContext http, IClusterClient cluster) =>
+            PermissionsView.IfViewable(await Thread(cluster, communityId, threadId).PermissionsOf(http.User.ToActor().UserId), $"Thread '{threadId}'"));
 
         forum.MapPost("/threads/{threadId}/posts", async (string communityId, string threadId, NewReply reply, HttpContext http, IClusterClient cluster) =>
         {

@@ -60,10 +60,23 @@ public sealed class CommunityHub(
         var after = InputRules.RequireAfterSeq(afterSeq);
         var thread = cluster.GetGrain<Threads.IThreadGrain>(key.ToString());
         var userId = Context.User!.ToActor().UserId;
-        await thread.GetSummary();
+        if (!(await thread.PermissionsOf(userId)).HasFlag(Access.Permissions.View))
+        {
+            throw CommunityException.NotFound($"Thread '{key.ThreadId}'");
+        }
+
         await threads.Join(Context.ConnectionId, userId, key);
-        var page = await thread.GetPosts(after, options.Value.JoinBacklogLimit);
-        return new JoinThreadResult(page.Thread, page.LastSeq, page.Posts, page.HasMore, await thread.IsFollowing(userId));
+        try
+        {
+            // Reading checks "view" again, as for channels: one taken away in between is not missed.
+            var page = await thread.ReadAs(userId, after, options.Value.JoinBacklogLimit);
+            return new JoinThreadResult(page.Thread, page.LastSeq, page.Posts, page.HasMore, await thread.IsFollowing(userId));
+        }
+        catch (CommunityException)
+        {
+            await threads.Leave(Context.ConnectionId, key);
+            throw;
+        }
     }
 
     public Task LeaveThread(string communityId, string threadId) =>

@@ -48,7 +48,8 @@ public sealed record WebhookEvent(
     [property: Id(2)] string CommunityId,
     [property: Id(3)] DateTimeOffset OccurredAt,
     [property: Id(4)] string Data,
-    [property: Id(5)] string? ChannelId = null);
+    [property: Id(5)] string? ChannelId = null,
+    [property: Id(6)] string? CategoryId = null);
 
 /// <summary>An endpoint as admins see it (never its secret).</summary>
 [GenerateSerializer, Immutable, Alias("cs.WebhookEndpointInfo")]

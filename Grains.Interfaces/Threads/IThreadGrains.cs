@@ -50,6 +50,7 @@ public interface IThreadGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
     [Alias("Follow")]
     Task<bool> Follow(bool follow, Actor caller);
 
+    /// <summary>Whether the user follows the thread (<c>not_found</c> when they may not view it).</summary>
     [AlwaysInterleave]
     [Alias("IsFollowing")]
     Task<bool> IsFollowing(string userId);
@@ -62,9 +63,20 @@ public interface IThreadGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
     [Alias("SetStatus")]
     Task<ThreadSummary> SetStatus(IdeaStatus status, string? comment, Actor caller);
 
+    /// <summary>Posts after <paramref name="afterSeq"/>, whoever may view them: for the relay's gap fill and the index, never a reader.</summary>
     [AlwaysInterleave]
     [Alias("GetPosts")]
     Task<ThreadPostsPage> GetPosts(long afterSeq, int limit);
+
+    /// <summary><see cref="GetPosts"/> for a reader, who must be allowed to view the thread's category (<c>not_found</c> otherwise).</summary>
+    [AlwaysInterleave]
+    [Alias("ReadAs")]
+    Task<ThreadPostsPage> ReadAs(string userId, long afterSeq, int limit);
+
+    /// <summary>What a user may do in the thread's category; none when they may not view it (or the thread does not exist).</summary>
+    [AlwaysInterleave]
+    [Alias("PermissionsOf")]
+    Task<Access.Permissions> PermissionsOf(string userId);
 
     [AlwaysInterleave]
     [Alias("GetLastSeq")]
@@ -101,8 +113,14 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("Upsert")]
     Task Upsert(ThreadSummary summary);
 
+    /// <summary>Every listed thread, whoever may view it: for trusted callers, never a reader.</summary>
     [Alias("List")]
     Task<ThreadListing> List(ThreadQuery query);
+
+    /// <summary>The listing as a user sees it: threads of categories they may not view are neither listed nor counted.</summary>
+    [AlwaysInterleave]
+    [Alias("ListFor")]
+    Task<ThreadListing> ListFor(ThreadQuery query, string userId);
 
     [Alias("CreateCategory")]
     Task<ForumCategory> CreateCategory(ForumCategory category, Actor caller);
@@ -116,13 +134,24 @@ public interface IThreadDirectoryGrain : IGrainWithStringKey
     [Alias("GetLastThreadId")]
     Task<long> GetLastThreadId();
 
+    /// <summary>Every category: for trusted callers, never a reader.</summary>
     [AlwaysInterleave]
     [Alias("GetCategories")]
     Task<IReadOnlyList<ForumCategory>> GetCategories();
 
+    /// <summary>The categories a user may view (<c>not_found</c>: a private community they are not a member of).</summary>
+    [AlwaysInterleave]
+    [Alias("GetCategoriesFor")]
+    Task<IReadOnlyList<ForumCategory>> GetCategoriesFor(string userId);
+
     [AlwaysInterleave]
     [Alias("GetSettings")]
     Task<ForumSettings> GetSettings();
+
+    /// <summary>The settings as a reader asks for them (<c>not_found</c>: a private community they are not a member of).</summary>
+    [AlwaysInterleave]
+    [Alias("GetSettingsFor")]
+    Task<ForumSettings> GetSettingsFor(string userId);
 
     [Alias("UpdateSettings")]
     Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller);

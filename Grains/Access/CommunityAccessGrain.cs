@@ -235,49 +235,11 @@ public sealed partial class CommunityAccessGrain(
     public async Task<IReadOnlyList<PermissionOverride>> SetOverrides(string place, IReadOnlyList<PermissionOverride> overrides, Actor caller)
     {
         var (_, _, holds) = await RequireManager(caller);
-        var channelId = place.StartsWith("channel:", StringComparison.Ordinal) ? InputRules.RequireId(place["channel:".Length..], "channel id")
-            : throw CommunityException.Invalid("Overrides are set on a channel (channel:<id>).");
-        if (!(await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).ListChannels()).Any(c => c.Id == channelId))
-        {
-            throw CommunityException.NotFound($"Channel '{channelId}'");
-        }
-
-        var list = overrides ?? [];
-        if (list.Count > MaxOverridesPerPlace)
-        {
-            throw CommunityException.Invalid($"A place may have at most {MaxOverridesPerPlace} overrides.");
-        }
-
-        var merged = new List<PermissionOverride>();
-        foreach (var o in list)
-        {
-            var targetId = InputRules.RequireId(o.TargetId, o.Target == OverrideTarget.Role ? "role id" : "user id");
-            if (o.Target == OverrideTarget.Role && Snapshot().Role(targetId) is null)
-            {
-                throw CommunityException.NotFound($"Role '{targetId}'");
-            }
-
-            if (o.Target == OverrideTarget.Member && await GrainFactory.Member(CommunityId, targetId).Get() is null)
-            {
-                throw CommunityException.NotFound($"Member '{targetId}' of '{CommunityId}'");
-            }
-
-            if (((o.Allow | o.Deny) & ~holds) != Permissions.None)
-            {
-                throw new CommunityException(ErrorCodes.Forbidden, "You cannot allow or deny what you do not hold yourself.");
-            }
-
-            if (merged.FindIndex(m => m.Target == o.Target && m.TargetId == targetId) is var at and >= 0)
-            {
-                merged[at] = merged[at] with { Allow = merged[at].Allow | o.Allow, Deny = merged[at].Deny | o.Deny };
-            }
-            else
-            {
-                merged.Add(new PermissionOverride(o.Target, targetId, o.Allow, o.Deny));
-            }
-        }
-
-        var key = AccessPlaces.Channel(channelId);
+        var (key, channelId) = await AccessInput.RequirePlace(place,
+            async id => (await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).ListChannels()).Any(c => c.Id == id),
+            async id => (await GrainFactory.GetGrain<Threads.IThreadDirectoryGrain>(CommunityId).GetCategories()).Any(c => c.Id == id));
+        var merged = await AccessInput.Merge(overrides ?? [], MaxOverridesPerPlace, holds, id => Snapshot().Role(id) is not null,
+            async id => await GrainFactory.Member(CommunityId, id).Get() is not null, CommunityId);
         if (merged.Count == 0)
         {
             S.Overrides.Remove(key);
@@ -288,7 +250,12 @@ public sealed partial class CommunityAccessGrain(
         }
 
         await Changed(caller, "overrides", key, merged.Count == 0 ? "cleared" : string.Join("; ", merged.Select(AccessInput.Describe)));
-        await Announce(channelId, null);
+        if (channelId is not null)
+        {
+            // A category's threads hold no connections to drop: their readers meet the change within the caches' window.
+            await Announce(channelId, null);
+        }
+
         return merged;
     }
 

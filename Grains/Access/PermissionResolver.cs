@@ -14,6 +14,9 @@ namespace CommunityScale.Access;
 /// </summary>
 public static class PermissionResolver
 {
+    // A category id is [a-z0-9-]: the bare prefix names no category, so it is the place "a category without overrides".
+    private static readonly string CategoryPrefix = AccessPlaces.Category("");
+
     /// <summary>The roles a member holds, by id: everyone, the rank's built-in role, and their custom roles.</summary>
     public static IEnumerable<string> RolesOf(MemberInfo? member)
     {
@@ -48,6 +51,28 @@ public static class PermissionResolver
     /// <summary>What the member may do in a channel (optionally inside a forum category).</summary>
     public static Permissions InChannel(AccessRules rules, MemberInfo? member, string channelId) =>
         Resolve(rules, member, [AccessPlaces.Channel(channelId)]);
+
+    /// <summary>What the member may do in a forum category (its threads and posts).</summary>
+    public static Permissions InCategory(AccessRules rules, MemberInfo? member, string categoryId) =>
+        Resolve(rules, member, [AccessPlaces.Category(categoryId)]);
+
+    /// <summary>
+    /// Which forum categories the member may view, without knowing the categories: one with no override resolves like
+    /// any other such place, so only categories with overrides can differ from <see cref="CategoryView.Default"/>.
+    /// </summary>
+    public static CategoryView ViewableCategories(AccessRules rules, MemberInfo? member)
+    {
+        var byDefault = Resolve(rules, member, [CategoryPrefix]).HasFlag(Permissions.View);
+        var exceptions = rules.Overrides.Keys
+            .Where(place => place.StartsWith(CategoryPrefix, StringComparison.Ordinal))
+            .Select(place => place[CategoryPrefix.Length..])
+            .Where(id => InCategory(rules, member, id).HasFlag(Permissions.View) != byDefault);
+        return new CategoryView(byDefault, exceptions.ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Whether every signed-in user, member or visitor, may view the place: no override there, and visitors read.</summary>
+    public static bool AnyoneViews(AccessRules rules, string place) =>
+        rules.OverridesOf(place).Count == 0 && Resolve(rules, null, [place]).HasFlag(Permissions.View);
 
     /// <summary>What the member may do in a place; <paramref name="places"/> go from the outside in (category, then channel).</summary>
     public static Permissions Resolve(AccessRules rules, MemberInfo? member, IReadOnlyList<string> places)
@@ -107,4 +132,13 @@ public static class PermissionResolver
 
         return (permissions | allow) & ~deny;
     }
+}
+
+/// <summary>
+/// The forum categories a member may view: every one except <see cref="Exceptions"/> when <see cref="Default"/>, else
+/// only <see cref="Exceptions"/>.
+/// </summary>
+public sealed record CategoryView(bool Default, IReadOnlySet<string> Exceptions)
+{
+    public bool Contains(string categoryId) => Default != Exceptions.Contains(categoryId);
 }

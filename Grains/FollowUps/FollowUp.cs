@@ -51,32 +51,55 @@ public sealed record TakeBackPoints([property: Id(0)] string CommunityId, [prope
     }
 }
 
-/// <summary>One notice to a few members (the inbox keeps one notice per community and source).</summary>
+/// <summary>
+/// One notice to a few members (the inbox keeps one notice per community and source). With <see cref="ViewPlace"/> (a
+/// forum category), only those who may view that place when it is delivered get it: a notice quotes what it is about.
+/// </summary>
 [GenerateSerializer, Alias("cs.fu.SendNotices")]
-public sealed record SendNotices([property: Id(0)] IReadOnlyList<string> UserIds, [property: Id(1)] NotificationDraft Draft) : FollowUp
+public sealed record SendNotices([property: Id(0)] IReadOnlyList<string> UserIds, [property: Id(1)] NotificationDraft Draft,
+    [property: Id(2)] string? ViewPlace = null) : FollowUp
 {
     /// <summary>Recipients per follow-up: a thread with thousands of followers becomes many small deliveries, each retried alone.</summary>
     public const int MaxRecipients = 64;
 
-    public override Task Deliver(IGrainFactory grains) =>
-        Task.WhenAll(UserIds.Select(u => grains.GetGrain<INotificationInboxGrain>(u).Post(Draft)));
+    public override async Task Deliver(IGrainFactory grains)
+    {
+        var recipients = ViewPlace is { } place ? await Viewers(grains, place) : UserIds;
+        await Task.WhenAll(recipients.Select(u => grains.GetGrain<INotificationInboxGrain>(u).Post(Draft)));
+    }
 
     /// <summary>The notices for many recipients, <see cref="MaxRecipients"/> to a follow-up.</summary>
-    public static IEnumerable<SendNotices> For(IEnumerable<string> userIds, NotificationDraft draft) =>
-        userIds.Distinct(StringComparer.Ordinal).Chunk(MaxRecipients).Select(chunk => new SendNotices(chunk, draft));
+    public static IEnumerable<SendNotices> For(IEnumerable<string> userIds, NotificationDraft draft, string? viewPlace = null) =>
+        userIds.Distinct(StringComparer.Ordinal).Chunk(MaxRecipients).Select(chunk => new SendNotices(chunk, draft, viewPlace));
+
+    // Where anyone signed in may view (no override, a public community), nobody needs looking up: the common case costs nothing.
+    private async Task<IReadOnlyList<string>> Viewers(IGrainFactory grains, string place)
+    {
+        var rules = await grains.GetGrain<Access.ICommunityAccessGrain>(Draft.CommunityId).GetRules();
+        if (Access.PermissionResolver.AnyoneViews(rules, place))
+        {
+            return UserIds;
+        }
+
+        var members = await Task.WhenAll(UserIds.Select(u => grains.Member(Draft.CommunityId, u).Get()));
+        return [.. UserIds.Where((_, i) => Access.PermissionResolver.Resolve(rules, members[i], [place]).HasFlag(Access.Permissions.View))];
+    }
 }
 
 /// <summary>A webhook event (endpoints drop an event id they already hold): its id is this follow-up's.</summary>
 [GenerateSerializer, Alias("cs.fu.RaiseWebhook")]
 public sealed record RaiseWebhook([property: Id(0)] string CommunityId, [property: Id(1)] string Kind, [property: Id(2)] DateTimeOffset At,
-    [property: Id(3)] string Data, [property: Id(4)] string? ChannelId = null) : FollowUp
+    [property: Id(3)] string Data, [property: Id(4)] string? ChannelId = null, [property: Id(5)] string? CategoryId = null) : FollowUp
 {
     public override Task Deliver(IGrainFactory grains) =>
-        grains.GetGrain<IWebhookRegistryGrain>(CommunityId).Hand([new WebhookEvent(Id, Kind, CommunityId, At, Data, ChannelId)]);
+        grains.GetGrain<IWebhookRegistryGrain>(CommunityId).Hand([new WebhookEvent(Id, Kind, CommunityId, At, Data, ChannelId, CategoryId)]);
 
-    /// <summary>An event; <paramref name="channelId"/> names the channel it comes from, so only endpoints whose creator may view it get it.</summary>
-    public static RaiseWebhook Of(string communityId, string kind, DateTimeOffset at, object data, string? channelId = null) =>
-        new(communityId, kind, at, WebhookPayload.Data(data), channelId);
+    /// <summary>
+    /// An event; <paramref name="channelId"/> or <paramref name="categoryId"/> names the channel or forum category it comes
+    /// from, so only endpoints whose creator may view it get it.
+    /// </summary>
+    public static RaiseWebhook Of(string communityId, string kind, DateTimeOffset at, object data, string? channelId = null, string? categoryId = null) =>
+        new(communityId, kind, at, WebhookPayload.Data(data), channelId, categoryId);
 }
 
 /// <summary>An audit entry (the log drops a source it already appended).</summary>

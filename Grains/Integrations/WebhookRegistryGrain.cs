@@ -126,15 +126,16 @@ public sealed class WebhookRegistryGrain(
     public async Task Hand(IReadOnlyList<WebhookEvent> events)
     {
         var handOvers = new List<Task>();
-        var rules = events.Any(e => e.ChannelId is not null) ? await accessRules.Get(CommunityId) : null;
+        var rules = events.Any(e => e.ChannelId is not null || e.CategoryId is not null) ? await accessRules.Get(CommunityId) : null;
         foreach (var (id, kinds) in _writer.State.Endpoints.ToList())
         {
             var wanted = events.Where(e => kinds.Contains(e.Kind, StringComparer.Ordinal)).ToList();
             if (rules is not null && _writer.State.Creators.TryGetValue(id, out var creator))
             {
-                // What its creator may not view never reaches an endpoint (a role with manage_webhooks need not see every channel).
+                // What its creator may not view never reaches an endpoint (a role with manage_webhooks need not see every channel or category).
                 var member = await Creator(creator);
-                wanted.RemoveAll(e => e.ChannelId is { } channel && !Access.PermissionResolver.InChannel(rules, member, channel).HasFlag(Access.Permissions.View));
+                wanted.RemoveAll(e => (e.ChannelId is { } channel && !Access.PermissionResolver.InChannel(rules, member, channel).HasFlag(Access.Permissions.View))
+                    || (e.CategoryId is { } category && !Access.PermissionResolver.InCategory(rules, member, category).HasFlag(Access.Permissions.View)));
             }
 
             if (wanted.Count > 0)

@@ -25,6 +25,7 @@ public sealed class ForumIndex : IDisposable
     private const string TitleField = "title";
     private const string DisplayTitleField = "display_title";
     private const string BodyField = "body";
+    private const string CategoryField = "category";
 
     private readonly RAMDirectory _directory = new();
     private readonly StandardAnalyzer _analyzer = new(Version);
@@ -42,6 +43,7 @@ public sealed class ForumIndex : IDisposable
         {
             new StringField(IdField, document.PostId, Field.Store.YES),
             new StringField(ThreadField, document.ThreadId, Field.Store.YES),
+            new StringField(CategoryField, document.CategoryId ?? "", Field.Store.NO),
             new StoredField(SeqField, document.Seq),
             new StoredField(DisplayTitleField, document.Title),
             new TextField(BodyField, document.Text, Field.Store.YES),
@@ -67,7 +69,11 @@ public sealed class ForumIndex : IDisposable
         _changed = true;
     }
 
-    public SearchResults Search(string? text, int limit)
+    /// <summary>
+    /// The best <paramref name="limit"/> posts holding every word; with <paramref name="viewable"/>, only posts of those
+    /// categories count, in the hits and in the total alike.
+    /// </summary>
+    public SearchResults Search(string? text, int limit, Access.CategoryView? viewable = null)
     {
         var query = (text ?? "").Trim();
         if (query.Length == 0 || query.Length > MaxQueryLength || query.Any(char.IsControl))
@@ -81,8 +87,13 @@ public sealed class ForumIndex : IDisposable
         };
         // Members type words, not Lucene syntax: escaped, "c++ (beta)" is three words, never a parse error or a wildcard scan.
         var parsed = parser.Parse(QueryParserBase.Escape(query));
+        if (viewable is { Default: false, Exceptions.Count: 0 })
+        {
+            return new SearchResults(query, 0, []);
+        }
+
         var searcher = new IndexSearcher(Reader());
-        var top = searcher.Search(parsed, limit);
+        var top = viewable is null ? searcher.Search(parsed, limit) : searcher.Search(parsed, CategoryFilter(viewable), limit);
         var words = query.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var hits = top.ScoreDocs.Select(hit =>
         {
@@ -91,6 +102,32 @@ public sealed class ForumIndex : IDisposable
             return new SearchHit(doc.Get(ThreadField, CultureInfo.InvariantCulture), doc.GetField(SeqField).GetInt64Value() ?? 0, doc.Get(IdField, CultureInfo.InvariantCulture), doc.Get(DisplayTitleField, CultureInfo.InvariantCulture), Snippet(body, words), hit.Score);
         }).ToList();
         return new SearchResults(query, top.TotalHits, hits);
+    }
+
+    /// <summary>
+    /// Posts of the viewable categories. A document without a category (handed over before categories were recorded)
+    /// is found by nobody until the next rebuild records it: a hidden post must not show meanwhile.
+    /// </summary>
+    private static QueryWrapperFilter CategoryFilter(Access.CategoryView viewable)
+    {
+        var categories = new BooleanQuery();
+        if (viewable.Default)
+        {
+            categories.Add(new MatchAllDocsQuery(), Occur.MUST);
+            foreach (var hidden in viewable.Exceptions.Append(""))
+            {
+                categories.Add(new TermQuery(new Term(CategoryField, hidden)), Occur.MUST_NOT);
+            }
+        }
+        else
+        {
+            foreach (var shown in viewable.Exceptions)
+            {
+                categories.Add(new TermQuery(new Term(CategoryField, shown)), Occur.SHOULD);
+            }
+        }
+
+        return new QueryWrapperFilter(categories);
     }
 
     /// <summary>About 160 characters of <paramref name="body"/> around the first word of the query found in it.</summary>

@@ -9,9 +9,10 @@ namespace CommunityScale.Threads;
 /// arrive one-way from the threads; one that arrives during the rebuild is applied after it (upserts by post id, so
 /// twice is harmless).
 /// </summary>
-public sealed partial class ForumSearchGrain(ILogger<ForumSearchGrain> logger) : Grain, IForumSearchGrain, IDisposable
+public sealed partial class ForumSearchGrain(Access.AccessRulesCache accessRules, ILogger<ForumSearchGrain> logger) : Grain, IForumSearchGrain, IDisposable
 {
     private readonly ForumIndex _index = new();
+    private ForumAccess? _access;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
@@ -76,8 +77,14 @@ public sealed partial class ForumSearchGrain(ILogger<ForumSearchGrain> logger) :
 
     public Task<SearchResults> Search(string query, int limit) => Task.FromResult(_index.Search(query, limit));
 
+    public async Task<SearchResults> SearchFor(string query, int limit, string userId)
+    {
+        var viewable = await (_access ??= new ForumAccess(accessRules, GrainFactory, CommunityId)).Viewable(userId);
+        return _index.Search(query, limit, viewable);
+    }
+
     public static SearchDocument ToDocument(ThreadSummary thread, ThreadPost post) =>
-        new(thread.ThreadId, post.Seq, post.PostId, thread.Title, PostRenderer.PlainText(post.Markdown));
+        new(thread.ThreadId, post.Seq, post.PostId, thread.Title, PostRenderer.PlainText(post.Markdown), thread.CategoryId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Search index of {Community} rebuilt: {Threads} threads, {Posts} posts in {Ms} ms")]
     private static partial void LogRebuilt(ILogger logger, string community, int threads, int posts, long ms);

@@ -1,3 +1,5 @@
+using CommunityScale.Access;
+using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.FollowUps;
 using CommunityScale.Gamification;
@@ -10,10 +12,11 @@ namespace CommunityScale.Threads;
 /// <summary>
 /// What every operation of one thread shares (<see cref="ThreadGrain"/> and <see cref="ThreadFeedback"/>): its state,
 /// posts, gate and outbox, and the two rules of a change — the summary's version goes up with every change and its copy
-/// goes to the listing, and a change's follow-ups are recorded before <see cref="Store"/> writes them with it.
+/// goes to the listing, and a change's follow-ups are recorded before <see cref="Store"/> writes them with it. Who may
+/// do what is the thread's category's to say (<see cref="ForumAccess"/>).
 /// </summary>
 public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<ThreadState> state, ThreadPosts posts, PostingGate gate, Outbox outbox,
-    Sentiment.SentimentScorer sentiment, TimeProvider clock, Func<Task> store, Func<ThreadStreamEvent, Task> publish)
+    ForumAccess access, Sentiment.SentimentScorer sentiment, TimeProvider clock, Func<Task> store, Func<ThreadStreamEvent, Task> publish)
 {
     public IGrainFactory Grains => grains;
 
@@ -28,6 +31,29 @@ public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<Thre
     public Outbox Outbox => outbox;
 
     public DateTimeOffset Now => clock.GetUtcNow();
+
+    public ForumAccess Access => access;
+
+    /// <summary>The place whose overrides decide who may see the thread: notices go only to those who may.</summary>
+    public string Place => AccessPlaces.Category(S.Summary!.CategoryId);
+
+    /// <summary>
+    /// Refuses what <paramref name="member"/> (null: a visitor) may not do here: <c>not_found</c> when they may not view
+    /// the thread (the same answer as for a thread that does not exist), <c>not_member</c>, or <c>forbidden</c>.
+    /// </summary>
+    public Task<Permissions> Require(MemberInfo? member, Permissions needed, string what) =>
+        access.Require(member, RequireThread(allowRemoved: true).CategoryId, needed, what, $"Thread '{key.ThreadId}'");
+
+    /// <summary>A reader who may view the thread; their record is the one cached for reads.</summary>
+    public async Task RequireReader(string userId) => await Require(await access.Reader(userId), Permissions.View, "read");
+
+    /// <summary>The caller of a change, read afresh, who may do <paramref name="needed"/> here (null: a visitor, who may only view).</summary>
+    public async Task<MemberInfo?> Caller(string userId, Permissions needed, string what)
+    {
+        var member = await gate.MemberOrNull(userId, Now, remember: false);
+        await Require(member, needed, what);
+        return member;
+    }
 
     /// <summary>Stores the state with the follow-ups recorded since the last store; they go out after it.</summary>
     public Task Store() => store();
@@ -61,10 +87,10 @@ public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<Thre
         outbox.AddRange(Mentioned(post, post.Mentions));
         var title = S.Summary?.Title ?? "";
         outbox.AddRange(SendNotices.For(followers.Where(u => u != post.AuthorId && !post.Mentions.Contains(u, StringComparer.Ordinal)),
-            new NotificationDraft(key.CommunityId, NotificationKinds.Reply, $"{post.AuthorName} replied in “{title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Post(post.PostId))));
+            new NotificationDraft(key.CommunityId, NotificationKinds.Reply, $"{post.AuthorName} replied in “{title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Post(post.PostId)), Place));
     }
 
     public IEnumerable<SendNotices> Mentioned(ThreadPost post, IReadOnlyList<string> mentioned) =>
         SendNotices.For(mentioned, new NotificationDraft(key.CommunityId, NotificationKinds.Mention,
-            $"{post.AuthorName} mentioned you in “{S.Summary?.Title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Mention(post.PostId)));
+            $"{post.AuthorName} mentioned you in “{S.Summary?.Title}”: {PostRenderer.Excerpt(post.Markdown, 120)}", SourceIds.Mention(post.PostId)), Place);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CommunityScale.Access;
 using CommunityScale.Communities;
 using CommunityScale.Errors;
 using CommunityScale.Moderation;
@@ -31,6 +32,7 @@ public sealed class ThreadDirectoryState
 public sealed partial class ThreadDirectoryGrain(
     [PersistentState("forum", StorageNames.Main)] IPersistentState<ThreadDirectoryState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    AccessRulesCache accessRules,
     ILogger<ThreadDirectoryGrain> logger) : Grain, IThreadDirectoryGrain
 {
     private readonly StateWriter<ThreadDirectoryState> _store = new(state);
@@ -46,6 +48,9 @@ public sealed partial class ThreadDirectoryGrain(
 
     private readonly SlidingWindowRateLimiter _creationLimiter = new(5, TimeSpan.FromMinutes(10));
     private WriteBehind? _writeBehind;
+    private ForumAccess? _access;
+
+    private ForumAccess Forum => _access ??= new(accessRules, GrainFactory, CommunityId);
 
     /// <summary>Summaries are written behind; creations and settings are written at once (<see cref="WriteBehind.WriteNow"/>).</summary>
     private WriteBehind Writes => _writeBehind ??= new(this, _ => _store.Write(), ex => LogFlushFailed(logger, ex, CommunityId));
@@ -58,10 +63,14 @@ public sealed partial class ThreadDirectoryGrain(
     {
         await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();
         var category = thread.CategoryId ?? DefaultCategory;
+        var hidden = $"Category '{(InputRules.IsValidId(category) ? category : "?")}'";
         if (!Categories().Any(c => c.Id == category))
         {
-            throw CommunityException.NotFound($"Category '{(InputRules.IsValidId(category) ? category : "?")}'");
+            throw CommunityException.NotFound(hidden);
         }
+
+        // Before an id is used up: a category one may not view does not exist for them.
+        await Forum.Require(await GrainFactory.Member(CommunityId, author.UserId).Get(), category, Permissions.CreateThreads, "open threads", hidden);
 
         if (!Enum.IsDefined(thread.Kind))
         {
@@ -96,7 +105,16 @@ public sealed partial class ThreadDirectoryGrain(
         return Task.CompletedTask;
     }
 
-    public Task<ThreadListing> List(ThreadQuery query)
+    public Task<ThreadListing> List(ThreadQuery query) => Task.FromResult(ThreadListings.Page(S.Threads.Values, RequireQuery(query)));
+
+    public async Task<ThreadListing> ListFor(ThreadQuery query, string userId)
+    {
+        RequireQuery(query);
+        var viewable = await Forum.Viewable(userId);
+        return ThreadListings.Page(S.Threads.Values.Where(t => viewable.Contains(t.CategoryId)), query);
+    }
+
+    private static ThreadQuery RequireQuery(ThreadQuery query)
     {
         if (query.Limit is < 1 or > 100)
         {
@@ -113,7 +131,7 @@ public sealed partial class ThreadDirectoryGrain(
             throw CommunityException.Invalid("category must match [a-z0-9-]{1,64}.");
         }
 
-        return Task.FromResult(ThreadListings.Page(S.Threads.Values, query));
+        return query;
     }
 
     public async Task<ForumCategory> CreateCategory(ForumCategory category, Actor caller)
@@ -150,7 +168,19 @@ public sealed partial class ThreadDirectoryGrain(
 
     public Task<IReadOnlyList<ForumCategory>> GetCategories() => Task.FromResult(Categories());
 
+    public async Task<IReadOnlyList<ForumCategory>> GetCategoriesFor(string userId)
+    {
+        var viewable = await Forum.Viewable(userId);
+        return [.. Categories().Where(c => viewable.Contains(c.Id))];
+    }
+
     public Task<ForumSettings> GetSettings() => Task.FromResult(S.Settings);
+
+    public async Task<ForumSettings> GetSettingsFor(string userId)
+    {
+        await Forum.Viewable(userId);
+        return S.Settings;
+    }
 
     public async Task<ForumSettings> UpdateSettings(ForumSettingsUpdate update, Actor caller)
     {

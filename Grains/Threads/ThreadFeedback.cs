@@ -23,10 +23,11 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
     public async Task<PostReactions> React(long seq, string emoji, bool on, Actor caller)
     {
         thread.RequireThread();
+        var member = ForumAccess.Joined(await thread.Caller(caller.UserId, Access.Permissions.View | Access.Permissions.React, "react"));
         var now = thread.Now;
         await reactions.RequireAllowed(emoji, now);
         var stored = await thread.LoadLive(seq);
-        await thread.Gate.RequireMayPost(caller.UserId, now);
+        PostingRules.RequireMayPost(member, now);
         var reactors = stored.Reactors.GetValueOrDefault(emoji);
         var has = reactors?.Contains(caller.UserId) == true;
         if (has != on)
@@ -68,6 +69,8 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
             throw CommunityException.Invalid("Only a question has an accepted answer.");
         }
 
+        await thread.Caller(caller.UserId, Access.Permissions.View, "accept answers");
+
         if (summary.AuthorId != caller.UserId)
         {
             await ModerationRoles.RequireModerator(thread.Grains, thread.Key.CommunityId, caller, Access.Permissions.ManageMessages);
@@ -101,14 +104,14 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
 
         if (answer is not null)
         {
-            thread.Outbox.Add(RaiseWebhook.Of(thread.Key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(thread.S.Summary!, answer.Post, caller.UserId)));
+            thread.Outbox.Add(RaiseWebhook.Of(thread.Key.CommunityId, WebhookEventKinds.AnswerAccepted, now, new AcceptedAnswer(thread.S.Summary!, answer.Post, caller.UserId), categoryId: summary.CategoryId));
         }
 
         if (answer is not null && answer.Post.AuthorId != summary.AuthorId)
         {
             var source = SourceIds.AcceptedAnswer(answer.Post.PostId);
             thread.Outbox.Add(new AwardPoints([new ActivityEvent(source, thread.Key.CommunityId, answer.Post.AuthorId, answer.Post.AuthorName, ActionKinds.AnswerAccepted, now, null, caller.UserId, thread.Key.ThreadId)]));
-            thread.Outbox.AddRange(SendNotices.For([answer.Post.AuthorId], new NotificationDraft(thread.Key.CommunityId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", source)));
+            thread.Outbox.AddRange(SendNotices.For([answer.Post.AuthorId], new NotificationDraft(thread.Key.CommunityId, NotificationKinds.AnswerAccepted, $"Your answer was accepted in “{summary.Title}”.", source), thread.Place));
         }
 
         await thread.Store();
@@ -125,7 +128,7 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
         }
 
         // Voting is not posting: a muted member may vote, a banned one may not (as for polls and Q&A).
-        PostingRules.RequireNotBanned(await thread.Gate.RequireMember(caller.UserId, thread.Now));
+        PostingRules.RequireNotBanned(ForumAccess.Joined(await thread.Caller(caller.UserId, Access.Permissions.View, "vote")));
         if (up ? thread.S.Voters.Add(caller.UserId) : thread.S.Voters.Remove(caller.UserId))
         {
             thread.ChangeSummary(s => s with { Votes = thread.S.Voters.Count });
@@ -164,7 +167,7 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
         thread.ChangeSummary(s => s with { Status = status, StatusComment = text.Length == 0 ? null : text, LastActivityAt = thread.Now });
         var message = $"“{summary.Title}” is now {ThreadRules.StatusName(status)}{(text.Length > 0 ? $": {text}" : ".")}";
         thread.Outbox.AddRange(SendNotices.For(thread.S.Voters.Append(summary.AuthorId).Where(u => u != caller.UserId),
-            new NotificationDraft(thread.Key.CommunityId, NotificationKinds.IdeaStatus, message, SourceIds.IdeaStatus(thread.Key.ThreadId, thread.S.Summary!.Version))));
+            new NotificationDraft(thread.Key.CommunityId, NotificationKinds.IdeaStatus, message, SourceIds.IdeaStatus(thread.Key.ThreadId, thread.S.Summary!.Version)), thread.Place));
         await thread.Store();
         await thread.Publish(new ThreadChanged(thread.S.Summary!));
         return thread.S.Summary!;

@@ -33,6 +33,7 @@ public sealed partial class ThreadGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IMessageClassifier classifier,
     Sentiment.SentimentScorer sentiment,
+    Access.AccessRulesCache accessRules,
     ILogger<ThreadGrain> logger) : Grain, IThreadGrain, IRemindable
 {
     private const int RecentClientPostsKept = 500;
@@ -59,7 +60,7 @@ public sealed partial class ThreadGrain(
         _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
         _posts = new ThreadPosts(GrainFactory, _key);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };
-        _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, sentiment, clock, Store, Publish);
+        _thread = new ThreadContext(GrainFactory, _key, () => S, _posts, _gate, _outbox, new ForumAccess(accessRules, GrainFactory, _key.CommunityId), sentiment, clock, Store, Publish);
         _feedback = new ThreadFeedback(_thread, _reactions);
         _outbox.Activated();
         if (S.Summary is { } summary)
@@ -101,7 +102,7 @@ public sealed partial class ThreadGrain(
         S.Followers.Add(author.UserId);
         S.Summary = ThreadSummary.Opened(_key, draft, title, tags, author, now, PostRenderer.Excerpt(body));
         _outbox.Add(new UpsertSummary(S.Summary));
-        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary));
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.ThreadCreated, now, S.Summary, categoryId: S.Summary.CategoryId));
         _thread.RecordNewPost(post, ActionKinds.ThreadCreated, SourceIds.Thread(_key.ThreadId), followers: []);
         await Store();
         ChatMetrics.PostsStored.Add(1);
@@ -130,6 +131,11 @@ public sealed partial class ThreadGrain(
             return new PostOutcome((await Load(earlier.Value)).Post, null);
         }
 
+        // Who may reply comes before what the thread holds (a refusal must not tell a non-viewer how long it is) and
+        // before the gate takes a post of the member's flood limit (a refused reply costs nothing).
+        await _thread.Caller(author.UserId, Access.Permissions.Reply, "reply");
+        var now = clock.GetUtcNow();
+        var check = approved ? null : await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
         if (S.LastSeq >= ThreadRules.MaxPosts)
         {
             throw CommunityException.Invalid($"This thread has reached {ThreadRules.MaxPosts} posts and takes no more replies; start a new thread.");
@@ -141,10 +147,8 @@ public sealed partial class ThreadGrain(
         }
 
         var attachmentIds = Attachments.RequireIds(reply.AttachmentIds, "post");
-        var now = clock.GetUtcNow();
-        if (!approved)
+        if (check is not null)
         {
-            var check = await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
             if (check.Judge(body) is { } hold)
             {
                 if (attachmentIds.Count > 0)
@@ -184,7 +188,7 @@ public sealed partial class ThreadGrain(
             _outbox.Add(new RecordResponseTime(_key.CommunityId, _key.ThreadId, S.Summary.AuthorId, KpiSampleKinds.FirstReply, S.Summary.CreatedAt, now));
         }
 
-        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post));
+        _outbox.Add(RaiseWebhook.Of(_key.CommunityId, WebhookEventKinds.PostCreated, now, post, categoryId: S.Summary!.CategoryId));
         _thread.RecordNewPost(post, ActionKinds.Reply, SourceIds.Post(post.PostId), followedBefore);
         await Store();
         ChatMetrics.PostsStored.Add(1);
@@ -195,6 +199,7 @@ public sealed partial class ThreadGrain(
     public async Task<ThreadPost> Edit(long seq, string body, Actor editor)
     {
         RequireThread();
+        await _thread.Caller(editor.UserId, Access.Permissions.View, "edit posts");
         var text = ThreadRules.RequireBody(body);
         var stored = await LoadLive(seq);
         if (stored.Post.AuthorId != editor.UserId)
@@ -228,6 +233,7 @@ public sealed partial class ThreadGrain(
     public async Task<PostRemovedNotice> Remove(long seq, string reason, Actor caller)
     {
         RequireThread(allowRemoved: true);
+        await _thread.Caller(caller.UserId, Access.Permissions.View, "remove posts");
         var stored = await Load(seq);
         var notice = new PostRemovedNotice(_key.CommunityId, _key.ThreadId, seq, stored.Post.PostId);
         if (stored.Post.Removed)
@@ -277,7 +283,7 @@ public sealed partial class ThreadGrain(
     public async Task<bool> Follow(bool follow, Actor caller)
     {
         RequireThread();
-        _ = await _gate.RequireMember(caller.UserId, clock.GetUtcNow());
+        ForumAccess.Joined(await _thread.Caller(caller.UserId, Access.Permissions.View, "follow threads"));
         var changed = follow ? S.Followers.Count < MaxFollowers && S.Followers.Add(caller.UserId) : S.Followers.Remove(caller.UserId);
         if (follow && !changed && !S.Followers.Contains(caller.UserId))
         {
@@ -292,7 +298,11 @@ public sealed partial class ThreadGrain(
         return follow;
     }
 
-    public Task<bool> IsFollowing(string userId) => Task.FromResult(S.Followers.Contains(userId));
+    public async Task<bool> IsFollowing(string userId)
+    {
+        await _thread.RequireReader(userId);
+        return S.Followers.Contains(userId);
+    }
 
     public Task<ThreadSummary> Vote(bool up, Actor caller) => _feedback.Vote(up, caller);
 
@@ -307,11 +317,21 @@ public sealed partial class ThreadGrain(
         return new ThreadPostsPage(summary, lastSeq, await _posts.Range(Math.Max(afterSeq, 0) + 1, to), to < lastSeq);
     }
 
+    public async Task<ThreadPostsPage> ReadAs(string userId, long afterSeq, int limit)
+    {
+        await _thread.RequireReader(userId);
+        return await GetPosts(afterSeq, limit);
+    }
+
+    public async Task<Access.Permissions> PermissionsOf(string userId) =>
+        S.Summary is { } summary ? await _thread.Access.In(await _thread.Access.Reader(userId), summary.CategoryId) : Access.Permissions.None;
+
     public Task<long> GetLastSeq() => Task.FromResult(S.LastSeq);
 
     public async Task<IReadOnlyList<PostRevision>> GetRevisions(long seq, Actor caller)
     {
         RequireThread(allowRemoved: true);
+        await _thread.RequireReader(caller.UserId);
         var stored = await Load(seq);
         if (stored.Post.Removed)
         {

@@ -14,7 +14,7 @@ namespace CommunityScale.Gateway.Tests;
 [Trait("Area", "Threads")]
 public sealed class AttachmentTests(SystemFixture fixture)
 {
-    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4];
+    internal static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4];
     private static readonly byte[] Executable = [0x4D, 0x5A, 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xFF, 0xFF];
 
     [Theory]
@@ -81,7 +81,7 @@ public sealed class AttachmentTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.Http.PutAsJsonAsync($"{forum}/forum/settings", new { attachmentTypes = new[] { "application/x-msdownload" } })).StatusCode);
     }
 
-    private static Task<HttpResponseMessage> Upload(TestUser user, string community, byte[] bytes, string name)
+    internal static Task<HttpResponseMessage> Upload(TestUser user, string community, byte[] bytes, string name)
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(bytes);

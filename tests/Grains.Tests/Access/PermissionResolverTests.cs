@@ -67,6 +67,64 @@ public sealed class PermissionResolverTests
     }
 
     [Fact]
+    public void A_staff_category_is_viewed_by_its_role_and_an_announcement_category_opened_by_one_role()
+    {
+        var rules = Rules(
+            (AccessPlaces.Category("staff"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.View), RoleOverride("staff", Permissions.View, Permissions.None)]),
+            (AccessPlaces.Category("news"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.CreateThreads | Permissions.Reply), RoleOverride("vip", Permissions.CreateThreads, Permissions.None)]));
+        Assert.Equal(Permissions.None, PermissionResolver.InCategory(rules, Member("ann"), "staff"));
+        Assert.Equal(Permissions.None, PermissionResolver.InCategory(rules, null, "staff"));
+        Assert.True(PermissionResolver.InCategory(rules, Member("sam", MemberRole.Member, "staff"), "staff").HasFlag(Permissions.Reply));
+
+        var fan = PermissionResolver.InCategory(rules, Member("ann"), "news");
+        Assert.True(fan.HasFlag(Permissions.View));
+        Assert.False(fan.HasFlag(Permissions.CreateThreads) || fan.HasFlag(Permissions.Reply));
+        var herald = PermissionResolver.InCategory(rules, Member("vic", MemberRole.Member, "vip"), "news");
+        Assert.True(herald.HasFlag(Permissions.CreateThreads));
+        Assert.False(herald.HasFlag(Permissions.Reply));
+        Assert.Equal(BuiltInRoles.EveryoneDefault, PermissionResolver.InCategory(rules, Member("ann"), "general"));
+    }
+
+    [Fact]
+    public void Viewable_categories_follow_the_overrides_for_members_visitors_and_restricted_communities()
+    {
+        var rules = Rules(
+            (AccessPlaces.Category("staff"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.View), RoleOverride("staff", Permissions.View, Permissions.None)]),
+            (AccessPlaces.Category("news"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.Reply)]),
+            (AccessPlaces.Channel("staff"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.View)]));
+
+        var ann = PermissionResolver.ViewableCategories(rules, Member("ann"));
+        Assert.True(ann.Default);
+        Assert.Equal(["staff"], ann.Exceptions);
+        Assert.True(ann.Contains("general") && ann.Contains("news") && !ann.Contains("staff"));
+        Assert.True(PermissionResolver.ViewableCategories(rules, Member("sam", MemberRole.Member, "staff")).Contains("staff"));
+        Assert.False(PermissionResolver.ViewableCategories(rules, null).Contains("staff"));
+
+        // Where everyone is kept out by default, only the categories opened to the member are theirs.
+        var closed = Rules(
+            (AccessPlaces.Category("lobby"), [RoleOverride(BuiltInRoles.Everyone, Permissions.View, Permissions.None)])) with
+        { Roles = [.. BuiltInRoles.Defaults.Select(r => r.Id == BuiltInRoles.Everyone ? r with { Permissions = Permissions.None } : r)] };
+        var bob = PermissionResolver.ViewableCategories(closed, Member("bob"));
+        Assert.False(bob.Default);
+        Assert.Equal(["lobby"], bob.Exceptions);
+        Assert.False(bob.Contains("general"));
+
+        // Visitors of a restricted community view nothing, members everything.
+        var restricted = Rules() with { Visibility = CommunityVisibility.Restricted };
+        Assert.False(PermissionResolver.ViewableCategories(restricted, null).Contains("general"));
+        Assert.True(PermissionResolver.ViewableCategories(restricted, Member("ann")).Contains("general"));
+    }
+
+    [Fact]
+    public void Anyone_views_a_place_only_without_overrides_in_a_public_community()
+    {
+        var rules = Rules((AccessPlaces.Category("news"), [RoleOverride(BuiltInRoles.Everyone, Permissions.None, Permissions.Reply)]));
+        Assert.True(PermissionResolver.AnyoneViews(rules, AccessPlaces.Category("general")));
+        Assert.False(PermissionResolver.AnyoneViews(rules, AccessPlaces.Category("news")));
+        Assert.False(PermissionResolver.AnyoneViews(rules with { Visibility = CommunityVisibility.Private }, AccessPlaces.Category("general")));
+    }
+
+    [Fact]
     public void Visitors_only_read_and_positions_rank_members()
     {
         var rules = Rules();

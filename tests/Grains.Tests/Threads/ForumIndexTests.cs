@@ -35,6 +35,28 @@ public sealed class ForumIndexTests
     }
 
     [Fact]
+    public void A_reader_finds_and_counts_only_posts_of_categories_they_may_view()
+    {
+        using var index = new ForumIndex();
+        index.Upsert(new SearchDocument("1", 1, "1-1", "Roadmap", "The roadmap for next year.", "staff"));
+        index.Upsert(new SearchDocument("2", 1, "2-1", "Public roadmap", "What we share of the roadmap.", "general"));
+        index.Upsert(new SearchDocument("3", 1, "3-1", "Old roadmap", "A roadmap indexed before categories were recorded."));
+
+        Assert.Equal(3, index.Search("roadmap", 10).Total);
+        var member = index.Search("roadmap", 10, new CommunityScale.Access.CategoryView(true, new HashSet<string> { "staff" }));
+        Assert.Equal(1, member.Total);
+        Assert.Equal(["2-1"], member.Hits.Select(h => h.PostId));
+        var staff = index.Search("roadmap", 10, new CommunityScale.Access.CategoryView(true, new HashSet<string>()));
+        Assert.Equal(["1-1", "2-1"], staff.Hits.Select(h => h.PostId).Order());
+        var onlyStaff = index.Search("roadmap", 10, new CommunityScale.Access.CategoryView(false, new HashSet<string> { "staff" }));
+        Assert.Equal(1, onlyStaff.Total);
+        Assert.Equal(["1-1"], onlyStaff.Hits.Select(h => h.PostId));
+        var nothing = index.Search("roadmap", 10, new CommunityScale.Access.CategoryView(false, new HashSet<string>()));
+        Assert.Equal((0, 0), (nothing.Total, nothing.Hits.Count));
+        Assert.Equal(ErrorCodes.Invalid, Assert.Throws<CommunityException>(() => index.Search(" ", 10, new CommunityScale.Access.CategoryView(false, new HashSet<string>()))).Code);
+    }
+
+    [Fact]
     public void Snippets_show_the_words_around_the_first_match()
     {
         var body = string.Concat(Enumerable.Repeat("filler ", 100)) + "the needle is here " + string.Concat(Enumerable.Repeat("after ", 100));

@@ -8,7 +8,10 @@ import { session } from "../session.js";
 export async function render(view, [communityId, threadId], app) {
   const standing = await app.community(communityId);
   const base = `/api/communities/${communityId}/threads/${threadId}`;
-  const settings = await get(`/api/communities/${communityId}/forum/settings`);
+  const [settings, allowed] = await Promise.all([get(`/api/communities/${communityId}/forum/settings`),
+    get(`${base}/permissions/me`).catch(() => ({ permissions: [] }))]);
+  // What the reader may do in the thread's category decides what the page offers: an announcement category shows fans no reply box.
+  const may = new Set(allowed.permissions);
   let summary = null;
   let following = false;
   const posts = new Map();
@@ -17,11 +20,12 @@ export async function render(view, [communityId, threadId], app) {
   const tools = h("div", { class: "row" });
   const list = h("ol", { class: "posts", "aria-live": "polite", "aria-relevant": "additions" });
   const body = h("textarea", { name: "body", required: true, rows: 4, "aria-label": "Your reply (Markdown)" });
-  view.append(title, meta, tools, list, form({ class: "stack", "aria-label": "Reply" }, [body, h("button", { type: "submit" }, "Reply")], async ({ body: text }) => {
+  const readOnly = h("p", { class: "muted", role: "note" }, "You can read this thread; replying here is for some roles only.");
+  view.append(title, meta, tools, list, may.has("reply") ? form({ class: "stack", "aria-label": "Reply" }, [body, h("button", { type: "submit" }, "Reply")], async ({ body: text }) => {
     const outcome = await post(`${base}/posts`, { body: text, clientPostId: newId() });
     body.value = "";
     if (outcome.held) list.append(h("li", { class: "system" }, "Your reply is waiting for a moderator's review."));
-  }));
+  }) : readOnly);
 
   function drawSummary() {
     title.textContent = summary.title;
@@ -50,7 +54,7 @@ export async function render(view, [communityId, threadId], app) {
       el.append(h("div", { class: "meta" }, h("strong", {}, p.authorName), " ", time(p.createdAt), p.editedAt ? " (edited)" : "", accepted ? h("span", { class: "ok" }, " ✔ accepted answer") : null), content,
         h("div", { class: "reactions", role: "group", "aria-label": "Reactions" }, ...settings.reactions.map((emoji) => {
           const count = p.reactions?.[emoji] ?? 0;
-          return h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String((p.mine ?? []).includes(emoji)), "aria-label": `React ${emoji}`, onclick: () => {
+          return h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String((p.mine ?? []).includes(emoji)), "aria-label": `React ${emoji}`, disabled: !may.has("react"), onclick: () => {
             const mine = (p.mine ?? []).includes(emoji);
             (mine ? del(`${base}/posts/${p.seq}/reactions/${encodeURIComponent(emoji)}`) : put(`${base}/posts/${p.seq}/reactions/${encodeURIComponent(emoji)}`))
               .then((r) => {
