@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CommunityScale.Bench;
@@ -14,6 +15,11 @@ internal static class ClusterListener
 {
     public const int MaxConnectionsPerProcess = 15_000;
 
+    // Tens of thousands of connections on 2 shared cores: a handshake or a server ping can wait longer than SignalR's
+    // defaults (15 s, 30 s) while the machine is busy connecting; both sides of a comparison get the same settings.
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ServerTimeout = TimeSpan.FromMinutes(2);
+
     public static async Task<int> RunAsync(LoadOptions o)
     {
         if (o.Clients > MaxConnectionsPerProcess)
@@ -26,18 +32,33 @@ internal static class ClusterListener
         var https = o.Urls.Select(u => new HttpClient { BaseAddress = u }).ToArray();
         try
         {
-            for (var batch = 0; batch < o.Clients; batch += 100)
+            // 50 at a time per process: with several processes connecting tens of thousands of clients to gateways on the
+            // same 2 cores, 100 at a time let handshakes wait past their timeout. A connect that fails all the same is
+            // tried again (up to three times), as a fan's browser would.
+            for (var batch = 0; batch < o.Clients; batch += 50)
             {
-                connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(100, o.Clients - batch)).Select(async local =>
+                connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, o.Clients - batch)).Select(async local =>
                 {
                     var global = o.First + local;
                     var gateway = global % o.Urls.Count;
                     var token = o.Bare ? null : await Http.Token(https[gateway], $"fan-{global}");
-                    var hub = Connections.Build(o, o.Urls[gateway], token);
-                    await hub.StartAsync();
-                    hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
-                    await hub.InvokeAsync<object>("JoinChannel", o.Community, o.Channel, null);
-                    return hub;
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        var hub = Connections.Build(o, o.Urls[gateway], token);
+                        hub.HandshakeTimeout = HandshakeTimeout;
+                        hub.ServerTimeout = ServerTimeout;
+                        try
+                        {
+                            await hub.StartAsync();
+                            hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
+                            await hub.InvokeAsync<object>("JoinChannel", o.Community, o.Channel, null);
+                            return hub;
+                        }
+                        catch (Exception ex) when (attempt < 3 && ex is HubException or OperationCanceledException or TimeoutException or IOException or HttpRequestException or System.Net.WebSockets.WebSocketException)
+                        {
+                            await hub.DisposeAsync();
+                        }
+                    }
                 })));
             }
 
