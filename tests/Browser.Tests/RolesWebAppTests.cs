@@ -206,4 +206,67 @@ public sealed class RolesWebAppTests(BrowserFixture fixture)
         await Expect(visitor.Page.GetByRole(AriaRole.Link, new() { Name = "# Live" })).ToBeVisibleAsync();
         Assert.True(findings.Count == 0, string.Join(Environment.NewLine, findings));
     }
+
+    [Fact]
+    public async Task The_access_screen_shows_each_part_to_whom_the_API_lets_act_there_and_says_its_refusals()
+    {
+        var tag = Guid.NewGuid().ToString("n")[..8];
+        var (ownerId, modId, keeperId, fanId) = ($"own-{tag}", $"mod-{tag}", $"keep-{tag}", $"fan-{tag}");
+        var community = await Rest.NewCommunity(fixture.Url, ownerId, modId, keeperId, fanId);
+        using (var http = await Rest.As(fixture.Url, ownerId))
+        {
+            (await http.PutAsJsonAsync($"/api/communities/{community}/roles/keeper", new { name = "Keeper", position = 300, permissions = new[] { "manage_roles" } })).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync($"/api/communities/{community}/roles/herald", new { name = "Herald", position = 200, permissions = new[] { "send" } })).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync($"/api/communities/{community}/members/{modId}/roles", new { roles = new[] { "moderator" } })).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync($"/api/communities/{community}/members/{keeperId}/roles", new { roles = new[] { "keeper" } })).EnsureSuccessStatusCode();
+        }
+
+        var findings = new List<string>();
+        await using (var moderator = await WebApp.SignInAsync(fixture, modId, "Mo"))
+        {
+            await moderator.OpenAsync($"#/c/{community}");
+            await moderator.Page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Access" }).ClickAsync();
+            await Expect(moderator.Page.GetByRole(AriaRole.Heading, new() { Name = "Invites" })).ToBeVisibleAsync();
+            await Expect(moderator.Page.GetByRole(AriaRole.Heading, new() { Name = "Join requests" })).ToBeVisibleAsync();
+            await Expect(moderator.Page.GetByRole(AriaRole.Heading, new() { Name = "Roles", Exact = true })).ToHaveCountAsync(0);
+            await Expect(moderator.Page.GetByRole(AriaRole.Heading, new() { Name = "Visibility" })).ToHaveCountAsync(0);
+        }
+
+        // A keeper manages roles below their own (300): they edit and delete the Herald (200), and one above is refused.
+        await using var keeper = await WebApp.SignInAsync(fixture, keeperId, "Kip");
+        keeper.Page.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
+        await keeper.OpenAsync($"#/c/{community}/access");
+        await Expect(keeper.Page.GetByRole(AriaRole.Heading, new() { Name = "Invites" })).ToHaveCountAsync(0);
+        await Expect(keeper.Page.GetByRole(AriaRole.Heading, new() { Name = "Visibility" })).ToHaveCountAsync(0);
+        await keeper.Page.GetByRole(AriaRole.Button, new() { Name = "Edit role Herald" }).ClickAsync();
+        var editor = keeper.Page.GetByRole(AriaRole.Form, new() { Name = "Edit role Herald" });
+        await Expect(editor.GetByRole(AriaRole.Checkbox, new() { Name = "send", Exact = true })).ToBeCheckedAsync();
+        await editor.GetByLabel("Name", new() { Exact = true }).FillAsync("Heralds");
+        await editor.GetByRole(AriaRole.Checkbox, new() { Name = "react", Exact = true }).CheckAsync();
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Save role" }).ClickAsync();
+        var roles = keeper.Page.GetByRole(AriaRole.Table, new() { Name = "Roles" });
+        await Expect(roles.GetByRole(AriaRole.Row).Filter(new() { HasText = "Heralds" })).ToContainTextAsync("send, react");
+        await Axe.Check(keeper.Page, "access for a keeper", findings);
+
+        var newRole = keeper.Page.GetByRole(AriaRole.Form, new() { Name = "New role" });
+        await newRole.GetByLabel("Id", new() { Exact = true }).FillAsync("captain");
+        await newRole.GetByLabel("Name", new() { Exact = true }).FillAsync("Captain");
+        await newRole.GetByLabel("Position").FillAsync("400");
+        await newRole.GetByRole(AriaRole.Button, new() { Name = "Save role" }).ClickAsync();
+        await Expect(keeper.Alert).ToHaveTextAsync(new Regex("^forbidden: "));
+        await Expect(roles.GetByRole(AriaRole.Row).Filter(new() { HasText = "Captain" })).ToHaveCountAsync(0);
+
+        await roles.GetByRole(AriaRole.Button, new() { Name = "Delete role Heralds" }).ClickAsync();
+        await Expect(keeper.Page.GetByText("Role Heralds deleted.")).ToBeVisibleAsync();
+        await Expect(roles.GetByRole(AriaRole.Row).Filter(new() { HasText = "Heralds" })).ToHaveCountAsync(0);
+
+        // A member without either permission is offered no access screen, and the page says why when they go there.
+        await using var fan = await WebApp.SignInAsync(fixture, fanId, "Fay");
+        await fan.OpenAsync($"#/c/{community}");
+        await Expect(fan.Page.GetByRole(AriaRole.Link, new() { Name = "Threads" })).ToBeVisibleAsync();
+        await Expect(fan.Page.GetByRole(AriaRole.Link, new() { Name = "Access" })).ToHaveCountAsync(0);
+        await fan.OpenAsync($"#/c/{community}/access");
+        await Expect(fan.Alert).ToContainTextAsync("forbidden");
+        Assert.True(findings.Count == 0, string.Join(Environment.NewLine, findings));
+    }
 }
