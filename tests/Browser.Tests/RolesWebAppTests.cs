@@ -260,6 +260,22 @@ public sealed class RolesWebAppTests(BrowserFixture fixture)
         await Expect(keeper.Page.GetByText("Role Heralds deleted.")).ToBeVisibleAsync();
         await Expect(roles.GetByRole(AriaRole.Row).Filter(new() { HasText = "Heralds" })).ToHaveCountAsync(0);
 
+        // A member's own override: one who is not a member is refused by the API, and the column stays to be put right.
+        await keeper.Page.GetByRole(AriaRole.Link, new() { Name = "# Live: overrides" }).ClickAsync();
+        var addMember = keeper.Page.GetByRole(AriaRole.Form, new() { Name = "Add a member" });
+        await addMember.GetByLabel("User id").FillAsync($"nobody-{tag}");
+        await addMember.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
+        await keeper.Page.GetByLabel($"send for member nobody-{tag}", new() { Exact = true }).SelectOptionAsync("deny");
+        await keeper.Page.GetByRole(AriaRole.Button, new() { Name = "Save overrides" }).ClickAsync();
+        await Expect(keeper.Alert).ToHaveTextAsync(new Regex("^not_found: "));
+        await keeper.Page.GetByRole(AriaRole.Button, new() { Name = $"Remove member nobody-{tag}" }).ClickAsync();
+        await addMember.GetByLabel("User id").FillAsync(fanId);
+        await addMember.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
+        await keeper.Page.GetByLabel($"send for member {fanId}", new() { Exact = true }).SelectOptionAsync("deny");
+        await keeper.Page.GetByRole(AriaRole.Button, new() { Name = "Save overrides" }).ClickAsync();
+        await Expect(keeper.Page.Locator("main [role=status]")).ToHaveTextAsync("Saved.");
+        await Expect(keeper.Alert).ToBeHiddenAsync();
+
         // A member without either permission is offered no access screen, and the page says why when they go there.
         await using var fan = await WebApp.SignInAsync(fixture, fanId, "Fay");
         await fan.OpenAsync($"#/c/{community}");
@@ -267,6 +283,9 @@ public sealed class RolesWebAppTests(BrowserFixture fixture)
         await Expect(fan.Page.GetByRole(AriaRole.Link, new() { Name = "Access" })).ToHaveCountAsync(0);
         await fan.OpenAsync($"#/c/{community}/access");
         await Expect(fan.Alert).ToContainTextAsync("forbidden");
+        // The member's own deny on send: within the caches' 2 s, the channel shows them no composer.
+        await fan.ReloadUntilAsync($"#/c/{community}/chat/live", fan.Page.GetByRole(AriaRole.Note), 1);
+        await Expect(fan.Page.GetByRole(AriaRole.Note)).ToContainTextAsync("posting here is for some roles only");
         Assert.True(findings.Count == 0, string.Join(Environment.NewLine, findings));
     }
 }
