@@ -1,7 +1,7 @@
 // The CommunityScale web app: plain ES modules, no build step. Hash routes pick a view; each view renders into
 // <main>, subscribes to the hub events it needs, and returns a cleanup that unsubscribes when it is left.
 import { h, clearError, showError } from "./js/dom.js";
-import { session, signIn, signOut } from "./js/session.js";
+import { session, signIn, signOut, rememberDestination, takeDestination } from "./js/session.js";
 import { completeSignIn } from "./js/oidc.js";
 import { connect, disconnect, invoke, on, onUnauthorized } from "./js/hub.js";
 import { get } from "./js/api.js";
@@ -18,6 +18,9 @@ import * as profile from "./js/views/profile.js";
 import * as leaderboard from "./js/views/leaderboard.js";
 import * as moderation from "./js/views/moderation.js";
 import * as kpis from "./js/views/kpis.js";
+import * as access from "./js/views/access.js";
+import * as overrides from "./js/views/overrides.js";
+import * as join from "./js/views/join.js";
 
 const routes = [
   [/^#\/signin$/, signin],
@@ -33,9 +36,12 @@ const routes = [
   [/^#\/c\/([a-z0-9-]+)\/profile$/, profile],
   [/^#\/c\/([a-z0-9-]+)\/moderation$/, moderation],
   [/^#\/c\/([a-z0-9-]+)\/kpis$/, kpis],
+  [/^#\/c\/([a-z0-9-]+)\/access$/, access],
+  [/^#\/c\/([a-z0-9-]+)\/access\/channels\/([a-z0-9-]+)$/, overrides],
+  [/^#\/join\/([a-z0-9-]+)\/([a-z0-9-]+)$/, join],
 ];
 
-// What the app knows of each community it has entered: the caller's role, from WatchCommunity.
+// What the app knows of each community it has entered: the caller's role (from WatchCommunity) and permissions.
 const watched = new Map();
 let unread = 0;
 let cleanup = null;
@@ -46,9 +52,11 @@ export const app = {
   async community(id) {
     if (!watched.has(id)) {
       watched.set(id, (async () => {
-        const [info, watch] = await Promise.all([get(`/api/communities/${id}`), invoke("WatchCommunity", id)]);
+        const [info, watch, mine] = await Promise.all([get(`/api/communities/${id}`), invoke("WatchCommunity", id), get(`/api/communities/${id}/permissions/me`)]);
         unread = watch.unreadNotifications;
-        return { info, role: watch.role, moderator: watch.moderationEvents, manager: watch.role === "Admin" || watch.role === "Owner" };
+        const may = new Set(mine.permissions);
+        return { info, role: watch.role, moderator: watch.moderationEvents, manager: watch.role === "Admin" || watch.role === "Owner", may,
+          access: may.has("manage_roles") || may.has("moderate") };
       })());
       watched.get(id).catch(() => watched.delete(id));
     }
@@ -93,6 +101,7 @@ async function renderNav(communityId) {
         h("a", { href: `#/c/${communityId}/profile` }, "Profile"));
       if (standing?.moderator) links.push(h("a", { href: `#/c/${communityId}/moderation` }, "Moderation"));
       if (standing?.manager) links.push(h("a", { href: `#/c/${communityId}/kpis` }, "KPIs"));
+      if (standing?.access) links.push(h("a", { href: `#/c/${communityId}/access` }, "Access"));
     }
     links.push(h("a", { href: "#/notifications", "aria-label": `Notifications, ${unread} unread` }, "Notifications", unread > 0 ? h("span", { class: "badge" }, unread) : null));
     links.push(h("button", { type: "button", class: "link", onclick: () => app.signOut() }, "Sign out"));
@@ -119,11 +128,13 @@ async function route() {
     cleanup = null;
   }
   if (!session.token && location.hash !== "#/signin") {
+    // A link opened before signing in (an invite, a channel) is where sign-in continues.
+    if (location.hash && location.hash !== "#/") rememberDestination(location.hash);
     location.hash = "#/signin";
     return;
   }
   if (session.token && (location.hash === "" || location.hash === "#/" || location.hash === "#/signin")) {
-    location.hash = "#/communities";
+    location.hash = takeDestination() ?? "#/communities";
     return;
   }
   const main = document.getElementById("view");

@@ -21,13 +21,20 @@ public sealed class WebApp(IBrowserContext context, IPage page, string userId) :
     /// <summary>Opens the app and signs in through its form, as a person would.</summary>
     public static async Task<WebApp> SignInAsync(BrowserFixture fixture, string userId, string displayName, ViewportSize? viewport = null)
     {
+        var app = await SignInFromAsync(fixture, "/#/signin", userId, displayName, viewport);
+        await Expect(app.Page.GetByRole(AriaRole.Heading, new() { Name = "Communities", Exact = true })).ToBeVisibleAsync();
+        return app;
+    }
+
+    /// <summary>Opens <paramref name="url"/> signed out (a link someone was sent) and signs in on the page the app turns to.</summary>
+    public static async Task<WebApp> SignInFromAsync(BrowserFixture fixture, string url, string userId, string displayName, ViewportSize? viewport = null)
+    {
         var context = await fixture.Browser.NewContextAsync(new() { BaseURL = fixture.Url.ToString(), ViewportSize = viewport ?? new() { Width = 1024, Height = 800 } });
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/#/signin");
+        await page.GotoAsync(url);
         await page.GetByLabel("User id").FillAsync(userId);
         await page.GetByLabel("Display name").FillAsync(displayName);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Communities", Exact = true })).ToBeVisibleAsync();
         return new WebApp(context, page, userId);
     }
 
@@ -37,6 +44,26 @@ public sealed class WebApp(IBrowserContext context, IPage page, string userId) :
         await Page.EvaluateAsync($"location.hash = {System.Text.Json.JsonSerializer.Serialize(hash)}");
         await Expect(Page.Locator($"main[data-ready=\"{hash}\"]")).ToHaveCountAsync(1);
         await Expect(Connection).ToHaveTextAsync("Connected");
+    }
+
+    /// <summary>
+    /// Opens a screen and reloads it until <paramref name="locator"/> matches <paramref name="count"/> elements: for what a
+    /// screen reads once (a listing) and the server changes within its caches' 2 s.
+    /// </summary>
+    public async Task ReloadUntilAsync(string hash, ILocator locator, int count)
+    {
+        await OpenAsync(hash);
+        await Responses.Eventually(async () =>
+        {
+            if (await locator.CountAsync() == count)
+            {
+                return true;
+            }
+
+            await Page.ReloadAsync();
+            await Expect(Page.Locator($"main[data-ready=\"{hash}\"]")).ToHaveCountAsync(1);
+            return false;
+        }, $"{count} of {locator} on {hash}");
     }
 
     public async Task OpenChannelAsync(string community, string channel)

@@ -42,6 +42,12 @@ export function time(at) {
   return h("time", { datetime: date.toISOString(), title: date.toLocaleString() }, date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
 }
 
+/** A date with its time, for what lies days away (an invite's expiry). */
+export function dateTime(at) {
+  const date = new Date(at);
+  return h("time", { datetime: date.toISOString() }, date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
+}
+
 export function formValues(form) {
   return Object.fromEntries(new FormData(form).entries());
 }
@@ -53,6 +59,8 @@ export function form(attrs, children, action) {
     e.preventDefault();
     const button = el.querySelector("button[type=submit], button:not([type])");
     if (button) button.disabled = true;
+    // A new attempt: the last refusal no longer stands for what is on screen.
+    clearError();
     try {
       await action(formValues(el), el, e.submitter);
     } catch (err) {

@@ -12,3 +12,14 @@ export function signOut() {
   Object.assign(session, { token: null, userId: null, displayName: null });
   sessionStorage.removeItem("cs.session");
 }
+
+/** Where a signed-out visitor was going (an invite link, a channel): sign-in continues there instead of the community list. */
+export function rememberDestination(hash) {
+  sessionStorage.setItem("cs.destination", hash);
+}
+
+export function takeDestination() {
+  const hash = sessionStorage.getItem("cs.destination");
+  sessionStorage.removeItem("cs.destination");
+  return hash;
+}

@@ -30,6 +30,7 @@ export async function render(view, [communityId, channelId], app) {
   const readOnly = h("p", { class: "muted composer", role: "note" }, "You can read this channel; posting here is for some roles only.");
   view.append(
     h("h1", {}, `# ${channel.name}`), presence,
+    ...(standing.may.has("manage_roles") ? [h("p", {}, h("a", { href: `#/c/${communityId}/access/channels/${channelId}` }, "Channel access"))] : []),
     scroller,
     may.has("send") ? composer() : readOnly);
 

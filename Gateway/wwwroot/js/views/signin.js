@@ -1,6 +1,6 @@
 import { h, field, form, showError } from "../dom.js";
 import { get, post } from "../api.js";
-import { signIn } from "../session.js";
+import { signIn, takeDestination } from "../session.js";
 import { startSignIn } from "../oidc.js";
 
 /**
@@ -33,7 +33,7 @@ export async function render(view) {
       ], async ({ userId, displayName }) => {
         const { token } = await post("/api/auth/dev-token", { userId: userId.trim(), displayName: displayName.trim() });
         signIn(token, userId.trim(), displayName.trim());
-        location.hash = "#/communities";
+        location.hash = takeDestination() ?? "#/communities";
       }));
   }
   if (!config.provider && !config.devTokens) {
