@@ -196,8 +196,7 @@ public sealed partial class AzureTableGrainStorage(
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
-            throw new InconsistentStateException(
-                $"State '{stateName}' of {grainId} was changed by another writer (storage said {ex.Status}).", "unknown", expectedETag ?? "none", ex);
+            throw ChangedByAnother(stateName, grainId, expectedETag, ex.Status, ex);
         }
     }
 
@@ -212,10 +211,12 @@ public sealed partial class AzureTableGrainStorage(
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
         {
-            throw new InconsistentStateException(
-                $"State '{stateName}' of {grainId} was changed by another writer (storage said {ex.Status}).", "unknown", expectedETag ?? "none", ex);
+            throw ChangedByAnother(stateName, grainId, expectedETag, ex.Status, ex);
         }
     }
+
+    private static InconsistentStateException ChangedByAnother(string stateName, GrainId grainId, string? expectedETag, int status, Exception ex) =>
+        new($"State '{stateName}' of {grainId} was changed by another writer (storage said {status}).", "unknown", expectedETag ?? "none", ex);
 
     /// <summary>Turns "storage is not there" into one clear exception instead of a socket error deep in the SDK.</summary>
     private async Task<TResult> Guard<TResult>(Func<Task<TResult>> call, string what)

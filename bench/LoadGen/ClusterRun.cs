@@ -103,6 +103,8 @@ internal static class ClusterRun
                 break;
             }
 
+            // The listeners are other processes, counting on their own: they are asked again every 100 ms (a few
+            // lines over a pipe) rather than told to report every delivery.
             await Task.Delay(100);
         }
 
@@ -128,6 +130,7 @@ internal static class ClusterRun
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (long)(n * interval));
             if (wait > TimeSpan.Zero)
             {
+                // The offered rate is a schedule: the n-th send goes at start + n / rate, whatever the acks do.
                 await Task.Delay(wait);
             }
 

@@ -48,7 +48,7 @@ public sealed record Plan(
     int RedisInstances, double OneChannelHeadroom);
 
 /// <summary>
-/// The capacity model: pure arithmetic over measured costs, so docs/capacity.md and the autoscaler limits can be
+/// The capacity model: pure arithmetic over measured costs, so a capacity plan and the autoscaler limits can be
 /// recomputed whenever the benchmarks change. Gateways: the most of CPU (deliveries × cost per delivery, plus the quiet
 /// messages' own gateway work), memory (connections × bytes each) and connections per pod. Silos: messages × the cost
 /// behind the gateways, whose hot-channel part grows with the gateways a channel reaches (one stream event each).

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CommunityScale.Tools.Capacity;
 
-// The capacity model of docs/capacity.md: reads the measured costs from bench/results/cluster/latest.json
+// The capacity model (issue 25): reads the measured costs from bench/results/cluster/latest.json
 // (./scripts/bench --cluster) and bench/results/latest.json (./scripts/bench), and prints, in Markdown, what serves
 // (a) a million fans over 10,000 channels and (b) one 100,000-fan channel at 50 messages a second, how far the model is
 // from the 1-, 2- and 4-gateway measurements, and the autoscaler limits that follow.
