@@ -8,12 +8,15 @@ namespace CommunityScale.Chat;
 /// <summary>
 /// Sums the online counts that gateways report for one channel and publishes the total on the channel stream when
 /// it changes. A gateway that stops reporting (crashed) is dropped after <see cref="PresenceOptions.GatewayExpiry"/>.
-/// Presence is soft state: it is rebuilt from the next reports, so it is never stored.
+/// Presence is soft state: it is rebuilt from the next reports, so it is never stored. A change is published after
+/// the wait <see cref="PresencePacing"/> sets for the channel's size; changes within the wait are folded into one.
 /// </summary>
 public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChannelPresenceGrain
 {
     private readonly Dictionary<string, (int Online, DateTimeOffset ReportedAt)> _gateways = new(StringComparer.Ordinal);
     private int _published = -1;
+    private DateTimeOffset _publishedAt;
+    private IGrainTimer? _pending;
     private ChannelKey _key;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -56,15 +59,31 @@ public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [Fro
         await PublishIfChanged();
     }
 
+    private Task PublishPending(CancellationToken cancellationToken)
+    {
+        _pending?.Dispose();
+        _pending = null;
+        return PublishIfChanged();
+    }
+
     private async Task PublishIfChanged()
     {
         var total = Total();
-        if (total == _published)
+        if (total == _published || _pending is not null)
         {
             return;
         }
 
+        var now = clock.GetUtcNow();
+        var wait = PresencePacing.Wait(_publishedAt, Math.Max(0, _published), total, now, options.Value.DeliveriesPerSecond, options.Value.MaxPublishInterval);
+        if (wait > TimeSpan.Zero)
+        {
+            _pending = this.RegisterGrainTimer(PublishPending, new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan) { Interleave = false });
+            return;
+        }
+
         _published = total;
+        _publishedAt = now;
         await this.GetStreamProvider(StreamNames.Provider)
             .GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key))
             .OnNextAsync(new PresenceChanged(_key.CommunityId, _key.ChannelId, total));

@@ -10,4 +10,15 @@ public sealed class PresenceOptions
     /// <summary>A gateway's count is dropped when it has not reported for this long (gateways refresh well within it).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan GatewayExpiry { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// About how many presence deliveries a second one channel may cause: a count waits online ÷ this since the last
+    /// one (see <c>PresencePacing</c>). Lower saves fan-out in big channels; higher makes their counts fresher.
+    /// </summary>
+    [Range(10, 1_000_000)]
+    public int DeliveriesPerSecond { get; set; } = 1_000;
+
+    /// <summary>The longest a changed count waits, however big the channel.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MaxPublishInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
