@@ -65,7 +65,8 @@ internal static class ClusterRun
             // the gateways is that of the messages.
             var probe = new ServerProbe(o, http);
             var settling = Stopwatch.StartNew();
-            var floor = await probe.UntilCalm(coreShare: 0.4, windowSeconds: 3, atMostSeconds: 180);
+            // Calm: a tenth of a core per server process (each has a floor of its own with thousands of connections).
+            var floor = await probe.UntilCalm(coreShare: 0.1 * o.ServerPids.Count, windowSeconds: 3, atMostSeconds: 180);
             Console.WriteLine($"settled {settling.Elapsed.TotalSeconds:0} s after the connects; floor {string.Join(" + ", floor.MsPerSecond.Select(ms => $"{ms:0}"))} ms/s");
 
             await using var sender = o.Bare

@@ -1,4 +1,7 @@
+using System.Globalization;
+using CommunityScale.TestSupport;
 using CommunityScale.Tools.Capacity;
+using YamlDotNet.RepresentationModel;
 
 namespace CommunityScale.Deploy.Tests;
 
@@ -50,12 +53,13 @@ public sealed class CapacityModelTests
     }
 
     [Fact]
-    public void The_line_through_the_gateway_runs_is_the_least_squares_one()
+    public void Idle_connections_cost_the_gateways_a_floor_of_their_own()
     {
-        var (fixedPart, perGateway) = Capacity.FitLine([(1, 600), (2, 700), (4, 900)]);
-        Assert.Equal(500, fixedPart, 6);
-        Assert.Equal(100, perGateway, 6);
-        Assert.Throws<ArgumentException>(() => Capacity.FitLine([(1, 600)]));
+        // The evening's 20 cores of deliveries plus 1,000,000 connections × 10 µs a second = 30 cores ÷ 1.2 = 25 gateways.
+        var plan = Capacity.Serve(new Load("evening", 1_000_000, 10_000, 1), Costs with { GatewayIdleUsPerConnectionPerSecond = 10 }, new PodSizes());
+        Assert.Equal(30, plan.GatewayCoresBusy, 3);
+        Assert.Equal(25, plan.Gateways);
+        Assert.Equal("CPU", plan.GatewayLimit);
     }
 
     [Fact]
@@ -64,5 +68,37 @@ public sealed class CapacityModelTests
         // 2 cores = 2,000,000 µs/s over (10 + 15 + (500 + 100 × 4) / 40,000) µs per delivery.
         var deliveries = Capacity.SaturatedDeliveriesOnOneMachine(2, 4, 40_000, 15, Costs);
         Assert.Equal(2e6 / (25 + 900.0 / 40_000), deliveries, 3);
+
+        // An idle floor of 500 ms/s leaves 1.5 cores for the deliveries.
+        Assert.Equal(1.5e6 / (25 + 900.0 / 40_000), Capacity.SaturatedDeliveriesOnOneMachine(2, 4, 40_000, 15, Costs, 500), 3);
+    }
+}
+
+/// <summary>deploy/k8s/hpa.yaml is derived from the model over the committed bench results, not guessed.</summary>
+[Trait("Area", "ScaleOut")]
+public sealed class AutoscalerLimitsTests
+{
+    [Fact]
+    public void The_autoscalers_follow_the_capacity_model_of_the_committed_results()
+    {
+        var measured = MeasuredResults.Load(RepoPaths.Root);
+        var pods = new PodSizes();
+        var (gateways, silos) = Capacity.MaxReplicas([.. Capacity.Targets.Select(l => Capacity.Serve(l, measured.Costs, pods))]);
+
+        var stream = new YamlStream();
+        using (var reader = new StreamReader(Path.Combine(RepoPaths.Root, "deploy", "k8s", "hpa.yaml")))
+        {
+            stream.Load(reader);
+        }
+
+        var hpas = stream.Documents.Select(d => (YamlMappingNode)d.RootNode)
+            .ToDictionary(d => ((YamlScalarNode)((YamlMappingNode)d["metadata"])["name"]).Value!, d => (YamlMappingNode)d["spec"]);
+        string Spec(string hpa, string key) => ((YamlScalarNode)hpas[hpa][key]).Value!;
+        int Target(string hpa) => int.Parse(((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)((YamlSequenceNode)hpas[hpa]["metrics"])[0])["resource"])["target"])["averageUtilization"]).Value!, CultureInfo.InvariantCulture);
+
+        Assert.Equal(gateways.ToString(CultureInfo.InvariantCulture), Spec("communityscale-gateway", "maxReplicas"));
+        Assert.Equal(silos.ToString(CultureInfo.InvariantCulture), Spec("communityscale-silo", "maxReplicas"));
+        Assert.Equal((int)Math.Round(pods.GatewayTargetUtilization * 100), Target("communityscale-gateway"));
+        Assert.Equal((int)Math.Round(pods.SiloTargetUtilization * 100), Target("communityscale-silo"));
     }
 }

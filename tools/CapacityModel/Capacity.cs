@@ -1,7 +1,7 @@
 namespace CommunityScale.Tools.Capacity;
 
 /// <summary>What the benchmarks measured, per delivery and per message (bench/results/cluster and bench/results).</summary>
-/// <param name="GatewayUsPerDelivery">Gateway CPU per delivery, hot channel, at saturation.</param>
+/// <param name="GatewayUsPerDelivery">Gateway CPU per delivery, hot channel, at saturation, net of the idle connections' floor.</param>
 /// <param name="BehindUsPerMessageFixed">Silo + Redis + storage CPU per hot-channel message that does not depend on the gateways.</param>
 /// <param name="BehindUsPerMessagePerGateway">Silo + Redis + storage CPU per hot-channel message for each gateway listening.</param>
 /// <param name="BytesPerConnection">Gateway memory per connection (RSS growth over the connects ÷ connections).</param>
@@ -10,6 +10,7 @@ namespace CommunityScale.Tools.Capacity;
 /// <param name="QuietDeliveriesPerMessage">Deliveries per message in that measurement (clients per channel).</param>
 /// <param name="StorageOperationsPerMessage">Storage operations per quiet message.</param>
 /// <param name="OneChannelMessagesPerSecond">Acked sends a second into one channel (its grain's ceiling, durable-sends).</param>
+/// <param name="GatewayIdleUsPerConnectionPerSecond">Gateway CPU an idle connection costs each second (keep-alives, timers).</param>
 public sealed record MeasuredCosts(
     double GatewayUsPerDelivery,
     double BehindUsPerMessageFixed,
@@ -19,7 +20,8 @@ public sealed record MeasuredCosts(
     double QuietBehindUsPerMessage,
     double QuietDeliveriesPerMessage,
     double StorageOperationsPerMessage,
-    double OneChannelMessagesPerSecond);
+    double OneChannelMessagesPerSecond,
+    double GatewayIdleUsPerConnectionPerSecond = 0);
 
 /// <summary>The pods and how full they may run (the HorizontalPodAutoscaler targets in deploy/k8s/hpa.yaml).</summary>
 public sealed record PodSizes(
@@ -50,11 +52,28 @@ public sealed record Plan(
 /// <summary>
 /// The capacity model: pure arithmetic over measured costs, so a capacity plan and the autoscaler limits can be
 /// recomputed whenever the benchmarks change. Gateways: the most of CPU (deliveries × cost per delivery, plus the quiet
-/// messages' own gateway work), memory (connections × bytes each) and connections per pod. Silos: messages × the cost
+/// messages' own gateway work, plus what the idle connections cost), memory (connections × bytes each) and connections per pod. Silos: messages × the cost
 /// behind the gateways, whose hot-channel part grows with the gateways a channel reaches (one stream event each).
 /// </summary>
 public static class Capacity
 {
+    /// <summary>The two loads issue 25 asks about: a busy evening and a stadium moment.</summary>
+    public static IReadOnlyList<Load> Targets { get; } =
+    [
+        new("(a) 1,000,000 fans, 10,000 channels of 100, 1 msg/s each", 1_000_000, 10_000, 1),
+        new("(b) one channel of 100,000 fans at 50 msg/s", 100_000, 1, 50),
+    ];
+
+    /// <summary>
+    /// The autoscalers' ceilings: the larger plan plus a quarter for a surge; silos at least 4, so a drain and a crash
+    /// can overlap on the smallest cluster.
+    /// </summary>
+    public static (int Gateways, int Silos) MaxReplicas(IReadOnlyList<Plan> plans)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        return (plans.Max(p => p.Gateways) * 5 / 4, Math.Max(4, plans.Max(p => p.Silos) * 5 / 4));
+    }
+
     public static Plan Serve(Load load, MeasuredCosts costs, PodSizes pods)
     {
         ArgumentNullException.ThrowIfNull(load);
@@ -63,7 +82,8 @@ public static class Capacity
 
         // A channel's message costs the gateway its own share (hub call, ack) once, and one delivery per fan.
         var ownGatewayUs = Math.Max(0, costs.QuietGatewayUsPerMessage - costs.QuietDeliveriesPerMessage * costs.GatewayUsPerDelivery);
-        var gatewayCores = (load.DeliveriesPerSecond * costs.GatewayUsPerDelivery + load.MessagesPerSecond * ownGatewayUs) / 1e6;
+        var gatewayCores = (load.DeliveriesPerSecond * costs.GatewayUsPerDelivery + load.MessagesPerSecond * ownGatewayUs
+            + load.Fans * costs.GatewayIdleUsPerConnectionPerSecond) / 1e6;
         var byCpu = Ceiling(gatewayCores / (pods.GatewayCores * pods.GatewayTargetUtilization));
         var byMemory = Ceiling(load.Fans * costs.BytesPerConnection / (pods.GatewayMemoryBytes * 0.8));
         var byConnections = Ceiling((double)load.Fans / pods.GatewayMaxConnections);
@@ -86,29 +106,17 @@ public static class Capacity
 
     /// <summary>
     /// What one machine of <paramref name="cores"/> cores should deliver at saturation with every process on it: each
-    /// delivery costs the gateway and the load generator, and each message what is behind the gateways.
+    /// delivery costs the gateway and the load generator, and each message what is behind the gateways, out of what the
+    /// servers' idle floor leaves.
     /// </summary>
-    public static double SaturatedDeliveriesOnOneMachine(double cores, int gateways, int clients, double loadUsPerDelivery, MeasuredCosts costs)
+    public static double SaturatedDeliveriesOnOneMachine(
+        double cores, int gateways, int clients, double loadUsPerDelivery, MeasuredCosts costs, double idleServerMsPerSecond = 0)
     {
         ArgumentNullException.ThrowIfNull(costs);
         var behindPerDelivery = (costs.BehindUsPerMessageFixed + costs.BehindUsPerMessagePerGateway * gateways) / clients;
-        return cores * 1e6 / (costs.GatewayUsPerDelivery + loadUsPerDelivery + behindPerDelivery);
-    }
-
-    /// <summary>Least squares line through (gateways, cost) points: cost = fixed + perGateway × gateways.</summary>
-    public static (double Fixed, double PerGateway) FitLine(IReadOnlyList<(double X, double Y)> points)
-    {
-        ArgumentNullException.ThrowIfNull(points);
-        if (points.Count < 2)
-        {
-            throw new ArgumentException("a line needs at least two points", nameof(points));
-        }
-
-        var meanX = points.Average(p => p.X);
-        var meanY = points.Average(p => p.Y);
-        var sxx = points.Sum(p => (p.X - meanX) * (p.X - meanX));
-        var slope = sxx == 0 ? 0 : points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / sxx;
-        return (meanY - slope * meanX, slope);
+        // What the servers spend holding the connections with nothing sent is not there for deliveries.
+        var spare = Math.Max(0, cores * 1e6 - idleServerMsPerSecond * 1e3);
+        return spare / (costs.GatewayUsPerDelivery + loadUsPerDelivery + behindPerDelivery);
     }
 
     private static int Ceiling(double value) => (int)Math.Ceiling(Math.Max(0, value) - 1e-9);
