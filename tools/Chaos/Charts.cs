@@ -29,12 +29,18 @@ internal static class Charts
         load.SavePng(Path.Combine(dir, "chart.png"), 1400, 600);
 
         var memory = new ScottPlot.Plot();
-        foreach (var process in report.RssSamples.GroupBy(s => s.Process).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var palette = new ScottPlot.Palettes.Category10();
+        foreach (var (process, index) in report.RssSamples.GroupBy(s => s.Process).OrderBy(g => g.Key, StringComparer.Ordinal).Select((g, i) => (g, i)))
         {
-            var points = process.OrderBy(s => s.At).ToArray();
-            var line = memory.Add.Scatter(points.Select(p => p.At).ToArray(), points.Select(p => p.Bytes / 1048576.0).ToArray());
-            line.LegendText = process.Key;
-            line.MarkerSize = 2;
+            // One line per lifetime: joining a killed process to its successor would draw memory it never had.
+            foreach (var (life, n) in process.GroupBy(s => s.Pid).Select((g, n) => (g, n)))
+            {
+                var points = life.OrderBy(s => s.At).ToArray();
+                var line = memory.Add.Scatter(points.Select(p => p.At).ToArray(), points.Select(p => p.Bytes / 1048576.0).ToArray());
+                line.Color = palette.GetColor(index);
+                line.MarkerSize = 2;
+                line.LegendText = n == 0 ? process.Key : "";
+            }
         }
 
         foreach (var fault in report.Faults)

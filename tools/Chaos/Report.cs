@@ -240,7 +240,8 @@ internal sealed class Report
     {
         const double Width = 5;
         var buckets = new List<Bucket>();
-        for (var at = 0.0; at < end; at += Width)
+        // Whole buckets only: a last, partial one would read as a drop in throughput.
+        for (var at = 0.0; at + Width <= end; at += Width)
         {
             var inside = acks.Where(a => a.AckAt >= at && a.AckAt < at + Width).Select(a => (a.AckAt - a.FirstAttemptAt) * 1000).Order().ToArray();
             buckets.Add(new Bucket(at, inside.Length / Width, inside.Length == 0 ? null : Math.Round(inside[Math.Min(inside.Length - 1, (int)Math.Ceiling(0.99 * inside.Length) - 1)], 1)));
