@@ -66,11 +66,20 @@ build_project() {
     || die "the build of $project failed."
 }
 
+# pid_running PID: the process exists and has not exited. `kill -0` alone also succeeds on a zombie, and here the
+# processes the scripts start in the background are orphans whose new parent reaps them late: a silo that exited on
+# SIGTERM stayed a zombie long enough for `deploy/local-cluster start` to take it for running (issue 28's chaos run).
+pid_running() {
+  local state
+  state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # wait_http URL SECONDS PID: waits for a 200 from URL while PID lives.
 wait_http() {
   local url="$1" seconds="$2" pid="$3" i
   for ((i = 0; i < seconds * 4; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 1
+    pid_running "$pid" || return 1
     curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
     sleep 0.25
   done
@@ -81,7 +90,7 @@ wait_http() {
 wait_port() {
   local port="$1" seconds="$2" pid="$3" i
   for ((i = 0; i < seconds * 4; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 1
+    pid_running "$pid" || return 1
     (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
     sleep 0.25
   done

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace CommunityScale.Chaos;
+
+/// <summary>
+/// The local cluster's processes, as <c>deploy/local-cluster</c> records them (one pid file per name). Faults act on those
+/// pids; bringing a process back goes through the script, so a restarted process has exactly the command line of <c>up</c>.
+/// </summary>
+internal sealed class Cluster(Options options)
+{
+    public IReadOnlyList<string> Plan { get; } =
+    [
+        "redis", "azurite",
+        .. Enumerable.Range(1, options.Silos).Select(i => $"silo-{i}"),
+        .. Enumerable.Range(1, options.GatewayCount).Select(i => $"gateway-{i}"),
+    ];
+
+    public int? Pid(string name)
+    {
+        var file = Path.Combine(options.StateDir, $"{name}.pid");
+        try
+        {
+            return int.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    public static bool IsAlive(int pid)
+    {
+        // A zombie still has /proc/PID; its state letter says it is gone.
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Names of the plan whose recorded process is alive.</summary>
+    public IReadOnlyList<string> Running() => [.. Plan.Where(n => Pid(n) is { } pid && IsAlive(pid))];
+
+    public static async Task Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", pid.ToString(CultureInfo.InvariantCulture) }, RedirectStandardError = true })!;
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits until the process has exited (a drain on SIGTERM can take a while).</summary>
+    public static async Task<bool> WaitExit(int pid, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (IsAlive(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs <c>deploy/local-cluster VERB NAME</c> with the cluster's environment (inherited from ./scripts/chaos).</summary>
+    public async Task<(int ExitCode, string Output)> Script(string verb, string name)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = options.RepoRoot };
+        start.ArgumentList.Add(Path.Combine(options.RepoRoot, "deploy", "local-cluster"));
+        start.ArgumentList.Add(verb);
+        start.ArgumentList.Add(name);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, (await stdout + await stderr).Trim());
+    }
+
+    public static long? RssBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace CommunityScale.Chaos;
+
+/// <summary>What <c>./scripts/chaos</c> passes: the cluster to work on and the shape of the load.</summary>
+internal sealed record Options
+{
+    public double Minutes { get; init; } = 30;
+
+    public int Seed { get; init; } = Environment.TickCount;
+
+    public IReadOnlyList<Uri> Gateways { get; init; } = [];
+
+    /// <summary>The local cluster's pid files (<c>.run/local-cluster-BASE</c>).</summary>
+    public string StateDir { get; init; } = "";
+
+    public string Out { get; init; } = "";
+
+    public string RepoRoot { get; init; } = "";
+
+    public int Silos { get; init; } = 2;
+
+    public int GatewayCount => Gateways.Count;
+
+    // Modest on purpose: the 2 shared cores also run 2 silos, 3 gateways, Redis and Azurite.
+    public int Channels { get; init; } = 6;
+
+    public int ClientsPerChannel { get; init; } = 3;
+
+    public int HotListeners { get; init; } = 200;
+
+    public int HotSenders { get; init; } = 3;
+
+    /// <summary>Between one sender's messages: 0.5 per second stays inside the 5-per-5-s member limit with retries.</summary>
+    public TimeSpan SendInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long after a fault ends every listener must have shown every message acked by then.</summary>
+    public TimeSpan ConvergeWithin { get; init; } = TimeSpan.FromSeconds(60);
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--minutes" => o with { Minutes = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--seed" => o with { Seed = Int() },
+                "--gateways" => o with { Gateways = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u))] },
+                "--state-dir" => o with { StateDir = Value() },
+                "--out" => o with { Out = Value() },
+                "--repo" => o with { RepoRoot = Value() },
+                "--silos" => o with { Silos = Int() },
+                "--channels" => o with { Channels = Int() },
+                "--clients-per-channel" => o with { ClientsPerChannel = Int() },
+                "--hot-listeners" => o with { HotListeners = Int() },
+                "--hot-senders" => o with { HotSenders = Int() },
+                "--send-interval-ms" => o with { SendInterval = TimeSpan.FromMilliseconds(Int()) },
+                "--converge-within-seconds" => o with { ConvergeWithin = TimeSpan.FromSeconds(Int()) },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+
+        if (o.Gateways.Count == 0 || o.StateDir.Length == 0 || o.Out.Length == 0 || o.RepoRoot.Length == 0)
+        {
+            throw new ArgumentException("--gateways, --state-dir, --out and --repo are required (./scripts/chaos passes them)");
+        }
+
+        if (o.Minutes < 1)
+        {
+            throw new ArgumentException("--minutes is at least 1: a fault needs its time to recover in");
+        }
+
+        return o;
+    }
+}

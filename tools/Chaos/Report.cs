@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CommunityScale.Chaos;
+
+internal sealed record ReportInput(
+    Options Options, DateTimeOffset StartedAt, double EndOfSends, Recorder Recorder, IReadOnlyList<FaultRecord> Faults,
+    IReadOnlyDictionary<string, List<Message>> History, IReadOnlyList<string> BehindAtEnd, IReadOnlyList<string> RunningAtEnd,
+    IReadOnlyList<string> Plan, IReadOnlySet<string> Documented, int Listeners, int Reconnects, int GapRejoins);
+
+internal sealed record Percentiles(double? P50, double? P95, double? Max);
+
+internal sealed record RssGrowth(string Process, int Pid, double FromSeconds, double ToSeconds, double FromMb, double ToMb, double GrowthPercent);
+
+internal sealed record Bucket(double At, double AckedPerSecond, double? P99AckMs);
+
+/// <summary>report.json: what the run did and measured, and which invariants broke (none, when <see cref="Passed"/>).</summary>
+internal sealed class Report
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required double Minutes { get; init; }
+
+    public required int Seed { get; init; }
+
+    public required object Load { get; init; }
+
+    public required IReadOnlyList<string> PlannedProcesses { get; init; }
+
+    public required IReadOnlyList<string> RunningAtEnd { get; init; }
+
+    public required IReadOnlyList<FaultRecord> Faults { get; init; }
+
+    public required IReadOnlyDictionary<string, int> FaultsByKind { get; init; }
+
+    /// <summary>Seconds from each fault's start until every sender had an ack again.</summary>
+    public required Percentiles Recovery { get; init; }
+
+    public required double ConvergeWithinSeconds { get; init; }
+
+    public required long Acked { get; init; }
+
+    public required long Lost { get; init; }
+
+    public required long Duplicates { get; init; }
+
+    public required long Held { get; init; }
+
+    public required long UnackedAtEnd { get; init; }
+
+    /// <summary>Stored but never acked to the sender (it gave up at the end): allowed, and not lost.</summary>
+    public required long StoredWithoutAck { get; init; }
+
+    public required Percentiles AckLatencyMs { get; init; }
+
+    public required IReadOnlyDictionary<string, long> History { get; init; }
+
+    public required IReadOnlyList<string> ChannelsWithGaps { get; init; }
+
+    public required IReadOnlyDictionary<string, int> ErrorsByCode { get; init; }
+
+    public required IReadOnlyDictionary<string, int> TransportErrors { get; init; }
+
+    public required IReadOnlyList<string> DocumentedCodes { get; init; }
+
+    public required int Listeners { get; init; }
+
+    public required int Reconnects { get; init; }
+
+    public required int GapRejoins { get; init; }
+
+    public required bool ConvergedAtEnd { get; init; }
+
+    public required IReadOnlyList<string> BehindAtEnd { get; init; }
+
+    public required double RssWarmupSeconds { get; init; }
+
+    public required IReadOnlyList<RssGrowth> RssGrowth { get; init; }
+
+    public required IReadOnlyList<Bucket> Timeline { get; init; }
+
+    public required IReadOnlyList<RssSample> RssSamples { get; init; }
+
+    public required IReadOnlyList<string> Violations { get; init; }
+
+    public bool Passed => Violations.Count == 0;
+
+    public static Report Build(ReportInput i)
+    {
+        var acks = i.Recorder.Acks.OrderBy(a => a.AckAt).ToList();
+        var errors = i.Recorder.Errors.ToList();
+        var violations = new List<string>();
+
+        foreach (var fault in i.Faults)
+        {
+            var perSender = acks.GroupBy(a => a.Sender)
+                .Select(g => g.FirstOrDefault(a => a.AckAt > fault.StartedAt))
+                .Where(a => a is not null)
+                .Select(a => a!.AckAt - Math.Max(fault.StartedAt, a.FirstAttemptAt))
+                .ToList();
+            fault.RecoverySeconds = perSender.Count == 0 ? null : Math.Round(perSender.Max(), 2);
+        }
+
+        var byMessageId = i.History.Values.SelectMany(h => h).GroupBy(m => m.MessageId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var history = i.History.Values.SelectMany(h => h.Select(m => m)).ToList();
+        var lost = acks.Where(a => !a.Held && !i.History[a.Channel].Any(m => m.MessageId == a.MessageId && m.Seq == a.Seq)).ToList();
+        var duplicates = history.GroupBy(m => m.Text).Sum(g => g.Count() - 1) + byMessageId.Values.Sum(c => c - 1);
+        var ackedIds = acks.Select(a => a.ClientMessageId).ToHashSet(StringComparer.Ordinal);
+        var storedWithoutAck = history.Count(m => m.Text.StartsWith("chaos ", StringComparison.Ordinal) && !ackedIds.Contains(m.Text[6..]));
+        var gaps = i.History.Where(h => !h.Value.Select(m => m.Seq).SequenceEqual(Enumerable.Range(1, h.Value.Count).Select(n => (long)n))).Select(h => h.Key).ToList();
+        var refusals = errors.Where(e => e.Kind == "refusal").GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var transport = errors.Where(e => e.Kind == "transport").GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var held = acks.Count(a => a.Held);
+
+        if (acks.Count == 0)
+        {
+            violations.Add("no send was acked: the load did not run");
+        }
+
+        if (lost.Count > 0)
+        {
+            violations.Add($"{lost.Count} acked messages are not in history, e.g. {string.Join(", ", lost.Take(5).Select(a => $"{a.Channel}#{a.Seq} {a.ClientMessageId}"))}");
+        }
+
+        if (duplicates > 0)
+        {
+            violations.Add($"{duplicates} messages are in history more than once");
+        }
+
+        if (held > 0)
+        {
+            violations.Add($"{held} sends were held by moderation: the run's texts must pass it");
+        }
+
+        violations.AddRange(gaps.Select(c => $"channel {c}: seq is not 1..N without gaps"));
+        violations.AddRange(refusals.Keys.Where(c => !i.Documented.Contains(c)).Select(c => $"a send was refused with '{c}', which docs/api.md does not document"));
+        violations.AddRange(i.Faults.Where(f => !f.Converged).Select(f => $"{f.Kind} {f.Target} at {f.StartedAt:0.0}s: {f.ListenersBehind} listeners had not converged {i.Options.ConvergeWithin.TotalSeconds:0} s after it ended"));
+        violations.AddRange(i.Faults.Where(f => f.Failure is not null).Select(f => $"{f.Kind} {f.Target} at {f.StartedAt:0.0}s: {f.Failure}"));
+        violations.AddRange(i.Faults.Where(f => f.RecoverySeconds is null).Select(f => $"{f.Kind} {f.Target} at {f.StartedAt:0.0}s: no send was acked after it"));
+        if (i.BehindAtEnd.Count > 0)
+        {
+            violations.Add($"{i.BehindAtEnd.Count} listeners had not converged on the full history {i.Options.ConvergeWithin.TotalSeconds:0} s after the sends ended, e.g. {string.Join("; ", i.BehindAtEnd.Take(3))}");
+        }
+
+        var missing = i.Plan.Except(i.RunningAtEnd).ToList();
+        if (missing.Count > 0)
+        {
+            violations.Add($"not running at the end: {string.Join(", ", missing)}");
+        }
+
+        var total = i.Options.Minutes * 60;
+        var warmup = Math.Clamp(total * 0.25, 30, 300);
+        var rss = i.Recorder.Rss.ToList();
+        return new Report
+        {
+            StartedAt = i.StartedAt,
+            Minutes = i.Options.Minutes,
+            Seed = i.Options.Seed,
+            Load = new
+            {
+                channels = i.Options.Channels,
+                clientsPerChannel = i.Options.ClientsPerChannel,
+                hotListeners = i.Options.HotListeners,
+                hotSenders = i.Options.HotSenders,
+                sendIntervalMs = i.Options.SendInterval.TotalMilliseconds,
+                gateways = i.Options.GatewayCount,
+                silos = i.Options.Silos,
+            },
+            PlannedProcesses = i.Plan,
+            RunningAtEnd = i.RunningAtEnd,
+            Faults = i.Faults,
+            FaultsByKind = i.Faults.GroupBy(f => f.Kind).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            Recovery = Of(i.Faults.Where(f => f.RecoverySeconds is not null).Select(f => f.RecoverySeconds!.Value)),
+            ConvergeWithinSeconds = i.Options.ConvergeWithin.TotalSeconds,
+            Acked = acks.Count - held,
+            Lost = lost.Count,
+            Duplicates = duplicates,
+            Held = held,
+            UnackedAtEnd = Interlocked.Read(ref i.Recorder.Unacked),
+            StoredWithoutAck = storedWithoutAck,
+            AckLatencyMs = Of(acks.Select(a => (a.AckAt - a.FirstAttemptAt) * 1000)),
+            History = i.History.ToDictionary(h => h.Key, h => (long)h.Value.Count, StringComparer.Ordinal),
+            ChannelsWithGaps = gaps,
+            ErrorsByCode = refusals,
+            TransportErrors = transport,
+            DocumentedCodes = [.. i.Documented.Order(StringComparer.Ordinal)],
+            Listeners = i.Listeners,
+            Reconnects = i.Reconnects,
+            GapRejoins = i.GapRejoins,
+            ConvergedAtEnd = i.BehindAtEnd.Count == 0,
+            BehindAtEnd = i.BehindAtEnd,
+            RssWarmupSeconds = warmup,
+            RssGrowth = Growth(rss, warmup),
+            Timeline = BuildTimeline(acks, i.EndOfSends),
+            RssSamples = rss,
+            Violations = violations,
+        };
+    }
+
+    private static Percentiles Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        double? At(double p) => sorted.Length == 0 ? null : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
+        return new Percentiles(At(0.5), At(0.95), sorted.Length == 0 ? null : Math.Round(sorted[^1], 2));
+    }
+
+    /// <summary>
+    /// Per process incarnation (a restarted process starts again), RSS after its warm-up against its last samples: only
+    /// incarnations that lived at least twice the warm-up count, shorter ones say nothing about a leak.
+    /// </summary>
+    private static List<RssGrowth> Growth(List<RssSample> samples, double warmup)
+    {
+        var result = new List<RssGrowth>();
+        foreach (var life in samples.GroupBy(s => (s.Process, s.Pid)))
+        {
+            var ordered = life.OrderBy(s => s.At).ToList();
+            var from = ordered.FirstOrDefault(s => s.At >= ordered[0].At + warmup);
+            if (from is null || ordered[^1].At - from.At < warmup)
+            {
+                continue;
+            }
+
+            var last = ordered.TakeLast(3).Average(s => (double)s.Bytes);
+            result.Add(new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(from.Bytes / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
+                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1)));
+        }
+
+        return [.. result.OrderBy(r => r.Process, StringComparer.Ordinal).ThenBy(r => r.FromSeconds)];
+    }
+
+    private static List<Bucket> BuildTimeline(List<AckRecord> acks, double end)
+    {
+        const double Width = 5;
+        var buckets = new List<Bucket>();
+        // Whole buckets only: a last, partial one would read as a drop in throughput.
+        for (var at = 0.0; at + Width <= end; at += Width)
+        {
+            var inside = acks.Where(a => a.AckAt >= at && a.AckAt < at + Width).Select(a => (a.AckAt - a.FirstAttemptAt) * 1000).Order().ToArray();
+            buckets.Add(new Bucket(at, inside.Length / Width, inside.Length == 0 ? null : Math.Round(inside[Math.Min(inside.Length - 1, (int)Math.Ceiling(0.99 * inside.Length) - 1)], 1)));
+        }
+
+        return buckets;
+    }
+
+    public void Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(this, Json));
+        Charts.Write(this, dir);
+    }
+
+    public string Summary()
+    {
+        var s = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        s.AppendLine(c, $"chaos run: {Minutes} min, seed {Seed}, {Listeners} clients, processes planned {PlannedProcesses.Count}, running at the end {RunningAtEnd.Count}");
+        s.AppendLine(c, $"faults: {Faults.Count} ({string.Join(", ", FaultsByKind.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"))})");
+        s.AppendLine(c, $"sends succeed again after a fault (s): p50 {Recovery.P50} p95 {Recovery.P95} max {Recovery.Max}");
+        s.AppendLine(c, $"acked {Acked}, lost {Lost}, duplicates {Duplicates}, held {Held}, unacked at the end {UnackedAtEnd}, stored without ack {StoredWithoutAck}");
+        s.AppendLine(c, $"ack latency incl. retries (ms): p50 {AckLatencyMs.P50} p95 {AckLatencyMs.P95} max {AckLatencyMs.Max}");
+        s.AppendLine(c, $"refusals by code: {(ErrorsByCode.Count == 0 ? "none" : string.Join(", ", ErrorsByCode.Select(e => $"{e.Key} {e.Value}")))}; transport errors: {(TransportErrors.Count == 0 ? "none" : string.Join(", ", TransportErrors.Select(e => $"{e.Key} {e.Value}")))}");
+        s.AppendLine(c, $"listeners converged after every fault (within {ConvergeWithinSeconds} s): {(Faults.All(f => f.Converged) ? "yes" : "NO")}; at the end: {(ConvergedAtEnd ? "yes" : "NO")}; reconnects {Reconnects}, gap rejoins {GapRejoins}");
+        s.AppendLine(c, $"RSS growth after {RssWarmupSeconds} s warm-up: {(RssGrowth.Count == 0 ? "no process lived long enough to tell" : string.Join(", ", RssGrowth.Select(g => $"{g.Process} {g.FromMb}→{g.ToMb} MB ({g.GrowthPercent:+0.0;-0.0}%)")))}");
+        s.Append(Passed ? "invariants: all held" : $"INVARIANTS BROKEN:\n  {string.Join("\n  ", Violations)}");
+        return s.ToString();
+    }
+}
