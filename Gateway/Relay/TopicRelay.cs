@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CommunityScale.Gateway.Hubs;
 using CommunityScale.Moderation;
 using CommunityScale.Notifications;
@@ -17,7 +16,7 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
     : IConnectionRelay
 {
     private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
+    private readonly ConnectionIndex<string> _connections = new();
 
     protected IHubContext<CommunityHub, ICommunityClient> Hub { get; } = hub;
 
@@ -37,7 +36,7 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
             if (topic.Connections.Add(connectionId))
             {
                 await Hub.Groups.AddToGroupAsync(connectionId, topic.Group);
-                _connections.GetOrAdd(connectionId, _ => new(StringComparer.Ordinal)).TryAdd(key, 0);
+                _connections.Add(connectionId, key);
             }
         }
         finally
@@ -59,10 +58,7 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
             if (topic.Connections.Remove(connectionId))
             {
                 await Hub.Groups.RemoveFromGroupAsync(connectionId, topic.Group);
-                if (_connections.TryGetValue(connectionId, out var keys))
-                {
-                    keys.TryRemove(key, out _);
-                }
+                _connections.Remove(connectionId, key);
             }
 
             if (topic.Connections.Count == 0 && topic.Subscription is { } subscription)
@@ -79,12 +75,9 @@ public abstract partial class TopicRelay<TEvent>(IClusterClient cluster, IHubCon
 
     public async Task LeaveAll(string connectionId)
     {
-        if (_connections.TryRemove(connectionId, out var keys))
+        foreach (var key in _connections.RemoveAll(connectionId))
         {
-            foreach (var key in keys.Keys)
-            {
-                await Leave(connectionId, key);
-            }
+            await Leave(connectionId, key);
         }
     }
 

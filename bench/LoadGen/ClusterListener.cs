@@ -9,7 +9,7 @@ namespace CommunityScale.Bench;
 /// its global index picks (client i on <c>urls[i % urls]</c>), all in one channel. It takes orders on standard input,
 /// one per line, and answers on standard output: <c>start</c> opens a delivery window, <c>count</c> answers the
 /// deliveries so far, <c>stop</c> closes the window and answers <c>result delivered p50 p99 p99.9</c> (ms), <c>quit</c>
-/// ends. A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
+/// ends (and <c>connect</c>, after <c>signed-in</c>, with <c>--sign-in-first</c>). A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
 /// </summary>
 internal static class ClusterListener
 {
@@ -32,6 +32,22 @@ internal static class ClusterListener
         var https = o.Urls.Select(u => new HttpClient { BaseAddress = u }).ToArray();
         try
         {
+            var tokens = new string?[o.Clients];
+            if (o.SignInFirst && !o.Bare)
+            {
+                await Parallel.ForEachAsync(Enumerable.Range(0, o.Clients), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+                    async (local, _) => tokens[local] = await Http.Token(https[(o.First + local) % o.Urls.Count], $"fan-{o.First + local}"));
+            }
+
+            if (o.SignInFirst)
+            {
+                Console.WriteLine("signed-in");
+                if (Console.ReadLine() != "connect")
+                {
+                    return 2;
+                }
+            }
+
             // 50 at a time per process: with several processes connecting tens of thousands of clients to gateways on the
             // same 2 cores, 100 at a time let handshakes wait past their timeout. A connect that fails all the same is
             // tried again (up to three times), as a fan's browser would.
@@ -41,7 +57,7 @@ internal static class ClusterListener
                 {
                     var global = o.First + local;
                     var gateway = global % o.Urls.Count;
-                    var token = o.Bare ? null : await Http.Token(https[gateway], $"fan-{global}");
+                    var token = o.Bare ? null : tokens[local] ?? await Http.Token(https[gateway], $"fan-{global}");
                     for (var attempt = 1; ; attempt++)
                     {
                         var hub = Connections.Build(o, o.Urls[gateway], token);

@@ -87,6 +87,29 @@ public sealed class AuthTests(SystemFixture fixture)
         Assert.Equal(new Actor("mallory", "Mallory"), lean.ToActor());
     }
 
+    [Theory]
+    [InlineData("/hubs/community", false)]
+    [InlineData("/hubs/community/negotiate", false)]
+    [InlineData("/api/communities", true)]
+    public async Task A_hub_request_forgets_its_authorization_header_past_authorization(string path, bool kept)
+    {
+        var app = new Microsoft.AspNetCore.Builder.ApplicationBuilder(new ServiceCollection().BuildServiceProvider());
+        app.UseHubTokenRelease("/hubs");
+        string? seen = null;
+        app.Use(_ => http =>
+        {
+            seen = http.Request.Headers.Authorization.ToString();
+            return Task.CompletedTask;
+        });
+        var http = new DefaultHttpContext();
+        http.Request.Path = path;
+        http.Request.Headers.Authorization = "Bearer a.b.c";
+
+        await app.Build()(http);
+
+        Assert.Equal(kept ? "Bearer a.b.c" : "", seen);
+    }
+
     [Fact]
     public async Task A_dev_token_signs_in_and_names_the_user()
     {

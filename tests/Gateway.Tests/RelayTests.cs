@@ -37,6 +37,39 @@ public sealed class RelayTests(SystemFixture fixture)
     }
 
     [Fact]
+    public void A_connection_index_keeps_each_key_once_and_forgets_a_connection_with_its_last_key()
+    {
+        var index = new ConnectionIndex<string>();
+        index.Add("c1", "a");
+        index.Add("c1", "a");
+        index.Add("c1", "b");
+        index.Add("c2", "a");
+        index.Remove("c1", "a");
+        index.Remove("c1", "never-added");
+        Assert.Equal(["b"], index.RemoveAll("c1"));
+        Assert.Empty(index.RemoveAll("c1"));
+
+        index.Remove("c2", "a");
+        Assert.Empty(index.RemoveAll("c2"));
+    }
+
+    [Fact]
+    public void A_connection_index_loses_no_key_to_concurrent_adds_and_removes_of_one_connection()
+    {
+        var index = new ConnectionIndex<int>();
+        Parallel.For(0, 2_000, i =>
+        {
+            index.Add("c", i);
+            if (i % 2 == 1)
+            {
+                index.Remove("c", i);
+            }
+        });
+
+        Assert.Equal(Enumerable.Range(0, 1_000).Select(i => i * 2), index.RemoveAll("c").Order());
+    }
+
+    [Fact]
     public void A_relay_added_twice_is_registered_once()
     {
         var services = new ServiceCollection().AddRelay<IdleRelay>().AddRelay<IdleRelay>();
