@@ -71,6 +71,15 @@ public sealed partial class CommunityAccessGrain(
         return channelId is null ? PermissionResolver.InCommunity(rules, member) : PermissionResolver.InChannel(rules, member, channelId);
     }
 
+    public async Task<CommunityReader> ReaderOf(string userId)
+    {
+        var member = await GrainFactory.Member(CommunityId, InputRules.RequireId(userId, "user id")).Get();
+        var rules = _rules ??= Snapshot();
+        return member is null && rules.Visibility == CommunityVisibility.Private
+            ? throw CommunityException.NotFound($"Community '{CommunityId}'")
+            : new CommunityReader(member is not null, PermissionResolver.InCommunity(rules, member));
+    }
+
     public async Task<CommunityRole> SaveRole(RoleDraft draft, Actor caller)
     {
         var (_, position, holds) = await RequireManager(caller);
