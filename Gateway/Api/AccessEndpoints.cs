@@ -11,7 +11,8 @@ public static class AccessEndpoints
 {
     public static void MapAccessApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Roles");
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Roles")
+            .Gated(CommunityGateMode.Exists);
 
         community.MapGet("/roles", async (string communityId, IClusterClient cluster) =>
         {
@@ -67,7 +68,8 @@ public static class AccessEndpoints
             Invites(cluster, communityId).RevokeInvite(InputRules.RequireId(code, "invite"), http.User.ToActor()));
 
         community.MapPost("/join-requests", async (string communityId, Privacy.ConsentGiven? consent, HttpContext http, IClusterClient cluster) =>
-            Results.Accepted(null, await Invites(cluster, communityId).RequestToJoin(http.User.ToActor(), consent ?? new Privacy.ConsentGiven(0))));
+            Results.Accepted(null, await Invites(cluster, communityId).RequestToJoin(http.User.ToActor(), consent ?? new Privacy.ConsentGiven(0))))
+            .WithMetadata(OpenToOutsiders.Instance);
 
         community.MapGet("/join-requests", (string communityId, HttpContext http, IClusterClient cluster) => Invites(cluster, communityId).ListJoinRequests(http.User.ToActor()));
 

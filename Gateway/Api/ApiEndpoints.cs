@@ -47,7 +47,7 @@ public static class ApiEndpoints
         {
             var key = new MemberKey(InputRules.RequireId(communityId, "community id"), InputRules.RequireId(userId, "user id"));
             return await cluster.Member(key).Get() ?? throw CommunityException.NotFound($"Member '{userId}' of '{communityId}'");
-        });
+        }).Gated(CommunityGateMode.Content);
 
         api.MapPost("/{communityId}/channels", async (string communityId, CreateChannelRequest request, HttpContext http, IClusterClient cluster) =>
         {

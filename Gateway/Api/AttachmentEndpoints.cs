@@ -19,7 +19,7 @@ public static class AttachmentEndpoints
 
     public static void MapAttachmentsApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}/attachments").RequireAuthorization().WithTags("Attachments");
+        var community = app.MapGroup("/api/communities/{communityId}/attachments").RequireAuthorization().WithTags("Attachments").Gated(CommunityGateMode.Exists);
 
         // Bearer tokens, no cookies: a cross-site form cannot carry the caller's credentials, so no antiforgery token is needed.
         community.MapPost("/", Upload).DisableAntiforgery();

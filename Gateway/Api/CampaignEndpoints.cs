@@ -11,7 +11,7 @@ public static class CampaignEndpoints
 {
     public static void MapCampaignsApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Campaigns");
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Campaigns").Gated(CommunityGateMode.Content);
 
         community.MapPost("/campaigns", async (string communityId, NewCampaign campaign, HttpContext http, IClusterClient cluster) =>
         {

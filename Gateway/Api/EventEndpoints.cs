@@ -17,7 +17,7 @@ public static class EventEndpoints
 {
     public static void MapEventsApi(this WebApplication app)
     {
-        var events = app.MapGroup("/api/communities/{communityId}/events").RequireAuthorization().WithTags("Events");
+        var events = app.MapGroup("/api/communities/{communityId}/events").RequireAuthorization().WithTags("Events").Gated(CommunityGateMode.Content);
 
         events.MapPost("/", async (string communityId, NewEvent newEvent, HttpContext http, IClusterClient cluster) =>
         {
@@ -66,7 +66,7 @@ public static class EventEndpoints
 
     public static void MapPollsApi(this WebApplication app)
     {
-        var polls = app.MapGroup("/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/polls").RequireAuthorization().WithTags("Events");
+        var polls = app.MapGroup("/api/communities/{communityId}/events/{eventId}/sessions/{sessionId}/polls").RequireAuthorization().WithTags("Events").Gated(CommunityGateMode.Content);
 
         polls.MapGet("/", (string communityId, string eventId, string sessionId, IClusterClient cluster) =>
             Board(cluster, communityId, eventId, sessionId).ListPolls());

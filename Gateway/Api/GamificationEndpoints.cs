@@ -13,7 +13,7 @@ public static partial class GamificationEndpoints
 {
     public static void MapGamificationApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Gamification");
+        var api = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Gamification").Gated(CommunityGateMode.Content);
 
         api.MapGet("/gamification/rules", (string communityId, IClusterClient cluster) =>
             cluster.GetGrain<IPointsRulesGrain>(InputRules.RequireId(communityId, "community id")).Get());

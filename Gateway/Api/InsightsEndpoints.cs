@@ -13,7 +13,7 @@ public static class InsightsEndpoints
 {
     public static void MapInsightsApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Insights");
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Insights").Gated(CommunityGateMode.Exists);
 
         community.MapGet("/kpis", (string communityId, string? from, string? to, string? segment, HttpContext http, IClusterClient cluster) =>
             Report(cluster, communityId, from, to, segment, http));

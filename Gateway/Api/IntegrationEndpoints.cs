@@ -17,7 +17,7 @@ public static class IntegrationEndpoints
 {
     public static void MapIntegrationsApi(this WebApplication app)
     {
-        var hooks = app.MapGroup("/api/communities/{communityId}/webhooks").RequireAuthorization().WithTags("Integrations");
+        var hooks = app.MapGroup("/api/communities/{communityId}/webhooks").RequireAuthorization().WithTags("Integrations").Gated(CommunityGateMode.Exists);
 
         hooks.MapPost("/", async (string communityId, WebhookRequest request, HttpContext http, IClusterClient cluster) =>
         {
@@ -48,7 +48,7 @@ public static class IntegrationEndpoints
 
     public static void MapApiTokensApi(this WebApplication app)
     {
-        var tokens = app.MapGroup("/api/communities/{communityId}/tokens").RequireAuthorization().WithTags("Integrations");
+        var tokens = app.MapGroup("/api/communities/{communityId}/tokens").RequireAuthorization().WithTags("Integrations").Gated(CommunityGateMode.Exists);
 
         tokens.MapPost("/", async (string communityId, ApiTokenRequest request, HttpContext http, IClusterClient cluster) =>
         {
@@ -68,7 +68,8 @@ public static class IntegrationEndpoints
                 .Read(since ?? 0, limit ?? 100, http.User.ToActor(), viaToken: http.User.IsApiToken()))
             .RequireAuthorization().WithTags("Integrations")
             // Tokens reach it with members:read (checked, with the community, by the token middleware before this runs).
-            .WithMetadata(new ApiScopeAttribute(ApiScopes.MembersRead));
+            .WithMetadata(new ApiScopeAttribute(ApiScopes.MembersRead))
+            .Gated(CommunityGateMode.Exists);
 
     private static IApiTokenRegistryGrain Tokens(IClusterClient cluster, string communityId) =>
         cluster.GetGrain<IApiTokenRegistryGrain>(InputRules.RequireId(communityId, "community id"));

@@ -13,7 +13,7 @@ public static class ModerationEndpoints
 {
     public static void MapModerationApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Moderation");
+        var api = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Moderation").Gated(CommunityGateMode.Exists);
 
         api.MapGet("/moderation/policy", (string communityId, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IModerationPolicyGrain>(InputRules.RequireId(communityId, "community id")).Read(http.User.ToActor()));
@@ -41,7 +41,7 @@ public static class MemberModerationEndpoints
 {
     public static void MapMemberModerationApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/communities/{communityId}/moderation").RequireAuthorization().WithTags("Moderation");
+        var api = app.MapGroup("/api/communities/{communityId}/moderation").RequireAuthorization().WithTags("Moderation").Gated(CommunityGateMode.Exists);
 
         api.MapPost("/members/{userId}/mute", (string communityId, string userId, MuteRequest request, HttpContext http, IClusterClient cluster) =>
             Moderation(cluster, communityId).Mute(userId, TimeSpan.FromMinutes(request.Minutes ?? throw CommunityException.Invalid("minutes is required.")),
@@ -90,7 +90,7 @@ public static class ReviewQueueEndpoints
 {
     public static void MapReviewQueueApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/communities/{communityId}/moderation/queue").RequireAuthorization().WithTags("Moderation");
+        var api = app.MapGroup("/api/communities/{communityId}/moderation/queue").RequireAuthorization().WithTags("Moderation").Gated(CommunityGateMode.Exists);
 
         api.MapGet("/", (string communityId, HttpContext http, IClusterClient cluster) => Queue(cluster, communityId).List(http.User.ToActor()));
 
@@ -117,7 +117,7 @@ public static class MemberStandingEndpoints
 {
     public static void MapMemberStandingApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Moderation");
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Moderation").Gated(CommunityGateMode.Exists);
 
         community.MapPost("/channels/{channelId}/messages/{seq:long}/report", (string communityId, string channelId, long seq, ReasonRequest request, HttpContext http, IClusterClient cluster) =>
             cluster.GetGrain<IModerationQueueGrain>(InputRules.RequireId(communityId, "community id"))

@@ -13,9 +13,19 @@ public static class PrivacyEndpoints
 {
     public static void MapPrivacyApi(this WebApplication app)
     {
-        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Privacy");
+        var community = app.MapGroup("/api/communities/{communityId}").RequireAuthorization().WithTags("Privacy").Gated(CommunityGateMode.Exists);
 
-        community.MapGet("/guidelines", (string communityId, IClusterClient cluster) => Policy(cluster, communityId).GetGuidelines());
+        // Read before joining: a private community's only by its members and whoever holds an invite to it.
+        community.MapGet("/guidelines", async (string communityId, string? invite, HttpContext http, IClusterClient cluster) =>
+        {
+            var id = InputRules.RequireId(communityId, "community id");
+            if (invite is null || !await cluster.GetGrain<Access.ICommunityInvitesGrain>(id).IsKnown(InputRules.RequireId(invite, "invite")))
+            {
+                await CommunityGate.Require(cluster, id, http.User.ToActor().UserId, CommunityGateMode.Exists);
+            }
+
+            return await Policy(cluster, id).GetGuidelines();
+        }).WithMetadata(OpenToOutsiders.Instance);
 
         community.MapPut("/guidelines", (string communityId, GuidelinesRequest request, HttpContext http, IClusterClient cluster) =>
             Policy(cluster, communityId).PublishGuidelines(request.Text ?? "", http.User.ToActor()));
@@ -37,14 +47,17 @@ public static class PrivacyEndpoints
         community.MapGet("/members/{userId}/export", (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
             InputRules.RequireId(userId, "user id") == http.User.ToActor().UserId
                 ? Privacy(cluster, communityId, userId).Export()
-                : throw new CommunityException(ErrorCodes.Forbidden, "Only the member themselves may export their data."));
+                : throw new CommunityException(ErrorCodes.Forbidden, "Only the member themselves may export their data."))
+            .WithMetadata(OpenToOutsiders.Instance);
 
         community.MapDelete("/members/{userId}", async (string communityId, string userId, HttpContext http, IClusterClient cluster, AttachmentStore files) =>
             Results.Accepted($"/api/communities/{communityId}/members/{userId}/erasure",
-                await StartErasure(cluster, files, communityId, InputRules.RequireId(userId, "user id"), http.User.ToActor())));
+                await StartErasure(cluster, files, communityId, InputRules.RequireId(userId, "user id"), http.User.ToActor())))
+            .WithMetadata(OpenToOutsiders.Instance);
 
         community.MapGet("/members/{userId}/erasure", async (string communityId, string userId, HttpContext http, IClusterClient cluster) =>
-            await Privacy(cluster, communityId, userId).GetErasure(http.User.ToActor()) ?? throw CommunityException.NotFound($"An erasure of '{userId}' under way"));
+            await Privacy(cluster, communityId, userId).GetErasure(http.User.ToActor()) ?? throw CommunityException.NotFound($"An erasure of '{userId}' under way"))
+            .WithMetadata(OpenToOutsiders.Instance);
 
         community.MapGet("/retention", (string communityId, IClusterClient cluster) =>
             cluster.GetGrain<IRetentionGrain>(InputRules.RequireId(communityId, "community id")).Get());

@@ -86,6 +86,7 @@ public sealed class CommunityHub(
     public async Task<IReadOnlyList<Events.Question>> WatchSession(string communityId, string eventId, string sessionId)
     {
         var key = Api.EventEndpoints.SessionKey(communityId, eventId, sessionId);
+        await Api.CommunityGate.Require(cluster, communityId, Context.User!.ToActor().UserId, Api.CommunityGateMode.Content);
         await cluster.GetGrain<Events.IEventGrain>($"{communityId}/{eventId}").RequireSession(sessionId);
 
         await sessions.Join(Context.ConnectionId, key);
@@ -96,9 +97,13 @@ public sealed class CommunityHub(
     public async Task WatchKpis(string communityId)
     {
         var id = InputRules.RequireId(communityId, "community id");
-        var userId = Context.User!.ToActor().UserId;
-        _ = await cluster.Member(id, userId).Get() ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{id}' first.");
-        if (!(await cluster.GetGrain<Access.ICommunityAccessGrain>(id).PermissionsOf(userId, null)).HasFlag(Access.Permissions.ViewKpis))
+        var reader = await Api.CommunityGate.Require(cluster, id, Context.User!.ToActor().UserId, Api.CommunityGateMode.Exists);
+        if (!reader.Member)
+        {
+            throw new CommunityException(ErrorCodes.NotMember, $"Join community '{id}' first.");
+        }
+
+        if (!reader.Permissions.HasFlag(Access.Permissions.ViewKpis))
         {
             throw new CommunityException(ErrorCodes.Forbidden, "Watching KPIs needs the view_kpis permission (admins and the owner hold it by default).");
         }
@@ -147,11 +152,11 @@ public sealed class CommunityHub(
     {
         var community = InputRules.RequireId(communityId, "community id");
         var actor = Context.User!.ToActor();
+        var reader = await Api.CommunityGate.Require(cluster, community, actor.UserId, Api.CommunityGateMode.Exists);
         var member = await cluster.Member(community, actor.UserId).Get()
             ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{community}' first.");
         await members.Join(Context.ConnectionId, await cluster.GetGrain<IUserAccountGrain>(actor.UserId).GetStreamKey());
-        var moderator = ((await cluster.GetGrain<Access.ICommunityAccessGrain>(community).PermissionsOf(actor.UserId, null))
-            & (Access.Permissions.Moderate | Access.Permissions.ManageMessages)) != Access.Permissions.None;
+        var moderator = (reader.Permissions & (Access.Permissions.Moderate | Access.Permissions.ManageMessages)) != Access.Permissions.None;
         if (moderator)
         {
             await moderation.Join(Context.ConnectionId, community);

@@ -62,6 +62,9 @@ public interface ICommunityClient
 
     /// <summary>The caller may no longer view the channel (a role or an override changed): nothing more comes from it.</summary>
     Task ChannelAccessLost(ChannelAccessLost lost);
+
+    /// <summary>The caller may no longer view a thread it joined live (its category's access changed): it left the thread and gets nothing more from it.</summary>
+    Task ThreadAccessLost(ThreadAccessLost lost);
 }
 
 /// <summary>What <c>WatchCommunity</c> returns: the caller's role, unread notices, and whether queue events will follow.</summary>
@@ -73,3 +76,5 @@ public sealed record JoinChannelResult(long LastSeq, IReadOnlyList<ChatMessage> 
 public sealed record JoinThreadResult(Threads.ThreadSummary Thread, long LastSeq, IReadOnlyList<Threads.ThreadPost> Posts, bool HasMore, bool Following);
 
 public sealed record ChannelAccessLost(string CommunityId, string ChannelId);
+
+public sealed record ThreadAccessLost(string CommunityId, string ThreadId);

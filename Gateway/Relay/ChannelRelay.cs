@@ -54,11 +54,7 @@ public sealed partial class ChannelRelay(
         _ => default,
     };
 
-    /// <summary>
-    /// An access change: the connections it may concern (all here, or one member's) are checked in one call to the
-    /// channel, against rules at least as new as the change; those that may no longer view the channel leave its group
-    /// and are told (<c>ChannelAccessLost</c>), so they receive nothing more from it.
-    /// </summary>
+    /// <summary>An access change: those of the channel's connections here that may no longer view it are dropped.</summary>
     protected override async Task<bool> OnControl(RelayedFeed feed, ChannelStreamEvent streamEvent)
     {
         if (streamEvent is not ChannelAccessChanged change)
@@ -66,21 +62,8 @@ public sealed partial class ChannelRelay(
             return false;
         }
 
-        var concerned = feed.Connections.Where(c => change.UserId is null || c.Value == change.UserId).ToList();
-        if (concerned.Count == 0)
-        {
-            return true;
-        }
-
-        var viewers = (await Grain(feed.Key).Viewers([.. concerned.Select(c => c.Value).Distinct(StringComparer.Ordinal)], change.Version))
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var (connectionId, _) in concerned.Where(c => !viewers.Contains(c.Value)))
-        {
-            await DropConnection(feed, connectionId);
-            await Hub.Clients.Client(connectionId).ChannelAccessLost(new ChannelAccessLost(feed.Key.CommunityId, feed.Key.ChannelId));
-            GatewayMetrics.AccessDrops.Add(1);
-        }
-
+        await DropNonViewers(feed, change.UserId, users => Grain(feed.Key).Viewers(users, change.Version),
+            c => c.ChannelAccessLost(new ChannelAccessLost(feed.Key.CommunityId, feed.Key.ChannelId)));
         return true;
     }
 

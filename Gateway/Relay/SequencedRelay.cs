@@ -74,6 +74,45 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
     /// <summary>Whether a feed without connections may be forgotten (presence keeps one until it reported zero).</summary>
     protected virtual bool CanForget(RelayedFeed feed) => true;
 
+    /// <summary>A feed's stream subscription was just made (its gate held): the first local connection arrived.</summary>
+    protected virtual Task OnSubscribed(TKey key) => Task.CompletedTask;
+
+    /// <summary>A feed's stream subscription was just given up (its gate held): its last local connection left.</summary>
+    protected virtual Task OnUnsubscribed(TKey key) => Task.CompletedTask;
+
+    /// <summary>The feeds this gateway holds whose key matches (to act on several at once, each under its own gate).</summary>
+    protected IReadOnlyList<RelayedFeed> FeedsWhere(Func<TKey, bool> match)
+    {
+        lock (_feeds)
+        {
+            return [.. _feeds.Values.Where(f => match(f.Key))];
+        }
+    }
+
+    /// <summary>
+    /// An access change, for a feed whose gate the caller holds: the connections it may concern (all here, or one
+    /// user's) are checked in one call (<paramref name="viewers"/>, against rules at least as new as the change); those
+    /// that may no longer view the feed leave its group and are told (<paramref name="lost"/>), so they receive nothing
+    /// more from it. Channels and threads both drop this way.
+    /// </summary>
+    protected async Task DropNonViewers(
+        RelayedFeed feed, string? userId, Func<IReadOnlyList<string>, Task<IReadOnlyList<string>>> viewers, Func<ICommunityClient, Task> lost)
+    {
+        var concerned = feed.Connections.Where(c => userId is null || c.Value == userId).ToList();
+        if (concerned.Count == 0)
+        {
+            return;
+        }
+
+        var allowed = (await viewers([.. concerned.Select(c => c.Value).Distinct(StringComparer.Ordinal)])).ToHashSet(StringComparer.Ordinal);
+        foreach (var (connectionId, _) in concerned.Where(c => !allowed.Contains(c.Value)))
+        {
+            await DropConnection(feed, connectionId);
+            await lost(hub.Clients.Client(connectionId));
+            Telemetry.GatewayMetrics.AccessDrops.Add(1);
+        }
+    }
+
     public async Task Join(string connectionId, string userId, TKey key)
     {
         RelayedFeed feed;
@@ -95,6 +134,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
                 if (feed.Subscription is null)
                 {
                     feed.Subscription = await StreamOf(key).SubscribeAsync((e, _) => OnEvent(feed, e));
+                    await OnSubscribed(key);
                     // Everything up to here is in the history a joining client reads; the relay takes over after it.
                     feed.LastRelayedSeq = await LastSeqOf(key);
                     feed.Touch(Clock.GetUtcNow(), _options.CatchUpInterval);
@@ -125,7 +165,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
     /// The cluster connection came back (e.g. a silo restarted): subscriptions may be gone with it, so every feed is
     /// resubscribed and caught up from history on the next tick. Only marks the feeds, so it is done when it returns.
     /// </summary>
-    public Task OnClusterReconnected()
+    public virtual Task OnClusterReconnected()
     {
         int count;
         lock (_feeds)
@@ -205,11 +245,12 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         }
     }
 
-    private static async Task UnsubscribeIfEmpty(RelayedFeed feed)
+    private async Task UnsubscribeIfEmpty(RelayedFeed feed)
     {
         if (feed.Connections.Count == 0 && feed.Subscription is { } subscription)
         {
             feed.Subscription = null;
+            await OnUnsubscribed(feed.Key);
             await subscription.UnsubscribeAsync();
         }
     }
@@ -431,6 +472,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
                 if (feed.Subscription is { } subscription)
                 {
                     feed.Subscription = null;
+                    await OnUnsubscribed(feed.Key);
                     await subscription.UnsubscribeAsync();
                 }
 

@@ -66,6 +66,10 @@ public sealed record AccessRules(
     public IReadOnlyList<PermissionOverride> OverridesOf(string place) => Overrides.TryGetValue(place, out var list) ? list : [];
 }
 
+/// <summary>A signed-in user as a community's content sees them: a member or a visitor, and what they may do there.</summary>
+[GenerateSerializer, Immutable, Alias("cs.CommunityReader")]
+public sealed record CommunityReader([property: Id(0)] bool Member, [property: Id(1)] Permissions Permissions);
+
 /// <summary>A role as a manager writes it (create or replace).</summary>
 [GenerateSerializer, Immutable, Alias("cs.RoleDraft")]
 public sealed record RoleDraft(

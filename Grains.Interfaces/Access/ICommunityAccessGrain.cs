@@ -19,6 +19,13 @@ public interface ICommunityAccessGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("PermissionsOf")]
     Task<Permissions> PermissionsOf(string userId, string? channelId);
 
+    /// <summary>
+    /// Who the user is to the community's content: <c>not_found</c> when it is private and they are not a member (its
+    /// existence is not theirs to know); else whether they are a member and what they may do in it as a whole.
+    /// </summary>
+    [AlwaysInterleave, Alias("ReaderOf")]
+    Task<CommunityReader> ReaderOf(string userId);
+
     /// <summary>Creates a custom role or replaces one (its permissions, name, colour, position); built-in roles change only their permissions.</summary>
     [Alias("SaveRole")]
     Task<CommunityRole> SaveRole(RoleDraft draft, Actor caller);

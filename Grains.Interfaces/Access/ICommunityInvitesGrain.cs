@@ -28,6 +28,13 @@ public interface ICommunityInvitesGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("RedeemInvite")]
     Task RedeemInvite(string code, Actor who);
 
+    /// <summary>
+    /// Whether the code names an invite of this community, usable or not: a private community shows its guidelines to
+    /// whoever holds one (the community told them it exists; joining then says why a spent one no longer works).
+    /// </summary>
+    [AlwaysInterleave, Alias("IsKnown")]
+    Task<bool> IsKnown(string code);
+
     /// <summary>Asks to join a restricted community; asking again replaces the request.</summary>
     [Alias("RequestToJoin")]
     Task<JoinRequest> RequestToJoin(Actor who, Privacy.ConsentGiven consent);

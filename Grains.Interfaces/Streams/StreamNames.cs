@@ -31,6 +31,15 @@ public static class StreamNames
 
     public static StreamId ForKpis(string communityId) => StreamId.Create(KpiNamespace, communityId);
 
+    /// <summary>
+    /// A community's access changes that concern its forum (key: community id): the <see cref="ChannelAccessChanged"/>
+    /// channels get on their own streams, told once per community and not on each thread's stream, because a community
+    /// holds up to 20,000 threads (a routing record each) while only the few with live readers have a gateway to tell.
+    /// </summary>
+    public const string ForumAccessNamespace = "forum-access";
+
+    public static StreamId ForForumAccess(string communityId) => StreamId.Create(ForumAccessNamespace, communityId);
+
     public static StreamId ForChannel(ChannelKey key) => StreamId.Create(ChannelNamespace, key.ToString());
 
     /// <summary>

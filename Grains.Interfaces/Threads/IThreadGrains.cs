@@ -78,6 +78,14 @@ public interface IThreadGrain : IGrainWithStringKey, Privacy.IHoldsMemberData
     [Alias("PermissionsOf")]
     Task<Access.Permissions> PermissionsOf(string userId);
 
+    /// <summary>
+    /// Which of these users may view the thread's category, from rules of at least <paramref name="rulesVersion"/> and
+    /// memberships read afresh (a gateway re-checking its live connections after an access change).
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Viewers")]
+    Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion);
+
     [AlwaysInterleave]
     [Alias("GetLastSeq")]
     Task<long> GetLastSeq();

@@ -71,6 +71,15 @@ public sealed partial class CommunityAccessGrain(
         return channelId is null ? PermissionResolver.InCommunity(rules, member) : PermissionResolver.InChannel(rules, member, channelId);
     }
 
+    public async Task<CommunityReader> ReaderOf(string userId)
+    {
+        var member = await GrainFactory.Member(CommunityId, InputRules.RequireId(userId, "user id")).Get();
+        var rules = _rules ??= Snapshot();
+        return member is null && rules.Visibility == CommunityVisibility.Private
+            ? throw CommunityException.NotFound($"Community '{CommunityId}'")
+            : new CommunityReader(member is not null, PermissionResolver.InCommunity(rules, member));
+    }
+
     public async Task<CommunityRole> SaveRole(RoleDraft draft, Actor caller)
     {
         var (_, position, holds) = await RequireManager(caller);
@@ -250,11 +259,7 @@ public sealed partial class CommunityAccessGrain(
         }
 
         await Changed(caller, "overrides", key, merged.Count == 0 ? "cleared" : string.Join("; ", merged.Select(AccessInput.Describe)));
-        if (channelId is not null)
-        {
-            // A category's threads hold no connections to drop: their readers meet the change within the caches' window.
-            await Announce(channelId, null);
-        }
+        await (channelId is not null ? Announce(channelId, null) : AnnounceOn([StreamNames.ForForumAccess(CommunityId)], null));
 
         return merged;
     }
@@ -315,24 +320,28 @@ public sealed partial class CommunityAccessGrain(
     }
 
     /// <summary>
-    /// Tells the gateways listening on the affected channels (one, or all the community's) to re-check who may view them.
-    /// Best effort: a change reaches sends through the silos' caches anyway, and a lost announcement leaves a connection
-    /// listening until it rejoins.
+    /// Tells the gateways listening on the affected channels (one, or all the community's and its forum's) to re-check
+    /// who may view them. Best effort: a change reaches sends through the silos' caches anyway, and a lost announcement
+    /// leaves a connection listening until it rejoins.
     /// </summary>
-    private async Task Announce(string? channelId, string? userId)
+    private async Task Announce(string? channelId, string? userId) =>
+        await AnnounceOn(channelId is not null
+            ? [StreamNames.ForChannel(new ChannelKey(CommunityId, channelId))]
+            : [.. (await ChannelIds()).Select(id => StreamNames.ForChannel(new ChannelKey(CommunityId, id))), StreamNames.ForForumAccess(CommunityId)], userId);
+
+    private async Task AnnounceOn(IReadOnlyList<StreamId> streams, string? userId)
     {
         var change = new ChannelAccessChanged(S.Version, userId);
-        var channels = channelId is not null ? [channelId] : await ChannelIds();
         var provider = this.GetStreamProvider(StreamNames.Provider);
-        foreach (var channel in channels)
+        foreach (var stream in streams)
         {
             try
             {
-                await provider.GetStream<ChannelStreamEvent>(StreamNames.ForChannel(new ChannelKey(CommunityId, channel))).OnNextAsync(change);
+                await provider.GetStream<ChannelStreamEvent>(stream).OnNextAsync(change);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                LogAnnounceFailed(logger, ex, CommunityId, channel);
+                LogAnnounceFailed(logger, ex, CommunityId, stream.ToString());
             }
         }
     }
@@ -353,6 +362,6 @@ public sealed partial class CommunityAccessGrain(
     private AccessRules Snapshot() => _rules ??= new AccessRules(S.Version, [.. S.Roles],
         S.Overrides.ToDictionary(p => p.Key, p => (IReadOnlyList<PermissionOverride>)[.. p.Value], StringComparer.Ordinal), S.Visibility);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing an access change of community {Community} on channel {Channel} failed")]
-    private static partial void LogAnnounceFailed(ILogger logger, Exception ex, string community, string channel);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing an access change of community {Community} on {Stream} failed")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception ex, string community, string stream);
 }

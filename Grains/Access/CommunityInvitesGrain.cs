@@ -115,6 +115,8 @@ public sealed class CommunityInvitesGrain(
         await Audited(who, "invite_used", who.UserId, code);
     }
 
+    public Task<bool> IsKnown(string code) => Task.FromResult(S.Invites.Exists(i => i.Code == code));
+
     public async Task<JoinRequest> RequestToJoin(Actor who, Privacy.ConsentGiven consent)
     {
         var info = await GrainFactory.GetGrain<ICommunityGrain>(CommunityId).GetInfo();

@@ -229,6 +229,6 @@ public static class ModerationRoles
     {
         await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
         return await grains.Member(communityId, caller.UserId).Get()
-            ?? throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{communityId}'.");
+            ?? throw await Access.NonMemberRefusal.For(grains, communityId, $"You are not a member of community '{communityId}'.");
     }
 }

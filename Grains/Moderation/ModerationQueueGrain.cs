@@ -101,6 +101,12 @@ public sealed partial class ModerationQueueGrain(
 
         var member = await PostingRules.RequireMember(GrainFactory, CommunityId, reporter.UserId);
         PostingRules.RequireNotBanned(member);
+        // Before anything of the message is read: a report answers with its text, and a hidden channel's must not be told.
+        var channel = new Chat.ChannelKey(CommunityId, channelId);
+        if (!(await GrainFactory.Channel(channel).PermissionsOf(reporter.UserId)).HasFlag(Access.Permissions.View))
+        {
+            throw CommunityException.NotFound($"Channel '{channel}'");
+        }
 
         var existing = S.Reports.Find(r => r.Message.ChannelId == channelId && r.Message.Seq == seq);
         if (existing?.Reporters.Contains(reporter.UserId) == true)

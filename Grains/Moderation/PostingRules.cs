@@ -9,7 +9,7 @@ public static class PostingRules
     /// <summary>The caller's membership, or <c>not_member</c>.</summary>
     public static async Task<MemberInfo> RequireMember(IGrainFactory grains, string communityId, string userId) =>
         await grains.Member(communityId, userId).Get()
-        ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+        ?? throw await Access.NonMemberRefusal.For(grains, communityId, $"Join community '{communityId}' first.");
 
     /// <summary>Refuses a banned member (<c>banned</c>): voting, RSVPs and the like; posting also needs <see cref="RequireMayPost"/>.</summary>
     public static void RequireNotBanned(MemberInfo member)

@@ -32,7 +32,7 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
 
     /// <summary>The member, or <c>not_member</c>.</summary>
     public async Task<MemberInfo> RequireMember(string userId, DateTimeOffset now) =>
-        await MemberOrNull(userId, now) ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+        await MemberOrNull(userId, now) ?? throw await Access.NonMemberRefusal.For(grains, communityId, $"Join community '{communityId}' first.");
 
     /// <summary>
     /// The member, or null for a signed-in visitor (who may read what everyone may view). Only members are remembered,
@@ -104,7 +104,7 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
         }
 
         var budget = await grains.Member(communityId, userId).TakePostingBudget(1, options.CommunityRateLimitCount, options.CommunityRateLimitWindow);
-        var member = budget.Member ?? throw new CommunityException(ErrorCodes.NotMember, $"Join community '{communityId}' first.");
+        var member = budget.Member ?? throw await Access.NonMemberRefusal.For(grains, communityId, $"Join community '{communityId}' first.");
         Remember(member, now);
         if (member.Role >= MemberRole.Moderator)
         {

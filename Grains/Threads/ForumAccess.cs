@@ -65,6 +65,26 @@ public sealed class ForumAccess(AccessRulesCache rules, IGrainFactory grains, st
             : throw new CommunityException(ErrorCodes.Forbidden, $"You may not {what} in this category (missing: {string.Join(", ", PermissionNames.Format(needed & ~allowed))}).");
     }
 
+    /// <summary>
+    /// Which of the users may view the category, judged on rules of at least <paramref name="rulesVersion"/> and
+    /// memberships read afresh: a gateway re-checking its live thread connections after an access change.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, string categoryId, long rulesVersion)
+    {
+        var current = await rules.Get(communityId, rulesVersion);
+        var viewers = new List<string>();
+        foreach (var userId in userIds.Distinct(StringComparer.Ordinal))
+        {
+            Forget(userId);
+            if (PermissionResolver.InCategory(current, await Reader(userId), categoryId).HasFlag(Permissions.View))
+            {
+                viewers.Add(userId);
+            }
+        }
+
+        return viewers;
+    }
+
     /// <summary>The caller as a member: a visitor who passed a check of "view" alone still may not change anything.</summary>
     public static MemberInfo Joined(MemberInfo? member) =>
         member ?? throw new CommunityException(ErrorCodes.NotMember, "Join the community first.");

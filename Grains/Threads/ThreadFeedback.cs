@@ -64,12 +64,12 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
     public async Task<ThreadSummary> Accept(string? postId, Actor caller)
     {
         var summary = thread.RequireThread();
+        // View first: what kind a hidden thread is must not show in the refusal.
+        await thread.Caller(caller.UserId, Access.Permissions.View, "accept answers");
         if (summary.Kind != ThreadKind.Question)
         {
             throw CommunityException.Invalid("Only a question has an accepted answer.");
         }
-
-        await thread.Caller(caller.UserId, Access.Permissions.View, "accept answers");
 
         if (summary.AuthorId != caller.UserId)
         {
@@ -122,13 +122,13 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
     public async Task<ThreadSummary> Vote(bool up, Actor caller)
     {
         var summary = thread.RequireThread();
+        // View first: what kind a hidden thread is must not show in the refusal. Voting is not posting: a muted member
+        // may vote, a banned one may not (as for polls and Q&A).
+        PostingRules.RequireNotBanned(ForumAccess.Joined(await thread.Caller(caller.UserId, Access.Permissions.View, "vote")));
         if (summary.Kind != ThreadKind.Idea)
         {
             throw CommunityException.Invalid("Only ideas take votes.");
         }
-
-        // Voting is not posting: a muted member may vote, a banned one may not (as for polls and Q&A).
-        PostingRules.RequireNotBanned(ForumAccess.Joined(await thread.Caller(caller.UserId, Access.Permissions.View, "vote")));
         if (up ? thread.S.Voters.Add(caller.UserId) : thread.S.Voters.Remove(caller.UserId))
         {
             thread.ChangeSummary(s => s with { Votes = thread.S.Voters.Count });
@@ -142,6 +142,8 @@ public sealed class ThreadFeedback(ThreadContext thread, ReactionPolicy reaction
     public async Task<ThreadSummary> SetStatus(IdeaStatus status, string? comment, Actor caller)
     {
         var summary = thread.RequireThread();
+        // View first, as for votes: a hidden thread is not_found before its kind or the caller's rank is judged.
+        await thread.Caller(caller.UserId, Access.Permissions.View, "set an idea's status");
         if (summary.Kind != ThreadKind.Idea)
         {
             throw CommunityException.Invalid("Only ideas have a status.");

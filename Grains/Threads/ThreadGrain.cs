@@ -326,6 +326,9 @@ public sealed partial class ThreadGrain(
     public async Task<Access.Permissions> PermissionsOf(string userId) =>
         S.Summary is { } summary ? await _thread.Access.In(await _thread.Access.Reader(userId), summary.CategoryId) : Access.Permissions.None;
 
+    public async Task<IReadOnlyList<string>> Viewers(IReadOnlyList<string> userIds, long rulesVersion) =>
+        S.Summary is { } summary ? await _thread.Access.Viewers(userIds, summary.CategoryId, rulesVersion) : [];
+
     public Task<long> GetLastSeq() => Task.FromResult(S.LastSeq);
 
     public async Task<IReadOnlyList<PostRevision>> GetRevisions(long seq, Actor caller)

@@ -44,7 +44,7 @@ public sealed class CommunityVisibilityTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await guest.PostAsync($"/api/communities/{community}/members?invite=0123456789abcdef0123")).StatusCode);
 
         // A one-use invite: the guest joins with it, and then it is spent.
-        Assert.Equal(HttpStatusCode.Forbidden, (await guest.PostAsync($"/api/communities/{community}/invites", new { maxUses = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await guest.PostAsync($"/api/communities/{community}/invites", new { maxUses = 1 })).StatusCode);
         var invite = await (await owner.PostAsync($"/api/communities/{community}/invites", new { maxUses = 1, expiresInMinutes = 60 })).Created<Invite>();
         Assert.True(invite.ExpiresAt > DateTimeOffset.UtcNow.AddMinutes(55));
         var joined = await (await guest.PostAsync($"/api/communities/{community}/members?invite={invite.Code}")).Read<MemberInfo>();

@@ -57,9 +57,10 @@ public sealed class TestUser : IAsyncDisposable
         hub.On<Threads.PostRemovedNotice>("PostRemoved", r => { _threadEvents.Enqueue(r); _signal.Release(); });
         hub.On<Threads.PostReactions>("PostReactions", r => { _threadEvents.Enqueue(r); _signal.Release(); });
         hub.On<Threads.ThreadSummary>("ThreadUpdated", t => { _threadEvents.Enqueue(t); _signal.Release(); });
+        hub.On<ThreadAccessLostEvent>("ThreadAccessLost", t => { _threadEvents.Enqueue(t); _signal.Release(); });
     }
 
-    /// <summary>Thread events in arrival order: <c>ThreadPost</c>, <see cref="PostEditedEvent"/>, <c>PostRemovedNotice</c>, <c>PostReactions</c>, <c>ThreadSummary</c>.</summary>
+    /// <summary>Thread events in arrival order: <c>ThreadPost</c>, <see cref="PostEditedEvent"/>, <c>PostRemovedNotice</c>, <c>PostReactions</c>, <c>ThreadSummary</c>, <see cref="ThreadAccessLostEvent"/>.</summary>
     public IReadOnlyList<object> ThreadEvents => [.. _threadEvents];
 
     public string UserId { get; }
@@ -184,5 +185,7 @@ public sealed record CommunityWatch(Communities.MemberRole Role, int UnreadNotif
 public sealed record PostEditedEvent(Threads.ThreadPost Post);
 
 public sealed record AccessLostEvent(string CommunityId, string ChannelId);
+
+public sealed record ThreadAccessLostEvent(string CommunityId, string ThreadId);
 
 public sealed record JoinResult(long LastSeq, IReadOnlyList<ChatMessage> Messages, bool HasMore);

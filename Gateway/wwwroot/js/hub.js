@@ -26,7 +26,7 @@ function emit(event, payload) {
 
 const serverEvents = ["ChannelMessage", "Presence", "MessageRemoved", "MessageRestored", "MessageEdited", "MessageReactions", "Notification",
   "ModerationEvent", "PointsAwarded", "BadgeEarned", "ThreadPost", "PostEdited", "PostRemoved", "PostReactions", "ThreadUpdated",
-  "QuestionAsked", "QuestionUpdated", "PollUpdated", "KpiUpdated", "ChannelAccessLost"];
+  "QuestionAsked", "QuestionUpdated", "PollUpdated", "KpiUpdated", "ChannelAccessLost", "ThreadAccessLost"];
 
 function setStatus(text, kind) {
   const box = document.getElementById("connection");

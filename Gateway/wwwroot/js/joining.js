@@ -12,7 +12,7 @@ export async function showJoin(box, id, { invite = null, heading = "h3" } = {}) 
       if (invite && err.code === "not_found") return null;
       throw err;
     }),
-    get(`/api/communities/${id}/guidelines`)]);
+    get(`/api/communities/${id}/guidelines${invite ? `?invite=${encodeURIComponent(invite)}` : ""}`)]);
   const name = community?.name ?? id;
   const asks = !invite && community?.visibility === "Restricted";
   fill(box,

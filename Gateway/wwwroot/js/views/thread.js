@@ -92,6 +92,10 @@ export async function render(view, [communityId, threadId], app) {
     on("PostRemoved", mine((n) => { const el = posts.get(n.seq); if (el) show({ ...el.__post, removed: true }); })),
     on("PostReactions", mine((r) => { const el = posts.get(r.seq); if (el) show({ ...el.__post, reactions: r.counts }); })),
     on("ThreadUpdated", mine((s) => { summary = s; drawSummary(); redraw(); })),
+    // Its category's access changed: the gateway stopped sending this thread; say so and offer no reply.
+    on("ThreadAccessLost", mine(() => {
+      view.querySelector("form[aria-label=\"Reply\"]")?.replaceWith(h("p", { class: "muted", role: "note" }, "This thread is no longer open to you."));
+    })),
     on("reconnected", () => feed.join().catch(showError)),
   ];
   await feed.join(null);
