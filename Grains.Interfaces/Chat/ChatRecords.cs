@@ -19,10 +19,11 @@ public sealed record ChatMessage(
     [property: Id(9)] bool Removed = false,
     [property: Id(10)] DateTimeOffset? EditedAt = null,
     [property: Id(11)] IReadOnlyDictionary<string, int>? Reactions = null,
-    [property: Id(12)] IReadOnlyList<Posting.AttachmentInfo>? Attachments = null)
+    [property: Id(12)] IReadOnlyList<Posting.AttachmentInfo>? Attachments = null,
+    [property: Id(13)] bool MentionsEveryone = false)
 {
     /// <summary>What history keeps of a removed message: its place in the sequence, who sent it, not what it said.</summary>
-    public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null, Attachments = null };
+    public ChatMessage AsRemoved() => this with { Text = "", Removed = true, Reactions = null, Attachments = null, MentionsEveryone = false };
 }
 
 /// <summary>A message's reaction counts after a change (the payload of <c>MessageReactions</c>), and the caller's own (<see cref="Mine"/>, null in the event).</summary>

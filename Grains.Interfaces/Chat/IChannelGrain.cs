@@ -118,9 +118,9 @@ public interface IHistoryPageGrain : IGrainWithStringKey, Privacy.IHoldsMemberDa
     [Alias("Restore")]
     Task<bool> Restore(ChatMessage original);
 
-    /// <summary>The author's edit of a sealed message; null when the page does not hold it.</summary>
-    [Alias("Edit")]
-    Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt);
+    /// <summary>The author's edit of a sealed message (whether it now mentions everybody decided by the channel); null when the page does not hold it.</summary>
+    [Alias("EditWithMentions")]
+    Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt, bool mentionsEveryone);
 
     /// <summary>New reaction counts for a sealed message; null when the page does not hold it.</summary>
     [Alias("SetReactions")]

@@ -96,7 +96,8 @@ public sealed record ThreadPost(
     [property: Id(13)] IReadOnlyList<string> Mentions,
     [property: Id(14)] string ClientPostId,
     [property: Id(15)] int Revisions,
-    [property: Id(16)] IReadOnlyList<AttachmentInfo>? Attachments = null);
+    [property: Id(16)] IReadOnlyList<AttachmentInfo>? Attachments = null,
+    [property: Id(17)] bool MentionsEveryone = false);
 
 /// <summary>An earlier text of a post (edits and removals keep one each); <see cref="By"/> is who replaced it.</summary>
 [GenerateSerializer, Immutable, Alias("cs.PostRevision")]

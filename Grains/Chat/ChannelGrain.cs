@@ -131,7 +131,7 @@ public sealed partial class ChannelGrain(
 
         var now = clock.GetUtcNow();
         var check = await _gate.Prepare(command.AuthorId, now, _slowMode.Effective);
-        await _access.Require(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
+        var allowed = await _access.Require(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
         // That await may have let a retry of this very send be accepted meanwhile.
         if (_writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } concurrent)
         {
@@ -158,7 +158,7 @@ public sealed partial class ChannelGrain(
 
         check.Accepted();
         // Queued (and findable by its client id) before the auto-slow-mode audit is recorded, so no retry slips in there.
-        var ack = _writer.Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments);
+        var ack = _writer.Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments, EveryoneMention.Counts(allowed, text));
         await _slowMode.MessageAccepted(now);
         return await ack;
     }
@@ -166,8 +166,10 @@ public sealed partial class ChannelGrain(
     public async Task<SendAck> AcceptApproved(SendMessageCommand command)
     {
         RequireInfo();
+        // The author's permissions when a moderator lets the message through, as for a message sent then.
+        var everyone = EveryoneMention.In(command.Text) && EveryoneMention.Counts(await _access.OfUser(command.AuthorId), command.Text);
         return await (_writer.TryFindEarlier(command.AuthorId, command.ClientMessageId)
-            ?? _writer.Enqueue(command.AuthorId, command.AuthorName, command.Text, command.ClientMessageId, clock.GetUtcNow()));
+            ?? _writer.Enqueue(command.AuthorId, command.AuthorName, command.Text, command.ClientMessageId, clock.GetUtcNow(), mentionsEveryone: everyone));
     }
 
     public Task<HistoryPage> GetHistory(long afterSeq, int limit)
@@ -285,7 +287,7 @@ public sealed partial class ChannelGrain(
     {
         var info = RequireInfo();
         var newText = MessageRules.RequireText(text, info.MaxMessageLength);
-        await _access.RequireMember(editor.UserId, Permissions.Send, "edit messages");
+        var everyone = EveryoneMention.Counts(await _access.RequireMember(editor.UserId, Permissions.Send, "edit messages"), newText);
         var current = await _history.Message(seq, _writer.CommittedSeq);
         if (current.Removed)
         {
@@ -300,9 +302,9 @@ public sealed partial class ChannelGrain(
         var now = clock.GetUtcNow();
         await _gate.RequireMayEdit(editor.UserId, newText, now, "message");
         ChatMessage? edited = null;
-        if (!await _writer.ChangeInTail(seq, m => edited = m.Removed ? m : m with { Text = newText, EditedAt = now }))
+        if (!await _writer.ChangeInTail(seq, m => edited = m.Removed ? m : m with { Text = newText, EditedAt = now, MentionsEveryone = everyone }))
         {
-            edited = await _history.PageOf(seq).Edit(seq, newText, now);
+            edited = await _history.PageOf(seq).Edit(seq, newText, now, everyone);
         }
 
         if (edited is null || edited.Removed)

@@ -77,10 +77,10 @@ public sealed partial class ChannelWriter(
 
     /// <summary>Gives the message the next seq and queues it; completes when it is stored (the ack).</summary>
     public Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
-        IReadOnlyList<AttachmentInfo>? attachments = null)
+        IReadOnlyList<AttachmentInfo>? attachments = null, bool mentionsEveryone = false)
     {
         var pending = new PendingSend(new ChatMessage(key.CommunityId, key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
-            authorId, authorName, text, now, clientMessageId, Attachments: attachments));
+            authorId, authorName, text, now, clientMessageId, Attachments: attachments, MentionsEveryone: mentionsEveryone));
         _pending.Add(pending);
         _pendingByClientId[(pending.Message.AuthorId, pending.Message.ClientMessageId)] = pending;
         StartFlushing();

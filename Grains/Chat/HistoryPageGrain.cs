@@ -88,8 +88,8 @@ public sealed class HistoryPageGrain(
         return true;
     }
 
-    public Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt) =>
-        Change(seq, m => m.Removed ? m : m with { Text = text, EditedAt = editedAt });
+    public Task<ChatMessage?> Edit(long seq, string text, DateTimeOffset editedAt, bool mentionsEveryone) =>
+        Change(seq, m => m.Removed ? m : m with { Text = text, EditedAt = editedAt, MentionsEveryone = mentionsEveryone });
 
     public Task<ChatMessage?> SetReactions(long seq, IReadOnlyDictionary<string, int> counts) =>
         Change(seq, m => m.Removed ? m : m with { Reactions = counts.Count == 0 ? null : counts });

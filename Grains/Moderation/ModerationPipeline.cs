@@ -199,6 +199,9 @@ public sealed class BlockedTermsStep(TermMatcher matcher) : IModerationStep
 /// <summary>
 /// Too many @mentions in one message (mention spam). The limit relaxes with trust: each trust level allows
 /// <see cref="ExtraPerTrustLevel"/> more, since established members organise and greet groups, and spammers are new.
+/// <c>@everyone</c> and <c>@here</c> are not counted: the limit is about naming members one by one, and a mention of
+/// everybody is governed by its own permission (granted, it is one deliberate ping the role was trusted with; not
+/// granted, it pings nobody), so neither refusing nor excusing it here would add anything.
 /// </summary>
 public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
 {
@@ -208,7 +211,8 @@ public sealed partial class MentionFloodStep(int maxMentions) : IModerationStep
 
     public Verdict? Evaluate(ModerationInput input)
     {
-        var mentions = Mention().Matches(input.Text).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        var mentions = Mention().Matches(input.Text).Select(m => m.Value[1..]).Where(id => !Posting.EveryoneMention.IsReserved(id))
+            .Distinct(StringComparer.OrdinalIgnoreCase).Count();
         var allowed = maxMentions + (ExtraPerTrustLevel * Math.Clamp(input.TrustLevel, 0, 4));
         return mentions > allowed
             ? new Verdict(ErrorCodes.BlockedContent, $"The message mentions {mentions} members; at most {allowed} are allowed at your trust level.", Name)

@@ -14,7 +14,9 @@ public static partial class Mentions
     public static IReadOnlyList<string> Find(string markdown, int max)
     {
         var text = CodePattern().Replace(markdown, " ");
-        return [.. MentionPattern().Matches(text).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).Take(max)];
+        // @everyone and @here are the mention of everybody (EveryoneMention), never a member of that id.
+        return [.. MentionPattern().Matches(text).Select(m => m.Groups[1].Value).Where(id => !Posting.EveryoneMention.IsReserved(id))
+            .Distinct(StringComparer.Ordinal).Take(max)];
     }
 
     /// <summary>The mentioned ids that are members of the community (others stay plain text), never the author, at most <see cref="ThreadRules.MaxMentionsNotified"/>.</summary>

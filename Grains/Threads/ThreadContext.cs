@@ -55,6 +55,13 @@ public sealed class ThreadContext(IGrainFactory grains, ThreadKey key, Func<Thre
         return member;
     }
 
+    /// <summary>
+    /// Whether a post by <paramref name="author"/> mentions everybody in the category: their permissions there from the
+    /// silo's cached rules (no grain call), as for the check of the post itself.
+    /// </summary>
+    public async Task<bool> MentionsEveryone(MemberInfo? author, string categoryId, string text) =>
+        EveryoneMention.In(text) && EveryoneMention.Counts(await access.In(author, categoryId), text);
+
     /// <summary>Stores the state with the follow-ups recorded since the last store; they go out after it.</summary>
     public Task Store() => store();
 

@@ -94,7 +94,7 @@ public sealed partial class ThreadGrain(
         check.Accepted();
         var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, body, author.UserId);
         var post = _posts.New(1, author, body, null, mentions, "opening", now)
-            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:opening", author) };
+            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:opening", author), MentionsEveryone = await _thread.MentionsEveryone(check.Member, draft.CategoryId, body) };
         await _posts.Put(new StoredPost(post, [], []));
         // The directory's settings as it created the thread: fresh, so the first reactions need not ask again.
         _reactions.Seed(settings, now);
@@ -133,7 +133,7 @@ public sealed partial class ThreadGrain(
 
         // Who may reply comes before what the thread holds (a refusal must not tell a non-viewer how long it is) and
         // before the gate takes a post of the member's flood limit (a refused reply costs nothing).
-        await _thread.Caller(author.UserId, Access.Permissions.Reply, "reply");
+        var replier = await _thread.Caller(author.UserId, Access.Permissions.Reply, "reply");
         var now = clock.GetUtcNow();
         var check = approved ? null : await _gate.Prepare(author.UserId, now, slowModeSeconds: 0);
         if (S.LastSeq >= ThreadRules.MaxPosts)
@@ -166,7 +166,7 @@ public sealed partial class ThreadGrain(
 
         var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, body, author.UserId);
         var post = _posts.New(S.LastSeq + 1, author, body, reply.ReplyToSeq, mentions, clientPostId, now)
-            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:{retryKey}", author) };
+            with { Attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"thread:{_key.ThreadId}:{retryKey}", author), MentionsEveryone = await _thread.MentionsEveryone(replier, S.Summary!.CategoryId, body) };
         await _posts.Put(new StoredPost(post, [], []));
         S.LastSeq = post.Seq;
         S.RecentClientPosts.Add(new(retryKey, post.Seq));
@@ -199,7 +199,7 @@ public sealed partial class ThreadGrain(
     public async Task<ThreadPost> Edit(long seq, string body, Actor editor)
     {
         RequireThread();
-        await _thread.Caller(editor.UserId, Access.Permissions.View, "edit posts");
+        var author = await _thread.Caller(editor.UserId, Access.Permissions.View, "edit posts");
         var text = ThreadRules.RequireBody(body);
         var stored = await LoadLive(seq);
         if (stored.Post.AuthorId != editor.UserId)
@@ -216,7 +216,8 @@ public sealed partial class ThreadGrain(
         await _gate.RequireMayEdit(editor.UserId, text, now, "post");
         var mentions = await Mentions.Members(GrainFactory, _key.CommunityId, text, editor.UserId);
         stored.History.Add(new PostRevision(stored.Post.Markdown, now, editor.UserId));
-        var edited = stored.Post with { Markdown = text, Html = PostRenderer.ToHtml(text), EditedAt = now, Mentions = mentions, Revisions = stored.History.Count };
+        var edited = stored.Post with { Markdown = text, Html = PostRenderer.ToHtml(text), EditedAt = now, Mentions = mentions, Revisions = stored.History.Count,
+            MentionsEveryone = await _thread.MentionsEveryone(author, S.Summary!.CategoryId, text) };
         await _posts.Put(stored with { Post = edited });
         if (seq == 1)
         {
@@ -248,7 +249,7 @@ public sealed partial class ThreadGrain(
         }
 
         stored.History.Add(new PostRevision(stored.Post.Markdown, clock.GetUtcNow(), caller.UserId));
-        await _posts.Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], Revisions = stored.History.Count, Attachments = null } });
+        await _posts.Put(stored with { Post = stored.Post with { Markdown = "", Html = "", Removed = true, Mentions = [], MentionsEveryone = false, Revisions = stored.History.Count, Attachments = null } });
         // First, and waited for: a removed post's files stop being served by the time the removal is answered.
         var revoke = _outbox.Add(RevokeAttachments.Of(_key.CommunityId, stored.Post.Attachments));
         var wasAccepted = S.Summary!.AcceptedSeq == seq;

@@ -171,7 +171,7 @@ public sealed class ThreadMemberData(IGrainFactory grains, ThreadKey key, Thread
 
     private static ThreadPost Tombstone(ThreadPost post) => post with
     {
-        AuthorId = "", AuthorName = Tombstones.Author, Markdown = "", Html = "", Removed = true, Mentions = [], ClientPostId = "",
+        AuthorId = "", AuthorName = Tombstones.Author, Markdown = "", Html = "", Removed = true, Mentions = [], MentionsEveryone = false, ClientPostId = "",
         Attachments = null, EditedAt = null, Revisions = 0, Reactions = new Dictionary<string, int>(),
     };
 }

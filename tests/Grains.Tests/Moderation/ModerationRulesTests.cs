@@ -187,6 +187,16 @@ public sealed class ModerationRulesTests
     }
 
     [Fact]
+    public void A_mention_of_everybody_is_not_counted_as_members_named_one_by_one()
+    {
+        var step = new MentionFloodStep(1);
+        Assert.Null(step.Evaluate(Say("@everyone @here @a look")));
+        // Only the reserved tokens are excused: a second member still goes over the limit, and "@everyones" is an id.
+        Assert.Contains("2 members", step.Evaluate(Say("@everyone @a @b"))!.Reason, StringComparison.Ordinal);
+        Assert.Contains("2 members", step.Evaluate(Say("@everyones @a"))!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_pipeline_runs_steps_in_order_and_keeps_memory_across_a_policy_change()
     {
         var policy = ModerationPolicy.Default with { BlockedTerms = ["spam"] };

@@ -75,7 +75,8 @@ export async function render(view, [communityId, channelId], app) {
 
   function renderMessage(m) {
     const mine = m.authorId === session.userId;
-    const li = h("li", { class: m.removed ? "message removed" : "message", dataset: { seq: m.seq } });
+    // A granted @everyone or @here is for every reader, so it is marked for all, not only for the one it names.
+    const li = h("li", { class: m.removed ? "message removed" : m.mentionsEveryone ? "message mentions-everyone" : "message", dataset: { seq: m.seq } });
     // The message stays with its element, so live reaction counts can redraw it.
     li.__message = m;
     if (m.removed) {
@@ -83,7 +84,8 @@ export async function render(view, [communityId, channelId], app) {
       return li;
     }
     li.append(
-      h("div", { class: "meta" }, h("strong", {}, m.authorName), " ", time(m.sentAt), m.editedAt ? h("span", { class: "muted" }, " (edited)") : null),
+      h("div", { class: "meta" }, h("strong", {}, m.authorName), " ", time(m.sentAt), m.editedAt ? h("span", { class: "muted" }, " (edited)") : null,
+        m.mentionsEveryone ? h("span", { class: "visually-hidden" }, " mentions everyone") : null),
       h("p", { class: "text" }, m.text));
     for (const file of m.attachments ?? []) {
       li.append(h("button", { type: "button", class: "link", onclick: async () => {

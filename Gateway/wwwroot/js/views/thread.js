@@ -44,14 +44,15 @@ export async function render(view, [communityId, threadId], app) {
   }
 
   function show(p) {
-    const el = h("li", { class: p.removed ? "post removed" : "post", dataset: { seq: p.seq } });
+    const el = h("li", { class: p.removed ? "post removed" : p.mentionsEveryone ? "post mentions-everyone" : "post", dataset: { seq: p.seq } });
     if (p.removed) {
       el.append(h("span", { class: "muted" }, "Post removed"));
     } else {
       const content = h("div", { class: "markdown" });
       content.innerHTML = p.html; // rendered and sanitised by the server
       const accepted = summary.acceptedSeq === p.seq;
-      el.append(h("div", { class: "meta" }, h("strong", {}, p.authorName), " ", time(p.createdAt), p.editedAt ? " (edited)" : "", accepted ? h("span", { class: "ok" }, " ✔ accepted answer") : null), content,
+      el.append(h("div", { class: "meta" }, h("strong", {}, p.authorName), " ", time(p.createdAt), p.editedAt ? " (edited)" : "",
+        p.mentionsEveryone ? h("span", { class: "visually-hidden" }, " mentions everyone") : null, accepted ? h("span", { class: "ok" }, " ✔ accepted answer") : null), content,
         h("div", { class: "reactions", role: "group", "aria-label": "Reactions" }, ...settings.reactions.map((emoji) => {
           const count = p.reactions?.[emoji] ?? 0;
           return h("button", { type: "button", class: count ? "reaction on" : "reaction", "aria-pressed": String((p.mine ?? []).includes(emoji)), "aria-label": `React ${emoji}`, disabled: !may.has("react"), onclick: () => {
