@@ -74,7 +74,9 @@ public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [Fro
             return;
         }
 
-        var now = clock.GetUtcNow();
+        // Pacing is in real time, like the timer that waits it out: the domain clock is community time, which tests move
+        // and freeze (a frozen one would keep a count waiting for ever).
+        var now = TimeProvider.System.GetUtcNow();
         var wait = PresencePacing.Wait(_publishedAt, Math.Max(0, _published), total, now, options.Value.DeliveriesPerSecond, options.Value.MaxPublishInterval);
         if (wait > TimeSpan.Zero)
         {

@@ -16,12 +16,8 @@ public static partial class EveryoneMention
     [GeneratedRegex(@"(?<![\w@])@(everyone|here)(?![\w-])", RegexOptions.CultureInvariant)]
     private static partial Regex Token();
 
-    // Code is quoted, not said: a mention inside `code` or a ``` block does not count (as for @id mentions in the forum).
-    [GeneratedRegex(@"```[\s\S]*?(```|$)|`[^`\n]*`", RegexOptions.CultureInvariant)]
-    private static partial Regex Code();
-
-    /// <summary>Whether the text names everybody, whoever wrote it.</summary>
-    public static bool In(string text) => text.Contains('@', StringComparison.Ordinal) && Token().IsMatch(Code().Replace(text, " "));
+    /// <summary>Whether the text names everybody, whoever wrote it. Code is quoted, not said: a mention inside `code` or a ``` block does not count (as for @id mentions).</summary>
+    public static bool In(string text) => text.Contains('@', StringComparison.Ordinal) && Token().IsMatch(Threads.Mentions.WithoutCode(text));
 
     /// <summary>Whether the text mentions everybody for an author who may do <paramref name="allowed"/> where it is posted.</summary>
     public static bool Counts(Permissions allowed, string text) => allowed.HasFlag(Permissions.MentionEveryone) && In(text);

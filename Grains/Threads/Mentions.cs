@@ -13,7 +13,7 @@ public static partial class Mentions
     /// <summary>Distinct candidate ids in order of appearance, outside code spans and blocks, at most <paramref name="max"/>.</summary>
     public static IReadOnlyList<string> Find(string markdown, int max)
     {
-        var text = CodePattern().Replace(markdown, " ");
+        var text = WithoutCode(markdown);
         // @everyone and @here are the mention of everybody (EveryoneMention), never a member of that id.
         return [.. MentionPattern().Matches(text).Select(m => m.Groups[1].Value).Where(id => !Posting.EveryoneMention.IsReserved(id))
             .Distinct(StringComparer.Ordinal).Take(max)];
@@ -26,6 +26,9 @@ public static partial class Mentions
         var members = await Task.WhenAll(candidates.Select(id => grains.Member(communityId, id).Get()));
         return [.. candidates.Where((_, i) => members[i] is not null)];
     }
+
+    /// <summary>The text with its code spans and blocks blanked: what is quoted there mentions nobody.</summary>
+    public static string WithoutCode(string markdown) => CodePattern().Replace(markdown, " ");
 
     [GeneratedRegex(@"```[\s\S]*?(```|$)|`[^`\n]*`", RegexOptions.CultureInvariant)]
     private static partial Regex CodePattern();
