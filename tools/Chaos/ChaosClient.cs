@@ -70,6 +70,7 @@ internal sealed class ChaosClient : IAsyncDisposable
         while (Ready is not { State: HubConnectionState.Connected } && DateTime.UtcNow < deadline)
         {
             _wake.Release();
+            // The connection loop signals nothing when it is ready: look again shortly.
             await Task.Delay(100, cancel);
         }
 

@@ -103,6 +103,7 @@ internal sealed class Run(Options o)
         var left = total - _recorder.Now;
         if (left > 0)
         {
+            // The run lasts its stated minutes: load goes on, without faults, to the end.
             await Task.Delay(TimeSpan.FromSeconds(left), cancel);
         }
 
@@ -226,6 +227,7 @@ internal sealed class Run(Options o)
 
             try
             {
+                // How often convergence after a fault is checked: its time is reported to within 250 ms.
                 await Task.Delay(250, stop);
             }
             catch (OperationCanceledException)
@@ -249,6 +251,7 @@ internal sealed class Run(Options o)
 
             try
             {
+                // RSS sampling period: a half-hour run gets 360 points per process, enough to see growth.
                 await Task.Delay(TimeSpan.FromSeconds(5), stop);
             }
             catch (OperationCanceledException)
