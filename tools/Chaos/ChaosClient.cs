@@ -50,17 +50,10 @@ internal sealed class ChaosClient : IAsyncDisposable
 
     public static async Task<ChaosClient> Start(HttpClient http, string userId, string community, string channel, IReadOnlyList<Uri> gateways, int first)
     {
-        var token = await Token(http, userId);
+        var token = await SetupRequests.Token(http, userId);
         var client = new ChaosClient(userId, community, channel, gateways, first, token);
         client._supervisor = client.Supervise();
         return client;
-    }
-
-    public static async Task<string> Token(HttpClient http, string userId)
-    {
-        using var response = await http.PostAsJsonAsync("/api/auth/dev-token", new { userId, displayName = userId });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
     }
 
     /// <summary>Waits until the client is connected and joined (or the timeout passes).</summary>

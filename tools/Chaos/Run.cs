@@ -23,13 +23,13 @@ internal sealed class Run(Options o)
         var plan = Schedule.Plan(o.Seed, faultsFrom, faultsUntil);
 
         using var http = new HttpClient { BaseAddress = o.Gateways[0], Timeout = TimeSpan.FromSeconds(30) };
-        var owner = await ChaosClient.Token(http, "chaos-owner");
+        var owner = await SetupRequests.Token(http, "chaos-owner", cancel);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", owner);
-        await Post(http, "/api/communities", new { id = _community, name = "Chaos" });
+        await SetupRequests.Create(http, "/api/communities", new { id = _community, name = "Chaos" }, cancel);
         var channels = Enumerable.Range(1, o.Channels).Select(i => $"c-{i}").Append("hot").ToArray();
         foreach (var channel in channels)
         {
-            await Post(http, $"/api/communities/{_community}/channels", new { id = channel, name = channel });
+            await SetupRequests.Create(http, $"/api/communities/{_community}/channels", new { id = channel, name = channel }, cancel);
         }
 
         // Clients spread over the gateways; every client of a small channel sends, the hot channel has a few senders and
@@ -39,10 +39,7 @@ internal sealed class Run(Options o)
         {
             if (sends)
             {
-                var token = await ChaosClient.Token(http, userId);
-                using var join = new HttpRequestMessage(HttpMethod.Post, $"/api/communities/{_community}/members");
-                join.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                (await http.SendAsync(join, cancel)).EnsureSuccessStatusCode();
+                await SetupRequests.Join(http, _community, await SetupRequests.Token(http, userId, cancel), cancel);
             }
 
             var client = await ChaosClient.Start(http, userId, _community, channel, o.Gateways, index);
@@ -297,13 +294,4 @@ internal sealed class Run(Options o)
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
-    private static async Task Post(HttpClient http, string path, object body)
-    {
-        using var response = await http.PostAsJsonAsync(path, body);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
 }
