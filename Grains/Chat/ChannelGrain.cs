@@ -80,12 +80,23 @@ public sealed partial class ChannelGrain(
         _outbox.Activated();
     }
 
-    /// <summary>Waiting awards are handed over and the cursor stored before the activation goes; the outbox delivers what it can.</summary>
+    /// <summary>
+    /// The cursor is stored before the activation goes, the waiting awards handed over first unless the silo shuts down
+    /// (then the next activation hands them over: see <see cref="ChannelAwards.Stop"/>); the outbox delivers what it can.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         try
         {
-            await _awards.Deactivating(cancellationToken);
+            if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+            {
+                _awards.Stop();
+            }
+            else
+            {
+                await _awards.Deactivating(cancellationToken);
+            }
+
             await _store.Write();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
