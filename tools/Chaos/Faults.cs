@@ -66,6 +66,12 @@ internal sealed class FaultRecord
     /// <summary>From the fault's start until every sender had an ack again (the slowest sender).</summary>
     public double? RecoverySeconds { get; set; }
 
+    /// <summary>
+    /// For a fault that is a window (storage frozen): from the window's end until every sender had an ack again. While
+    /// storage is frozen nothing can be acked durably, so the time from the start is the window's own length.
+    /// </summary>
+    public double? AfterWindowSeconds { get; set; }
+
     public bool Converged { get; set; }
 
     /// <summary>From the fault's end until every listener showed every message acked by then.</summary>
