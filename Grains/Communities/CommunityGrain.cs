@@ -146,12 +146,9 @@ public sealed class CommunityGrain(
             throw CommunityException.Invalid($"maxMessageLength must be between 1 and {ceiling}.");
         }
 
-        var member = await Member(caller.UserId).Get();
-        if (member is null)
-        {
-            throw new CommunityException(ErrorCodes.NotMember, $"You are not a member of community '{Id}'.");
-        }
-
+        // A private community does not exist for non-members (not_found), as on every other path of it.
+        var member = await Member(caller.UserId).Get()
+            ?? throw await Access.NonMemberRefusal.For(GrainFactory, Id, $"You are not a member of community '{Id}'.");
         if (member.Role is not (MemberRole.Owner or MemberRole.Admin))
         {
             throw new CommunityException(ErrorCodes.Forbidden, "Only the community's owners and admins may create channels.");

@@ -22,7 +22,7 @@ namespace CommunityScale.Gateway.Tests;
 /// </summary>
 [Collection(SharedSystem.Name)]
 [Trait("Area", "Roles")]
-public sealed class AccessMatrixTests(SystemFixture fixture)
+public sealed partial class AccessMatrixTests(SystemFixture fixture)
 {
     /// <summary>Every word of the community's content carries it; ids carry "zqx" (a refusal may echo what the caller asked for).</summary>
     private const string Secret = "plover";
@@ -158,6 +158,7 @@ public sealed class AccessMatrixTests(SystemFixture fixture)
     private static readonly Func<World, Task<string>> IdeaPosts = OwnerReads(w => w.T(w.Idea, "?limit=200"));
     private static readonly Func<World, Task<string>> TheDay = OwnerReads(w => w.P($"/events/{Day}"));
     private static readonly Func<World, Task<string>> Board = OwnerReads(w => w.Q("/questions"));
+    private static readonly Func<World, Task<string>> Survey = OwnerReads(w => w.P($"/events/{Day}/survey/results"));
     private static readonly Func<World, Task<string>> Polls = OwnerReads(w => w.Q("/polls"));
 
     private static async Task<long> OwnerWrites(World w, TestUser _) => (await w.Owner.Send(w.C, Vault, $"{Secret} theirs {Guid.NewGuid():n}")).Seq;
@@ -244,6 +245,7 @@ public sealed class AccessMatrixTests(SystemFixture fixture)
         R("GET rsvp", Expect.Forbidden, Get((w, _) => w.P($"/events/{Day}/rsvp"))),
         R("PUT rsvp", Expect.Forbidden, Put((w, _) => w.P($"/events/{Day}/rsvp")), probe: TheDay),
         R("DELETE rsvp", Expect.Forbidden, Delete((w, _) => w.P($"/events/{Day}/rsvp")), probe: TheDay, prepare: MayGoes),
+        R("PUT survey", Expect.Forbidden, Put((w, _) => w.P($"/events/{Day}/survey"), new { satisfaction = 5, nps = 9 }), probe: Survey, prepare: MayGoes),
         R("POST checkin", Expect.Forbidden, Post((w, _) => w.P($"/events/{Day}/checkin")), probe: TheDay, prepare: MayGoes),
         R("GET survey results", Expect.Forbidden, Get((w, _) => w.P($"/events/{Day}/survey/results")), byOwner: true),
         R("GET questions", Expect.Forbidden, Get((w, _) => w.Q("/questions")), shows: true),
