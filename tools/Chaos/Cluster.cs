@@ -12,6 +12,7 @@ internal sealed class Cluster(Options options)
     public IReadOnlyList<string> Plan { get; } =
     [
         "redis", "azurite",
+        .. Enumerable.Range(1, options.Silos).Select(i => $"link-silo-{i}"),
         .. Enumerable.Range(1, options.Silos).Select(i => $"silo-{i}"),
         .. Enumerable.Range(1, options.GatewayCount).Select(i => $"gateway-{i}"),
     ];
@@ -67,6 +68,16 @@ internal sealed class Cluster(Options options)
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Sets a storage link's speed: writes its control file (<c>link-silo-N.delay</c>: "MIN_MS MAX_MS SEED" or "off") and
+    /// sends SIGHUP, on which the link reads it (tools/StorageLink).
+    /// </summary>
+    public async Task SetLinkDelay(string link, int pid, string setting)
+    {
+        await File.WriteAllTextAsync(Path.Combine(options.StateDir, $"{link}.delay"), setting + "\n");
+        await Signal(pid, "HUP");
     }
 
     /// <summary>Runs <c>deploy/local-cluster VERB NAME</c> with the cluster's environment (inherited from ./scripts/chaos).</summary>
