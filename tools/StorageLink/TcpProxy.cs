@@ -142,7 +142,8 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <summary>One direction of a pipe: what Stream.CopyToAsync does, with the link's delay (if any) before each write.</summary>
     private async Task Forward(NetworkStream from, NetworkStream to)
     {
-        var buffer = new byte[81920];
+        // 16 KB: a storage request or reply is one or a few chunks, and a proxy per silo holds two per pooled connection.
+        var buffer = new byte[16384];
         try
         {
             int read;
