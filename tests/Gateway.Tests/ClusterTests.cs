@@ -1,5 +1,6 @@
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Silo.Hosting;
+using CommunityScale.StorageLink;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 

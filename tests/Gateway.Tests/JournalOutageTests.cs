@@ -1,6 +1,7 @@
 using CommunityScale.Chat;
 using CommunityScale.Chat.Journal;
 using CommunityScale.Posting;
+using CommunityScale.StorageLink;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;

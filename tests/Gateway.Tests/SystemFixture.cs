@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using CommunityScale.Gateway.Relay;
 using CommunityScale.Streams;
+using CommunityScale.StorageLink;
 using CommunityScale.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;

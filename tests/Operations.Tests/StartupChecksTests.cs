@@ -4,6 +4,7 @@ using System.Text;
 using CommunityScale.Gateway.Hosting;
 using CommunityScale.Gateway.Tests;
 using CommunityScale.Silo.Hosting;
+using CommunityScale.StorageLink;
 using CommunityScale.TestSupport;
 using Microsoft.Extensions.Options;
 

@@ -12,6 +12,7 @@ internal sealed class Cluster(Options options)
     public IReadOnlyList<string> Plan { get; } =
     [
         "redis", "azurite",
+        .. Enumerable.Range(1, options.Silos).Select(i => $"link-silo-{i}"),
         .. Enumerable.Range(1, options.Silos).Select(i => $"silo-{i}"),
         .. Enumerable.Range(1, options.GatewayCount).Select(i => $"gateway-{i}"),
     ];
@@ -69,6 +70,16 @@ internal sealed class Cluster(Options options)
         return true;
     }
 
+    /// <summary>
+    /// Sets a storage link's speed: writes its control file (<c>link-silo-N.delay</c>: "MIN_MS MAX_MS SEED" or "off") and
+    /// sends SIGHUP, on which the link reads it (tools/StorageLink).
+    /// </summary>
+    public async Task SetLinkDelay(string link, int pid, string setting)
+    {
+        await File.WriteAllTextAsync(Path.Combine(options.StateDir, $"{link}.delay"), setting + "\n");
+        await Signal(pid, "HUP");
+    }
+
     /// <summary>Runs <c>deploy/local-cluster VERB NAME</c> with the cluster's environment (inherited from ./scripts/chaos).</summary>
     public async Task<(int ExitCode, string Output)> Script(string verb, string name)
     {
@@ -81,6 +92,31 @@ internal sealed class Cluster(Options options)
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, (await stdout + await stderr).Trim());
+    }
+
+    /// <summary>CPU time the process has used (user and system), from /proc/PID/stat; null once it is gone.</summary>
+    public static double? CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // Fields 14 and 15 of stat (utime, stime), counted from the state letter (field 3), in clock ticks of 1/100 s.
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The whole machine's CPU ticks (busy, total) from /proc/stat: other work on the box included.</summary>
+    public static (long Busy, long Total) MachineTicks()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var total = cpu.Take(8).Sum();
+        // idle and iowait
+        return (total - cpu[3] - cpu[4], total);
     }
 
     public static long? RssBytes(int pid)

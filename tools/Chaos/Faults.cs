@@ -8,7 +8,15 @@ internal static class FaultKinds
     public const string AzuriteFreeze = "azurite-freeze";
     public const string RedisRestart = "redis-restart";
 
-    public static readonly string[] All = [SiloKill, SiloTerm, GatewayKill, AzuriteFreeze, RedisRestart];
+    /// <summary>One silo's storage link (its own TCP proxy to Azurite, deploy/local-cluster's link-silo-N) slowed for 5–15 s.</summary>
+    public const string SlowStorageLink = "slow-storage-link";
+
+    public static readonly string[] All = [SiloKill, SiloTerm, GatewayKill, AzuriteFreeze, RedisRestart, SlowStorageLink];
+
+    /// <summary>The slow link's delay range per forwarded chunk (each direction), drawn per chunk from the fault's seed.</summary>
+    public const int SlowLinkMinMs = 200;
+
+    public const int SlowLinkMaxMs = 1000;
 }
 
 /// <summary>One planned fault: when, what, which process of its tier (an index; the executor skips busy ones) and how long it lasts.</summary>
@@ -17,9 +25,9 @@ internal sealed record PlannedFault(double At, string Kind, int Target, double S
 internal static class Schedule
 {
     /// <summary>
-    /// From the seed alone: the same seed gives the same schedule. Kinds come in shuffled rounds of all five, so a short
+    /// From the seed alone: the same seed gives the same schedule. Kinds come in shuffled rounds of all six, so a short
     /// run still meets several kinds and a long one meets each about equally; gaps of 10–50 s keep it above one fault a
-    /// minute, and faults that last longer than the gap overlap.
+    /// minute, and faults that last longer than the gap overlap. The target index also seeds a slow link's delays.
     /// </summary>
     public static IReadOnlyList<PlannedFault> Plan(int seed, double from, double until)
     {
@@ -37,8 +45,9 @@ internal static class Schedule
             }
 
             var next = round.Dequeue();
-            // Down time before a killed process is started again (a supervisor's restart delay); Azurite's freeze 5–15 s.
-            var seconds = next == FaultKinds.AzuriteFreeze ? 5 + random.NextDouble() * 10 : 2 + random.NextDouble() * 8;
+            // Down time before a killed process is started again (a supervisor's restart delay); Azurite's freeze and a
+            // slow storage link last 5–15 s.
+            var seconds = next is FaultKinds.AzuriteFreeze or FaultKinds.SlowStorageLink ? 5 + random.NextDouble() * 10 : 2 + random.NextDouble() * 8;
             faults.Add(new PlannedFault(Math.Round(at, 1), next, random.Next(1000), Math.Round(seconds, 1)));
         }
 
@@ -82,6 +91,9 @@ internal sealed class FaultRecord
     public bool ProcessesBack { get; set; }
 
     public IReadOnlyList<string> Overlapping { get; set; } = [];
+
+    /// <summary>A slow link's seed for its per-chunk delays (from the schedule, so the same seed slows the same way).</summary>
+    public int? DelaySeed { get; init; }
 }
 
 /// <summary>Runs the schedule against the cluster, keeping every tier above zero: at most all but one silo or gateway out at once.</summary>
@@ -115,7 +127,11 @@ internal sealed class FaultInjector(Cluster cluster, Recorder recorder, Options 
                 continue;
             }
 
-            var record = new FaultRecord { Kind = planned.Kind, Target = target, PlannedAt = planned.At, DownSeconds = planned.Seconds, StartedAt = recorder.Now };
+            var record = new FaultRecord
+            {
+                Kind = planned.Kind, Target = target, PlannedAt = planned.At, DownSeconds = planned.Seconds, StartedAt = recorder.Now,
+                DelaySeed = planned.Kind == FaultKinds.SlowStorageLink ? planned.Target : null,
+            };
             lock (_busy)
             {
                 record.Overlapping = [.. _busy];
@@ -137,6 +153,8 @@ internal sealed class FaultInjector(Cluster cluster, Recorder recorder, Options 
             FaultKinds.GatewayKill => (Enumerable.Range(1, options.GatewayCount).Select(i => $"gateway-{i}").ToArray(), options.GatewayCount - 1),
             FaultKinds.AzuriteFreeze => (["azurite"], 1),
             FaultKinds.RedisRestart => (new[] { "redis" }, 1),
+            // One slow link at a time: a slow silo is still in service, and two would leave no silo at full speed.
+            FaultKinds.SlowStorageLink => (Enumerable.Range(1, options.Silos).Select(i => $"link-silo-{i}").ToArray(), 1),
             _ => throw new InvalidOperationException(f.Kind),
         };
         lock (_busy)
@@ -196,6 +214,18 @@ internal sealed class FaultInjector(Cluster cluster, Recorder recorder, Options 
                     break;
                 case FaultKinds.RedisRestart:
                     await Start("restart", f);
+                    break;
+                case FaultKinds.SlowStorageLink:
+                    await cluster.SetLinkDelay(f.Target, pid, $"{FaultKinds.SlowLinkMinMs} {FaultKinds.SlowLinkMaxMs} {f.DelaySeed}");
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(f.DownSeconds));
+                    }
+                    finally
+                    {
+                        await cluster.SetLinkDelay(f.Target, pid, "off");
+                    }
+
                     break;
                 default:
                     throw new InvalidOperationException(f.Kind);

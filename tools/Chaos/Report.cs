@@ -8,7 +8,8 @@ namespace CommunityScale.Chaos;
 internal sealed record ReportInput(
     Options Options, DateTimeOffset StartedAt, double EndOfSends, Recorder Recorder, IReadOnlyList<FaultRecord> Faults,
     IReadOnlyDictionary<string, List<Message>> History, IReadOnlyList<string> BehindAtEnd, IReadOnlyList<string> RunningAtEnd,
-    IReadOnlyList<string> Plan, IReadOnlySet<string> Documented, int Listeners, int Reconnects, int GapRejoins);
+    IReadOnlyList<string> Plan, IReadOnlySet<string> Documented, int Listeners, int Reconnects, int GapRejoins, long Delivered,
+    IReadOnlyDictionary<string, double> CpuCores, double MachineBusyPercent);
 
 internal sealed record Percentiles(double? P50, double? P95, double? Max);
 
@@ -53,6 +54,18 @@ internal sealed class Report
     public required double ConvergeWithinSeconds { get; init; }
 
     public required long Acked { get; init; }
+
+    /// <summary>Messages acked per second of sending (retries and held messages aside): the offered load as it arrived.</summary>
+    public required double AckedPerSecond { get; init; }
+
+    /// <summary>Messages shown by the clients (every client counts the messages of its channel, its own included) per second of sending.</summary>
+    public required double DeliveriesPerSecond { get; init; }
+
+    /// <summary>Cores each process used on average while the load ran (processes that a fault restarted are left out).</summary>
+    public required IReadOnlyDictionary<string, double> CpuCores { get; init; }
+
+    /// <summary>The whole machine's busy share over the load: this run and whatever else the box was doing.</summary>
+    public required double MachineBusyPercent { get; init; }
 
     public required long Lost { get; init; }
 
@@ -201,6 +214,10 @@ internal sealed class Report
             RecoveryAfterFault = Of(i.Faults.Select(f => Windowed.Contains(f.Kind) ? f.AfterWindowSeconds : f.RecoverySeconds).OfType<double>()),
             ConvergeWithinSeconds = i.Options.ConvergeWithin.TotalSeconds,
             Acked = acks.Count - held,
+            AckedPerSecond = i.EndOfSends > 0 ? Math.Round((acks.Count - held) / i.EndOfSends, 1) : 0,
+            DeliveriesPerSecond = i.EndOfSends > 0 ? Math.Round(i.Delivered / i.EndOfSends, 1) : 0,
+            CpuCores = i.CpuCores,
+            MachineBusyPercent = i.MachineBusyPercent,
             Lost = lost.Count,
             Duplicates = duplicates,
             Held = held,
@@ -285,6 +302,8 @@ internal sealed class Report
         s.AppendLine(c, $"faults: {Faults.Count} ({string.Join(", ", FaultsByKind.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"))})");
         s.AppendLine(c, $"sends succeed again after a fault (s; from a freeze's end): p50 {RecoveryAfterFault.P50} p95 {RecoveryAfterFault.P95} max {RecoveryAfterFault.Max}; from each fault's start: p50 {Recovery.P50} p95 {Recovery.P95} max {Recovery.Max}");
         s.AppendLine(c, $"acked {Acked}, lost {Lost}, duplicates {Duplicates}, held {Held}, unacked at the end {UnackedAtEnd}, stored without ack {StoredWithoutAck}");
+        s.AppendLine(c, $"load: {AckedPerSecond} messages/s acked, {DeliveriesPerSecond} deliveries/s shown by the clients");
+        s.AppendLine(c, $"CPU (cores, average over the load): {string.Join(", ", CpuCores.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"))}; machine busy {MachineBusyPercent}% ({Environment.ProcessorCount} cores, other work included)");
         s.AppendLine(c, $"ack latency incl. retries (ms): p50 {AckLatencyMs.P50} p95 {AckLatencyMs.P95} max {AckLatencyMs.Max}");
         s.AppendLine(c, $"refusals by code: {(ErrorsByCode.Count == 0 ? "none" : string.Join(", ", ErrorsByCode.Select(e => $"{e.Key} {e.Value}")))}; transport errors: {(TransportErrors.Count == 0 ? "none" : string.Join(", ", TransportErrors.Select(e => $"{e.Key} {e.Value}")))}");
         s.AppendLine(c, $"listeners converged after every fault (within {ConvergeWithinSeconds} s): {(Faults.All(f => f.Converged) ? "yes" : "NO")}; at the end: {(ConvergedAtEnd ? "yes" : "NO")}; reconnects {Reconnects}, gap rejoins {GapRejoins}");

@@ -82,6 +82,11 @@ internal sealed class Run(Options o)
         using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _recorder.StartClock();
+        // CPU over the load (faults included): per process that lives through the whole run, the driver's own, the machine's.
+        var cpuFrom = cluster.Plan.Select(n => (Name: n, Pid: cluster.Pid(n))).Where(p => p.Pid is not null)
+            .Select(p => (p.Name, Pid: p.Pid!.Value, Seconds: Cluster.CpuSeconds(p.Pid!.Value))).ToList();
+        var driverCpuFrom = Cluster.CpuSeconds(Environment.ProcessId);
+        var machineFrom = Cluster.MachineTicks();
         var sending = senders.Select(s => Send(s, stopSending.Token)).ToArray();
         var sampling = SampleRss(cluster, stopWatching.Token);
         var watching = WatchConvergence(stopWatching.Token);
@@ -108,6 +113,22 @@ internal sealed class Run(Options o)
         await stopSending.CancelAsync();
         await Task.WhenAll(sending);
         var endOfSends = _recorder.Now;
+        var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, pid, seconds) in cpuFrom)
+        {
+            if (cluster.Pid(name) == pid && seconds is { } from && Cluster.CpuSeconds(pid) is { } to)
+            {
+                cpu[name] = Math.Round((to - from) / endOfSends, 2);
+            }
+        }
+
+        if (driverCpuFrom is { } driverFrom && Cluster.CpuSeconds(Environment.ProcessId) is { } driverTo)
+        {
+            cpu["driver"] = Math.Round((driverTo - driverFrom) / endOfSends, 2);
+        }
+
+        var machineTo = Cluster.MachineTicks();
+        var machineBusy = Math.Round(100.0 * (machineTo.Busy - machineFrom.Busy) / Math.Max(1, machineTo.Total - machineFrom.Total), 1);
 
         var history = await ReadHistory(http, channels, cancel);
         var finalTargets = history.ToDictionary(h => h.Key, h => h.Value.Count == 0 ? 0 : h.Value[^1].Seq, StringComparer.Ordinal);
@@ -128,13 +149,14 @@ internal sealed class Run(Options o)
         await sampling;
         await watching;
         var running = cluster.Running();
+        var delivered = _clients.Sum(c => c.LastShown);
         foreach (var client in _clients)
         {
             await client.DisposeAsync();
         }
 
         return Report.Build(new ReportInput(o, runStart, endOfSends, _recorder, injector.Done, history, behindAtEnd, running, cluster.Plan,
-            DocumentedCodes.Read(o.RepoRoot), _clients.Count, _clients.Sum(c => c.Reconnects), _clients.Sum(c => c.GapRejoins)));
+            DocumentedCodes.Read(o.RepoRoot), _clients.Count, _clients.Sum(c => c.Reconnects), _clients.Sum(c => c.GapRejoins), delivered, cpu, machineBusy));
     }
 
     private int Pending()
