@@ -53,14 +53,15 @@ public sealed class FeatureBuffer
 /// what the trainer did. The defaults are what the first models shipped with: a model file without these settings
 /// (the sentiment model) keeps its features.
 /// </summary>
-public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.MinCharGram, int MaxCharGram = TextFeatures.MaxCharGram, bool LinkHosts = false, bool Markers = false)
+public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.MinCharGram, int MaxCharGram = TextFeatures.MaxCharGram, bool LinkHosts = false, bool Markers = false, bool SpamCues = false)
 {
     public static FeatureSettings From(int bits, IReadOnlyDictionary<string, double> settings) => new(
         bits,
         (int)settings.GetValueOrDefault("features.chars.min", TextFeatures.MinCharGram),
         (int)settings.GetValueOrDefault("features.chars.max", TextFeatures.MaxCharGram),
         settings.GetValueOrDefault("features.link_hosts") != 0,
-        settings.GetValueOrDefault("features.markers") != 0);
+        settings.GetValueOrDefault("features.markers") != 0,
+        settings.GetValueOrDefault("features.spam_cues") != 0);
 
     /// <summary>The settings that differ from the defaults, for the model file.</summary>
     public IEnumerable<KeyValuePair<string, double>> ToSettings()
@@ -84,6 +85,11 @@ public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.Mi
         {
             yield return new("features.markers", 1);
         }
+
+        if (SpamCues)
+        {
+            yield return new("features.spam_cues", 1);
+        }
     }
 }
 
@@ -106,6 +112,7 @@ public static class TextFeatures
     private const uint BigramSeed = 0x9E3779B9;
     private const uint CharSeed = 0x85EBCA6B;
     private const uint MarkerSeed = 0xC2B2AE35;
+    private const uint CueSeed = 0x27D4EB2F;
 
     /// <summary>Fills <paramref name="buffer"/> with the features of <paramref name="text"/>.</summary>
     public static void Extract(string text, int bits, FeatureBuffer buffer) => Extract(text, new FeatureSettings(bits), buffer);
@@ -168,6 +175,92 @@ public static class TextFeatures
                 }
             }
         }
+
+        if (settings.SpamCues)
+        {
+            AddSpamCues(text, tokens, mask, buffer);
+        }
+    }
+
+    /// <summary>
+    /// Cues of the form of a text rather than its words, unscaled like markers: how many links, a price ("£900", "150p"),
+    /// a phone number (9 or more digits) or short code (5 or 6 digits), and buckets of the digit share, the capital-letter
+    /// share and the length in tokens. Spam SMS are long, full of digits and capitals; chat rarely is.
+    /// </summary>
+    private static void AddSpamCues(string text, List<Token> tokens, int mask, FeatureBuffer buffer)
+    {
+        void Cue(string name) => buffer.Add((int)(Hash(CueSeed, name) & mask));
+
+        int links = 0, digits = 0, characters = 0;
+        bool amount = false, phone = false, shortCode = false;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.IsWord)
+            {
+                links += token.Text == "_link_" ? 1 : 0;
+                amount |= token.Text == "_money_" && i + 1 < tokens.Count && tokens[i + 1].IsWord && tokens[i + 1].Text[0] == '0';
+                continue;
+            }
+
+            var run = 0;
+            foreach (var ch in token.Text)
+            {
+                characters++;
+                digits += ch == '0' ? 1 : 0;
+                run = ch == '0' ? run + 1 : 0;
+            }
+
+            var allDigits = run == token.Text.Length;
+            phone |= allDigits && run >= 9;
+            shortCode |= allDigits && run is 5 or 6;
+            // "150p", "1.50ppm", "£5/wk": a digit run then a price unit.
+            amount |= token.Text.Length > 1 && token.Text[0] == '0' && token.Text.TrimStart('0') is "p" or "ppm" or "pence" or "gbp" or "pw" or "pmin";
+        }
+
+        if (links > 0)
+        {
+            Cue(links == 1 ? "_cue_link1_" : links == 2 ? "_cue_link2_" : "_cue_link3_");
+        }
+
+        if (amount)
+        {
+            Cue("_cue_amount_");
+        }
+
+        if (phone)
+        {
+            Cue("_cue_phone_");
+        }
+
+        if (shortCode)
+        {
+            Cue("_cue_shortcode_");
+        }
+
+        if (digits > 0 && characters > 0)
+        {
+            var share = (double)digits / characters;
+            Cue(share < 0.05 ? "_cue_digits1_" : share < 0.15 ? "_cue_digits2_" : "_cue_digits3_");
+        }
+
+        int letters = 0, capitals = 0;
+        foreach (var ch in text)
+        {
+            if (char.IsLetter(ch))
+            {
+                letters++;
+                capitals += char.IsUpper(ch) ? 1 : 0;
+            }
+        }
+
+        if (letters >= 12)
+        {
+            var share = (double)capitals / letters;
+            Cue(share < 0.15 ? "_cue_caps0_" : share < 0.4 ? "_cue_caps1_" : share < 0.7 ? "_cue_caps2_" : "_cue_caps3_");
+        }
+
+        Cue(tokens.Count switch { < 6 => "_cue_len0_", < 12 => "_cue_len1_", < 20 => "_cue_len2_", < 30 => "_cue_len3_", _ => "_cue_len4_" });
     }
 
     /// <summary>One token: a word of letters and digits, or a marker (links, mentions, emphasis).</summary>

@@ -50,7 +50,7 @@ public sealed class LinearTrainer(MLContext ml, FeatureSettings featureSettings,
         return vector;
     }
 
-    public Head TrainBinary(string name, IEnumerable<(string Text, bool Label, float Weight)> examples, float? headL1 = null, float? headL2 = null, float? naiveBayes = null)
+    public Head TrainBinary(string name, IEnumerable<(string Text, bool Label, float Weight)> examples, float? headL1 = null, float? headL2 = null, float? naiveBayes = null, string kind = "lbfgs")
     {
         var rows = examples.Select(e => new BinaryRow { Label = e.Label, Weight = e.Weight, Features = Features(e.Text) }).ToList();
         var ratios = naiveBayes is { } alpha ? LogCountRatios(rows, alpha) : null;
@@ -62,19 +62,43 @@ public sealed class LinearTrainer(MLContext ml, FeatureSettings featureSettings,
         var schema = SchemaDefinition.Create(typeof(BinaryRow));
         schema[nameof(BinaryRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Dimension);
         var data = ml.Data.LoadFromEnumerable(rows, schema);
-        var trainer = ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+        // Model choice (tried on the validation split; the shipped heads are L-BFGS logistic regressions): SDCA logistic
+        // regression and a linear SVM also give one weight per bucket and a bias, so the silo scores them alike.
+        LinearBinaryModelParameters model = kind switch
         {
-            LabelColumnName = nameof(BinaryRow.Label),
-            FeatureColumnName = nameof(BinaryRow.Features),
-            ExampleWeightColumnName = nameof(BinaryRow.Weight),
-            L1Regularization = headL1 ?? l1,
-            L2Regularization = headL2 ?? l2,
-            NumberOfThreads = 1,
-            OptimizationTolerance = 1e-6f,
-            MaximumNumberOfIterations = 500,
-        });
-        var model = trainer.Fit(data).Model.SubModel;
-        Console.WriteLine($"  {name}: L1 {headL1 ?? l1}, L2 {headL2 ?? l2}{(naiveBayes is { } a ? $", Naive Bayes ratios (alpha {a})" : "")}, {rows.Count} examples, {rows.Count(r => r.Label)} positive, {model.Weights.Count(w => w != 0)} non-zero weights");
+            "sdca" => ml.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = nameof(BinaryRow.Label),
+                FeatureColumnName = nameof(BinaryRow.Features),
+                ExampleWeightColumnName = nameof(BinaryRow.Weight),
+                L1Regularization = headL1 ?? l1,
+                L2Regularization = headL2 ?? l2,
+                NumberOfThreads = 1,
+                MaximumNumberOfIterations = 50,
+                Shuffle = false,
+            }).Fit(data).Model.SubModel,
+            "svm" => ml.BinaryClassification.Trainers.LinearSvm(new LinearSvmTrainer.Options
+            {
+                LabelColumnName = nameof(BinaryRow.Label),
+                FeatureColumnName = nameof(BinaryRow.Features),
+                ExampleWeightColumnName = nameof(BinaryRow.Weight),
+                Lambda = headL2 ?? 0.001f,
+                NumberOfIterations = 20,
+                Shuffle = false,
+            }).Fit(data).Model,
+            _ => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = nameof(BinaryRow.Label),
+                FeatureColumnName = nameof(BinaryRow.Features),
+                ExampleWeightColumnName = nameof(BinaryRow.Weight),
+                L1Regularization = headL1 ?? l1,
+                L2Regularization = headL2 ?? l2,
+                NumberOfThreads = 1,
+                OptimizationTolerance = 1e-6f,
+                MaximumNumberOfIterations = 500,
+            }).Fit(data).Model.SubModel,
+        };
+        Console.WriteLine($"  {name}: {(kind == "lbfgs" ? "" : kind + ", ")}L1 {headL1 ?? l1}, L2 {headL2 ?? l2}{(naiveBayes is { } a ? $", Naive Bayes ratios (alpha {a})" : "")}, {rows.Count} examples, {rows.Count(r => r.Label)} positive, {model.Weights.Count(w => w != 0)} non-zero weights");
         float[] weights = [.. model.Weights];
         if (ratios is not null)
         {

@@ -25,6 +25,10 @@ public static class ModerationModel
     public static readonly IReadOnlyList<(string Video, int Comments)> YouTubeVideos = [("psy", 350), ("katyperry", 350), ("lmfao", 438)];
 
     public const string YouTubeFile = "youtube-spam-train";
+    public const string SmsFile = "sms-spam-train";
+
+    /// <summary>The spam heads and the file whose spam each learns (against every text that is not spam).</summary>
+    public static readonly IReadOnlyList<(string Head, string File)> SpamFamilies = [("spam.sms", SmsFile), ("spam.comment", YouTubeFile)];
     public const string HeldOutVideo = "katyperry";
 
     public static IReadOnlyList<LabelledText> Load(string dataDirectory)
@@ -64,7 +68,7 @@ public static class ModerationModel
         {
             ["model"] = $"Silo/Models/{FileName}",
             ["split"] = $"held out: {TestFraction:P0} of each (file, label) by seed {Seed}, and every comment under the YouTube video '{HeldOutVideo}'",
-            ["decision"] = "ok if the spam score and the abuse score (of the text's language) are both below 0.5, else the higher of the two (scores rescaled so 0.5 is each decision's threshold)",
+            ["decision"] = "ok if the spam score (the higher of the spam heads') and the abuse score (of the text's language) are both below 0.5, else the higher of the two (scores rescaled so 0.5 is each head's threshold)",
             ["thresholds"] = settings,
             ["overall"] = report["overall"]!.DeepClone(),
             ["files"] = report["files"]!.DeepClone(),
