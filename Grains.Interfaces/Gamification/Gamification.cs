@@ -215,9 +215,12 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     /// <summary>
     /// Completes when everything recorded before the call is stored; throws when that write failed, or when the
     /// activation that gave <paramref name="ticket"/> is gone (what it held unstored is lost, so the caller hands it
-    /// over again). Interleaves: waiting for a write never holds the grain.
+    /// over again). Interleaves: waiting for a write never holds the grain. Its own response timeout, above the
+    /// largest <c>Points:WriteDelay</c> allowed (30 s): the call waits for the gathered write by design, and under the
+    /// shipped 5-s <c>Orleans:Messaging:ResponseTimeout</c> a 5-s delay plus the write expired routinely, with no fault,
+    /// leaving the round to be handed over again only by the channel's next activation.
     /// </summary>
-    [Alias("Stored"), AlwaysInterleave]
+    [Alias("Stored"), AlwaysInterleave, ResponseTimeout("00:01:00")]
     Task Stored(Guid ticket);
 
     /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>

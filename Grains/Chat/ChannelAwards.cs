@@ -57,6 +57,10 @@ public sealed partial class ChannelAwards(
     {
         if (_rounds.IsCompleted)
         {
+            // Everything past the cursor goes again, so a round that failed is in this one: the cursor may pass it once
+            // this one succeeds. (Before, the cursor stayed below a failure for the rest of the activation, and every
+            // reminder tick handed the whole tail past it over again.)
+            _failedFrom = long.MaxValue;
             Add([.. tail().Where(m => m.Seq > S.ActivityThroughSeq && !m.Removed)]);
         }
     }

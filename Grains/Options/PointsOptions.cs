@@ -12,7 +12,8 @@ public sealed class PointsOptions
     /// shares one write and one trust count, so a member chatting in many channels costs one write per window rather
     /// than one per round. Awards are applied (the live stream hears) when handed over; the boards, KPIs and trust level
     /// follow the write. A channel's round waits for the write, so its award cursor never passes an award that could be
-    /// lost. Other awards (threads, reactions, events) are written at once.
+    /// lost. Other awards (threads, reactions, events) are written at once. At most 30 s: the channel's wait
+    /// (<c>IMemberPointsGrain.Stored</c>) has a response timeout of its own, 60 s, that must cover the delay and the write.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan WriteDelay { get; set; } = TimeSpan.FromSeconds(5);
