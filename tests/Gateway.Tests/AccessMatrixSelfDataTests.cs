@@ -204,6 +204,13 @@ public sealed partial class AccessMatrixTests
         {
             var outcome = await r.Call(w, user, subject);
             Check(row, who, expected, outcome);
+            if (user == outsider)
+            {
+                // Nor does the outsider learn that the community exists: one that does not answers the same.
+                var ghost = await r.Call(Ghost(w), user, subject);
+                Assert.True((ghost.Ok, ghost.Code) == (outcome.Ok, outcome.Code), $"[{row}] a community that does not exist answers {ghost.Code}: {ghost.Body}");
+            }
+
             // What they are given is their own: nothing names Sue, and nothing an outsider is given names the private community.
             Assert.True(!outcome.Ok || !outcome.Body.Contains(subject.UserId, StringComparison.Ordinal), $"[{row}] {who} was given the subject's data: {outcome.Body}");
             Assert.True(!outcome.Ok || user != outsider || !outcome.Body.Contains(w.C, StringComparison.Ordinal), $"[{row}] the outsider was shown the community: {outcome.Body}");
@@ -225,6 +232,9 @@ public sealed partial class AccessMatrixTests
         Assert.True(mine.Ok, $"[{row}] the member themselves was refused: {mine.Code} {mine.Body}");
         Assert.True(!r.Shows || mine.Body.Contains(Secret, StringComparison.Ordinal), $"[{row}] the member does not see their own data: {mine.Body}");
     }
+
+    /// <summary>The world, but naming a community that does not exist.</summary>
+    private static World Ghost(World w) => w with { C = $"mx-ghost-{Guid.NewGuid():n}"[..20] };
 
     [Fact]
     [Trait("Area", "Roles")]

@@ -80,7 +80,7 @@ public sealed partial class AccessMatrixTests(SystemFixture fixture)
         string? MayCode = null,
         Expect? Outsider = null);
 
-    private sealed class World
+    private sealed record World
     {
         public required string C { get; init; }
 
@@ -298,7 +298,15 @@ public sealed partial class AccessMatrixTests(SystemFixture fixture)
         var target = r.Prepare is null ? 0 : await r.Prepare(w, may);
         var before = r.Probe is null ? null : await r.Probe(w);
 
-        Check(row, "outsider", r.Outsider ?? Expect.NotFound, await r.Call(w, w.Outsider, target));
+        var outsider = await r.Call(w, w.Outsider, target);
+        Check(row, "outsider", r.Outsider ?? Expect.NotFound, outsider);
+        if (r.Outsider is null)
+        {
+            // The outsider learns nothing of the community's existence: a community that does not exist answers the same.
+            var ghost = await r.Call(Ghost(w), w.Outsider, target);
+            Assert.True((ghost.Ok, ghost.Code) == (outsider.Ok, outsider.Code), $"[{row}] a community that does not exist answers {ghost.Code}: {ghost.Body}");
+        }
+
         Check(row, "member without view", r.Others, await r.Call(w, w.MayNot, target));
         Check(row, "member who lost view while connected", r.Others, await r.Call(w, w.Lost, target));
         if (r.Probe is not null)
