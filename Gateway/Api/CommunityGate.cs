@@ -49,6 +49,13 @@ public static class CommunityGate
     {
         var id = InputRules.RequireId(communityId, "community id");
         var reader = await cluster.GetGrain<ICommunityAccessGrain>(id).ReaderOf(userId);
+        if (!reader.Member)
+        {
+            // A community that does not exist has the rules of a public one: its visitor is told it does not exist, as a
+            // private one's is (ReaderOf), so that neither answer tells the two apart. Members' calls never pay for this.
+            await cluster.GetGrain<Communities.ICommunityGrain>(id).GetInfo();
+        }
+
         if (mode == CommunityGateMode.Content && !reader.Permissions.HasFlag(Permissions.View))
         {
             throw reader.Member

@@ -89,13 +89,21 @@ public sealed class ForumAccess(AccessRulesCache rules, IGrainFactory grains, st
     public static MemberInfo Joined(MemberInfo? member) =>
         member ?? throw new CommunityException(ErrorCodes.NotMember, "Join the community first.");
 
-    /// <summary>The categories a user may view; a private community's forum does not exist for non-members (<c>not_found</c>).</summary>
+    /// <summary>
+    /// The categories a user may view; a private community's forum does not exist for non-members (<c>not_found</c>), and
+    /// neither does a community that does not exist (its rules read as a public one's: an empty listing would tell it apart).
+    /// </summary>
     public async Task<CategoryView> Viewable(string userId)
     {
         var member = await Reader(userId);
         var current = await rules.Get(communityId);
-        return member is null && current.Visibility == CommunityVisibility.Private
-            ? throw CommunityException.NotFound($"Community '{communityId}'")
-            : PermissionResolver.ViewableCategories(current, member);
+        if (member is null)
+        {
+            _ = current.Visibility == CommunityVisibility.Private
+                ? throw CommunityException.NotFound($"Community '{communityId}'")
+                : await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
+        }
+
+        return PermissionResolver.ViewableCategories(current, member);
     }
 }

@@ -118,12 +118,7 @@ public sealed partial class AccessMatrixTests
     private static Func<Desk, string, Task<string>> Reads(Func<Desk, string> path) => ReadsOf((d, _) => path(d));
 
     /// <summary>What the owner reads (a refusal's answer too: the probe compares whatever comes back).</summary>
-    private static Func<Desk, string, Task<string>> ReadsOf(Func<Desk, string, string> path) =>
-        async (d, t) =>
-        {
-            using var response = await d.Owner.Http.GetAsync(path(d, t));
-            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-        };
+    private static Func<Desk, string, Task<string>> ReadsOf(Func<Desk, string, string> path) => (d, t) => Answer(d.Owner, path(d, t));
 
     private static readonly Func<Desk, string, Task<string>> Roles = Reads(d => d.P("/roles"));
     private static readonly Func<Desk, string, Task<string>> VeraRecord = Reads(d => d.P($"/members/{d.Vera.UserId}"));
