@@ -123,22 +123,12 @@ internal sealed class Report
 
         foreach (var fault in i.Faults)
         {
-            var perSender = acks.GroupBy(a => a.Sender)
-                .Select(g => g.FirstOrDefault(a => a.AckAt > fault.StartedAt))
-                .Where(a => a is not null)
-                .Select(a => a!.AckAt - Math.Max(fault.StartedAt, a.FirstAttemptAt))
-                .ToList();
-            fault.RecoverySeconds = perSender.Count == 0 ? null : Math.Round(perSender.Max(), 2);
-            if (Windowed.Contains(fault.Kind))
-            {
-                // A sender that got its ack during the window (before the freeze took hold) waited nothing after it.
-                var afterWindow = acks.GroupBy(a => a.Sender)
-                    .Select(g => g.FirstOrDefault(a => a.AckAt > fault.StartedAt))
-                    .Where(a => a is not null)
-                    .Select(a => Math.Max(0, a!.AckAt - Math.Max(fault.EndedAt, a.FirstAttemptAt)))
-                    .ToList();
-                fault.AfterWindowSeconds = afterWindow.Count == 0 ? null : Math.Round(afterWindow.Max(), 2);
-            }
+            // Each sender's first ack after the fault started; the slowest sender's wait counts, from `from` on (a sender
+            // acked within a freeze's window, before it took hold, waited nothing after the window).
+            var firstAcks = acks.GroupBy(a => a.Sender).Select(g => g.FirstOrDefault(a => a.AckAt > fault.StartedAt)).OfType<AckRecord>().ToList();
+            double? Slowest(double from) => firstAcks.Count == 0 ? null : Math.Round(firstAcks.Max(a => Math.Max(0, a.AckAt - Math.Max(from, a.FirstAttemptAt))), 2);
+            fault.RecoverySeconds = Slowest(fault.StartedAt);
+            fault.AfterWindowSeconds = Windowed.Contains(fault.Kind) ? Slowest(fault.EndedAt) : null;
         }
 
         var byMessageId = i.History.Values.SelectMany(h => h).GroupBy(m => m.MessageId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
