@@ -65,6 +65,7 @@ public sealed record PointsRulesUpdate(
 /// <summary>
 /// Something a member did that may earn points; <see cref="SourceId"/> makes each award happen once.
 /// <see cref="Sentiment"/>: a post's class by the sentiment model, for the KPIs' counts (the text itself never travels).
+/// <see cref="Seq"/>: a chat message's seq in its channel (<see cref="ChannelId"/>), by which its award is kept and taken back.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cs.ActivityEvent")]
 public sealed record ActivityEvent(
@@ -78,7 +79,8 @@ public sealed record ActivityEvent(
     [property: Id(7)] string? ActorId = null,
     [property: Id(8)] string? ThreadId = null,
     [property: Id(9)] string? EventId = null,
-    [property: Id(10)] string? Sentiment = null)
+    [property: Id(10)] string? Sentiment = null,
+    [property: Id(11)] long? Seq = null)
 {
     /// <summary>Creating content, as campaigns count "posts": messages, threads and replies.</summary>
     public bool IsPost => Kind is ActionKinds.MessageAccepted or ActionKinds.ThreadCreated or ActionKinds.Reply;
@@ -226,6 +228,10 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>
     [Alias("TakeBack")]
     Task TakeBack(string sourceId);
+
+    /// <summary>Takes back what a chat message earned (a moderator removed it), found by its channel and seq; <paramref name="sourceId"/> finds an award kept before seqs were.</summary>
+    [Alias("TakeBackChat")]
+    Task TakeBackChat(string channelId, long seq, string sourceId);
 
     /// <summary>Erasure of a member who reacted to this one: farming memory and award sources name the pseudonym instead.</summary>
     [Alias("ForgetReactor")]

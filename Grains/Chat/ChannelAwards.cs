@@ -168,7 +168,7 @@ public sealed partial class ChannelAwards(
         var points = grains.MemberPoints(key.CommunityId, byAuthor.Key);
         var ticket = await points.RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
             [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId,
-                Sentiment: sentiment.Label(m.Text)))]);
+                Sentiment: sentiment.Label(m.Text), Seq: m.Seq))]);
         return points.Stored(ticket);
     }
 

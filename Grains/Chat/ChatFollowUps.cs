@@ -17,7 +17,7 @@ public sealed record TakeBackMessage([property: Id(0)] ChannelKey Channel, [prop
     {
         var reactions = grains.MessageReactions(Channel, PageIndex);
         var points = grains.MemberPoints(Channel.CommunityId, AuthorId);
-        await points.TakeBack(SourceIds.ChatMessage(MessageId));
+        await points.TakeBackChat(Channel.ChannelId, Seq, SourceIds.ChatMessage(MessageId));
         foreach (var (reactor, emoji) in await reactions.Reactors(Seq))
         {
             await points.TakeBack(SourceIds.Reaction(MessageId, reactor, emoji));

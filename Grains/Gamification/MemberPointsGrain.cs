@@ -303,9 +303,13 @@ public sealed partial class MemberPointsGrain(
         DeactivateOnIdle();
     }
 
-    public async Task TakeBack(string sourceId)
+    public Task TakeBack(string sourceId) => TakeBack(sourceId, null);
+
+    public Task TakeBackChat(string channelId, long seq, string sourceId) => TakeBack(sourceId, new ChatSource(channelId, seq));
+
+    private async Task TakeBack(string sourceId, ChatSource? chat)
     {
-        if (!S.Recent.Exists(r => r.SourceId == sourceId && r is { TakenBack: false, Points: not 0 }))
+        if (!_ledger.CanTakeBack(sourceId, chat))
         {
             return;
         }
@@ -313,7 +317,7 @@ public sealed partial class MemberPointsGrain(
         var rulesLookup = _lookups.Rules();
         var webhooksLookup = _lookups.WantedWebhooks();
         await Task.WhenAll(rulesLookup, webhooksLookup);
-        if (_ledger.TakeBack(sourceId) is not { } record)
+        if (_ledger.TakeBack(sourceId, chat) is not { } record)
         {
             return;
         }

@@ -59,6 +59,41 @@ public sealed class MemberPointsState
     /// so chat messages need not stay among <see cref="Recent"/> sources beyond the take-back window.
     /// </summary>
     [Id(19)] public List<KeyValuePair<string, long>> ChatAwardedThrough { get; set; } = [];
+
+    /// <summary>
+    /// The chat messages of the take-back window that earned points, per channel, the channel awarded most recently
+    /// last (at most <see cref="MemberPointsGrain.RecentChatAwards"/> in all). A few numbers per message where a
+    /// <see cref="Recent"/> source record carried its message id, week and channel as strings: the record is written
+    /// whole on every gathered write, so its size is paid again with every award.
+    /// </summary>
+    [Id(20)] public List<ChannelChatAwards> ChatAwards { get; set; } = [];
+}
+
+[GenerateSerializer, Alias("cs.ChannelChatAwards")]
+public sealed class ChannelChatAwards
+{
+    [Id(0)] public string ChannelId { get; set; } = "";
+
+    /// <summary>In seq order.</summary>
+    [Id(1)] public List<ChatAward> Awards { get; set; } = [];
+}
+
+/// <summary>
+/// What one chat message earned, for a moderator's removal to take back: <see cref="Week"/> as a number (2026-W49 is
+/// 202649); a taken-back award keeps its place with no points left.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cs.ChatAward")]
+public readonly record struct ChatAward(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] int Points,
+    [property: Id(2)] int Week,
+    [property: Id(3)] IReadOnlyList<string>? Campaigns = null)
+{
+    public static int WeekNumber(string isoWeek) =>
+        int.Parse(isoWeek.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture) * 100
+        + int.Parse(isoWeek.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture);
+
+    public string IsoWeek => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Week / 100}-W{Week % 100:00}");
 }
 
 [GenerateSerializer, Immutable, Alias("cs.AwardRecord")]

@@ -3,6 +3,9 @@ using CommunityScale.Insights;
 
 namespace CommunityScale.Gamification;
 
+/// <summary>A chat message, as its award is kept: its channel and seq.</summary>
+public readonly record struct ChatSource(string ChannelId, long Seq);
+
 /// <summary>What one batch of activity changed in a member's record, for the follow-ups and the boards.</summary>
 public sealed class AwardBatch
 {
@@ -40,7 +43,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
         var batch = new AwardBatch();
         foreach (var e in events)
         {
-            if (S.Recent.Exists(r => r.SourceId == e.SourceId))
+            if (Seen(e))
             {
                 continue;
             }
@@ -50,7 +53,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
                 // No points, still activity. Given reactions are not kept as sources: their only effect (active that
                 // day) is idempotent, and a busy reactor would push real sources out of the replay window.
                 batch.Kpis.Add(e);
-                if (e.Kind != ActionKinds.ReactionGiven)
+                if (e.Kind != ActionKinds.ReactionGiven && e.Seq is null)
                 {
                     S.Recent.Add(new AwardRecord(e.SourceId, 0, Leaderboards.IsoWeek(e.At)));
                 }
@@ -102,7 +105,20 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
             CollectBadges(e.At, batch.Earned);
             CountChallenges(e, week, challenges, batch);
             batch.Kpis.Add(e, applying.Select(c => c.Id));
-            S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: applying.Count == 0 ? null : [.. applying.Select(c => c.Id)]));
+            IReadOnlyList<string>? campaignIds = applying.Count == 0 ? null : [.. applying.Select(c => c.Id)];
+            if (e is { Seq: { } seq, ChannelId: { } channelId })
+            {
+                // Replays are recognised by the channel's seq mark; only what earned something is kept, for a take-back.
+                if (points != 0)
+                {
+                    KeepChatAward(channelId, new ChatAward(seq, points, ChatAward.WeekNumber(week), campaignIds));
+                }
+            }
+            else
+            {
+                S.Recent.Add(new AwardRecord(e.SourceId, points, week, ChannelId: e.ChannelId, Campaigns: campaignIds));
+            }
+
             S.DisplayName = e.DisplayName;
             Add(points, week);
             AddToChannel(e.ChannelId, points);
@@ -152,25 +168,60 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
     }
 
     /// <summary>
-    /// Chat messages stay among the recent sources only for the take-back window (their replays are recognised by the
-    /// seq marks), so a busy member's record does not carry thousands of them into every write.
+    /// Chat awards are kept only for the take-back window (their replays are recognised by the seq marks), so a busy
+    /// member's record does not carry thousands of them into every write. Awards kept as source records before
+    /// <see cref="MemberPointsState.ChatAwards"/> existed are the oldest and go first.
     /// </summary>
     private void ForgetOldChatAwards()
     {
-        var chat = S.Recent.Count(r => r.SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal));
-        for (var i = 0; chat > MemberPointsGrain.RecentChatAwards && i < S.Recent.Count;)
+        var kept = S.ChatAwards.Sum(c => c.Awards.Count);
+        var legacy = S.Recent.Count(IsChatRecord);
+        for (var i = 0; kept + legacy > MemberPointsGrain.RecentChatAwards && i < S.Recent.Count;)
         {
-            if (S.Recent[i].SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal))
+            if (IsChatRecord(S.Recent[i]))
             {
                 S.Recent.RemoveAt(i);
-                chat--;
+                legacy--;
             }
             else
             {
                 i++;
             }
         }
+
+        while (kept > MemberPointsGrain.RecentChatAwards)
+        {
+            // The channel awarded least recently gives up its oldest.
+            var channel = S.ChatAwards[0];
+            var drop = Math.Min(channel.Awards.Count, kept - MemberPointsGrain.RecentChatAwards);
+            channel.Awards.RemoveRange(0, drop);
+            kept -= drop;
+            if (channel.Awards.Count == 0)
+            {
+                S.ChatAwards.RemoveAt(0);
+            }
+        }
     }
+
+    private static bool IsChatRecord(AwardRecord record) => record.SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal);
+
+    private void KeepChatAward(string channelId, ChatAward award)
+    {
+        var index = S.ChatAwards.FindIndex(c => c.ChannelId == channelId);
+        var channel = index >= 0 ? S.ChatAwards[index] : new ChannelChatAwards { ChannelId = channelId };
+        if (index >= 0)
+        {
+            S.ChatAwards.RemoveAt(index);
+        }
+
+        S.ChatAwards.Add(channel);
+        channel.Awards.Add(award);
+    }
+
+    /// <summary>Whether <paramref name="e"/> was applied before: a chat message by its channel's seq mark, anything else by its source id.</summary>
+    private bool Seen(ActivityEvent e) =>
+        (e is { Seq: { } seq, ChannelId: { } channelId } && seq <= S.ChatAwardedThrough.FindLast(c => c.Key == channelId).Value)
+        || S.Recent.Exists(r => r.SourceId == e.SourceId);
 
     private static readonly string ChatSourcePrefix = Posting.SourceIds.ChatMessage("");
 
@@ -183,17 +234,48 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
         }
     }
 
-    /// <summary>What a source earned goes (null: unknown, taken back already, or it earned nothing).</summary>
-    public AwardRecord? TakeBack(string sourceId)
+    /// <summary>Whether <see cref="TakeBack"/> would take anything back.</summary>
+    public bool CanTakeBack(string sourceId, ChatSource? chat) =>
+        (chat is { } c && FindChatAward(c) is var (channel, i) && channel.Awards[i].Points != 0)
+        || S.Recent.Exists(r => r.SourceId == sourceId && r is { TakenBack: false, Points: not 0 });
+
+    /// <summary>
+    /// What a source earned goes (null: unknown, taken back already, or it earned nothing). A chat message is found by
+    /// its channel and seq, or, kept before seqs were, by its source id.
+    /// </summary>
+    public AwardRecord? TakeBack(string sourceId, ChatSource? chat = null)
     {
+        if (chat is { } c && FindChatAward(c) is var (channel, i))
+        {
+            var award = channel.Awards[i];
+            if (award.Points == 0)
+            {
+                return null;
+            }
+
+            channel.Awards[i] = award with { Points = 0 };
+            return Reverse(new AwardRecord(sourceId, award.Points, award.IsoWeek, true, channel.ChannelId, award.Campaigns));
+        }
+
         var index = S.Recent.FindIndex(r => r.SourceId == sourceId);
         if (index < 0 || S.Recent[index] is { TakenBack: true } or { Points: 0 })
         {
             return null;
         }
 
-        var record = S.Recent[index];
-        S.Recent[index] = record with { TakenBack = true };
+        S.Recent[index] = S.Recent[index] with { TakenBack = true };
+        return Reverse(S.Recent[index]);
+    }
+
+    private (ChannelChatAwards Channel, int Index)? FindChatAward(ChatSource chat)
+    {
+        var channel = S.ChatAwards.Find(c => c.ChannelId == chat.ChannelId);
+        var index = channel?.Awards.FindIndex(a => a.Seq == chat.Seq) ?? -1;
+        return index < 0 ? null : (channel!, index);
+    }
+
+    private AwardRecord Reverse(AwardRecord record)
+    {
         Add(-record.Points, record.Week);
         AddToChannel(record.ChannelId, -record.Points);
         foreach (var campaign in record.Campaigns ?? [])
@@ -208,7 +290,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
     }
 
     /// <summary>Whether every one of <paramref name="events"/> was seen before (a replay, which changes nothing).</summary>
-    public bool AllSeen(IReadOnlyList<ActivityEvent> events) => events.All(e => S.Recent.Exists(r => r.SourceId == e.SourceId));
+    public bool AllSeen(IReadOnlyList<ActivityEvent> events) => events.All(Seen);
 
     private void CountChallenges(ActivityEvent e, string week, IReadOnlyList<Challenge> challenges, AwardBatch batch)
     {

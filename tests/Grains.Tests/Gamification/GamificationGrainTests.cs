@@ -114,7 +114,7 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         var points = Grains.GetGrain<IMemberPointsGrain>(MemberKey.For(community, "ann"));
         // One message a day, so that each earns its full point (no daily cap in the way).
         var day1 = new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
-        ActivityEvent Chat(long seq) => new(SourceIds.ChatMessage($"m{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, day1.AddDays(seq), "a");
+        ActivityEvent Chat(long seq) => new(SourceIds.ChatMessage($"m{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, day1.AddDays(seq), "a", Seq: seq);
         Task<Guid> Round(long from, long to)
         {
             long[] seqs = [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)];
@@ -133,8 +133,8 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         Assert.Equal(250, (await points.GetProfile()).Points);
 
         // A removal takes back a recent message's point; one older than the last RecentChatAwards (200) keeps it.
-        await points.TakeBack(SourceIds.ChatMessage("m250"));
-        await points.TakeBack(SourceIds.ChatMessage("m1"));
+        await points.TakeBackChat("a", 250, SourceIds.ChatMessage("m250"));
+        await points.TakeBackChat("a", 1, SourceIds.ChatMessage("m1"));
         Assert.Equal(249, (await points.GetProfile()).Points);
     }
 
