@@ -73,6 +73,10 @@ public interface INotificationInboxGrain : IGrainWithStringKey
     [Alias("Post")]
     Task<Notification?> Post(NotificationDraft draft);
 
+    /// <summary>Several notices in one write (each as <see cref="Post"/> would take it); the ones kept or found, in order.</summary>
+    [Alias("PostAll")]
+    Task<IReadOnlyList<Notification>> PostAll(IReadOnlyList<NotificationDraft> drafts);
+
     /// <summary>The kinds the user turned off (see <see cref="NotificationKinds.Optional"/>).</summary>
     [Alias("GetMuted")]
     Task<IReadOnlyList<string>> GetMuted();

@@ -51,6 +51,13 @@ public sealed record TakeBackPoints([property: Id(0)] string CommunityId, [prope
     }
 }
 
+/// <summary>Several notices to one member (what one batch of awards earned): one delivery and one write of their inbox.</summary>
+[GenerateSerializer, Alias("cs.fu.SendMemberNotices")]
+public sealed record SendMemberNotices([property: Id(0)] string UserId, [property: Id(1)] IReadOnlyList<NotificationDraft> Drafts) : FollowUp
+{
+    public override Task Deliver(IGrainFactory grains) => grains.GetGrain<INotificationInboxGrain>(UserId).PostAll(Drafts);
+}
+
 /// <summary>
 /// One notice to a few members (the inbox keeps one notice per community and source). With <see cref="ViewPlace"/> (a
 /// forum category), only those who may view that place when it is delivered get it: a notice quotes what it is about.

@@ -54,19 +54,19 @@ public sealed class MemberPointsState
     [Id(18)] public OutboxState Outbox { get; set; } = new();
 
     /// <summary>
-    /// The highest chat seq awarded per channel, most recently awarded last (at most
-    /// <see cref="MemberPointsGrain.MaxChannels"/>): a channel's round handed over again is recognised by these marks,
-    /// so chat messages need not stay among <see cref="Recent"/> sources beyond the take-back window.
+    /// The highest chat seq awarded per channel, as stored before <see cref="ChatChannels"/> held it: read as a mark still,
+    /// and a channel's entry leaves this list when the channel is next awarded.
     /// </summary>
     [Id(19)] public List<KeyValuePair<string, long>> ChatAwardedThrough { get; set; } = [];
 
     /// <summary>
-    /// The chat messages of the take-back window that earned points, per channel, the channel awarded most recently
-    /// last (at most <see cref="MemberPointsGrain.RecentChatAwards"/> in all). A few numbers per message where a
-    /// <see cref="Recent"/> source record carried its message id, week and channel as strings: the record is written
-    /// whole on every gathered write, so its size is paid again with every award.
+    /// The channels this member chatted in lately, the one awarded most recently last (at most
+    /// <see cref="MemberPointsGrain.MaxChannels"/>): each with the highest seq awarded, by which a round handed over
+    /// again is recognised, and the awards of the take-back window (at most <see cref="MemberPointsGrain.RecentChatAwards"/>
+    /// in all), a few numbers per message where a <see cref="Recent"/> source record carried its message id, week and
+    /// channel as strings. The record is written whole on every gathered write, so its size is paid again with every award.
     /// </summary>
-    [Id(20)] public List<ChannelChatAwards> ChatAwards { get; set; } = [];
+    [Id(20)] public List<ChannelChatAwards> ChatChannels { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("cs.ChannelChatAwards")]
@@ -76,6 +76,8 @@ public sealed class ChannelChatAwards
 
     /// <summary>In seq order.</summary>
     [Id(1)] public List<ChatAward> Awards { get; set; } = [];
+
+    [Id(2)] public long AwardedThrough { get; set; }
 }
 
 /// <summary>

@@ -12,23 +12,30 @@ namespace CommunityScale.Gamification;
 /// </summary>
 public static class PointsFollowUps
 {
+    /// <summary>A batch's notices in one follow-up (one delivery, one inbox write); none when the batch earned nothing to tell.</summary>
     public static IEnumerable<FollowUp> Notices(MemberKey member, IReadOnlyList<Badge> earned, IReadOnlyList<Challenge> completed, int levelBefore, int level, long total)
+    {
+        var drafts = Drafts(member, earned, completed, levelBefore, level, total).ToList();
+        return drafts.Count == 0 ? [] : [new SendMemberNotices(member.UserId, drafts)];
+    }
+
+    private static IEnumerable<NotificationDraft> Drafts(MemberKey member, IReadOnlyList<Badge> earned, IReadOnlyList<Challenge> completed, int levelBefore, int level, long total)
     {
         foreach (var badge in earned)
         {
-            yield return Notice(member, NotificationKinds.BadgeEarned, $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.",
+            yield return new(member.CommunityId, NotificationKinds.BadgeEarned, $"You earned the {badge.Tier.ToString().ToLowerInvariant()} '{badge.Id}' badge.",
                 $"badge:{member.CommunityId}:{badge.Id}:{badge.Tier}");
         }
 
         foreach (var challenge in completed)
         {
-            yield return Notice(member, NotificationKinds.ChallengeCompleted, $"Challenge complete: {challenge.Title} (+{challenge.BonusPoints} points).",
+            yield return new(member.CommunityId, NotificationKinds.ChallengeCompleted, $"Challenge complete: {challenge.Title} (+{challenge.BonusPoints} points).",
                 $"challenge:{member.CommunityId}:{challenge.Id}");
         }
 
         if (level > levelBefore)
         {
-            yield return Notice(member, NotificationKinds.LevelUp, string.Create(CultureInfo.InvariantCulture, $"You reached level {level} with {total} points."),
+            yield return new(member.CommunityId, NotificationKinds.LevelUp, string.Create(CultureInfo.InvariantCulture, $"You reached level {level} with {total} points."),
                 string.Create(CultureInfo.InvariantCulture, $"level:{member.CommunityId}:{level}"));
         }
     }
@@ -51,7 +58,4 @@ public static class PointsFollowUps
             yield return RaiseWebhook.Of(member.CommunityId, WebhookEventKinds.PointsAwarded, now, awards);
         }
     }
-
-    private static SendNotices Notice(MemberKey member, string kind, string text, string sourceId) =>
-        new([member.UserId], new NotificationDraft(member.CommunityId, kind, text, sourceId));
 }

@@ -111,7 +111,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
                 // Replays are recognised by the channel's seq mark; only what earned something is kept, for a take-back.
                 if (points != 0)
                 {
-                    KeepChatAward(channelId, new ChatAward(seq, points, ChatAward.WeekNumber(week), campaignIds));
+                    ChatChannel(channelId).Awards.Add(new ChatAward(seq, points, ChatAward.WeekNumber(week), campaignIds));
                 }
             }
             else
@@ -140,7 +140,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
     /// </summary>
     public IReadOnlyList<ActivityEvent> NewChatEvents(string channelId, IReadOnlyList<long> seqs, IReadOnlyList<ActivityEvent> events)
     {
-        var through = S.ChatAwardedThrough.FindLast(c => c.Key == channelId).Value;
+        var through = AwardedThrough(channelId);
         return seqs.Count != events.Count ? events : [.. events.Where((_, i) => seqs[i] > through)];
     }
 
@@ -151,30 +151,44 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
             return;
         }
 
-        var marks = S.ChatAwardedThrough;
-        var index = marks.FindIndex(c => c.Key == channelId);
-        var through = Math.Max(index < 0 ? 0 : marks[index].Value, seqs.Max());
+        var through = Math.Max(AwardedThrough(channelId), seqs.Max());
+        ChatChannel(channelId).AwardedThrough = through;
+        S.ChatAwardedThrough.RemoveAll(c => c.Key == channelId);
+    }
+
+    /// <summary>The highest seq of the channel awarded here (marks stored before <see cref="MemberPointsState.ChatChannels"/> existed count too).</summary>
+    private long AwardedThrough(string channelId) =>
+        Math.Max(S.ChatChannels.Find(c => c.ChannelId == channelId)?.AwardedThrough ?? 0, S.ChatAwardedThrough.FindLast(c => c.Key == channelId).Value);
+
+    /// <summary>The channel's entry, moved to the end (awarded most recently); the entry awarded least recently goes beyond <see cref="MemberPointsGrain.MaxChannels"/>.</summary>
+    private ChannelChatAwards ChatChannel(string channelId)
+    {
+        var index = S.ChatChannels.FindIndex(c => c.ChannelId == channelId);
+        var channel = index >= 0 ? S.ChatChannels[index] : new ChannelChatAwards { ChannelId = channelId };
         if (index >= 0)
         {
-            marks.RemoveAt(index);
+            S.ChatChannels.RemoveAt(index);
         }
 
-        marks.Add(new(channelId, through));
-        if (marks.Count > MemberPointsGrain.MaxChannels)
+        S.ChatChannels.Add(channel);
+        if (S.ChatChannels.Count > MemberPointsGrain.MaxChannels)
         {
             // A round handed over again comes within seconds: a channel this long without an award has nothing to repeat.
-            marks.RemoveAt(0);
+            S.ChatChannels.RemoveAt(0);
         }
+
+        return channel;
     }
 
     /// <summary>
     /// Chat awards are kept only for the take-back window (their replays are recognised by the seq marks), so a busy
     /// member's record does not carry thousands of them into every write. Awards kept as source records before
-    /// <see cref="MemberPointsState.ChatAwards"/> existed are the oldest and go first.
+    /// <see cref="MemberPointsState.ChatChannels"/> existed are the oldest and go first; then the channels awarded least
+    /// recently give up their oldest (a channel keeps its mark).
     /// </summary>
     private void ForgetOldChatAwards()
     {
-        var kept = S.ChatAwards.Sum(c => c.Awards.Count);
+        var kept = S.ChatChannels.Sum(c => c.Awards.Count);
         var legacy = S.Recent.Count(IsChatRecord);
         for (var i = 0; kept + legacy > MemberPointsGrain.RecentChatAwards && i < S.Recent.Count;)
         {
@@ -189,38 +203,20 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
             }
         }
 
-        while (kept > MemberPointsGrain.RecentChatAwards)
+        for (var i = 0; kept > MemberPointsGrain.RecentChatAwards; i++)
         {
-            // The channel awarded least recently gives up its oldest.
-            var channel = S.ChatAwards[0];
-            var drop = Math.Min(channel.Awards.Count, kept - MemberPointsGrain.RecentChatAwards);
-            channel.Awards.RemoveRange(0, drop);
+            var awards = S.ChatChannels[i].Awards;
+            var drop = Math.Min(awards.Count, kept - MemberPointsGrain.RecentChatAwards);
+            awards.RemoveRange(0, drop);
             kept -= drop;
-            if (channel.Awards.Count == 0)
-            {
-                S.ChatAwards.RemoveAt(0);
-            }
         }
     }
 
     private static bool IsChatRecord(AwardRecord record) => record.SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal);
 
-    private void KeepChatAward(string channelId, ChatAward award)
-    {
-        var index = S.ChatAwards.FindIndex(c => c.ChannelId == channelId);
-        var channel = index >= 0 ? S.ChatAwards[index] : new ChannelChatAwards { ChannelId = channelId };
-        if (index >= 0)
-        {
-            S.ChatAwards.RemoveAt(index);
-        }
-
-        S.ChatAwards.Add(channel);
-        channel.Awards.Add(award);
-    }
-
     /// <summary>Whether <paramref name="e"/> was applied before: a chat message by its channel's seq mark, anything else by its source id.</summary>
     private bool Seen(ActivityEvent e) =>
-        (e is { Seq: { } seq, ChannelId: { } channelId } && seq <= S.ChatAwardedThrough.FindLast(c => c.Key == channelId).Value)
+        (e is { Seq: { } seq, ChannelId: { } channelId } && seq <= AwardedThrough(channelId))
         || S.Recent.Exists(r => r.SourceId == e.SourceId);
 
     private static readonly string ChatSourcePrefix = Posting.SourceIds.ChatMessage("");
@@ -269,7 +265,7 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
 
     private (ChannelChatAwards Channel, int Index)? FindChatAward(ChatSource chat)
     {
-        var channel = S.ChatAwards.Find(c => c.ChannelId == chat.ChannelId);
+        var channel = S.ChatChannels.Find(c => c.ChannelId == chat.ChannelId);
         var index = channel?.Awards.FindIndex(a => a.Seq == chat.Seq) ?? -1;
         return index < 0 ? null : (channel!, index);
     }

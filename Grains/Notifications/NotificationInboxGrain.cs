@@ -34,22 +34,33 @@ public sealed partial class NotificationInboxGrain(
 
     private Orleans.Streams.IAsyncStream<MemberStreamEvent>? _memberStream;
 
-    public async Task<Notification?> Post(NotificationDraft draft)
+    public async Task<Notification?> Post(NotificationDraft draft) => await PostAll([draft]) is [var notification] ? notification : null;
+
+    public async Task<IReadOnlyList<Notification>> PostAll(IReadOnlyList<NotificationDraft> drafts)
     {
-        if (_writer.State.Muted.Contains(draft.Kind))
+        var kept = new List<Notification>();
+        var added = new List<Notification>();
+        foreach (var draft in drafts.Where(d => !_writer.State.Muted.Contains(d.Kind)))
         {
-            return null;
+            // Sources are unique within a community (thread "1" exists in many), so the pair identifies a notice.
+            if (_writer.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
+            {
+                kept.Add(earlier);
+                continue;
+            }
+
+            var notification = new Notification(_writer.State.LastId + 1, draft.CommunityId, draft.Kind, draft.Text, clock.GetUtcNow(), draft.SourceId);
+            _writer.State.Items.Add(notification);
+            _writer.State.LastId = notification.Id;
+            kept.Add(notification);
+            added.Add(notification);
         }
 
-        // Sources are unique within a community (thread "1" exists in many), so the pair identifies a notice.
-        if (_writer.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
+        if (added.Count == 0)
         {
-            return earlier;
+            return kept;
         }
 
-        var notification = new Notification(_writer.State.LastId + 1, draft.CommunityId, draft.Kind, draft.Text, clock.GetUtcNow(), draft.SourceId);
-        _writer.State.Items.Add(notification);
-        _writer.State.LastId = notification.Id;
         if (_writer.State.Items.Count > Capacity)
         {
             _writer.State.Items.RemoveRange(0, _writer.State.Items.Count - Capacity);
@@ -66,19 +77,27 @@ public sealed partial class NotificationInboxGrain(
             DeactivateOnIdle();
             throw;
         }
+
+        foreach (var notification in added)
+        {
+            await Publish(notification);
+        }
+
+        return kept;
+    }
+
+    private async Task Publish(Notification notification)
+    {
         try
         {
             _memberStream ??= this.GetStreamProvider(StreamNames.Provider).GetStream<MemberStreamEvent>(
                 StreamNames.ForMember(await GrainFactory.GetGrain<Communities.IUserAccountGrain>(this.GetPrimaryKeyString()).GetStreamKey()));
-            await _memberStream
-                .OnNextAsync(new NotificationPosted(notification));
+            await _memberStream.OnNextAsync(new NotificationPosted(notification));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogPublishFailed(logger, ex, this.GetPrimaryKeyString(), notification.Id);
         }
-
-        return notification;
     }
 
     public Task<NotificationPage> List(long? before, int limit)

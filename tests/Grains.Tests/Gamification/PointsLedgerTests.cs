@@ -45,7 +45,7 @@ public sealed class PointsLedgerTests
         Chat(ledger, 1_000);
 
         Assert.Equal(1_000, _state.Points);
-        Assert.Equal(MemberPointsGrain.RecentChatAwards, _state.ChatAwards.Sum(c => c.Awards.Count));
+        Assert.Equal(MemberPointsGrain.RecentChatAwards, _state.ChatChannels.Sum(c => c.Awards.Count));
         Assert.Empty(_state.Recent);
         // A source record per message (its id, week and channel as strings) took ≈ 75 bytes each: 200 of them ≈ 15 KB.
         var bytes = Serializer.SerializeToArray(_state).Length;
@@ -75,11 +75,18 @@ public sealed class PointsLedgerTests
     }
 
     [Fact]
-    public void Chat_awards_kept_as_source_records_before_are_still_taken_back_and_leave_the_window_first()
+    public void Chat_awards_and_marks_kept_the_way_they_were_before_still_count()
     {
         _state.Recent.AddRange([.. Enumerable.Range(1, 5).Select(i => new AwardRecord(SourceIds.ChatMessage($"old-{i}"), 1, "2026-W48", ChannelId: "channel-0"))]);
+        _state.ChatAwardedThrough.Add(new("channel-0", 5));
         (_state.Points, _state.ChannelPoints["channel-0"]) = (5, 5);
         var ledger = Ledger;
+
+        // The old mark still recognises a round handed over again; once the channel is marked anew, it moves into its entry.
+        Assert.Equal([6L], ledger.NewChatEvents("channel-0", [5, 6], [Chat("channel-0", 5), Chat("channel-0", 6)]).Select(e => e.Seq));
+        ledger.MarkChatAwarded("channel-0", [5]);
+        Assert.Empty(_state.ChatAwardedThrough);
+        Assert.Equal(5, Assert.Single(_state.ChatChannels).AwardedThrough);
 
         Assert.True(ledger.CanTakeBack(SourceIds.ChatMessage("old-5"), new ChatSource("channel-0", 5)));
         Assert.Equal(1, ledger.TakeBack(SourceIds.ChatMessage("old-5"), new ChatSource("channel-0", 5))?.Points);
@@ -87,6 +94,6 @@ public sealed class PointsLedgerTests
 
         Chat(ledger, MemberPointsGrain.RecentChatAwards);
         Assert.Empty(_state.Recent);
-        Assert.Equal(MemberPointsGrain.RecentChatAwards, _state.ChatAwards.Sum(c => c.Awards.Count));
+        Assert.Equal(MemberPointsGrain.RecentChatAwards, _state.ChatChannels.Sum(c => c.Awards.Count));
     }
 }
