@@ -102,3 +102,17 @@ public interface INotificationInboxGrain : IGrainWithStringKey
     [Alias("Forget")]
     Task Forget(string communityId, IReadOnlyList<string>? sourceIds);
 }
+
+/// <summary>A user's older notices, written only by their inbox (key: user id).</summary>
+[Alias("cs.INotificationArchiveGrain")]
+public interface INotificationArchiveGrain : IGrainWithStringKey
+{
+    [Alias("Get")]
+    Task<IReadOnlyList<Notification>> Get();
+
+    [Alias("Store")]
+    Task Store(IReadOnlyList<Notification> items);
+
+    [Alias("Clear")]
+    Task Clear();
+}

@@ -13,24 +13,62 @@ public sealed class NotificationInboxState
 
     [Id(1)] public long ReadThroughId { get; set; }
 
-    /// <summary>Oldest first, at most <see cref="NotificationInboxGrain.Capacity"/>.</summary>
+    /// <summary>The newest notices, oldest first: at most <see cref="NotificationInboxGrain.RecentCapacity"/> (older ones are in <see cref="NotificationArchiveState"/>).</summary>
     [Id(2)] public List<Notification> Items { get; set; } = [];
 
     [Id(3)] public HashSet<string> Muted { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether older notices were moved to the user's <see cref="NotificationArchiveGrain"/> (a fresh inbox never calls it).</summary>
+    [Id(4)] public bool HasArchive { get; set; }
+}
+
+/// <summary>The inbox's older notices, oldest first: written only when the newest overflow into them.</summary>
+[GenerateSerializer, Alias("cs.NotificationArchiveState")]
+public sealed class NotificationArchiveState
+{
+    [Id(0)] public List<Notification> Items { get; set; } = [];
 }
 
 /// <summary>
 /// A user's notifications: stored first, then published once on the user's <c>member</c> stream, so a notice the live
 /// push drops is still in the inbox when the client next reads it. Bounded: the oldest notices give way.
 /// </summary>
+/// <remarks>
+/// Kept in two records because each is written whole: a notice rewrites only the newest (at most
+/// <see cref="RecentCapacity"/>), and every <see cref="RecentCapacity"/> / 2 notices the older half of them moves to the
+/// archive (a grain of its own, <see cref="NotificationArchiveGrain"/>: Orleans' Redis storage keys a record by grain,
+/// not by state name) in one more write. With one record, a full inbox rewrote all 200 notices (≈ 26 KB) for each new
+/// one. The archive is written before the newest lose what moved, so a crash between the two leaves a notice in both,
+/// which reads count once.
+/// </remarks>
 public sealed partial class NotificationInboxGrain(
     [PersistentState("inbox", StorageNames.Main)] IPersistentState<NotificationInboxState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<NotificationInboxGrain> logger) : Grain, INotificationInboxGrain
 {
     private readonly StateWriter<NotificationInboxState> _writer = new(state);
+    private List<Notification>? _archived;
 
     public const int Capacity = 200;
+
+    public const int RecentCapacity = 32;
+
+    private INotificationArchiveGrain ArchiveGrain => GrainFactory.GetGrain<INotificationArchiveGrain>(this.GetPrimaryKeyString());
+
+    /// <summary>The archived notices, read once per activation (this grain is their only writer).</summary>
+    private async Task<List<Notification>> Archived() =>
+        _archived ??= _writer.State.HasArchive ? [.. await ArchiveGrain.Get()] : [];
+
+    /// <summary>
+    /// The newest <see cref="Capacity"/> notices, oldest first (one that a crash left in both records counts once). The
+    /// records hold up to <see cref="RecentCapacity"/> / 2 more until the next move trims the archive.
+    /// </summary>
+    private async Task<List<Notification>> All()
+    {
+        var recent = _writer.State.Items;
+        var all = (await Archived()).Where(n => recent.Count == 0 || n.Id < recent[0].Id).Concat(recent).ToList();
+        return all[Math.Max(0, all.Count - Capacity)..];
+    }
 
     private Orleans.Streams.IAsyncStream<MemberStreamEvent>? _memberStream;
 
@@ -40,10 +78,11 @@ public sealed partial class NotificationInboxGrain(
     {
         var kept = new List<Notification>();
         var added = new List<Notification>();
+        var all = await All();
         foreach (var draft in drafts.Where(d => !_writer.State.Muted.Contains(d.Kind)))
         {
             // Sources are unique within a community (thread "1" exists in many), so the pair identifies a notice.
-            if (_writer.State.Items.Find(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
+            if (all.Concat(added).FirstOrDefault(n => n.SourceId == draft.SourceId && n.CommunityId == draft.CommunityId) is { } earlier)
             {
                 kept.Add(earlier);
                 continue;
@@ -61,13 +100,9 @@ public sealed partial class NotificationInboxGrain(
             return kept;
         }
 
-        if (_writer.State.Items.Count > Capacity)
-        {
-            _writer.State.Items.RemoveRange(0, _writer.State.Items.Count - Capacity);
-        }
-
         try
         {
+            await MoveOlderToArchive();
             await _writer.Write();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -86,6 +121,23 @@ public sealed partial class NotificationInboxGrain(
         return kept;
     }
 
+    /// <summary>Beyond <see cref="RecentCapacity"/>, the newest keep half of that and the rest joins the archive, trimmed to <see cref="Capacity"/> in all.</summary>
+    private async Task MoveOlderToArchive()
+    {
+        var recent = _writer.State.Items;
+        if (recent.Count <= RecentCapacity)
+        {
+            return;
+        }
+
+        var moving = recent.Count - RecentCapacity / 2;
+        var archived = (await Archived()).Where(n => n.Id < recent[0].Id).Concat(recent.Take(moving)).ToList();
+        archived = archived[Math.Max(0, archived.Count - (Capacity - (recent.Count - moving)))..];
+        await ArchiveGrain.Store(archived);
+        (_archived, _writer.State.HasArchive) = (archived, true);
+        recent.RemoveRange(0, moving);
+    }
+
     private async Task Publish(Notification notification)
     {
         try
@@ -100,31 +152,32 @@ public sealed partial class NotificationInboxGrain(
         }
     }
 
-    public Task<NotificationPage> List(long? before, int limit)
+    public async Task<NotificationPage> List(long? before, int limit)
     {
-        var items = _writer.State.Items.Where(n => before is null || n.Id < before).Reverse().Take(limit).ToList();
-        var hasOlder = items.Count > 0 && _writer.State.Items[0].Id < items[^1].Id;
-        return Task.FromResult(new NotificationPage(items, Unread(), hasOlder ? items[^1].Id : null));
+        var all = await All();
+        var items = all.Where(n => before is null || n.Id < before).Reverse().Take(limit).ToList();
+        var hasOlder = items.Count > 0 && all[0].Id < items[^1].Id;
+        return new NotificationPage(items, Unread(all), hasOlder ? items[^1].Id : null);
     }
 
-    public Task<IReadOnlyList<Notification>> ListCommunity(string communityId) =>
-        Task.FromResult<IReadOnlyList<Notification>>([.. _writer.State.Items.Where(n => n.CommunityId == communityId)]);
+    public async Task<IReadOnlyList<Notification>> ListCommunity(string communityId) => [.. (await All()).Where(n => n.CommunityId == communityId)];
 
     public async Task Forget(string communityId, IReadOnlyList<string>? sourceIds)
     {
-        var removed = _writer.State.Items.RemoveAll(n => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId))));
-        if (removed == 0)
+        bool Forgotten(Notification n) => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId)));
+        var archived = await Archived();
+        if (archived.RemoveAll(Forgotten) > 0)
         {
-            return;
+            await (archived.Count == 0 ? ArchiveGrain.Clear() : ArchiveGrain.Store(archived));
         }
 
-        if (_writer.State.Items.Count == 0 && _writer.State.Muted.Count == 0)
+        var recent = _writer.State.Items;
+        if (recent.RemoveAll(Forgotten) > 0 || (_writer.State.HasArchive && archived.Count == 0))
         {
-            await _writer.Clear();
-            return;
+            _writer.State.HasArchive = archived.Count > 0;
+            // The inbox is deleted once empty: an erased member's user id is not left behind as a record's key.
+            await (recent.Count == 0 && archived.Count == 0 && _writer.State.Muted.Count == 0 ? _writer.Clear() : _writer.Write());
         }
-
-        await _writer.Write();
     }
 
     /// <summary>A source ending in ':' names every source it begins (e.g. all the status notices of one idea).</summary>
@@ -140,7 +193,7 @@ public sealed partial class NotificationInboxGrain(
             await _writer.Write();
         }
 
-        return Unread();
+        return Unread(await All());
     }
 
     public Task<IReadOnlyList<string>> GetMuted() => Task.FromResult<IReadOnlyList<string>>([.. _writer.State.Muted.Order(StringComparer.Ordinal)]);
@@ -159,8 +212,27 @@ public sealed partial class NotificationInboxGrain(
         return await GetMuted();
     }
 
-    private int Unread() => _writer.State.Items.Count(n => n.Id > _writer.State.ReadThroughId);
+    private int Unread(List<Notification> all) => all.Count(n => n.Id > _writer.State.ReadThroughId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing notification {Id} to {User} failed; it waits in the inbox")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string user, long id);
+}
+
+/// <summary>A user's older notices (see <see cref="NotificationInboxGrain"/>), replaced whole by the inbox, their only writer.</summary>
+public sealed class NotificationArchiveGrain(
+    [PersistentState("inbox-archive", StorageNames.Main)] IPersistentState<NotificationArchiveState> state) : Grain, INotificationArchiveGrain
+{
+    public Task<IReadOnlyList<Notification>> Get() => Task.FromResult<IReadOnlyList<Notification>>(state.State.Items);
+
+    public Task Store(IReadOnlyList<Notification> items)
+    {
+        state.State.Items = [.. items];
+        return state.WriteStateAsync();
+    }
+
+    public Task Clear()
+    {
+        state.State.Items = [];
+        return state.ClearStateAsync();
+    }
 }
