@@ -93,11 +93,12 @@ public sealed partial class ChannelAwards(
     }
 
     /// <summary>
-    /// The activation goes without waiting for its round (its silo shuts down): the cursor stays where it was stored, a
-    /// round still in flight changes nothing here any more, and the next activation hands over again what the cursor
-    /// has not passed (the receivers ignore what they already have). Waiting would hold every send to this channel for
-    /// as long as the points grains take to answer, and on a silo that shuts down those are going too: a drain measured
-    /// 5.8 s of grain deactivation, each channel waiting out the 5-s response timeout.
+    /// The activation goes without waiting for its round (its silo shuts down, or the silo that held its directory entry
+    /// left or died): the cursor stays where it was stored, a round still in flight changes nothing here any more, and
+    /// the next activation hands over again what the cursor has not passed (the receivers ignore what they already
+    /// have). Waiting would hold every send to this channel for as long as the points grains take to answer, and while
+    /// a silo leaves those are often going or gone too: a drain measured 5.8 s of grain deactivation, each channel
+    /// waiting out the 5-s response timeout, and the survivor's channels waited 5-10 s after a silo's SIGTERM or SIGKILL.
     /// </summary>
     public void Stop()
     {

@@ -81,20 +81,21 @@ public sealed partial class ChannelGrain(
     }
 
     /// <summary>
-    /// The cursor is stored before the activation goes, the waiting awards handed over first unless the silo shuts down
-    /// (then the next activation hands them over: see <see cref="ChannelAwards.Stop"/>); the outbox delivers what it can.
+    /// The cursor is stored before the activation goes, the waiting awards handed over first only when the channel went
+    /// idle or asked to go itself; otherwise the next activation hands them over (see <see cref="ChannelAwards.Stop"/>).
+    /// The outbox delivers what it can.
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         try
         {
-            if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+            if (MayFinishAwards(reason.ReasonCode))
             {
-                _awards.Stop();
+                await _awards.Deactivating(cancellationToken);
             }
             else
             {
-                await _awards.Deactivating(cancellationToken);
+                _awards.Stop();
             }
 
             await _store.Write();
@@ -107,6 +108,14 @@ public sealed partial class ChannelGrain(
 
         await _outbox.Deactivating(cancellationToken);
     }
+
+    /// <summary>
+    /// Sends queue while a channel deactivates, and a round waits for points grains that may be unreachable: only an idle
+    /// channel or one that chose to go waits for it. Otherwise the cluster changes under it: its silo drains, or the silo
+    /// holding its directory entry drained or died (DirectoryFailure, on every survivor); such channels spent 5-10 s here.
+    /// </summary>
+    internal static bool MayFinishAwards(DeactivationReasonCode reason) =>
+        reason is DeactivationReasonCode.ActivationIdle or DeactivationReasonCode.ApplicationRequested;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName == Outbox.ReminderName ? _outbox.Tick() : Task.CompletedTask;
 

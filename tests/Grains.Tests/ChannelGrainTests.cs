@@ -199,4 +199,15 @@ public sealed class ChannelGrainTests(ClusterFixture fixture)
         await handle.UnsubscribeAsync();
         Assert.Equal([1L, 2, 3], received.Select(m => m.Seq));
     }
+
+    [Theory]
+    [InlineData(DeactivationReasonCode.ActivationIdle, true)]
+    [InlineData(DeactivationReasonCode.ApplicationRequested, true)]
+    [InlineData(DeactivationReasonCode.ShuttingDown, false)]
+    [InlineData(DeactivationReasonCode.DirectoryFailure, false)]
+    [InlineData(DeactivationReasonCode.HighMemoryPressure, false)]
+    public void A_channel_waits_for_its_award_round_only_when_idle_or_asked_to_go(DeactivationReasonCode reason, bool waits) =>
+        // DirectoryFailure is what every surviving silo's channels get when another silo drains or dies: waiting there
+        // held their sends 5-10 s in chaos runs.
+        Assert.Equal(waits, ChannelGrain.MayFinishAwards(reason));
 }
