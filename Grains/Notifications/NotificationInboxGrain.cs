@@ -222,17 +222,19 @@ public sealed partial class NotificationInboxGrain(
 public sealed class NotificationArchiveGrain(
     [PersistentState("inbox-archive", StorageNames.Main)] IPersistentState<NotificationArchiveState> state) : Grain, INotificationArchiveGrain
 {
-    public Task<IReadOnlyList<Notification>> Get() => Task.FromResult<IReadOnlyList<Notification>>(state.State.Items);
+    private readonly StateWriter<NotificationArchiveState> _writer = new(state);
+
+    public Task<IReadOnlyList<Notification>> Get() => Task.FromResult<IReadOnlyList<Notification>>(_writer.State.Items);
 
     public Task Store(IReadOnlyList<Notification> items)
     {
-        state.State.Items = [.. items];
-        return state.WriteStateAsync();
+        _writer.State.Items = [.. items];
+        return _writer.Write();
     }
 
     public Task Clear()
     {
-        state.State.Items = [];
-        return state.ClearStateAsync();
+        _writer.State.Items = [];
+        return _writer.Clear();
     }
 }
