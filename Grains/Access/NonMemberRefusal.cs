@@ -12,15 +12,9 @@ public static class NonMemberRefusal
 {
     public static async Task<CommunityException> For(IGrainFactory grains, string communityId, string message)
     {
-        if ((await grains.GetGrain<ICommunityAccessGrain>(communityId).GetRules()).Visibility == CommunityVisibility.Private)
-        {
-            return CommunityException.NotFound($"Community '{communityId}'");
-        }
-
         try
         {
-            // Interleaves: the community grain itself may be the one asking.
-            await grains.GetGrain<Communities.ICommunityGrain>(communityId).GetInfo();
+            await RequireVisible(grains, communityId, (await grains.GetGrain<ICommunityAccessGrain>(communityId).GetRules()).Visibility);
         }
         catch (CommunityException ex) when (ex.Code == ErrorCodes.NotFound)
         {
@@ -28,5 +22,20 @@ public static class NonMemberRefusal
         }
 
         return new CommunityException(ErrorCodes.NotMember, message);
+    }
+
+    /// <summary>
+    /// Throws <c>not_found</c> where a non-member may not learn that the community exists: a private one (by its
+    /// <paramref name="visibility"/>), or one that does not exist (its rules read as a public one's).
+    /// </summary>
+    public static async Task RequireVisible(IGrainFactory grains, string communityId, CommunityVisibility visibility)
+    {
+        if (visibility == CommunityVisibility.Private)
+        {
+            throw CommunityException.NotFound($"Community '{communityId}'");
+        }
+
+        // Interleaves: the community grain itself may be the one asking. Throws not_found for a community never created.
+        await grains.GetGrain<Communities.ICommunityGrain>(communityId).GetInfo();
     }
 }

@@ -99,9 +99,7 @@ public sealed class ForumAccess(AccessRulesCache rules, IGrainFactory grains, st
         var current = await rules.Get(communityId);
         if (member is null)
         {
-            _ = current.Visibility == CommunityVisibility.Private
-                ? throw CommunityException.NotFound($"Community '{communityId}'")
-                : await grains.GetGrain<ICommunityGrain>(communityId).GetInfo();
+            await NonMemberRefusal.RequireVisible(grains, communityId, current.Visibility);
         }
 
         return PermissionResolver.ViewableCategories(current, member);
