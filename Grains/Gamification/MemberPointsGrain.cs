@@ -14,8 +14,9 @@ using Orleans.Streams;
 namespace CommunityScale.Gamification;
 
 /// <summary>
-/// A member's points in a community. Awards are idempotent on the source id (the last <see cref="RecentSources"/> are
-/// remembered; sources re-sent after a crash are always among them), capped and diminishing per action and day
+/// A member's points in a community. Awards are idempotent: a chat message by its channel's seq mark, any other source
+/// by its id (the last <see cref="RecentSources"/> are remembered; sources re-sent after a crash are always among
+/// them); capped and diminishing per action and day
 /// (<see cref="PointsLedger"/>). An award is stored with what it owes (badge, challenge and level notices; the badge
 /// and points webhooks) in the grain's <see cref="Outbox"/>, so a replayed award, which earns nothing again, never
 /// leaves them undelivered. Totals go to the leaderboards as absolute values, so a repeated update is harmless; the

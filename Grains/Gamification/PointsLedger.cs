@@ -189,6 +189,12 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
     private void ForgetOldChatAwards()
     {
         var kept = S.ChatChannels.Sum(c => c.Awards.Count);
+        if (kept + S.Recent.Count <= MemberPointsGrain.RecentChatAwards)
+        {
+            // Within the window whatever share of the recent sources is chat: no scan of them.
+            return;
+        }
+
         var legacy = S.Recent.Count(IsChatRecord);
         for (var i = 0; kept + legacy > MemberPointsGrain.RecentChatAwards && i < S.Recent.Count;)
         {
@@ -214,10 +220,12 @@ public sealed class PointsLedger(MemberKey key, Func<MemberPointsState> state, F
 
     private static bool IsChatRecord(AwardRecord record) => record.SourceId.StartsWith(ChatSourcePrefix, StringComparison.Ordinal);
 
-    /// <summary>Whether <paramref name="e"/> was applied before: a chat message by its channel's seq mark, anything else by its source id.</summary>
+    /// <summary>
+    /// Whether <paramref name="e"/> was applied before: a chat message by its channel's seq mark (its source id is not
+    /// among the recent sources, so the scan of up to 2,000 of them is not paid per message), anything else by its source id.
+    /// </summary>
     private bool Seen(ActivityEvent e) =>
-        (e is { Seq: { } seq, ChannelId: { } channelId } && seq <= AwardedThrough(channelId))
-        || S.Recent.Exists(r => r.SourceId == e.SourceId);
+        e is { Seq: { } seq, ChannelId: { } channelId } ? seq <= AwardedThrough(channelId) : S.Recent.Exists(r => r.SourceId == e.SourceId);
 
     private static readonly string ChatSourcePrefix = Posting.SourceIds.ChatMessage("");
 
