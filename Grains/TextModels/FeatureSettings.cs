@@ -7,7 +7,7 @@ namespace CommunityScale.TextModels;
 /// what the trainer did. The defaults are what the first models shipped with: a model file without these settings
 /// (the sentiment model) keeps its features.
 /// </summary>
-public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.MinCharGram, int MaxCharGram = TextFeatures.MaxCharGram, bool LinkHosts = false, bool Markers = false, bool SpamCues = false)
+public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.MinCharGram, int MaxCharGram = TextFeatures.MaxCharGram, bool LinkHosts = false, bool Markers = false, bool SpamCues = false, bool LinkKinds = false)
 {
     public static FeatureSettings From(int bits, IReadOnlyDictionary<string, double> settings) => new(
         bits,
@@ -15,7 +15,8 @@ public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.Mi
         (int)settings.GetValueOrDefault("features.chars.max", TextFeatures.MaxCharGram),
         settings.GetValueOrDefault("features.link_hosts") != 0,
         settings.GetValueOrDefault("features.markers") != 0,
-        settings.GetValueOrDefault("features.spam_cues") != 0);
+        settings.GetValueOrDefault("features.spam_cues") != 0,
+        settings.GetValueOrDefault("features.link_kinds") != 0);
 
     /// <summary>The settings that differ from the defaults, for the model file.</summary>
     public IEnumerable<KeyValuePair<string, double>> ToSettings()
@@ -43,6 +44,11 @@ public sealed record FeatureSettings(int Bits, int MinCharGram = TextFeatures.Mi
         if (SpamCues)
         {
             yield return new("features.spam_cues", 1);
+        }
+
+        if (LinkKinds)
+        {
+            yield return new("features.link_kinds", 1);
         }
     }
 }

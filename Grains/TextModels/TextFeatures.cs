@@ -33,7 +33,7 @@ public static class TextFeatures
     {
         var mask = (1 << settings.Bits) - 1;
         buffer.Clear();
-        var tokens = Tokenize(text, settings.LinkHosts);
+        var tokens = Tokenize(text, settings.LinkHosts, settings.LinkKinds);
         uint previous = 0;
         var hasPrevious = false;
         foreach (var token in tokens)
@@ -177,7 +177,7 @@ public static class TextFeatures
     /// <summary>One token: a word of letters and digits, or a marker (links, mentions, emphasis).</summary>
     public readonly record struct Token(string Text, bool IsWord);
 
-    public static List<Token> Tokenize(string text, bool linkHosts = false)
+    public static List<Token> Tokenize(string text, bool linkHosts = false, bool linkKinds = false)
     {
         if (text.Contains('&', StringComparison.Ordinal))
         {
@@ -205,6 +205,11 @@ public static class TextFeatures
                 if (href >= 0)
                 {
                     tokens.Add(new Token("_link_", false));
+                    if (linkKinds)
+                    {
+                        tokens.Add(new Token(LinkKind(tag[href..]), false));
+                    }
+
                     if (linkHosts && tag[href..].IndexOf("//", StringComparison.Ordinal) is var slashes and >= 0)
                     {
                         AddHost(tokens, tag[(href + slashes + 2)..]);
@@ -223,6 +228,11 @@ public static class TextFeatures
                 while (i + 1 < text.Length && !char.IsWhiteSpace(text[i + 1]))
                 {
                     i++;
+                }
+
+                if (linkKinds)
+                {
+                    tokens.Add(new Token(LinkKind(text.AsSpan(start, i + 1 - start)), false));
                 }
 
                 if (linkHosts)
@@ -324,6 +334,15 @@ public static class TextFeatures
             tokens.Add(new Token(string.Concat("_host_", host.ToString().ToLowerInvariant()), false));
         }
     }
+
+    /// <summary>
+    /// What kind of place a link leads to, coarser than its host: a YouTube video or channel (comment spam's "watch my
+    /// video"), or anywhere else (a tweet's t.co as much as a shop). Two kinds generalise where hosts memorise.
+    /// </summary>
+    private static string LinkKind(ReadOnlySpan<char> link) =>
+        link.Contains("youtube.com", StringComparison.OrdinalIgnoreCase) || link.Contains("youtu.be", StringComparison.OrdinalIgnoreCase)
+            ? "_link_youtube_"
+            : "_link_other_";
 
     private static char Fold(char ch)
     {

@@ -124,12 +124,21 @@ public sealed class TextFeatureTests
         Assert.DoesNotContain(TextFeatures.Tokenize(text), t => t.Text.StartsWith("_host_", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("see https://youtu.be/abc and <a href=\"http://t.co/abc\">this</a>", "see _link_ _link_youtube_ and _link_ _link_other_ this")]
+    [InlineData("my video www.YouTube.com/watch?v=x", "my video _link_ _link_youtube_")]
+    public void Links_carry_their_kind_when_the_model_asks_for_it(string text, string tokens)
+    {
+        Assert.Equal(tokens, string.Join(' ', TextFeatures.Tokenize(text, linkKinds: true).Select(t => t.Text)));
+        Assert.DoesNotContain(TextFeatures.Tokenize(text), t => t.Text.StartsWith("_link_y", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Feature_settings_travel_in_the_model_settings_and_the_defaults_write_none()
     {
         Assert.Empty(new FeatureSettings(20).ToSettings());
         Assert.Equal(new FeatureSettings(20), FeatureSettings.From(20, new Dictionary<string, double>()));
-        var custom = new FeatureSettings(18, 3, 6, LinkHosts: true, Markers: true);
+        var custom = new FeatureSettings(18, 3, 6, LinkHosts: true, Markers: true, LinkKinds: true);
         Assert.Equal(custom, FeatureSettings.From(18, custom.ToSettings().ToDictionary()));
     }
 
