@@ -72,23 +72,9 @@ internal static class SpamExperiments
         }
     }
 
-    private static float Probability(Head head, LinearTrainer trainer, string text)
-    {
-        var features = trainer.Features(text);
-        var indices = features.GetIndices();
-        var values = features.GetValues();
-        var logit = head.Bias;
-        for (var i = 0; i < indices.Length; i++)
-        {
-            logit += head.Weights[indices[i]] * values[i];
-        }
-
-        return LinearModel.Sigmoid(logit);
-    }
-
     private static void Report(string name, Head[] heads, LinearTrainer trainer, IReadOnlyList<LabelledText> test, List<string> ordinary)
     {
-        var scores = test.Select(e => heads.Select(h => Probability(h, trainer, e.Text)).ToArray()).ToList();
+        var scores = test.Select(e => heads.Select(h => VideoFolds.Probability(h, trainer, e.Text)).ToArray()).ToList();
         var gold = test.Select(e => e.Label == ModerationModel.Spam).ToArray();
         var thresholds = ChooseThresholds(scores, gold, 0.97);
         bool Flag(float[] s) => s.Where((p, k) => p >= thresholds[k]).Any();
@@ -103,7 +89,7 @@ internal static class SpamExperiments
         }
 
         var others = Enumerable.Range(0, test.Count).Count(i => flagged[i] && test[i].File is not ("sms-spam-train" or ModerationModel.YouTubeFile));
-        var ordinaryFlagged = ordinary.Where(t => Flag([.. heads.Select(h => Probability(h, trainer, t))])).ToList();
+        var ordinaryFlagged = ordinary.Where(t => Flag([.. heads.Select(h => VideoFolds.Probability(h, trainer, t))])).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {name,-40} t={string.Join('/', thresholds.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))} | sms {Binary("sms-spam-train")} | youtube {Binary(ModerationModel.YouTubeFile)} | other files flagged {others} | ordinary refused {ordinaryFlagged.Count}/{ordinary.Count}"));
         foreach (var text in ordinaryFlagged)
@@ -122,7 +108,7 @@ internal static class SpamExperiments
                 var r = (double)tp / Math.Max(1, yt.Count(i => gold[i]));
                 var all = (double)Enumerable.Range(0, test.Count).Count(i => gold[i] && at[i]) / Math.Max(1, at.Count(a => a));
                 var otherFp = Enumerable.Range(0, test.Count).Count(i => at[i] && test[i].File is not ("sms-spam-train" or ModerationModel.YouTubeFile));
-                var ord = ordinary.Count(o => heads.Select(h => Probability(h, trainer, o)).ToArray() is var q && (q[0] >= thresholds[0] || q[1] >= t));
+                var ord = ordinary.Count(o => heads.Select(h => VideoFolds.Probability(h, trainer, o)).ToArray() is var q && (q[0] >= thresholds[0] || q[1] >= t));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      comment t {t:0.00}: youtube P {p:0.000} R {r:0.000} F1 {2 * p * r / (p + r):0.000}, overall P {all:0.000}, other files {otherFp}, ordinary {ord}"));
             }
         }
