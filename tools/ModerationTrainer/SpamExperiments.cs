@@ -124,7 +124,6 @@ internal static class SpamExperiments
         var heads = scores[0].Length;
         var candidates = Enumerable.Range(0, heads).Select(k =>
             scores.Where((s, i) => gold[i]).Select(s => (double)s[k]).Append(1.0001).Distinct().Order().ToArray()).ToArray();
-        var current = candidates.Select(c => c.Length - 1).ToArray();
         (int Tp, int Fp) Count(int[] at)
         {
             int tp = 0, fp = 0;
@@ -146,21 +145,36 @@ internal static class SpamExperiments
             return (tp, fp);
         }
 
-        var best = Count(current);
+        return Search(candidates, at =>
+        {
+            var (tp, fp) = Count(at);
+            return (tp + fp > 0 && (double)tp / (tp + fp) >= precision, tp, fp);
+        });
+    }
+
+    /// <summary>
+    /// Coordinate ascent over each head's candidate thresholds (indices into <paramref name="candidates"/>, sorted
+    /// ascending), from the strictest: a move is kept when <paramref name="count"/> says it is allowed and it catches
+    /// more, or as many with fewer false positives, or as many at a higher threshold.
+    /// </summary>
+    public static double[] Search(double[][] candidates, Func<int[], (bool Ok, int Tp, int Fp)> count)
+    {
+        var current = candidates.Select(c => c.Length - 1).ToArray();
+        var best = count(current);
         for (var round = 0; round < 4; round++)
         {
             var changed = false;
-            for (var k = 0; k < heads; k++)
+            for (var k = 0; k < candidates.Length; k++)
             {
                 for (var j = 0; j < candidates[k].Length; j++)
                 {
                     var trial = (int[])current.Clone();
                     trial[k] = j;
-                    var (tp, fp) = Count(trial);
-                    if (tp + fp > 0 && (double)tp / (tp + fp) >= precision && (tp > best.Tp || (tp == best.Tp && fp < best.Fp) || (tp == best.Tp && fp == best.Fp && j > current[k])))
+                    var result = count(trial);
+                    if (result.Ok && (result.Tp > best.Tp || (result.Tp == best.Tp && result.Fp < best.Fp) || (result.Tp == best.Tp && result.Fp == best.Fp && j > current[k])))
                     {
                         current = trial;
-                        best = (tp, fp);
+                        best = result;
                         changed = true;
                     }
                 }

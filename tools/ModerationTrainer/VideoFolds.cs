@@ -265,33 +265,6 @@ internal static class VideoFolds
             return (ok, tp, fp);
         }
 
-        var current = candidates.Select(c => c.Length - 1).ToArray();
-        var best = Count(current);
-        for (var round = 0; round < 4; round++)
-        {
-            var changed = false;
-            for (var k = 0; k < heads; k++)
-            {
-                for (var j = 0; j < candidates[k].Length; j++)
-                {
-                    var trial = (int[])current.Clone();
-                    trial[k] = j;
-                    var (ok, tp, fp) = Count(trial);
-                    if (ok && (tp > best.Tp || (tp == best.Tp && fp < best.Fp) || (tp == best.Tp && fp == best.Fp && j > current[k])))
-                    {
-                        current = trial;
-                        best = (ok, tp, fp);
-                        changed = true;
-                    }
-                }
-            }
-
-            if (!changed)
-            {
-                break;
-            }
-        }
-
-        return [.. current.Select((j, k) => candidates[k][j])];
+        return SpamExperiments.Search(candidates, Count);
     }
 }
