@@ -334,7 +334,7 @@ public sealed partial class MemberGrain(
     private void TouchChangeFeed()
     {
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
-        GrainFactory.ByKey<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
+        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
