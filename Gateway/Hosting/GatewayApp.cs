@@ -84,11 +84,6 @@ public static class GatewayApp
             // When the connection to the cluster comes back (a silo restarted), every relay re-establishes its subscriptions.
             client.AddGatewayCountChangedHandler(sp => (_, e) =>
             {
-                foreach (var relay in sp.GetServices<IConnectionRelay>())
-                {
-                    relay.OnClusterChanged();
-                }
-
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     foreach (var relay in sp.GetServices<IConnectionRelay>())
