@@ -165,10 +165,14 @@ public sealed partial class NotificationInboxGrain(
     public async Task Forget(string communityId, IReadOnlyList<string>? sourceIds)
     {
         bool Forgotten(Notification n) => n.CommunityId == communityId && (sourceIds is null || sourceIds.Any(s => Matches(s, n.SourceId)));
+        // The remembered copy changes only once the archive has stored the change: a failed store must leave the
+        // erased notices visible here, so that the retried erasure finds them and stores again.
         var archived = await Archived();
-        if (archived.RemoveAll(Forgotten) > 0)
+        var remaining = archived.Where(n => !Forgotten(n)).ToList();
+        if (remaining.Count < archived.Count)
         {
-            await (archived.Count == 0 ? ArchiveGrain.Clear() : ArchiveGrain.Store(archived));
+            await (remaining.Count == 0 ? ArchiveGrain.Clear() : ArchiveGrain.Store(remaining));
+            (_archived, archived) = (remaining, remaining);
         }
 
         var recent = _writer.State.Items;
