@@ -52,6 +52,7 @@ public static class GatewayApp
             // Browsers speak JSON; native clients and bots may choose the smaller, cheaper MessagePack (enums as numbers there).
             .AddMessagePackProtocol();
         services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<SiloConnections>();
         services.AddSingleton<ApiTokenHubFilter>();
         services.AddSingleton<IChannelEventFilter, RelayEveryEvent>();
         services.AddRelay<ChannelRelay>();
@@ -81,9 +82,11 @@ public static class GatewayApp
             client.AddActivityPropagation();
             client.AddMemoryStreams(StreamNames.Provider);
             client.UseConnectionRetryFilter(new ConnectRetry(cluster.ConnectTimeout).ShouldRetry);
-            // When the connection to the cluster comes back (a silo restarted), every relay re-establishes its subscriptions.
+            // When a silo connection closes, sends waiting on it go again at once (SiloConnections); when the connection to
+            // the cluster comes back (a silo restarted), every relay re-establishes its subscriptions.
             client.AddGatewayCountChangedHandler(sp => (_, e) =>
             {
+                sp.GetRequiredService<SiloConnections>().OnGatewayCountChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways);
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     foreach (var relay in sp.GetServices<IConnectionRelay>())

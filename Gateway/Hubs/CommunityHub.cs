@@ -21,7 +21,7 @@ namespace CommunityScale.Gateway.Hubs;
 [Authorize]
 public sealed class CommunityHub(
     IClusterClient cluster, ChannelRelay relay, ThreadRelay threads, MemberRelay members, ModerationRelay moderation, SessionRelay sessions,
-    KpiRelay kpis, IEnumerable<IConnectionRelay> allRelays, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
+    KpiRelay kpis, IEnumerable<IConnectionRelay> allRelays, SiloConnections siloConnections, IOptions<GatewayOptions> options) : Hub<ICommunityClient>
 {
     /// <summary>Starts live delivery, then returns what the client missed: messages after <paramref name="afterSeq"/>, or the recent tail.</summary>
     public async Task<JoinChannelResult> JoinChannel(string communityId, string channelId, long? afterSeq)
@@ -126,8 +126,9 @@ public sealed class CommunityHub(
     public async Task<SendAck> SendMessageWithAttachments(string communityId, string channelId, string text, string clientMessageId, string[]? attachmentIds)
     {
         var actor = Context.User!.ToActor();
-        var ack = await cluster.Channel(Key(communityId, channelId))
-            .Send(new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId), attachmentIds));
+        var channel = cluster.Channel(Key(communityId, channelId));
+        var command = new SendMessageCommand(actor.UserId, actor.DisplayName, text, InputRules.RequireClientMessageId(clientMessageId), attachmentIds);
+        var ack = await siloConnections.RetryIfConnectionCloses(() => channel.Send(command));
         GatewayMetrics.SendsAccepted.Add(1);
         return ack;
     }

@@ -17,6 +17,8 @@ public static class GatewayMetrics
 
     public static readonly Counter<long> SendsRefused = Meter.CreateCounter<long>("chat.sends.refused", "{send}", "Sends refused, tagged with the error code");
 
+    public static readonly Counter<long> SendsResent = Meter.CreateCounter<long>("chat.sends.resent", "{send}", "Sends sent again at once because a silo connection closed while they waited");
+
     public static readonly Counter<long> GroupSends = Meter.CreateCounter<long>("relay.group_sends", "{message}", "Messages relayed (one SignalR group send each)");
 
     public static readonly Counter<long> Deliveries = Meter.CreateCounter<long>("relay.deliveries", "{delivery}", "Messages relayed times the local connections in the channel");

@@ -19,11 +19,21 @@ public sealed class ProcessCluster(IDictionary<string, string?> settings) : IAsy
         ["Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
     });
 
-    public Task<ClusterProcess> StartGatewayAsync(string name) => StartAsync(name, "Gateway", new()
+    /// <summary>Starts a gateway; <paramref name="own"/> adds or overrides settings for this process only.</summary>
+    public Task<ClusterProcess> StartGatewayAsync(string name, IReadOnlyDictionary<string, string?>? own = null)
     {
-        ["Auth:SigningKey"] = ChatSystem.SigningKey,
-        ["Auth:DevTokens"] = "true",
-    });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = ChatSystem.SigningKey,
+            ["Auth:DevTokens"] = "true",
+        };
+        foreach (var (key, value) in own ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return StartAsync(name, "Gateway", settings);
+    }
 
     private async Task<ClusterProcess> StartAsync(string name, string program, Dictionary<string, string?> own)
     {

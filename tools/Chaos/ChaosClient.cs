@@ -19,6 +19,7 @@ internal sealed class ChaosClient : IAsyncDisposable
     private readonly Lock _gate = new();
     private HubConnection? _hub;
     private int _next;
+    private int _connectedTo = -1;
     private long _lastShown;
     private bool _rejoin;
     private Task _supervisor = Task.CompletedTask;
@@ -44,6 +45,9 @@ internal sealed class ChaosClient : IAsyncDisposable
     public int Reconnects { get; private set; }
 
     public int GapRejoins { get; private set; }
+
+    /// <summary>The index (in the run's gateway list) of the gateway this client is connected and joined to, if it is.</summary>
+    public int? ConnectedTo => Ready is { State: HubConnectionState.Connected } ? _connectedTo : null;
 
     /// <summary>The connection, once connected and joined; null while it is (re)connecting.</summary>
     public HubConnection? Ready { get; private set; }
@@ -111,7 +115,8 @@ internal sealed class ChaosClient : IAsyncDisposable
             _hub = null;
         }
 
-        var gateway = _gateways[_next++ % _gateways.Count];
+        _connectedTo = _next++ % _gateways.Count;
+        var gateway = _gateways[_connectedTo];
         var hub = new HubConnectionBuilder().WithUrl(new Uri(gateway, "/hubs/community"), c =>
         {
             c.AccessTokenProvider = () => Task.FromResult<string?>(_token);

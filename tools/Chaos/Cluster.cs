@@ -44,6 +44,10 @@ internal sealed class Cluster(Options options)
         }
     }
 
+    /// <summary>gateway-N's place in the gateway list (<c>up</c> prints them in order), or null for any other process.</summary>
+    public static int? GatewayIndex(string name) =>
+        name.StartsWith("gateway-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n - 1 : null;
+
     /// <summary>Names of the plan whose recorded process is alive.</summary>
     public IReadOnlyList<string> Running() => [.. Plan.Where(n => Pid(n) is { } pid && IsAlive(pid))];
 

@@ -60,4 +60,5 @@ internal sealed record AckRecord(string Sender, string Channel, string ClientMes
 
 internal sealed record ErrorRecord(double At, string Sender, string Kind, string Code);
 
-internal sealed record RssSample(double At, string Process, int Pid, long Bytes);
+/// <summary>One process's RSS; for a gateway also how many of the run's clients were connected to it then.</summary>
+internal sealed record RssSample(double At, string Process, int Pid, long Bytes, int? Connections = null);

@@ -13,7 +13,9 @@ internal sealed record ReportInput(
 
 internal sealed record Percentiles(double? P50, double? P95, double? Max);
 
-internal sealed record RssGrowth(string Process, int Pid, double FromSeconds, double ToSeconds, double FromMb, double ToMb, double GrowthPercent);
+/// <summary>A gateway's RSS follows its connections, which move when another gateway dies: they are reported beside it.</summary>
+internal sealed record RssGrowth(string Process, int Pid, double FromSeconds, double ToSeconds, double FromMb, double ToMb, double GrowthPercent,
+    int? FromConnections = null, int? ToConnections = null);
 
 internal sealed record Bucket(double At, double AckedPerSecond, double? P99AckMs);
 
@@ -257,7 +259,7 @@ internal sealed class Report
 
             var last = ordered.TakeLast(3).Average(s => (double)s.Bytes);
             result.Add(new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(from.Bytes / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
-                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1)));
+                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1), from.Connections, ordered[^1].Connections));
         }
 
         return [.. result.OrderBy(r => r.Process, StringComparer.Ordinal).ThenBy(r => r.FromSeconds)];
@@ -297,7 +299,7 @@ internal sealed class Report
         s.AppendLine(c, $"ack latency incl. retries (ms): p50 {AckLatencyMs.P50} p95 {AckLatencyMs.P95} max {AckLatencyMs.Max}");
         s.AppendLine(c, $"refusals by code: {(ErrorsByCode.Count == 0 ? "none" : string.Join(", ", ErrorsByCode.Select(e => $"{e.Key} {e.Value}")))}; transport errors: {(TransportErrors.Count == 0 ? "none" : string.Join(", ", TransportErrors.Select(e => $"{e.Key} {e.Value}")))}");
         s.AppendLine(c, $"listeners converged after every fault (within {ConvergeWithinSeconds} s): {(Faults.All(f => f.Converged) ? "yes" : "NO")}; at the end: {(ConvergedAtEnd ? "yes" : "NO")}; reconnects {Reconnects}, gap rejoins {GapRejoins}");
-        s.AppendLine(c, $"RSS growth after {RssWarmupSeconds} s warm-up: {(RssGrowth.Count == 0 ? "no process lived long enough to tell" : string.Join(", ", RssGrowth.Select(g => $"{g.Process} {g.FromMb}→{g.ToMb} MB ({g.GrowthPercent:+0.0;-0.0}%)")))}");
+        s.AppendLine(c, $"RSS growth after {RssWarmupSeconds} s warm-up: {(RssGrowth.Count == 0 ? "no process lived long enough to tell" : string.Join(", ", RssGrowth.Select(g => $"{g.Process} {g.FromMb}→{g.ToMb} MB ({g.GrowthPercent:+0.0;-0.0}%{(g.FromConnections is null ? "" : $"; connections {g.FromConnections}→{g.ToConnections}")})")))}");
         s.Append(Passed ? "invariants: all held" : $"INVARIANTS BROKEN:\n  {string.Join("\n  ", Violations)}");
         return s.ToString();
     }

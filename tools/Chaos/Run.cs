@@ -260,11 +260,18 @@ internal sealed class Run(Options o)
     {
         while (!stop.IsCancellationRequested)
         {
+            Dictionary<int, int> connected;
+            lock (_clients)
+            {
+                connected = _clients.Select(c => c.ConnectedTo).OfType<int>().GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+            }
+
             foreach (var name in cluster.Plan)
             {
                 if (cluster.Pid(name) is { } pid && Cluster.RssBytes(pid) is { } bytes)
                 {
-                    _recorder.Rss.Enqueue(new RssSample(Math.Round(_recorder.Now, 1), name, pid, bytes));
+                    int? connections = Cluster.GatewayIndex(name) is { } index ? connected.GetValueOrDefault(index) : null;
+                    _recorder.Rss.Enqueue(new RssSample(Math.Round(_recorder.Now, 1), name, pid, bytes, connections));
                 }
             }
 

@@ -1,0 +1,65 @@
+using CommunityScale.Gateway.Telemetry;
+
+namespace CommunityScale.Gateway.Hosting;
+
+/// <summary>
+/// Tells a waiting call that one of this gateway's connections to the silos has closed (a silo died or drained).
+/// </summary>
+/// <remarks>
+/// A call the Orleans client had already written to that connection is not failed when it closes: it waits out the
+/// whole <c>ResponseTimeout</c> (silos fail their calls to a silo declared dead at once; the client has no such step),
+/// so a fan's send would hang for seconds after a silo went, then fail. A send is idempotent by its clientMessageId,
+/// so the hub sends it again through a connection that is up as soon as <see cref="Lost"/> fires; a call that was
+/// fine gets the first ack back from the channel, which holds pending and recent sends by that id.
+/// </remarks>
+public sealed class SiloConnections : IDisposable
+{
+    private CancellationTokenSource _lost = new();
+
+    /// <summary>Cancelled at the next close of a silo connection; read it before the call it guards starts.</summary>
+    public CancellationToken Lost => Volatile.Read(ref _lost).Token;
+
+    /// <summary>Called by the Orleans client whenever its number of connected silo gateways changes.</summary>
+    public void OnGatewayCountChanged(int now, int before)
+    {
+        if (now >= before)
+        {
+            return;
+        }
+
+        // A fresh source for the calls that start from now on; the old one is only cancelled, never disposed, as calls
+        // still hold its token (it has no timer or wait handle to release). Cancelled off this thread: the Orleans client
+        // calls this while it closes the connection, and the waiting sends go again from their cancellation.
+        var closed = Interlocked.Exchange(ref _lost, new CancellationTokenSource());
+        _ = closed.CancelAsync();
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="call"/>; if a silo connection closes first, abandons it and waits for
+    /// <paramref name="again"/> instead (once: a second close within the retry lets the normal timeout decide).
+    /// Only for calls that may run twice with the same effect.
+    /// </summary>
+    public async Task<T> RetryIfConnectionCloses<T>(Func<Task<T>> again)
+    {
+        var lost = Lost;
+        var first = again();
+        try
+        {
+            return await first.WaitAsync(lost);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
+        {
+            if (first.IsCompleted)
+            {
+                return await first;
+            }
+
+            // The abandoned call still ends, in an ack or in the timeout: observe it, so its failure is not reported as unobserved.
+            _ = first.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            GatewayMetrics.SendsResent.Add(1);
+            return await again();
+        }
+    }
+
+    public void Dispose() => Volatile.Read(ref _lost).Dispose();
+}
