@@ -82,6 +82,9 @@ public sealed partial class ChaosRunTests
         // Redis and Azurite, each silo and its storage link, the gateways.
         Assert.Equal(2 + 2 + 2 + 3, r.GetProperty("plannedProcesses").GetArrayLength());
         Assert.Empty(r.GetProperty("violations").EnumerateArray());
+        // A gateway's memory is read next to its connections (they move to it when another gateway dies).
+        Assert.Contains(r.GetProperty("rssSamples").EnumerateArray(), s =>
+            s.GetProperty("process").GetString()!.StartsWith("gateway-", StringComparison.Ordinal) && s.TryGetProperty("connections", out var c) && c.ValueKind == JsonValueKind.Number && c.GetInt32() > 0);
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "chart.png")));
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "rss.png")));
     }

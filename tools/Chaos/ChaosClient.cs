@@ -18,19 +18,23 @@ internal sealed class ChaosClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private HubConnection? _hub;
-    private int _next;
+    private readonly int _first;
     private int _connectedTo = -1;
     private long _lastShown;
     private bool _rejoin;
     private Task _supervisor = Task.CompletedTask;
 
-    private ChaosClient(string userId, string community, string channel, IReadOnlyList<Uri> gateways, int first, string token)
+    private readonly double _churnPerMinute;
+    private DateTime _leaveAt = DateTime.MaxValue;
+
+    private ChaosClient(string userId, string community, string channel, IReadOnlyList<Uri> gateways, int first, string token, double churnPerMinute)
     {
+        _churnPerMinute = churnPerMinute;
         UserId = userId;
         Community = community;
         Channel = channel;
         _gateways = gateways;
-        _next = first;
+        _first = first;
         _token = token;
     }
 
@@ -46,16 +50,20 @@ internal sealed class ChaosClient : IAsyncDisposable
 
     public int GapRejoins { get; private set; }
 
+    /// <summary>How many times the fan left on its own and came back (churn), a part of <see cref="Reconnects"/>.</summary>
+    public int Churned { get; private set; }
+
     /// <summary>The index (in the run's gateway list) of the gateway this client is connected and joined to, if it is.</summary>
     public int? ConnectedTo => Ready is { State: HubConnectionState.Connected } ? _connectedTo : null;
 
     /// <summary>The connection, once connected and joined; null while it is (re)connecting.</summary>
     public HubConnection? Ready { get; private set; }
 
-    public static async Task<ChaosClient> Start(HttpClient http, string userId, string community, string channel, IReadOnlyList<Uri> gateways, int first)
+    public static async Task<ChaosClient> Start(HttpClient http, string userId, string community, string channel, IReadOnlyList<Uri> gateways, int first,
+        double churnPerMinute)
     {
         var token = await SetupRequests.Token(http, userId);
-        var client = new ChaosClient(userId, community, channel, gateways, first, token);
+        var client = new ChaosClient(userId, community, channel, gateways, first, token, churnPerMinute);
         client._supervisor = client.Supervise();
         return client;
     }
@@ -82,7 +90,13 @@ internal sealed class ChaosClient : IAsyncDisposable
             {
                 if (_hub is not { State: HubConnectionState.Connected })
                 {
-                    await Reconnect();
+                    await Reconnect(churn: false);
+                }
+                else if (DateTime.UtcNow >= _leaveAt)
+                {
+                    // The fan closes the tab and comes back: a new connection, through whichever gateway the balancer picks.
+                    Churned++;
+                    await Reconnect(churn: true);
                 }
                 else if (_rejoin || Ready is null)
                 {
@@ -105,7 +119,7 @@ internal sealed class ChaosClient : IAsyncDisposable
         }
     }
 
-    private async Task Reconnect()
+    private async Task Reconnect(bool churn)
     {
         Ready = null;
         if (_hub is not null)
@@ -115,7 +129,12 @@ internal sealed class ChaosClient : IAsyncDisposable
             _hub = null;
         }
 
-        _connectedTo = _next++ % _gateways.Count;
+        // Like a load balancer: a new connection goes to any gateway, and one that failed is not picked again at once
+        // (before, a lost gateway's clients all moved to the next one and stayed there, so one gateway ended up with
+        // every client and the restarted ones with none). The first connection goes where the run put it.
+        _connectedTo = _hub is null && Reconnects == 0 && !churn ? _first % _gateways.Count
+            : churn || _gateways.Count == 1 ? Random.Shared.Next(_gateways.Count)
+            : (_connectedTo + 1 + Random.Shared.Next(_gateways.Count - 1)) % _gateways.Count;
         var gateway = _gateways[_connectedTo];
         var hub = new HubConnectionBuilder().WithUrl(new Uri(gateway, "/hubs/community"), c =>
         {
@@ -154,6 +173,13 @@ internal sealed class ChaosClient : IAsyncDisposable
             }
 
             Ready = hub;
+            if (_leaveAt == DateTime.MaxValue || DateTime.UtcNow >= _leaveAt)
+            {
+                // Stays an exponentially distributed while: churnPerMinute of the fans leave and come back each minute.
+                _leaveAt = _churnPerMinute <= 0 ? DateTime.MaxValue
+                    : DateTime.UtcNow.AddMinutes(-Math.Log(1 - Random.Shared.NextDouble()) / _churnPerMinute);
+            }
+
             if (!join.HasMore)
             {
                 return;

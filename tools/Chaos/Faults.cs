@@ -25,11 +25,11 @@ internal sealed record PlannedFault(double At, string Kind, int Target, double S
 internal static class Schedule
 {
     /// <summary>
-    /// From the seed alone: the same seed gives the same schedule. Kinds come in shuffled rounds of all six, so a short
+    /// From the seed and the kinds alone: the same seed gives the same schedule. Kinds come in shuffled rounds of all six (or of those asked for), so a short
     /// run still meets several kinds and a long one meets each about equally; gaps of 10–50 s keep it above one fault a
     /// minute, and faults that last longer than the gap overlap. The target index also seeds a slow link's delays.
     /// </summary>
-    public static IReadOnlyList<PlannedFault> Plan(int seed, double from, double until)
+    public static IReadOnlyList<PlannedFault> Plan(int seed, double from, double until, IReadOnlyList<string> kinds)
     {
         var random = new Random(seed);
         var faults = new List<PlannedFault>();
@@ -38,7 +38,7 @@ internal static class Schedule
         {
             if (round.Count == 0)
             {
-                foreach (var kind in FaultKinds.All.OrderBy(_ => random.Next()))
+                foreach (var kind in kinds.OrderBy(_ => random.Next()))
                 {
                     round.Enqueue(kind);
                 }

@@ -36,6 +36,18 @@ internal sealed record Options
     /// <summary>Between one sender's messages: 0.5 per second stays inside the 5-per-5-s member limit with retries.</summary>
     public TimeSpan SendInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The fault kinds the schedule draws from (<c>--faults a,b</c>; all six by default). A soak for memory leaves out the
+    /// process faults, so every silo and gateway lives through the run and its RSS can be followed.
+    /// </summary>
+    public IReadOnlyList<string> Faults { get; init; } = FaultKinds.All;
+
+    /// <summary>
+    /// The share of clients that leave and come back each minute on their own (<c>--churn-per-minute</c>): fans close the
+    /// tab and return, so gateways see connections come and go, and a restarted gateway gets clients again.
+    /// </summary>
+    public double ChurnPerMinute { get; init; } = 0.05;
+
     /// <summary>How long after a fault ends every listener must have shown every message acked by then.</summary>
     public TimeSpan ConvergeWithin { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -60,6 +72,8 @@ internal sealed record Options
                 "--hot-listeners" => o with { HotListeners = Int() },
                 "--hot-senders" => o with { HotSenders = Int() },
                 "--send-interval-ms" => o with { SendInterval = TimeSpan.FromMilliseconds(Int()) },
+                "--churn-per-minute" => o with { ChurnPerMinute = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--faults" => o with { Faults = Kinds(Value()) },
                 "--converge-within-seconds" => o with { ConvergeWithin = TimeSpan.FromSeconds(Int()) },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
@@ -70,11 +84,26 @@ internal sealed record Options
             throw new ArgumentException("--gateways, --state-dir, --out and --repo are required (./scripts/chaos passes them)");
         }
 
+        if (o.ChurnPerMinute is < 0 or > 1)
+        {
+            throw new ArgumentException("--churn-per-minute is a share of the clients, 0 to 1");
+        }
+
         if (o.Minutes < 1)
         {
             throw new ArgumentException("--minutes is at least 1: a fault needs its time to recover in");
         }
 
         return o;
+    }
+
+    private static string[] Kinds(string list)
+    {
+        var kinds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = kinds.Except(FaultKinds.All, StringComparer.Ordinal).ToList();
+        return kinds.Length == 0 || unknown.Count > 0
+            ? throw new ArgumentException($"--faults takes a comma-separated list of {string.Join(", ", FaultKinds.All)}; not '{list}'")
+            // In FaultKinds.All's order, so a seed with all kinds listed draws the same schedule as the default.
+            : [.. FaultKinds.All.Where(kinds.Contains)];
     }
 }

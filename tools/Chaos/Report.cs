@@ -8,14 +8,18 @@ namespace CommunityScale.Chaos;
 internal sealed record ReportInput(
     Options Options, DateTimeOffset StartedAt, double EndOfSends, Recorder Recorder, IReadOnlyList<FaultRecord> Faults,
     IReadOnlyDictionary<string, List<Message>> History, IReadOnlyList<string> BehindAtEnd, IReadOnlyList<string> RunningAtEnd,
-    IReadOnlyList<string> Plan, IReadOnlySet<string> Documented, int Listeners, int Reconnects, int GapRejoins, long Delivered,
+    IReadOnlyList<string> Plan, IReadOnlySet<string> Documented, int Listeners, int Reconnects, int Churned, int GapRejoins, long Delivered,
     IReadOnlyDictionary<string, double> CpuCores, double MachineBusyPercent);
 
 internal sealed record Percentiles(double? P50, double? P95, double? Max);
 
-/// <summary>A gateway's RSS follows its connections, which move when another gateway dies: they are reported beside it.</summary>
+/// <summary>
+/// A gateway's RSS follows its connections, which move to it when another gateway dies: they are reported beside it,
+/// and when they changed by more than 10 % the growth is also given from a minute after they last settled
+/// (<c>Steady…</c>), the part that a leak, not a heavier load, would explain.
+/// </summary>
 internal sealed record RssGrowth(string Process, int Pid, double FromSeconds, double ToSeconds, double FromMb, double ToMb, double GrowthPercent,
-    int? FromConnections = null, int? ToConnections = null);
+    int? FromConnections = null, int? ToConnections = null, double? SteadyFromSeconds = null, double? SteadyFromMb = null, double? SteadyGrowthPercent = null);
 
 internal sealed record Bucket(double At, double AckedPerSecond, double? P99AckMs);
 
@@ -97,6 +101,9 @@ internal sealed class Report
     public required int Reconnects { get; init; }
 
     public required int GapRejoins { get; init; }
+
+    /// <summary>Reconnects of fans that left on their own (churn), not because their gateway went.</summary>
+    public required int Churned { get; init; }
 
     public required bool ConvergedAtEnd { get; init; }
 
@@ -197,6 +204,7 @@ internal sealed class Report
                 sendIntervalMs = i.Options.SendInterval.TotalMilliseconds,
                 gateways = i.Options.GatewayCount,
                 silos = i.Options.Silos,
+                faultKinds = i.Options.Faults,
             },
             PlannedProcesses = i.Plan,
             RunningAtEnd = i.RunningAtEnd,
@@ -224,6 +232,7 @@ internal sealed class Report
             Listeners = i.Listeners,
             Reconnects = i.Reconnects,
             GapRejoins = i.GapRejoins,
+            Churned = i.Churned,
             ConvergedAtEnd = i.BehindAtEnd.Count == 0,
             BehindAtEnd = i.BehindAtEnd,
             RssWarmupSeconds = warmup,
@@ -258,11 +267,44 @@ internal sealed class Report
             }
 
             var last = ordered.TakeLast(3).Average(s => (double)s.Bytes);
-            result.Add(new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(from.Bytes / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
-                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1), from.Connections, ordered[^1].Connections));
+            var growth = new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(from.Bytes / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
+                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1), from.Connections, ordered[^1].Connections);
+            if (SteadySince(ordered, from, warmup) is { } steady)
+            {
+                var steadyFrom = ordered.Where(s => s.At >= steady.At).Take(3).Average(s => (double)s.Bytes);
+                growth = growth with
+                {
+                    SteadyFromSeconds = steady.At,
+                    SteadyFromMb = Math.Round(steadyFrom / 1048576.0, 1),
+                    SteadyGrowthPercent = Math.Round((last - steadyFrom) * 100.0 / steadyFrom, 1),
+                };
+            }
+
+            result.Add(growth);
         }
 
         return [.. result.OrderBy(r => r.Process, StringComparer.Ordinal).ThenBy(r => r.FromSeconds)];
+    }
+
+    /// <summary>
+    /// For a gateway whose connections changed by more than 10 % after its warm-up: the first sample a minute after they
+    /// last came within 10 % of their final count, if at least a warm-up's length of samples follows it.
+    /// </summary>
+    private static RssSample? SteadySince(List<RssSample> ordered, RssSample from, double warmup)
+    {
+        if (ordered[^1].Connections is not { } final || from.Connections is not { } first || Math.Abs(first - final) <= 0.1 * Math.Max(final, 1))
+        {
+            return null;
+        }
+
+        var settled = ordered.Count - 1;
+        while (settled > 0 && ordered[settled - 1].Connections is { } n && Math.Abs(n - final) <= 0.1 * Math.Max(final, 1))
+        {
+            settled--;
+        }
+
+        var steady = ordered.FirstOrDefault(s => s.At >= Math.Max(ordered[settled].At + 60, from.At));
+        return steady is not null && ordered[^1].At - steady.At >= warmup ? steady : null;
     }
 
     private static List<Bucket> BuildTimeline(List<AckRecord> acks, double end)
@@ -298,8 +340,8 @@ internal sealed class Report
         s.AppendLine(c, $"CPU (cores, average over the load): {string.Join(", ", CpuCores.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"))}; machine busy {MachineBusyPercent}% ({Environment.ProcessorCount} cores, other work included)");
         s.AppendLine(c, $"ack latency incl. retries (ms): p50 {AckLatencyMs.P50} p95 {AckLatencyMs.P95} max {AckLatencyMs.Max}");
         s.AppendLine(c, $"refusals by code: {(ErrorsByCode.Count == 0 ? "none" : string.Join(", ", ErrorsByCode.Select(e => $"{e.Key} {e.Value}")))}; transport errors: {(TransportErrors.Count == 0 ? "none" : string.Join(", ", TransportErrors.Select(e => $"{e.Key} {e.Value}")))}");
-        s.AppendLine(c, $"listeners converged after every fault (within {ConvergeWithinSeconds} s): {(Faults.All(f => f.Converged) ? "yes" : "NO")}; at the end: {(ConvergedAtEnd ? "yes" : "NO")}; reconnects {Reconnects}, gap rejoins {GapRejoins}");
-        s.AppendLine(c, $"RSS growth after {RssWarmupSeconds} s warm-up: {(RssGrowth.Count == 0 ? "no process lived long enough to tell" : string.Join(", ", RssGrowth.Select(g => $"{g.Process} {g.FromMb}→{g.ToMb} MB ({g.GrowthPercent:+0.0;-0.0}%{(g.FromConnections is null ? "" : $"; connections {g.FromConnections}→{g.ToConnections}")})")))}");
+        s.AppendLine(c, $"listeners converged after every fault (within {ConvergeWithinSeconds} s): {(Faults.All(f => f.Converged) ? "yes" : "NO")}; at the end: {(ConvergedAtEnd ? "yes" : "NO")}; reconnects {Reconnects} ({Churned} of them churn), gap rejoins {GapRejoins}");
+        s.AppendLine(c, $"RSS growth after {RssWarmupSeconds} s warm-up: {(RssGrowth.Count == 0 ? "no process lived long enough to tell" : string.Join(", ", RssGrowth.Select(g => $"{g.Process} {g.FromMb}→{g.ToMb} MB ({g.GrowthPercent:+0.0;-0.0}%{(g.FromConnections is null ? "" : $"; connections {g.FromConnections}→{g.ToConnections}")}{(g.SteadyGrowthPercent is null ? "" : $"; since its connections settled at {g.SteadyFromSeconds:0} s: {g.SteadyFromMb}→{g.ToMb} MB, {g.SteadyGrowthPercent:+0.0;-0.0}%")})")))}");
         s.Append(Passed ? "invariants: all held" : $"INVARIANTS BROKEN:\n  {string.Join("\n  ", Violations)}");
         return s.ToString();
     }

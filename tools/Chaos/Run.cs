@@ -20,7 +20,7 @@ internal sealed class Run(Options o)
         // Faults start after a warm-up and stop early enough for the last one to recover and converge before the end.
         var faultsFrom = Math.Clamp(total * 0.1, 20, 120);
         var faultsUntil = total - Math.Clamp(total * 0.1, 45, 120);
-        var plan = Schedule.Plan(o.Seed, faultsFrom, faultsUntil);
+        var plan = Schedule.Plan(o.Seed, faultsFrom, faultsUntil, o.Faults);
 
         using var http = new HttpClient { BaseAddress = o.Gateways[0], Timeout = TimeSpan.FromSeconds(30) };
         var owner = await SetupRequests.Token(http, "chaos-owner", cancel);
@@ -42,7 +42,7 @@ internal sealed class Run(Options o)
                 await SetupRequests.Join(http, _community, await SetupRequests.Token(http, userId, cancel), cancel);
             }
 
-            var client = await ChaosClient.Start(http, userId, _community, channel, o.Gateways, index);
+            var client = await ChaosClient.Start(http, userId, _community, channel, o.Gateways, index, o.ChurnPerMinute);
             lock (_clients)
             {
                 _clients.Add(client);
@@ -156,7 +156,7 @@ internal sealed class Run(Options o)
         }
 
         return Report.Build(new ReportInput(o, runStart, endOfSends, _recorder, injector.Done, history, behindAtEnd, running, cluster.Plan,
-            DocumentedCodes.Read(o.RepoRoot), _clients.Count, _clients.Sum(c => c.Reconnects), _clients.Sum(c => c.GapRejoins), delivered, cpu, machineBusy));
+            DocumentedCodes.Read(o.RepoRoot), _clients.Count, _clients.Sum(c => c.Reconnects), _clients.Sum(c => c.Churned), _clients.Sum(c => c.GapRejoins), delivered, cpu, machineBusy));
     }
 
     private int Pending()
