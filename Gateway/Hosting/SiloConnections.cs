@@ -35,14 +35,14 @@ public sealed class SiloConnections : IDisposable
     }
 
     /// <summary>
-    /// Waits for <paramref name="call"/>; if a silo connection closes first, abandons it and waits for
-    /// <paramref name="again"/> instead (once: a second close within the retry lets the normal timeout decide).
-    /// Only for calls that may run twice with the same effect.
+    /// Waits for <paramref name="send"/>'s call; if a silo connection closes first, abandons it and makes the call once
+    /// more (once: a second close within the retry lets the normal timeout decide). Only for calls that may run twice
+    /// with the same effect.
     /// </summary>
-    public async Task<T> RetryIfConnectionCloses<T>(Func<Task<T>> again)
+    public async Task<T> RetryIfConnectionCloses<T>(Func<Task<T>> send)
     {
         var lost = Lost;
-        var first = again();
+        var first = send();
         try
         {
             return await first.WaitAsync(lost);
@@ -57,7 +57,7 @@ public sealed class SiloConnections : IDisposable
             // The abandoned call still ends, in an ack or in the timeout: observe it, so its failure is not reported as unobserved.
             _ = first.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             GatewayMetrics.SendsResent.Add(1);
-            return await again();
+            return await send();
         }
     }
 

@@ -7,7 +7,7 @@ namespace CommunityScale.Chaos;
 
 /// <summary>
 /// One fan as the API tells a client to behave (docs/api.md, "Ordering and completeness"): it keeps the last seq it has
-/// shown, ignores repeats, rejoins with that seq on a gap or after a reconnect, and moves to the next gateway when its
+/// shown, ignores repeats, rejoins with that seq on a gap or after a reconnect, and moves to another gateway when its
 /// own goes away. Nothing here waits for the server to be healthy: it keeps trying, as a browser would.
 /// </summary>
 internal sealed class ChaosClient : IAsyncDisposable
@@ -23,7 +23,6 @@ internal sealed class ChaosClient : IAsyncDisposable
     private long _lastShown;
     private bool _rejoin;
     private Task _supervisor = Task.CompletedTask;
-
     private readonly double _churnPerMinute;
     private DateTime _leaveAt = DateTime.MaxValue;
 
@@ -106,7 +105,7 @@ internal sealed class ChaosClient : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException && !_stop.IsCancellationRequested)
             {
-                // A gateway that is down, restarting or refusing (unavailable): try again shortly, on the next gateway.
+                // A gateway that is down, restarting or refusing (unavailable): try again shortly, on another gateway.
                 await Task.Delay(TimeSpan.FromMilliseconds(500 + Random.Shared.Next(500)), CancellationToken.None);
                 continue;
             }
@@ -129,10 +128,10 @@ internal sealed class ChaosClient : IAsyncDisposable
             _hub = null;
         }
 
-        // Like a load balancer: a new connection goes to any gateway, and one that failed is not picked again at once
-        // (before, a lost gateway's clients all moved to the next one and stayed there, so one gateway ended up with
-        // every client and the restarted ones with none). The first connection goes where the run put it.
-        _connectedTo = _hub is null && Reconnects == 0 && !churn ? _first % _gateways.Count
+        // Like a load balancer: a new connection goes to any gateway, and one that failed is not picked again at once, so
+        // a killed gateway's clients spread over the others and a restarted one gets clients again. The first connection
+        // goes where the run put it.
+        _connectedTo = Reconnects == 0 && !churn ? _first % _gateways.Count
             : churn || _gateways.Count == 1 ? Random.Shared.Next(_gateways.Count)
             : (_connectedTo + 1 + Random.Shared.Next(_gateways.Count - 1)) % _gateways.Count;
         var gateway = _gateways[_connectedTo];

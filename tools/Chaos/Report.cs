@@ -292,13 +292,14 @@ internal sealed class Report
     /// </summary>
     private static RssSample? SteadySince(List<RssSample> ordered, RssSample from, double warmup)
     {
-        if (ordered[^1].Connections is not { } final || from.Connections is not { } first || Math.Abs(first - final) <= 0.1 * Math.Max(final, 1))
+        if (ordered[^1].Connections is not { } final || from.Connections is not { } first || Near(first))
         {
             return null;
         }
 
+        bool Near(int connections) => Math.Abs(connections - final) <= 0.1 * Math.Max(final, 1);
         var settled = ordered.Count - 1;
-        while (settled > 0 && ordered[settled - 1].Connections is { } n && Math.Abs(n - final) <= 0.1 * Math.Max(final, 1))
+        while (settled > 0 && ordered[settled - 1].Connections is { } n && Near(n))
         {
             settled--;
         }
