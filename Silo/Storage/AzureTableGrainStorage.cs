@@ -18,6 +18,8 @@ namespace CommunityScale.Silo.Storage;
 /// <remarks>
 /// Layout: partition = the grain id (escaped), head row = the state name, further rows = <c>state~1</c>, <c>state~2</c>….
 /// The ETag handed to Orleans is <c>rows:azureETag</c>, so a write knows how many rows the previous one left without reading.
+/// A write whose outcome is unknown (a timeout: storage may still apply it) appends its write id, <c>|id</c>; see
+/// <see cref="WriteStateAsync{T}"/>.
 /// </remarks>
 public sealed partial class AzureTableGrainStorage(
     string name,
@@ -104,7 +106,19 @@ public sealed partial class AzureTableGrainStorage(
         }
     }
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    /// <summary>
+    /// Writes the state, guarded by its ETag. A write can time out and still be applied (Azurite frozen, a slow link):
+    /// the SDK's retry of it, and every later write with the old ETag, would then be refused as "changed by another
+    /// writer" for the rest of the activation, since the grain never learns the ETag its own write produced (seen in
+    /// the chaos soak: a member grain refused 130 times in a row). So each write is tagged with a write id, a refusal
+    /// reads the head row, and when the row holds this write, or one of ours whose outcome was unknown, the write is
+    /// ours: this one succeeded, or it is written again over our own earlier one. A row written by anyone else is a
+    /// real conflict and still refused.
+    /// </summary>
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        Write(stateName, grainId, grainState, adoptOurOwn: true);
+
+    private async Task Write<T>(string stateName, GrainId grainId, IGrainState<T> grainState, bool adoptOurOwn)
     {
         var data = serializer.Serialize(grainState.State).ToMemory();
         if (data.Length > options.MaxStateBytes)
@@ -156,9 +170,40 @@ public sealed partial class AzureTableGrainStorage(
         // Most states fit one row: then a plain insert or conditional replace, not a one-action transaction. Same
         // guarantee (one entity, ETag-checked), and a fraction of the work for the service: Azurite spent about twice the
         // CPU on a one-row $batch (multipart parsing, then the same insert) as on the insert alone.
-        var written = actions.Count == 1
-            ? await SubmitOne(actions[0], stateName, grainId, grainState.ETag)
-            : (await Submit(actions, stateName, grainId, grainState.ETag)).Value[0].Headers.ETag ?? default;
+        ETag written;
+        try
+        {
+            written = actions.Count == 1
+                ? await SubmitOne(actions[0], stateName, grainId, grainState.ETag)
+                : (await Submit(actions, stateName, grainId, grainState.ETag)).Value[0].Headers.ETag ?? default;
+        }
+        catch (Exception ex) when (ex is not InconsistentStateException)
+        {
+            // Storage may still apply it: remember its id so that a later refusal can recognise the row as ours.
+            grainState.ETag = WithUnknownWrite(grainState.ETag, writeId);
+            throw;
+        }
+        catch (InconsistentStateException)
+        {
+            var stored = await OurOwnHead(partition, stateName, [writeId, .. adoptOurOwn ? UnknownWrites(grainState.ETag) : []]);
+            if (stored is null)
+            {
+                throw;
+            }
+
+            StorageMetrics.OwnWritesRecognised.Add(1, StorageMetrics.Grain(grainId));
+            if (stored.GetString(WriteIdProperty) != writeId)
+            {
+                // An earlier write of ours was applied after it had timed out: write this state over it, once.
+                grainState.ETag = ComposeETag(stored.GetInt32(RowsProperty) ?? 1, stored.ETag);
+                await Write(stateName, grainId, grainState, adoptOurOwn: false);
+                return;
+            }
+
+            // The SDK retried this very write after its first attempt had been applied.
+            written = stored.ETag;
+        }
+
         StorageMetrics.StateBytesWritten.Add(data.Length, StorageMetrics.Grain(grainId));
         StorageMetrics.StateWrites.Add(1, StorageMetrics.Grain(grainId));
         grainState.ETag = ComposeETag(rowCount, written);
@@ -167,6 +212,13 @@ public sealed partial class AzureTableGrainStorage(
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (UnknownWrites(grainState.ETag) is { Length: > 0 } unknown
+            && await OurOwnHead(PartitionKeyOf(grainId), stateName, unknown) is { } ours)
+        {
+            // Our last write timed out but was applied: clear what it stored.
+            grainState.ETag = ComposeETag(ours.GetInt32(RowsProperty) ?? 1, ours.ETag);
+        }
+
         var (rows, etag) = ParseETag(grainState.ETag);
         if (etag is not null)
         {
@@ -186,6 +238,13 @@ public sealed partial class AzureTableGrainStorage(
         grainState.ETag = null;
         grainState.RecordExists = false;
         grainState.State = Activator.CreateInstance<T>();
+    }
+
+    /// <summary>The head row, when one of <paramref name="writeIds"/> (ours) stored it; otherwise null.</summary>
+    private async Task<TableEntity?> OurOwnHead(string partition, string stateName, IReadOnlyCollection<string> writeIds)
+    {
+        var head = await Guard(() => Table.GetEntityIfExistsAsync<TableEntity>(partition, stateName), "read state");
+        return head.HasValue && head.Value?.GetString(WriteIdProperty) is { } stored && writeIds.Contains(stored) ? head.Value : null;
     }
 
     private async Task<Response<IReadOnlyList<Response>>> Submit(List<TableTransactionAction> actions, string stateName, GrainId grainId, string? expectedETag)
@@ -281,8 +340,27 @@ public sealed partial class AzureTableGrainStorage(
         }
 
         var colon = composed.IndexOf(':', StringComparison.Ordinal);
-        return (int.Parse(composed.AsSpan(0, colon), CultureInfo.InvariantCulture), new ETag(composed[(colon + 1)..]));
+        var bar = composed.IndexOf('|', StringComparison.Ordinal);
+        var etag = bar < 0 ? composed[(colon + 1)..] : composed[(colon + 1)..bar];
+        return (int.Parse(composed.AsSpan(0, colon), CultureInfo.InvariantCulture), etag.Length == 0 ? null : new ETag(etag));
     }
+
+    /// <summary>The ids of our writes since the last known one whose outcome is unknown; Azure ETags hold no '|'.</summary>
+    private static string[] UnknownWrites(string? composed)
+    {
+        var bar = composed?.IndexOf('|', StringComparison.Ordinal) ?? -1;
+        return bar < 0 ? [] : composed![(bar + 1)..].Split(',');
+    }
+
+    /// <summary>Adds a write id to the unknown ones, keeping the last few: each is one more write storage may hold.</summary>
+    private static string WithUnknownWrite(string? composed, string writeId)
+    {
+        var (rows, etag) = ParseETag(composed);
+        var unknown = UnknownWrites(composed).Append(writeId).TakeLast(MaxUnknownWrites);
+        return $"{rows}:{etag}|{string.Join(',', unknown)}";
+    }
+
+    private const int MaxUnknownWrites = 8;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Azure Table storage at {Endpoint} is unreachable: could not {What}")]
     private static partial void LogUnreachable(ILogger logger, Exception ex, Uri endpoint, string what);

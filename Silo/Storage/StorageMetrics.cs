@@ -16,5 +16,8 @@ public static class StorageMetrics
 
     public static readonly Counter<long> StateReads = Meter.CreateCounter<long>("storage.state.reads", "{read}", "Grain state reads from Azure Table storage (activations), tagged with the grain type");
 
+    /// <summary>Writes refused as a conflict that turned out to be our own earlier write, applied after it timed out.</summary>
+    public static readonly Counter<long> OwnWritesRecognised = Meter.CreateCounter<long>("storage.state.own_writes_recognised", "{write}", "State writes refused by ETag whose stored row was this silo's own earlier write, applied after a timeout");
+
     public static KeyValuePair<string, object?> Grain(GrainId grainId) => new("grain", grainId.Type.ToString());
 }

@@ -1,3 +1,6 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using CommunityScale.Silo.Storage;
 using CommunityScale.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,6 +75,83 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
     }
 
+    [Fact]
+    public async Task A_write_applied_before_its_response_was_lost_is_recognised_when_the_sdk_retries_it()
+    {
+        var lost = new LostResponses();
+        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerRetry);
+        var grain = GrainId.Create("conformance", $"retried-{Guid.NewGuid():n}");
+        var state = new GrainState<SampleState>(new SampleState { Name = "first" });
+
+        lost.Next = 1;
+        await storage.WriteStateAsync("s", grain, state);
+        state.State!.Name = "second";
+        await storage.WriteStateAsync("s", grain, state);
+
+        Assert.Equal(0, lost.Next);
+        Assert.Equal("second", (await ReadBack(storage, grain)).Name);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_that_timed_out_but_was_applied_does_not_block_the_next_one(bool recordExisted)
+    {
+        var lost = new LostResponses();
+        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerCall);
+        var grain = GrainId.Create("conformance", $"lost-{Guid.NewGuid():n}");
+        var state = new GrainState<SampleState>(new SampleState { Name = "zero" });
+        if (recordExisted)
+        {
+            await storage.WriteStateAsync("s", grain, state);
+        }
+
+        state.State!.Name = "applied, answer lost";
+        lost.Next = 1;
+        await Assert.ThrowsAsync<IOException>(() => storage.WriteStateAsync("s", grain, state));
+        Assert.Equal("applied, answer lost", (await ReadBack(storage, grain)).Name);
+
+        // Before, every later write of this activation was refused as "changed by another writer".
+        state.State!.Name = "next";
+        await storage.WriteStateAsync("s", grain, state);
+        state.State!.Name = "and the one after";
+        await storage.WriteStateAsync("s", grain, state);
+        Assert.Equal("and the one after", (await ReadBack(storage, grain)).Name);
+
+        await storage.ClearStateAsync("s", grain, state);
+        Assert.False((await ReadState(storage, grain)).RecordExists);
+    }
+
+    [Fact]
+    public async Task After_a_lost_answer_a_write_by_someone_else_is_still_a_conflict()
+    {
+        var lost = new LostResponses();
+        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerCall);
+        var grain = GrainId.Create("conformance", $"other-{Guid.NewGuid():n}");
+        var state = new GrainState<SampleState>(new SampleState { Name = "ours" });
+        await storage.WriteStateAsync("s", grain, state);
+        state.State!.Name = "ours, answer lost";
+        lost.Next = 1;
+        await Assert.ThrowsAsync<IOException>(() => storage.WriteStateAsync("s", grain, state));
+
+        var other = await ReadState(storage, grain);
+        other.State!.Name = "theirs";
+        await storage.WriteStateAsync("s", grain, other);
+
+        state.State!.Name = "ours again";
+        await Assert.ThrowsAnyAsync<InconsistentStateException>(() => storage.WriteStateAsync("s", grain, state));
+        Assert.Equal("theirs", (await ReadBack(storage, grain)).Name);
+    }
+
+    private static async Task<GrainState<SampleState>> ReadState(IGrainStorage storage, GrainId grain)
+    {
+        var read = new GrainState<SampleState>(new SampleState());
+        await storage.ReadStateAsync("s", grain, read);
+        return read;
+    }
+
+    private static async Task<SampleState> ReadBack(IGrainStorage storage, GrainId grain) => (await ReadState(storage, grain)).State!;
+
     [Theory]
     [InlineData("plain", "plain")]
     [InlineData("a/b", "a%2Fb")]
@@ -86,11 +166,25 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
 
     public IGrainStorage Storage { get; private set; } = null!;
 
-    public static AzureTableGrainStorage Create(AzureTableStorageOptions options)
+    public static AzureTableGrainStorage Create(AzureTableStorageOptions options) => Create(options, StorageRegistration.CreateServiceClient(options));
+
+    private static AzureTableGrainStorage Create(AzureTableStorageOptions options, TableServiceClient client)
     {
         var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
-        return new AzureTableGrainStorage("conformance", StorageRegistration.CreateServiceClient(options), options,
+        return new AzureTableGrainStorage("conformance", client, options,
             new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()), NullLogger<AzureTableGrainStorage>.Instance);
+    }
+
+    /// <summary>The provider on this Azurite with the shipped retry settings, through a pipeline that can lose answers.</summary>
+    public IGrainStorage StorageLosing(LostResponses lost, HttpPipelinePosition where)
+    {
+        var options = new AzureTableStorageOptions { ConnectionString = _azurite.ConnectionString, TableName = "conformance" };
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.MaxRetries = 2;
+        clientOptions.Retry.Mode = RetryMode.Fixed;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(50);
+        clientOptions.AddPolicy(lost, where);
+        return Create(options, new TableServiceClient(options.ConnectionString, clientOptions));
     }
 
     public async Task InitializeAsync()
@@ -137,4 +231,46 @@ public sealed class RedisStorageFixture : IAsyncLifetime
         await _cluster.DisposeAsync();
         await _redis.DisposeAsync();
     }
+}
+
+/// <summary>
+/// Lets the next <see cref="Next"/> writes reach storage and be applied, then loses their answers, as a timeout does when
+/// the service was only slow (Azurite frozen, a slow link). Per retry, the SDK tries again; per call, the caller sees it.
+/// </summary>
+public sealed class LostResponses : HttpPipelinePolicy
+{
+    private int _next;
+
+    public int Next
+    {
+        get => Volatile.Read(ref _next);
+        set => Volatile.Write(ref _next, value);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        await ProcessNextAsync(message, pipeline);
+        if (message.Request.Method != RequestMethod.Get && TakeOne())
+        {
+            throw new IOException($"The answer to {message.Request.Method} was lost (test)");
+        }
+    }
+
+    private bool TakeOne()
+    {
+        int left;
+        do
+        {
+            left = Next;
+            if (left <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _next, left - 1, left) != left);
+        return true;
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 }

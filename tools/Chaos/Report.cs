@@ -251,8 +251,10 @@ internal sealed class Report
     }
 
     /// <summary>
-    /// Per process incarnation (a restarted process starts again), RSS after its warm-up against its last samples: only
-    /// incarnations that lived at least twice the warm-up count, shorter ones say nothing about a leak.
+    /// Per process incarnation (a restarted process starts again), RSS after its warm-up against its end: only
+    /// incarnations that lived at least twice the warm-up count, shorter ones say nothing about a leak. Each end is the
+    /// mean of a minute of samples, because a process's RSS saws up and down between collections (Azurite's by a quarter
+    /// every few seconds), and one sample against another would report the saw as growth or shrinkage.
     /// </summary>
     private static List<RssGrowth> Growth(List<RssSample> samples, double warmup)
     {
@@ -266,12 +268,13 @@ internal sealed class Report
                 continue;
             }
 
-            var last = ordered.TakeLast(3).Average(s => (double)s.Bytes);
-            var growth = new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(from.Bytes / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
-                Math.Round((last - from.Bytes) * 100.0 / from.Bytes, 1), from.Connections, ordered[^1].Connections);
+            var first = MinuteFrom(ordered, from.At);
+            var last = ordered.Where(s => s.At > ordered[^1].At - RssWindowSeconds).Average(s => (double)s.Bytes);
+            var growth = new RssGrowth(life.Key.Process, life.Key.Pid, from.At, ordered[^1].At, Math.Round(first / 1048576.0, 1), Math.Round(last / 1048576.0, 1),
+                Math.Round((last - first) * 100.0 / first, 1), from.Connections, ordered[^1].Connections);
             if (SteadySince(ordered, from, warmup) is { } steady)
             {
-                var steadyFrom = ordered.Where(s => s.At >= steady.At).Take(3).Average(s => (double)s.Bytes);
+                var steadyFrom = MinuteFrom(ordered, steady.At);
                 growth = growth with
                 {
                     SteadyFromSeconds = steady.At,
@@ -285,6 +288,11 @@ internal sealed class Report
 
         return [.. result.OrderBy(r => r.Process, StringComparer.Ordinal).ThenBy(r => r.FromSeconds)];
     }
+
+    private const double RssWindowSeconds = 60;
+
+    private static double MinuteFrom(List<RssSample> ordered, double at) =>
+        ordered.Where(s => s.At >= at && s.At < at + RssWindowSeconds).Average(s => (double)s.Bytes);
 
     /// <summary>
     /// For a gateway whose connections changed by more than 10 % after its warm-up: the first sample a minute after they
