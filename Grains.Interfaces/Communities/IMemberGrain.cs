@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace CommunityScale.Communities;
 
 /// <summary>One user's membership of one community (key: <c>community/user</c>, see <see cref="MemberKey"/>).</summary>
@@ -23,7 +25,13 @@ public interface IMemberGrain : IGrainWithStringKey
     Task<IReadOnlyList<Privacy.ConsentRecord>> GetConsents();
 
     /// <summary>The membership, or null when the user is not a member.</summary>
+    /// <remarks>
+    /// Interleaved, like <see cref="TakePostingBudget"/>: both are on every channel's send path and read memory only, so
+    /// they must not wait behind a turn of the member's own that waits for storage (a write-behind tick, an outbox
+    /// round): in the chaos soak such waits outlasted a frozen Azurite and timed sends out for seconds after it was back.
+    /// </remarks>
     [Alias("Get")]
+    [AlwaysInterleave]
     Task<MemberInfo?> Get();
 
     /// <summary>
@@ -71,6 +79,7 @@ public interface IMemberGrain : IGrainWithStringKey
     /// channel and thread). A channel leases posts ahead and spends them locally, so this is no call per post.
     /// </summary>
     [Alias("TakePostingBudget")]
+    [AlwaysInterleave]
     Task<PostingBudget> TakePostingBudget(int wanted, int limit, TimeSpan window);
 
     /// <summary>Sets the member's rank and custom roles (already checked by the community's access grain); the owner's rank stays.</summary>

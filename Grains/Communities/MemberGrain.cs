@@ -111,7 +111,13 @@ public sealed partial class MemberGrain(
         return state.State.Info;
     }
 
-    public Task<MemberInfo?> Get() => Task.FromResult(state.State.Info);
+    public Task<MemberInfo?> Get() => Task.FromResult(Current);
+
+    // Get and TakePostingBudget interleave with an erasure's awaits: from its start they find no member, so nothing can
+    // be posted under a membership that is being erased.
+    private bool _erasing;
+
+    private MemberInfo? Current => _erasing ? null : state.State.Info;
 
     public async Task<MemberInfo> Sanction(Sanction sanction)
     {
@@ -266,6 +272,8 @@ public sealed partial class MemberGrain(
             return;
         }
 
+        _erasing = true;
+
         // What a last sanction still owes goes first (the audit step pseudonymises its entry later); what cannot arrive
         // in time is dropped with the record, as it speaks of a member who is gone.
         await _outbox.SettledAll();
@@ -290,7 +298,7 @@ public sealed partial class MemberGrain(
 
     public Task<PostingBudget> TakePostingBudget(int wanted, int limit, TimeSpan window)
     {
-        if (state.State.Info is not { } info)
+        if (Current is not { } info)
         {
             return Task.FromResult(new PostingBudget(null, 0, TimeSpan.Zero));
         }

@@ -87,10 +87,44 @@ public sealed class FlakyGrainStorage(Serializer serializer) : IGrainStorage
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ReadStateAsync(stateName, grainId, grainState);
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        FailWrites?.Invoke(stateName, grainId) == true
-            ? throw new InvalidOperationException($"Writing {stateName} of {grainId} fails in this test.")
-            : _inner.WriteStateAsync(stateName, grainId, grainState);
+    /// <summary>Which writes hang until <see cref="ReleaseHeld"/> (a frozen store); null: none.</summary>
+    public Func<string, GrainId, bool>? HoldWrites { get; set; }
+
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How many writes are hanging now.</summary>
+    public int Holding => Volatile.Read(ref _holding);
+
+    private int _holding;
+
+    public void ReleaseHeld()
+    {
+        HoldWrites = null;
+        Interlocked.Exchange(ref _held, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (FailWrites?.Invoke(stateName, grainId) == true)
+        {
+            throw new InvalidOperationException($"Writing {stateName} of {grainId} fails in this test.");
+        }
+
+        if (HoldWrites?.Invoke(stateName, grainId) == true)
+        {
+            Interlocked.Increment(ref _holding);
+            try
+            {
+                await Volatile.Read(ref _held).Task;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _holding);
+            }
+        }
+
+        await _inner.WriteStateAsync(stateName, grainId, grainState);
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ClearStateAsync(stateName, grainId, grainState);
 
