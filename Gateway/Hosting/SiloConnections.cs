@@ -35,31 +35,41 @@ public sealed class SiloConnections : IDisposable
     }
 
     /// <summary>
-    /// Waits for <paramref name="send"/>'s call; if a silo connection closes first, abandons it and makes the call once
-    /// more (once: a second close within the retry lets the normal timeout decide). Only for calls that may run twice
-    /// with the same effect.
+    /// Waits for <paramref name="send"/>'s call; each time a silo connection closes first, abandons it and makes the call
+    /// again, at most <see cref="MaxResends"/> times (a resend can itself be written to a connection that is closing:
+    /// under load the full test suite once saw a send hang after its one resend). After that the normal timeout
+    /// decides. Only for calls that may run twice with the same effect.
     /// </summary>
     public async Task<T> RetryIfConnectionCloses<T>(Func<Task<T>> send)
     {
-        var lost = Lost;
-        var first = send();
-        try
+        for (var resends = 0; ; resends++)
         {
-            return await first.WaitAsync(lost);
-        }
-        catch (OperationCanceledException) when (lost.IsCancellationRequested)
-        {
-            if (first.IsCompleted)
+            var lost = Lost;
+            var call = send();
+            if (resends == MaxResends)
             {
-                return await first;
+                return await call;
             }
 
-            // The abandoned call still ends, in an ack or in the timeout: observe it, so its failure is not reported as unobserved.
-            _ = first.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            GatewayMetrics.SendsResent.Add(1);
-            return await send();
+            try
+            {
+                return await call.WaitAsync(lost);
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested)
+            {
+                if (call.IsCompleted)
+                {
+                    return await call;
+                }
+
+                // The abandoned call still ends, in an ack or in the timeout: observe it, so its failure is not reported as unobserved.
+                _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                GatewayMetrics.SendsResent.Add(1);
+            }
         }
     }
+
+    private const int MaxResends = 3;
 
     public void Dispose() => Volatile.Read(ref _lost).Dispose();
 }
