@@ -116,9 +116,9 @@ public sealed partial class AzureTableGrainStorage(
     /// real conflict and still refused.
     /// </summary>
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Write(stateName, grainId, grainState, adoptOurOwn: true);
+        Write(stateName, grainId, grainState, mayWriteOverEarlier: true);
 
-    private async Task Write<T>(string stateName, GrainId grainId, IGrainState<T> grainState, bool adoptOurOwn)
+    private async Task Write<T>(string stateName, GrainId grainId, IGrainState<T> grainState, bool mayWriteOverEarlier)
     {
         var data = serializer.Serialize(grainState.State).ToMemory();
         if (data.Length > options.MaxStateBytes)
@@ -185,7 +185,7 @@ public sealed partial class AzureTableGrainStorage(
         }
         catch (InconsistentStateException)
         {
-            var stored = await OurOwnHead(partition, stateName, [writeId, .. adoptOurOwn ? UnknownWrites(grainState.ETag) : []]);
+            var stored = await OurOwnHead(partition, stateName, [writeId, .. mayWriteOverEarlier ? UnknownWrites(grainState.ETag) : []]);
             if (stored is null)
             {
                 throw;
@@ -196,7 +196,7 @@ public sealed partial class AzureTableGrainStorage(
             {
                 // An earlier write of ours was applied after it had timed out: write this state over it, once.
                 grainState.ETag = ComposeETag(stored.GetInt32(RowsProperty) ?? 1, stored.ETag);
-                await Write(stateName, grainId, grainState, adoptOurOwn: false);
+                await Write(stateName, grainId, grainState, mayWriteOverEarlier: false);
                 return;
             }
 

@@ -25,13 +25,17 @@ public static class StorageRegistration
         });
     }
 
-    public static TableServiceClient CreateServiceClient(AzureTableStorageOptions options)
+    public static TableServiceClient CreateServiceClient(AzureTableStorageOptions options) =>
+        new(options.ConnectionString, ClientOptions(options));
+
+    /// <summary>The SDK settings every table client of the silo uses: few, fixed retries within the request timeout.</summary>
+    public static TableClientOptions ClientOptions(AzureTableStorageOptions options)
     {
         var clientOptions = new TableClientOptions();
         clientOptions.Retry.MaxRetries = 2;
         clientOptions.Retry.Mode = RetryMode.Fixed;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
         clientOptions.Retry.NetworkTimeout = options.RequestTimeout;
-        return new TableServiceClient(options.ConnectionString, clientOptions);
+        return clientOptions;
     }
 }

@@ -1,6 +1,5 @@
 using CommunityScale.Chat;
 using CommunityScale.Communities;
-using CommunityScale.Grains.Tests.Moderation;
 
 namespace CommunityScale.Grains.Tests;
 

@@ -78,9 +78,7 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
     [Fact]
     public async Task A_write_applied_before_its_response_was_lost_is_recognised_when_the_sdk_retries_it()
     {
-        var lost = new LostResponses();
-        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerRetry);
-        var grain = GrainId.Create("conformance", $"retried-{Guid.NewGuid():n}");
+        var (lost, storage, grain) = Losing(HttpPipelinePosition.PerRetry);
         var state = new GrainState<SampleState>(new SampleState { Name = "first" });
 
         lost.Next = 1;
@@ -97,9 +95,7 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
     [InlineData(true)]
     public async Task A_write_that_timed_out_but_was_applied_does_not_block_the_next_one(bool recordExisted)
     {
-        var lost = new LostResponses();
-        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerCall);
-        var grain = GrainId.Create("conformance", $"lost-{Guid.NewGuid():n}");
+        var (lost, storage, grain) = Losing(HttpPipelinePosition.PerCall);
         var state = new GrainState<SampleState>(new SampleState { Name = "zero" });
         if (recordExisted)
         {
@@ -125,9 +121,7 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
     [Fact]
     public async Task After_a_lost_answer_a_write_by_someone_else_is_still_a_conflict()
     {
-        var lost = new LostResponses();
-        var storage = fixture.StorageLosing(lost, HttpPipelinePosition.PerCall);
-        var grain = GrainId.Create("conformance", $"other-{Guid.NewGuid():n}");
+        var (lost, storage, grain) = Losing(HttpPipelinePosition.PerCall);
         var state = new GrainState<SampleState>(new SampleState { Name = "ours" });
         await storage.WriteStateAsync("s", grain, state);
         state.State!.Name = "ours, answer lost";
@@ -141,6 +135,13 @@ public sealed class AzureTableStorageConformance(AzuriteStorageFixture fixture) 
         state.State!.Name = "ours again";
         await Assert.ThrowsAnyAsync<InconsistentStateException>(() => storage.WriteStateAsync("s", grain, state));
         Assert.Equal("theirs", (await ReadBack(storage, grain)).Name);
+    }
+
+    /// <summary>A fresh grain on a provider whose answers <c>lost</c> can lose, per retry (the SDK tries again) or per call.</summary>
+    private (LostResponses Lost, IGrainStorage Storage, GrainId Grain) Losing(HttpPipelinePosition where)
+    {
+        var lost = new LostResponses();
+        return (lost, fixture.StorageLosing(lost, where), GrainId.Create("conformance", $"lost-{Guid.NewGuid():n}"));
     }
 
     private static async Task<GrainState<SampleState>> ReadState(IGrainStorage storage, GrainId grain)
@@ -179,10 +180,7 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
     public IGrainStorage StorageLosing(LostResponses lost, HttpPipelinePosition where)
     {
         var options = new AzureTableStorageOptions { ConnectionString = _azurite.ConnectionString, TableName = "conformance" };
-        var clientOptions = new TableClientOptions();
-        clientOptions.Retry.MaxRetries = 2;
-        clientOptions.Retry.Mode = RetryMode.Fixed;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(50);
+        var clientOptions = StorageRegistration.ClientOptions(options);
         clientOptions.AddPolicy(lost, where);
         return Create(options, new TableServiceClient(options.ConnectionString, clientOptions));
     }

@@ -20,22 +20,14 @@ public sealed class ProcessCluster(IDictionary<string, string?> settings) : IAsy
     });
 
     /// <summary>Starts a gateway; <paramref name="own"/> adds or overrides settings for this process only.</summary>
-    public Task<ClusterProcess> StartGatewayAsync(string name, IReadOnlyDictionary<string, string?>? own = null)
+    public Task<ClusterProcess> StartGatewayAsync(string name, IReadOnlyDictionary<string, string?>? own = null) => StartAsync(name, "Gateway", new()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Auth:SigningKey"] = ChatSystem.SigningKey,
-            ["Auth:DevTokens"] = "true",
-        };
-        foreach (var (key, value) in own ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
+        ["Auth:SigningKey"] = ChatSystem.SigningKey,
+        ["Auth:DevTokens"] = "true",
+    }, own);
 
-        return StartAsync(name, "Gateway", settings);
-    }
-
-    private async Task<ClusterProcess> StartAsync(string name, string program, Dictionary<string, string?> own)
+    /// <summary>The cluster's settings, then the program's, then the test's for this process: a later one wins.</summary>
+    private async Task<ClusterProcess> StartAsync(string name, string program, Dictionary<string, string?> own, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var httpPort = FreePort.Next();
         var all = new Dictionary<string, string?>(settings)
@@ -44,7 +36,7 @@ public sealed class ProcessCluster(IDictionary<string, string?> settings) : IAsy
             ["Orleans:ServiceId"] = "communityscale-tests",
             ["urls"] = $"http://127.0.0.1:{httpPort}",
         };
-        foreach (var (key, value) in own)
+        foreach (var (key, value) in own.Concat(overrides ?? new Dictionary<string, string?>()))
         {
             all[key] = value;
         }
