@@ -68,6 +68,8 @@ public static class SiloApp
     public static ISiloBuilder AddCommunityScale(this ISiloBuilder silo, IConfiguration config)
     {
         var endpoint = config.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new SiloEndpointOptions();
+        // Read above to wire Orleans; registered too so a value out of range stops the silo at start.
+        silo.Services.AddValidatedOptions<SiloEndpointOptions>(config, SiloEndpointOptions.Section);
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
@@ -103,6 +105,11 @@ public static class SiloApp
         {
             streams.ConfigurePartitioning(endpoint.StreamQueueCount);
             streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = endpoint.StreamPollingPeriod));
+            streams.ConfigureCacheEviction(eviction => eviction.Configure(o =>
+            {
+                o.DataMinTimeInCache = endpoint.StreamCacheAge;
+                o.DataMaxAgeInCache = endpoint.StreamCacheAge;
+            }));
         });
         return silo;
     }

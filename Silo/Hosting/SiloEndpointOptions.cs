@@ -34,4 +34,13 @@ public sealed class SiloEndpointOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1024)]
     public int StreamQueueCount { get; set; } = 2;
+
+    /// <summary>
+    /// How long a relayed event stays in its queue's cache. Orleans keeps events up to 30 minutes for subscribers that
+    /// rewind, and none of ours does (a relay that misses events reads them from history), so the default made every
+    /// silo's memory grow for the first half hour (+20 % in a 30-minute soak); an event is purged once it is this old
+    /// and this much older than the newest.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StreamCacheAge { get; set; } = TimeSpan.FromMinutes(1);
 }
