@@ -342,7 +342,7 @@ public sealed partial class MemberGrain(
     private void TouchChangeFeed()
     {
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
-        GrainFactory.GetGrain<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
+        GrainFactory.ByKey<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

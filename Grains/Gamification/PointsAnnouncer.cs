@@ -40,7 +40,7 @@ public sealed partial class PointsAnnouncer(
     }
 
     /// <summary>The CRM change feed's mark (written behind there too: the member reappears with their next change).</summary>
-    public void Touch() => grains.GetGrain<IMemberChangeFeedGrain>(key.CommunityId).Touch(key.UserId).Ignore();
+    public void Touch() => grains.ByKey<IMemberChangeFeedGrain>(key.CommunityId).Touch(key.UserId).Ignore();
 
     /// <summary>Campaign boards (absolute totals) and figures.</summary>
     public async Task Campaigns(IEnumerable<(string CampaignId, Campaigns.CampaignContribution Contribution)> contributions)
