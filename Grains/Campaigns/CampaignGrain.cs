@@ -226,7 +226,8 @@ public sealed class CampaignDirectoryState
 /// <summary>The campaigns points grains apply: at most <see cref="MaxKept"/>, each kept until 30 days after its end.</summary>
 public sealed class CampaignDirectoryGrain(
     [PersistentState("campaigns", StorageNames.Main)] IPersistentState<CampaignDirectoryState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, ICampaignDirectoryGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Communities.CommunityLookups lookups) : Grain, ICampaignDirectoryGrain
 {
     public const int MaxKept = 50;
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);
@@ -244,6 +245,7 @@ public sealed class CampaignDirectoryGrain(
 
         S.Campaigns.Add(campaign);
         await _writer.Write();
+        lookups.Forget(this.GetPrimaryKeyString(), Communities.CommunityLookups.Setting.Campaigns);
     }
 
     public Task<IReadOnlyList<Campaign>> List() =>

@@ -36,6 +36,7 @@ public sealed partial class ChannelGrain(
     Sentiment.SentimentScorer sentiment,
     Journal.ChannelJournal journal,
     Access.AccessRulesCache accessRules,
+    CommunityLookups lookups,
     ILogger<ChannelGrain> logger) : Grain, IChannelGrain, IRemindable
 {
     private readonly StateWriter<ChannelState> _store = new(state);
@@ -56,7 +57,7 @@ public sealed partial class ChannelGrain(
     {
         _key = ChannelKey.Parse(this.GetPrimaryKeyString());
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ChannelStreamEvent>(StreamNames.ForChannel(_key));
-        _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, options.Value.MembershipCacheDuration) { PolicyFetched = PolicyFetched };
+        _gate = new PostingGate(GrainFactory, lookups, _key.CommunityId, classifier, options.Value, options.Value.MembershipCacheDuration) { PolicyFetched = PolicyFetched };
         _access = new ChannelAccess(accessRules, _gate, _key, clock);
         _history = new ChannelHistory(GrainFactory, _key, () => S, () => _writer.Tail);
         _awards = new ChannelAwards(GrainFactory, _key, () => S, () => _writer.Tail, sentiment, options.Value, clock, logger);
@@ -372,8 +373,7 @@ public sealed partial class ChannelGrain(
     {
         _slowMode.PolicyFetched(policy);
         _awards.TrustLevels = policy.TrustLevels ?? ModerationPolicy.DefaultTrustLevels;
-        _awards.WebhooksWanted = (await GrainFactory.GetGrain<IWebhookRegistryGrain>(_key.CommunityId).GetWantedKinds())
-            .Contains(WebhookEventKinds.MessageAccepted, StringComparer.Ordinal);
+        _awards.WebhooksWanted = (await lookups.WantedWebhooks(_key.CommunityId)).Contains(WebhookEventKinds.MessageAccepted);
     }
 
     private async Task PublishChange(ChannelStreamEvent change, long seq)

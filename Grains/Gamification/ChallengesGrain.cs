@@ -17,7 +17,8 @@ public sealed class ChallengesState
 /// <summary>A community's challenges: validated on creation (admins and the owner), audited; old ones age out of the list.</summary>
 public sealed class ChallengesGrain(
     [PersistentState("challenges", StorageNames.Main)] IPersistentState<ChallengesState> state,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChallengesGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Communities.CommunityLookups lookups) : Grain, IChallengesGrain
 {
     public const int MaxOpen = 50;
     private static readonly TimeSpan KeptAfterEnd = TimeSpan.FromDays(30);
@@ -45,6 +46,7 @@ public sealed class ChallengesGrain(
         var created = challenge with { Title = title };
         S.Challenges.Add(created);
         await _writer.Write();
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.Challenges);
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "challenge", created.Id,
             $"{created.Title}: {created.Target} × {created.Kind}, {created.StartsAt:u} – {created.EndsAt:u}, {created.BonusPoints} points");
         return created;

@@ -27,6 +27,7 @@ public sealed partial class MemberPointsGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
     IOptions<PointsOptions> pointsOptions,
+    CommunityLookups lookups,
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain, IRemindable
 {
     public const int RecentSources = 2_000;
@@ -54,8 +55,6 @@ public sealed partial class MemberPointsGrain(
     private MemberInfo? _member;
     private DateTime _memberReadAt;
 
-    private AwardLookups _lookups = null!;
-
     // Chat awards are applied when handed over and stored together once per WriteDelay (see Gather). A channel's
     // Stored call waits for the write; the ticket tells it whether the activation it handed to is still this one.
     private readonly GatheredAwards _pending = new();
@@ -72,7 +71,6 @@ public sealed partial class MemberPointsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MemberKey.Parse(this.GetPrimaryKeyString());
-        _lookups = new AwardLookups(GrainFactory, _key.CommunityId);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, () => _writer.Write(), outboxOptions.Value, logger)
         {
             WriteFailed = DeactivateOnIdle,
@@ -169,11 +167,11 @@ public sealed partial class MemberPointsGrain(
 
         // The lookups are independent: asked together, they cost one round trip, not five; and the community's are
         // remembered for a few seconds, as a channel does with its policy.
-        var rulesLookup = _lookups.Rules();
-        var challengesLookup = _lookups.Challenges();
-        var campaignsLookup = _lookups.Campaigns();
+        var rulesLookup = lookups.PointsRules(_key.CommunityId);
+        var challengesLookup = lookups.Challenges(_key.CommunityId);
+        var campaignsLookup = lookups.Campaigns(_key.CommunityId);
         var memberLookup = Member();
-        var webhooksLookup = _lookups.WantedWebhooks();
+        var webhooksLookup = lookups.WantedWebhooks(_key.CommunityId);
         await Task.WhenAll(rulesLookup, challengesLookup, campaignsLookup, memberLookup, webhooksLookup);
         if (memberLookup.Result is null)
         {
@@ -315,8 +313,8 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
-        var rulesLookup = _lookups.Rules();
-        var webhooksLookup = _lookups.WantedWebhooks();
+        var rulesLookup = lookups.PointsRules(_key.CommunityId);
+        var webhooksLookup = lookups.WantedWebhooks(_key.CommunityId);
         await Task.WhenAll(rulesLookup, webhooksLookup);
         if (_ledger.TakeBack(sourceId, chat) is not { } record)
         {

@@ -14,7 +14,8 @@ public sealed class PointsRulesState
 
 /// <summary>A community's points rules: validated as a whole, versioned, changed by admins and the owner only, audited.</summary>
 public sealed class PointsRulesGrain(
-    [PersistentState("points-rules", StorageNames.Main)] IPersistentState<PointsRulesState> state) : Grain, IPointsRulesGrain
+    [PersistentState("points-rules", StorageNames.Main)] IPersistentState<PointsRulesState> state,
+    Communities.CommunityLookups lookups) : Grain, IPointsRulesGrain
 {
     private readonly StateWriter<PointsRulesState> _writer = new(state);
 
@@ -54,6 +55,7 @@ public sealed class PointsRulesGrain(
         var next = new PointsRules(actions, [.. thresholds], current.Version + 1);
         S.Rules = next;
         await _writer.Write();
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.PointsRules);
         await GrainFactory.GetGrain<IAuditLogGrain>(CommunityId).Append(caller.UserId, "points_rules", $"version {next.Version}",
             string.Join(", ", next.Actions.Select(a => $"{a.Key} {a.Value.Points}")));
         return next;

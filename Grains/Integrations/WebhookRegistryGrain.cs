@@ -22,7 +22,8 @@ public sealed class WebhookRegistryState
 public sealed class WebhookRegistryGrain(
     [PersistentState("webhooks", StorageNames.Main)] IPersistentState<WebhookRegistryState> state,
     IOptions<WebhookOptions> options,
-    Access.AccessRulesCache accessRules) : Grain, IWebhookRegistryGrain
+    Access.AccessRulesCache accessRules,
+    Communities.CommunityLookups lookups) : Grain, IWebhookRegistryGrain
 {
     private readonly StateWriter<WebhookRegistryState> _writer = new(state);
 
@@ -53,6 +54,7 @@ public sealed class WebhookRegistryGrain(
         _writer.State.Endpoints[id] = kinds;
         _writer.State.Creators[id] = caller.UserId;
         await _writer.Write();
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.WantedWebhooks);
         return created;
     }
 
@@ -91,6 +93,7 @@ public sealed class WebhookRegistryGrain(
         _writer.State.Endpoints.Remove(endpointId);
         _writer.State.Creators.Remove(endpointId);
         await _writer.Write();
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.WantedWebhooks);
     }
 
     public async Task<WebhookSecret> RotateSecret(string endpointId, Actor caller)

@@ -33,6 +33,7 @@ public sealed partial class ModerationPolicyGrain(
     [PersistentState("moderation-policy", StorageNames.Main)] IPersistentState<ModerationPolicyState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
+    Communities.CommunityLookups lookups,
     ILogger<ModerationPolicyGrain> logger) : Grain, IModerationPolicyGrain, IRemindable
 {
     private readonly StateWriter<ModerationPolicyState> _writer = new(state);
@@ -89,6 +90,7 @@ public sealed partial class ModerationPolicyGrain(
         await _outbox.StoreAndWait(new AppendAudit(CommunityId, caller.UserId, "policy", $"version {next.Version}",
             $"{next.BlockedTerms.Count} blocked terms, {next.AllowedWords.Count} allowed words, links: trust {next.MinTrustLevelForLinks}, " +
             $"{next.DeniedLinkDomains.Count} denied domains; mentions {next.MaxMentions}; classifier {next.ClassifierThreshold:0.00}"));
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.Policy);
         return next;
     }
 
@@ -109,6 +111,7 @@ public sealed partial class ModerationPolicyGrain(
         var audit = _outbox.Add(new AppendAudit(CommunityId, caller.UserId, "guidelines", $"version {guidelines.Version}",
             $"{guidelines.Text.Length} characters; members accept them again before they post"));
         await _outbox.Store();
+        lookups.Forget(CommunityId, Communities.CommunityLookups.Setting.Policy);
         // Whoever publishes a version has read it: they are not asked to accept their own text. Awaited, not a follow-up:
         // the publisher posts next and must not be stopped by their own guidelines.
         await GrainFactory.Member(CommunityId, caller.UserId).Consent(new ConsentGiven(guidelines.Version, publisher.MarketingConsent), guidelines.Version);

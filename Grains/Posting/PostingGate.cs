@@ -14,7 +14,7 @@ namespace CommunityScale.Posting;
 /// (for <c>membershipCache</c>), and the community's policy (asked for at most every
 /// <see cref="ChatOptions.PolicyRefreshInterval"/>, compiled again only when its version or the slow mode changed).
 /// </summary>
-public sealed class PostingGate(IGrainFactory grains, string communityId, IMessageClassifier classifier, ChatOptions options, TimeSpan membershipCache)
+public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLookups lookups, string communityId, IMessageClassifier classifier, ChatOptions options, TimeSpan membershipCache)
 {
     private readonly Dictionary<string, (MemberInfo Member, DateTimeOffset Until)> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
@@ -180,7 +180,7 @@ public sealed class PostingGate(IGrainFactory grains, string communityId, IMessa
     {
         if (_pipeline is null || now >= _policyCheckedUntil)
         {
-            Policy = await grains.GetGrain<IModerationPolicyGrain>(communityId).Get();
+            Policy = await lookups.Policy(communityId);
             _policyCheckedUntil = now + options.PolicyRefreshInterval;
             if (PolicyFetched is { } fetched)
             {

@@ -34,6 +34,7 @@ public sealed partial class ThreadGrain(
     IMessageClassifier classifier,
     Sentiment.SentimentScorer sentiment,
     Access.AccessRulesCache accessRules,
+    CommunityLookups lookups,
     ILogger<ThreadGrain> logger) : Grain, IThreadGrain, IRemindable
 {
     private const int RecentClientPostsKept = 500;
@@ -56,7 +57,7 @@ public sealed partial class ThreadGrain(
         _key = ThreadKey.Parse(this.GetPrimaryKeyString());
         _stream = this.GetStreamProvider(StreamNames.Provider).GetStream<ThreadStreamEvent>(StreamNames.ForThread(_key));
         // A forum post is rare next to a chat message: the thread asks for the member every time, so a mute bites at once.
-        _gate = new PostingGate(GrainFactory, _key.CommunityId, classifier, options.Value, membershipCache: TimeSpan.Zero);
+        _gate = new PostingGate(GrainFactory, lookups, _key.CommunityId, classifier, options.Value, membershipCache: TimeSpan.Zero);
         _reactions = new ReactionPolicy(GrainFactory, _key.CommunityId);
         _posts = new ThreadPosts(GrainFactory, _key);
         _outbox = new Outbox(this, GrainFactory, () => S.Outbox, _writer.Write, outboxOptions.Value, logger) { WriteFailed = DeactivateOnIdle };

@@ -73,6 +73,7 @@ public static class SiloApp
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
+        silo.AddIncomingGrainCallFilter<GrainCallMetrics>();
         silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
         silo.Services.AddValidatedOptions<PointsOptions>(config, PointsOptions.Section);
@@ -82,6 +83,7 @@ public static class SiloApp
         silo.Services.AddSingleton(TextModels.ShippedModels.Sentiment(k => config[k]));
         silo.Services.AddSingleton<Sentiment.SentimentScorer>();
         silo.Services.AddSingleton<Access.AccessRulesCache>();
+        silo.Services.AddSingleton<Communities.CommunityLookups>();
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {
