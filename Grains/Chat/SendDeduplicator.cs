@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using CommunityScale.Posting;
 
 namespace CommunityScale.Chat;
@@ -7,21 +11,38 @@ namespace CommunityScale.Chat;
 /// retried send returns its first ack. It is rebuilt from the channel's stored tail on activation, so idempotency
 /// survives restarts for at least the tail without costing any extra stored state per send.
 /// </summary>
+/// <remarks>
+/// A send is remembered by a 128-bit SHA-256 prefix of its (author, clientMessageId) and an id it can rebuild its ack
+/// from, not by the strings: about 72 bytes an entry instead of about 350, so a full memory of 4,096 is 0.3 MB a
+/// channel, not 1.4 MB (a 30-minute soak saw the silos grow for as long as these filled). Two different sends share a
+/// prefix with a chance of about 2^-105 in a full memory: far below any storage's own error rate.
+/// </remarks>
 public sealed class SendDeduplicator(int capacity)
 {
+    private const int MaxStackChars = 256;
+
     private readonly int _capacity = Math.Max(1, capacity);
-    private readonly Dictionary<(string Author, string ClientMessageId), SendAck> _acks = new();
-    private readonly Queue<(string Author, string ClientMessageId)> _order = new();
+    private readonly Dictionary<UInt128, RememberedAck> _acks = new();
+    private readonly Queue<UInt128> _order = new();
 
     public int Count => _acks.Count;
 
-    public bool TryGet(string authorId, string clientMessageId, out SendAck ack) =>
-        _acks.TryGetValue((authorId, clientMessageId), out ack!);
+    public bool TryGet(string authorId, string clientMessageId, out SendAck ack)
+    {
+        if (_acks.TryGetValue(KeyOf(authorId, clientMessageId), out var found))
+        {
+            ack = found.ToAck();
+            return true;
+        }
+
+        ack = null!;
+        return false;
+    }
 
     public void Remember(ChatMessage message)
     {
-        var key = (message.AuthorId, message.ClientMessageId);
-        if (!_acks.TryAdd(key, new SendAck(message.Seq, message.MessageId)))
+        var key = KeyOf(message.AuthorId, message.ClientMessageId);
+        if (!_acks.TryAdd(key, RememberedAck.Of(message)))
         {
             return;
         }
@@ -34,5 +55,41 @@ public sealed class SendDeduplicator(int capacity)
     }
 
     /// <summary>Undoes a <see cref="Remember"/> whose write failed; the stale queue entry is skipped when it ages out.</summary>
-    public void Forget(ChatMessage message) => _acks.Remove((message.AuthorId, message.ClientMessageId));
+    public void Forget(ChatMessage message) => _acks.Remove(KeyOf(message.AuthorId, message.ClientMessageId));
+
+    // The author's length goes first, so ("ab", "c") and ("a", "bc") never hash alike.
+    private static UInt128 KeyOf(string authorId, string clientMessageId)
+    {
+        var length = 2 + authorId.Length + clientMessageId.Length;
+        char[]? rented = null;
+        var chars = length <= MaxStackChars ? stackalloc char[MaxStackChars] : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            chars[0] = (char)(authorId.Length >> 16);
+            chars[1] = (char)authorId.Length;
+            authorId.AsSpan().CopyTo(chars[2..]);
+            clientMessageId.AsSpan().CopyTo(chars[(2 + authorId.Length)..]);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(MemoryMarshal.AsBytes(chars[..length]), hash);
+            return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>A message id the channel made (32 hex digits) is kept as a <see cref="Guid"/>; any other as it is.</summary>
+    private readonly record struct RememberedAck(long Seq, Guid Id, string? OtherId)
+    {
+        public static RememberedAck Of(ChatMessage message) =>
+            Guid.TryParseExact(message.MessageId, "n", out var id) && !message.MessageId.AsSpan().ContainsAnyInRange('A', 'Z')
+                ? new(message.Seq, id, null)
+                : new(message.Seq, Guid.Empty, message.MessageId);
+
+        public SendAck ToAck() => new(Seq, OtherId ?? Id.ToString("n"));
+    }
 }

@@ -64,6 +64,33 @@ public sealed class DomainRulesTests
         Assert.Equal(2, dedupe.Count);
     }
 
+    [Fact]
+    public void Deduplicator_returns_the_first_message_id_exactly_and_tells_apart_keys_that_concatenate_alike()
+    {
+        var dedupe = new SendDeduplicator(16);
+        var made = Guid.NewGuid().ToString("n");
+        var longAuthor = new string('u', 300);
+        dedupe.Remember(Message(1, "ab", "c") with { MessageId = made });
+        dedupe.Remember(Message(2, "a", "bc") with { MessageId = "imported-42" });
+        dedupe.Remember(Message(3, "ann", "x") with { MessageId = made.ToUpperInvariant() });
+        dedupe.Remember(Message(4, longAuthor, "x"));
+
+        Assert.True(dedupe.TryGet("ab", "c", out var ack));
+        Assert.Equal((1, made), (ack.Seq, ack.MessageId));
+        Assert.True(dedupe.TryGet("a", "bc", out ack));
+        Assert.Equal((2, "imported-42"), (ack.Seq, ack.MessageId));
+        Assert.True(dedupe.TryGet("ann", "x", out ack));
+        Assert.Equal(made.ToUpperInvariant(), ack.MessageId);
+        Assert.True(dedupe.TryGet(longAuthor, "x", out ack));
+        Assert.Equal((4, "m4"), (ack.Seq, ack.MessageId));
+        Assert.False(dedupe.TryGet("abc", "", out _));
+        Assert.False(dedupe.TryGet("ann", "X", out _));
+
+        dedupe.Forget(Message(2, "a", "bc"));
+        Assert.False(dedupe.TryGet("a", "bc", out _));
+        Assert.True(dedupe.TryGet("ab", "c", out _));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
