@@ -87,11 +87,6 @@ public static class GatewayApp
             client.AddGatewayCountChangedHandler(sp => (_, e) =>
             {
                 sp.GetRequiredService<SiloConnections>().OnGatewayCountChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways);
-                foreach (var relay in sp.GetServices<IConnectionRelay>())
-                {
-                    relay.OnClusterChanged();
-                }
-
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     foreach (var relay in sp.GetServices<IConnectionRelay>())
