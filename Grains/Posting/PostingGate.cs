@@ -11,8 +11,8 @@ namespace CommunityScale.Posting;
 /// What every post meets before it is accepted, in chat and in the forum alike: membership, standing (ban, mute), consent
 /// to the guidelines in force, and the community's automatic moderation (blocked terms, links, flood and duplicates, the
 /// classifier, and the caller's slow mode). One per channel or thread activation: it keeps the memberships it looked up
-/// (for <c>membershipCache</c>), and the community's policy (asked for at most every
-/// <see cref="ChatOptions.PolicyRefreshInterval"/>, compiled again only when its version or the slow mode changed).
+/// (for <c>membershipCache</c>), and the community's policy (the silo's copy in <see cref="Communities.CommunityLookups"/>,
+/// read again every <see cref="ChatOptions.PolicyRefreshInterval"/>; compiled again only when its version or the slow mode changed).
 /// </summary>
 public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLookups lookups, string communityId, IMessageClassifier classifier, ChatOptions options, TimeSpan membershipCache)
 {
@@ -22,7 +22,7 @@ public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLooku
     private ModerationPipeline? _contentPipeline;
     private long _pipelineVersion = -1;
     private int _pipelineSlowMode;
-    private DateTimeOffset _policyCheckedUntil;
+    private Task<ModerationPolicy>? _policyFetch;
 
     /// <summary>The community's moderation policy as last fetched.</summary>
     public ModerationPolicy Policy { get; private set; } = ModerationPolicy.Default;
@@ -144,7 +144,7 @@ public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLooku
     public async Task<PostingCheck> Prepare(string userId, DateTimeOffset now, int slowModeSeconds)
     {
         var member = await RequirePostingBudget(userId, now);
-        return new PostingCheck(member, userId, now, await Pipeline(now, slowModeSeconds), Policy.GuidelinesVersion)
+        return new PostingCheck(member, userId, now, await Pipeline(slowModeSeconds), Policy.GuidelinesVersion)
         {
             // Spent only when the post is accepted: a refused one costs nothing of the limit.
             Spent = () =>
@@ -165,7 +165,7 @@ public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLooku
     public async Task RequireMayEdit(string userId, string text, DateTimeOffset now, string what)
     {
         var member = await RequireMayPost(userId, now);
-        await Pipeline(now, _pipelineSlowMode);
+        await Pipeline(_pipelineSlowMode);
         PostingRules.RequireConsent(member, Policy.GuidelinesVersion);
         if (_contentPipeline!.Evaluate(PostingRules.InputFor(member, userId, text, now)) is { } verdict)
         {
@@ -176,12 +176,15 @@ public sealed class PostingGate(IGrainFactory grains, Communities.CommunityLooku
         }
     }
 
-    private async Task<ModerationPipeline> Pipeline(DateTimeOffset now, int slowModeSeconds)
+    private async Task<ModerationPipeline> Pipeline(int slowModeSeconds)
     {
-        if (_pipeline is null || now >= _policyCheckedUntil)
+        // The silo's copy decides when the policy is read again (each read is a new task); a second lifetime kept here
+        // would let a change wait up to twice Chat:PolicyRefreshInterval.
+        var fetch = lookups.Policy(communityId);
+        if (_pipeline is null || !ReferenceEquals(fetch, _policyFetch))
         {
-            Policy = await lookups.Policy(communityId);
-            _policyCheckedUntil = now + options.PolicyRefreshInterval;
+            Policy = await fetch;
+            _policyFetch = fetch;
             if (PolicyFetched is { } fetched)
             {
                 await fetched(Policy);
