@@ -12,6 +12,9 @@ WORKDIR /app
 COPY --from=build /app .
 # 8080: the page, REST, the hub (/hubs/community) and health.
 ENV Urls=http://+:8080
+# Two glibc malloc arenas, not 8 per core: the runtime's native heap otherwise keeps growing across arenas under
+# load (docs/operations.md, "Memory").
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8080
 USER app
 ENTRYPOINT ["dotnet", "CommunityScale.Gateway.dll"]

@@ -10,6 +10,9 @@ WORKDIR /app
 COPY --from=build /app .
 # 8080: health (/health/live, /health/ready); 11111: silo-to-silo; 30000: gateway for Orleans clients.
 ENV Urls=http://+:8080 Orleans__ListenOnAnyAddress=true
+# Two glibc malloc arenas, not 8 per core: the runtime's native heap otherwise keeps growing across arenas under
+# load (docs/operations.md, "Memory").
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8080 11111 30000
 USER app
 ENTRYPOINT ["dotnet", "CommunityScale.Silo.dll"]
