@@ -116,6 +116,14 @@ public sealed partial class ChannelAwards(
                 await Task.WhenAny(Task.Delay(wait, clock), _now.Task);
             }
 
+            if (_waiting.Count == 0)
+            {
+                // Everything that waited was removed during the wait (Withdraw): there is nothing to hand over. Going on
+                // would index an empty round and fault the rounds, and the outbox, which waits for them before it
+                // delivers, would then hold a removal's archive and notices until the channel's next accepted message.
+                continue;
+            }
+
             _lastRound = clock.GetUtcNow();
             var round = _waiting.GetRange(0, Math.Min(_waiting.Count, MaxRound));
             _waiting.RemoveRange(0, round.Count);

@@ -183,7 +183,9 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
     /// <summary>On deactivation: deliver what can be in the time given; keep the reminder only if something is left.</summary>
     public async Task Deactivating(CancellationToken cancellationToken)
     {
+        // A retry waiting for its timer goes now (Kick starts nothing while one is set).
         _retry?.Dispose();
+        _retry = null;
         try
         {
             Kick();
@@ -263,7 +265,18 @@ public sealed partial class Outbox(Grain grain, IGrainFactory grains, Func<Outbo
         {
             if (BeforeDelivery is { } before)
             {
-                await before();
+                try
+                {
+                    await before();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // What delivery waits for failed: try again after the retry delay rather than never (a pass that
+                    // threw here used to leave the follow-ups owed until something else kicked the outbox).
+                    LogDeliveryFailed(logger, ex, Owner, "(waiting before delivery)");
+                    ScheduleRetry();
+                    return;
+                }
             }
 
             var delivered = 0;
