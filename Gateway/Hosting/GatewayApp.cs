@@ -87,6 +87,11 @@ public static class GatewayApp
             client.AddGatewayCountChangedHandler(sp => (_, e) =>
             {
                 sp.GetRequiredService<SiloConnections>().OnGatewayCountChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways);
+                foreach (var relay in sp.GetServices<IConnectionRelay>())
+                {
+                    relay.OnClusterChanged();
+                }
+
                 if (e.ConnectionRecovered || e.NumberOfConnectedGateways > e.PreviousNumberOfConnectedGateways)
                 {
                     foreach (var relay in sp.GetServices<IConnectionRelay>())

@@ -35,6 +35,19 @@ public sealed class GatewayOptions
     public TimeSpan CatchUpInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How often a quiet channel is asked instead while nothing suggests lost events: only a silo's loss (or a gap seen
+    /// in a feed) loses stream events, and with thousands of quiet channels a check every <see cref="CatchUpInterval"/>
+    /// after each message was one grain call a message (docs/performance.md). A lost final event then reaches clients
+    /// within this time, and within <see cref="CatchUpInterval"/> while the cluster is unsettled.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan CalmCatchUpInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long after the gateway's cluster connections change or a feed shows a gap, the feeds it had then are asked every <see cref="CatchUpInterval"/> when quiet.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan UnsettledPeriod { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// A channel's connections on this gateway are split into this many groups, each sent to by its own ordered queue, so
     /// one hot channel's group sends use every core (0 = one per processor). A connection stays in one group, so its
     /// order holds.

@@ -17,6 +17,15 @@ public interface IConnectionRelay
     /// Orleans client's callback, which does not wait for the returned task.
     /// </summary>
     Task OnClusterReconnected();
+
+    /// <summary>
+    /// The gateway's connections to the cluster changed (a silo came, went or died): events queued where it was may be
+    /// lost, so feeds that relay a sequence look for missed items often for a while. Called from the Orleans client's
+    /// callback: must not block.
+    /// </summary>
+    void OnClusterChanged()
+    {
+    }
 }
 
 public static class RelayServices

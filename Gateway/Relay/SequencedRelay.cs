@@ -314,6 +314,8 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
 
         if (seq > feed.LastRelayedSeq + 1)
         {
+            // Events were lost: others may be, with no later event to show it.
+            Unsettle("a feed missed events");
             await FillGap(feed, seq - 1);
         }
 
@@ -390,9 +392,33 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         }
     }
 
+    /// <inheritdoc/>
+    public void OnClusterChanged() => Unsettle("the cluster connections changed");
+
+    // Only the feeds that exist now could have lost events: one subscribed later starts from the channel's last seq.
+    private void Unsettle(string why)
+    {
+        var until = Clock.GetUtcNow() + _options.UnsettledPeriod;
+        int count;
+        lock (_feeds)
+        {
+            foreach (var feed in _feeds.Values)
+            {
+                feed.UnsettledUntil = until;
+            }
+
+            count = _feeds.Count;
+        }
+
+        LogUnsettled(logger, GetType().Name, why, count, _options.CatchUpInterval, _options.UnsettledPeriod);
+    }
+
     private async Task CatchUpIfIdle(RelayedFeed feed)
     {
-        if (feed.Subscription is null || (Clock.GetUtcNow() < feed.NextCatchUpAt && !feed.ResubscribeRequested))
+        var now = Clock.GetUtcNow();
+        var calm = now >= feed.UnsettledUntil;
+        if (feed.Subscription is null
+            || (!feed.ResubscribeRequested && (now < feed.NextCatchUpAt || (calm && now < feed.LastActiveAt + _options.CalmCatchUpInterval))))
         {
             return;
         }
@@ -484,6 +510,9 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Relay}: {Why}; its {Feeds} feeds are checked for lost events every {Interval} for {Period}")]
+    private static partial void LogUnsettled(ILogger logger, string relay, string why, int feeds, TimeSpan interval, TimeSpan period);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying on {Feed} failed")]
     private static partial void LogRelayFailed(ILogger logger, Exception ex, string feed);
@@ -616,14 +645,22 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
             _online = _users.Count;
         }
 
+        /// <summary>Until then the feed is checked every CatchUpInterval when quiet (events may have been lost), afterwards every CalmCatchUpInterval.</summary>
+        public DateTimeOffset UnsettledUntil { get; set; }
+
+        /// <summary>When the feed last had an event or was checked.</summary>
+        public DateTimeOffset LastActiveAt { get; private set; }
+
         public void Touch(DateTimeOffset now, TimeSpan interval)
         {
+            LastActiveAt = now;
             _catchUpBackoff = interval;
             NextCatchUpAt = now + interval;
         }
 
         public void BackOff(DateTimeOffset now, TimeSpan max)
         {
+            LastActiveAt = now;
             _catchUpBackoff = TimeSpan.FromTicks(Math.Min(_catchUpBackoff.Ticks * 2, max.Ticks));
             NextCatchUpAt = now + _catchUpBackoff;
         }
