@@ -145,7 +145,8 @@ public sealed partial class ChannelGrain(
         var info = RequireInfo();
         var text = MessageRules.RequireText(command.Text, info.MaxMessageLength);
         var clientMessageId = InputRules.RequireClientMessageId(command.ClientMessageId);
-        if (_writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } earlier)
+        var send = SendKey.Of(command.AuthorId, clientMessageId);
+        if (_writer.TryFindEarlier(send) is { } earlier)
         {
             return await earlier;
         }
@@ -154,7 +155,7 @@ public sealed partial class ChannelGrain(
         var check = await _gate.Prepare(command.AuthorId, now, _slowMode.Effective);
         var allowed = await _access.Require(check.Member, command.AttachmentIds is { Count: > 0 } ? Permissions.Send | Permissions.Attach : Permissions.Send, "send messages");
         // That await may have let a retry of this very send be accepted meanwhile.
-        if (_writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } concurrent)
+        if (_writer.TryFindEarlier(send) is { } concurrent)
         {
             return await concurrent;
         }
@@ -172,14 +173,14 @@ public sealed partial class ChannelGrain(
         var attachments = await Attachments.Bind(GrainFactory, _key.CommunityId, attachmentIds, $"channel:{_key.ChannelId}:{command.AuthorId}/{clientMessageId}",
             new Actor(command.AuthorId, command.AuthorName));
         // Binding awaited: a retry of this send may have got in meanwhile (binding to the same target is idempotent).
-        if (attachments is not null && _writer.TryFindEarlier(command.AuthorId, clientMessageId) is { } raced)
+        if (attachments is not null && _writer.TryFindEarlier(send) is { } raced)
         {
             return await raced;
         }
 
         check.Accepted();
         // Queued (and findable by its client id) before the auto-slow-mode audit is recorded, so no retry slips in there.
-        var ack = _writer.Enqueue(command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments, EveryoneMention.Counts(allowed, text));
+        var ack = _writer.Enqueue(send, command.AuthorId, command.AuthorName, text, clientMessageId, now, attachments, EveryoneMention.Counts(allowed, text));
         await _slowMode.MessageAccepted(now);
         return await ack;
     }
@@ -189,8 +190,9 @@ public sealed partial class ChannelGrain(
         RequireInfo();
         // The author's permissions when a moderator lets the message through, as for a message sent then.
         var everyone = EveryoneMention.In(command.Text) && EveryoneMention.Counts(await _access.OfUser(command.AuthorId), command.Text);
-        return await (_writer.TryFindEarlier(command.AuthorId, command.ClientMessageId)
-            ?? _writer.Enqueue(command.AuthorId, command.AuthorName, command.Text, command.ClientMessageId, clock.GetUtcNow(), mentionsEveryone: everyone));
+        var send = SendKey.Of(command.AuthorId, command.ClientMessageId);
+        return await (_writer.TryFindEarlier(send)
+            ?? _writer.Enqueue(send, command.AuthorId, command.AuthorName, command.Text, command.ClientMessageId, clock.GetUtcNow(), mentionsEveryone: everyone));
     }
 
     public Task<HistoryPage> GetHistory(long afterSeq, int limit)

@@ -33,7 +33,7 @@ public sealed partial class ChannelWriter(
     Action deactivate)
 {
     private readonly List<PendingSend> _pending = [];
-    private readonly Dictionary<(string Author, string ClientMessageId), PendingSend> _pendingByClientId = [];
+    private readonly Dictionary<SendKey, PendingSend> _pendingByClientId = [];
     private SendDeduplicator _dedupe = null!;
     private IAsyncStream<ChannelStreamEvent> _stream = null!;
     private ChannelCompaction _compaction = null!;
@@ -70,19 +70,19 @@ public sealed partial class ChannelWriter(
     }
 
     /// <summary>The ack of a send with this (author, clientMessageId) that is stored or waiting for its write; null if none.</summary>
-    public Task<SendAck>? TryFindEarlier(string authorId, string clientMessageId) =>
-        _dedupe.TryGet(authorId, clientMessageId, out var ack) ? Task.FromResult(ack)
-        : _pendingByClientId.TryGetValue((authorId, clientMessageId), out var pending) ? pending.Acked.Task
+    public Task<SendAck>? TryFindEarlier(SendKey send) =>
+        _dedupe.TryGet(send, out var ack) ? Task.FromResult(ack)
+        : _pendingByClientId.TryGetValue(send, out var pending) ? pending.Acked.Task
         : null;
 
     /// <summary>Gives the message the next seq and queues it; completes when it is stored (the ack).</summary>
-    public Task<SendAck> Enqueue(string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
+    public Task<SendAck> Enqueue(SendKey send, string authorId, string authorName, string text, string clientMessageId, DateTimeOffset now,
         IReadOnlyList<AttachmentInfo>? attachments = null, bool mentionsEveryone = false)
     {
-        var pending = new PendingSend(new ChatMessage(key.CommunityId, key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
+        var pending = new PendingSend(send, new ChatMessage(key.CommunityId, key.ChannelId, _nextSeq++, Guid.NewGuid().ToString("n"),
             authorId, authorName, text, now, clientMessageId, Attachments: attachments, MentionsEveryone: mentionsEveryone));
         _pending.Add(pending);
-        _pendingByClientId[(pending.Message.AuthorId, pending.Message.ClientMessageId)] = pending;
+        _pendingByClientId[send] = pending;
         StartFlushing();
         return pending.Acked.Task;
     }
@@ -198,7 +198,7 @@ public sealed partial class ChannelWriter(
             var refused = new CommunityException(ErrorCodes.Unavailable, "The message could not be stored; retry with the same clientMessageId.");
             foreach (var failed in batch.Concat(_pending))
             {
-                _pendingByClientId.Remove((failed.Message.AuthorId, failed.Message.ClientMessageId));
+                _pendingByClientId.Remove(failed.Key);
                 failed.Acked.TrySetException(refused);
             }
 
@@ -217,8 +217,8 @@ public sealed partial class ChannelWriter(
         ChatMetrics.BatchSize.Record(messages.Length);
         foreach (var sent in batch)
         {
-            _dedupe.Remember(sent.Message);
-            _pendingByClientId.Remove((sent.Message.AuthorId, sent.Message.ClientMessageId));
+            _dedupe.Remember(sent.Key, sent.Message);
+            _pendingByClientId.Remove(sent.Key);
             sent.Acked.TrySetResult(new SendAck(sent.Message.Seq, sent.Message.MessageId));
         }
 
@@ -242,8 +242,10 @@ public sealed partial class ChannelWriter(
         }
     }
 
-    private sealed class PendingSend(ChatMessage message)
+    private sealed class PendingSend(SendKey key, ChatMessage message)
     {
+        public SendKey Key { get; } = key;
+
         public ChatMessage Message { get; } = message;
 
         public TaskCompletionSource<SendAck> Acked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -19,17 +19,15 @@ namespace CommunityScale.Chat;
 /// </remarks>
 public sealed class SendDeduplicator(int capacity)
 {
-    private const int MaxStackChars = 256;
-
     private readonly int _capacity = Math.Max(1, capacity);
-    private readonly Dictionary<UInt128, RememberedAck> _acks = new();
-    private readonly Queue<UInt128> _order = new();
+    private readonly Dictionary<SendKey, RememberedAck> _acks = new();
+    private readonly Queue<SendKey> _order = new();
 
     public int Count => _acks.Count;
 
-    public bool TryGet(string authorId, string clientMessageId, out SendAck ack)
+    public bool TryGet(SendKey key, out SendAck ack)
     {
-        if (_acks.TryGetValue(KeyOf(authorId, clientMessageId), out var found))
+        if (_acks.TryGetValue(key, out var found))
         {
             ack = found.ToAck();
             return true;
@@ -39,9 +37,11 @@ public sealed class SendDeduplicator(int capacity)
         return false;
     }
 
-    public void Remember(ChatMessage message)
+    public void Remember(ChatMessage message) => Remember(SendKey.Of(message.AuthorId, message.ClientMessageId), message);
+
+    /// <summary>Remembers <paramref name="message"/> under the key its send was already looked up by.</summary>
+    public void Remember(SendKey key, ChatMessage message)
     {
-        var key = KeyOf(message.AuthorId, message.ClientMessageId);
         if (!_acks.TryAdd(key, RememberedAck.Of(message)))
         {
             return;
@@ -55,10 +55,30 @@ public sealed class SendDeduplicator(int capacity)
     }
 
     /// <summary>Undoes a <see cref="Remember"/> whose write failed; the stale queue entry is skipped when it ages out.</summary>
-    public void Forget(ChatMessage message) => _acks.Remove(KeyOf(message.AuthorId, message.ClientMessageId));
+    public void Forget(ChatMessage message) => _acks.Remove(SendKey.Of(message.AuthorId, message.ClientMessageId));
+
+    /// <summary>A message id the channel made (32 hex digits) is kept as a <see cref="Guid"/>; any other as it is.</summary>
+    private readonly record struct RememberedAck(long Seq, Guid Id, string? OtherId)
+    {
+        public static RememberedAck Of(ChatMessage message) =>
+            Guid.TryParseExact(message.MessageId, "n", out var id) && !message.MessageId.AsSpan().ContainsAnyInRange('A', 'Z')
+                ? new(message.Seq, id, null)
+                : new(message.Seq, Guid.Empty, message.MessageId);
+
+        public SendAck ToAck() => new(Seq, OtherId ?? Id.ToString("n"));
+    }
+}
+
+/// <summary>
+/// A send's (author, clientMessageId) as a 128-bit SHA-256 prefix: computed once per send and used for every look-up
+/// of it (the duplicate memory, the writes still pending).
+/// </summary>
+public readonly record struct SendKey(UInt128 Hash)
+{
+    private const int MaxStackChars = 256;
 
     // The author's length goes first, so ("ab", "c") and ("a", "bc") never hash alike.
-    private static UInt128 KeyOf(string authorId, string clientMessageId)
+    public static SendKey Of(string authorId, string clientMessageId)
     {
         var length = 2 + authorId.Length + clientMessageId.Length;
         char[]? rented = null;
@@ -71,7 +91,7 @@ public sealed class SendDeduplicator(int capacity)
             clientMessageId.AsSpan().CopyTo(chars[(2 + authorId.Length)..]);
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(MemoryMarshal.AsBytes(chars[..length]), hash);
-            return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+            return new SendKey(BinaryPrimitives.ReadUInt128LittleEndian(hash));
         }
         finally
         {
@@ -80,16 +100,5 @@ public sealed class SendDeduplicator(int capacity)
                 ArrayPool<char>.Shared.Return(rented);
             }
         }
-    }
-
-    /// <summary>A message id the channel made (32 hex digits) is kept as a <see cref="Guid"/>; any other as it is.</summary>
-    private readonly record struct RememberedAck(long Seq, Guid Id, string? OtherId)
-    {
-        public static RememberedAck Of(ChatMessage message) =>
-            Guid.TryParseExact(message.MessageId, "n", out var id) && !message.MessageId.AsSpan().ContainsAnyInRange('A', 'Z')
-                ? new(message.Seq, id, null)
-                : new(message.Seq, Guid.Empty, message.MessageId);
-
-        public SendAck ToAck() => new(Seq, OtherId ?? Id.ToString("n"));
     }
 }

@@ -56,10 +56,10 @@ public sealed class DomainRulesTests
         dedupe.Remember(Message(2, "ann", "b"));
         dedupe.Remember(Message(3, "bob", "a"));
 
-        Assert.False(dedupe.TryGet("ann", "a", out _));
-        Assert.True(dedupe.TryGet("ann", "b", out var ack));
+        Assert.False(dedupe.TryGet(SendKey.Of("ann", "a"), out _));
+        Assert.True(dedupe.TryGet(SendKey.Of("ann", "b"), out var ack));
         Assert.Equal(2, ack.Seq);
-        Assert.True(dedupe.TryGet("bob", "a", out ack));
+        Assert.True(dedupe.TryGet(SendKey.Of("bob", "a"), out ack));
         Assert.Equal(3, ack.Seq);
         Assert.Equal(2, dedupe.Count);
     }
@@ -75,20 +75,20 @@ public sealed class DomainRulesTests
         dedupe.Remember(Message(3, "ann", "x") with { MessageId = made.ToUpperInvariant() });
         dedupe.Remember(Message(4, longAuthor, "x"));
 
-        Assert.True(dedupe.TryGet("ab", "c", out var ack));
+        Assert.True(dedupe.TryGet(SendKey.Of("ab", "c"), out var ack));
         Assert.Equal((1, made), (ack.Seq, ack.MessageId));
-        Assert.True(dedupe.TryGet("a", "bc", out ack));
+        Assert.True(dedupe.TryGet(SendKey.Of("a", "bc"), out ack));
         Assert.Equal((2, "imported-42"), (ack.Seq, ack.MessageId));
-        Assert.True(dedupe.TryGet("ann", "x", out ack));
+        Assert.True(dedupe.TryGet(SendKey.Of("ann", "x"), out ack));
         Assert.Equal(made.ToUpperInvariant(), ack.MessageId);
-        Assert.True(dedupe.TryGet(longAuthor, "x", out ack));
+        Assert.True(dedupe.TryGet(SendKey.Of(longAuthor, "x"), out ack));
         Assert.Equal((4, "m4"), (ack.Seq, ack.MessageId));
-        Assert.False(dedupe.TryGet("abc", "", out _));
-        Assert.False(dedupe.TryGet("ann", "X", out _));
+        Assert.False(dedupe.TryGet(SendKey.Of("abc", ""), out _));
+        Assert.False(dedupe.TryGet(SendKey.Of("ann", "X"), out _));
 
         dedupe.Forget(Message(2, "a", "bc"));
-        Assert.False(dedupe.TryGet("a", "bc", out _));
-        Assert.True(dedupe.TryGet("ab", "c", out _));
+        Assert.False(dedupe.TryGet(SendKey.Of("a", "bc"), out _));
+        Assert.True(dedupe.TryGet(SendKey.Of("ab", "c"), out _));
     }
 
     [Theory]
