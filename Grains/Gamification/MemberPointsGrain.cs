@@ -226,7 +226,7 @@ public sealed partial class MemberPointsGrain(
     /// </summary>
     private async Task Gather(TaskCompletionSource done, Task hurry)
     {
-        await Task.WhenAny(Task.Delay(pointsOptions.Value.WriteDelay), hurry);
+        await Task.WhenAny(Task.Delay(Jitter.Below(pointsOptions.Value.WriteDelay)), hurry);
         (_lastGathering, _gathering) = (done, null);
         if (_erased)
         {

@@ -8,7 +8,8 @@ public sealed class PointsOptions
     public const string Section = "Points";
 
     /// <summary>
-    /// How long a points grain gathers chat awards before it stores them: every channel round handed to it in that time
+    /// How long, at most, a points grain gathers chat awards before it stores them (a random 75–100 % of it, so grains that
+    /// started together do not write together; <c>Jitter</c>): every channel round handed to it in that time
     /// shares one write and one trust count, so a member chatting in many channels costs one write per window rather
     /// than one per round. Awards are applied (the live stream hears) when handed over; the boards, KPIs and trust level
     /// follow the write. A channel's round waits for the write, so its award cursor never passes an award that could be

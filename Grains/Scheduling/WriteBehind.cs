@@ -57,5 +57,6 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
         }
     }
 
-    private void EnsureTimer() => _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(_period, _period));
+    // The first tick comes a little early at random, so grains that changed together do not write together forever.
+    private void EnsureTimer() => _timer ??= grain.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(Jitter.Below(_period), _period));
 }
