@@ -3,9 +3,10 @@
 #
 # One hot channel ("cluster-hot-channel"): deploy/local-cluster with 2 silos on Redis clustering and 1, 2, then 4
 # gateways, 10,000 clients per gateway spread evenly, held by load processes of at most 15,000 connections each (the
-# open-file limit is 20,000 per process). Then the baseline a .NET team would build instead: 4 bare SignalR gateways
-# (bench/BareSignalR) on SignalR's Redis backplane, with the same 40,000 clients and the same offered rates. Everything
-# shares this machine's 2 cores with the load processes: the ratios and the per-delivery costs are what carry over.
+# open-file limit is 20,000 per process). Then the baseline a .NET team would build instead: 1, 2 and 4 bare SignalR
+# gateways (bench/BareSignalR) on SignalR's Redis backplane, with the same clients and the same offered rates as ours at
+# that many gateways. Everything shares this machine's 2 cores with the load processes: the ratios and the
+# per-delivery costs are what carry over.
 
 CLUSTER_BASE=7600
 CLUSTER_RATES="1,2,4,8"
@@ -41,27 +42,28 @@ hot_channel_ours() {
   cluster down >/dev/null
 }
 
-# The bare hubs behind SignalR's Redis backplane, on a Redis of their own.
+# hot_channel_backplane GATEWAYS SCENARIO: that many bare hubs behind SignalR's Redis backplane, on a Redis of their own.
 hot_channel_backplane() {
-  local scenario="$1" clients=$((CLIENTS_PER_GATEWAY * 4)) port urls=() pids=()
-  say "$scenario (signalr-redis-backplane, 4 gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+  local gateways="$1" scenario="$2" port urls=() pids=() i
+  local clients=$((CLIENTS_PER_GATEWAY * gateways))
+  say "$scenario (signalr-redis-backplane, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
   start_bench_redis
   stop_baseline
-  for port in "${BACKPLANE_PORTS[@]}"; do
+  for port in "${BACKPLANE_PORTS[@]:0:$gateways}"; do
     port_in_use "$port" && die "port $port is already in use; free it and retry."
     dotnet bench/BareSignalR/bin/Release/net10.0/CommunityScale.BareSignalR.dll --urls "http://127.0.0.1:$port" \
       --Redis "127.0.0.1:$BENCH_REDIS_PORT" >>"$data/logs/backplane-$port.log" 2>&1 &
     BASELINE_PIDS+=($!)
     urls+=("http://127.0.0.1:$port")
   done
-  for ((i = 0; i < 4; i++)); do
+  for ((i = 0; i < gateways; i++)); do
     wait_http "${urls[$i]}/health/ready" 60 "${BASELINE_PIDS[$i]}" || die "a backplane gateway did not start; see $data/logs/backplane-${BACKPLANE_PORTS[$i]}.log"
   done
   pids=("${BASELINE_PIDS[@]}" "$BENCH_REDIS_PID")
   loadgen --mode cluster --scenario "$scenario" --role baseline --baseline-name signalr-redis-backplane --bare \
-    --urls "$(IFS=,; echo "${urls[*]}")" --gateways 4 --pids "$(IFS=,; echo "${pids[*]}")" \
+    --urls "$(IFS=,; echo "${urls[*]}")" --gateways "$gateways" --pids "$(IFS=,; echo "${pids[*]}")" \
     --clients "$clients" --processes "$(load_processes "$clients")" --rates "$CLUSTER_RATES" --step-seconds "$CLUSTER_STEP" --warmup 2 \
-    --notes "4 bare SignalR gateways with AddStackExchangeRedis on one Redis, $clients clients spread over them; pids: gateways, Redis"
+    --notes "$gateways bare SignalR gateways with AddStackExchangeRedis on one Redis, $clients clients spread over them; pids: gateways, Redis"
   stop_baseline
   stop_bench_redis
 }
@@ -69,8 +71,20 @@ hot_channel_backplane() {
 run_cluster_bench() {
   trap 'trap - EXIT; cluster down >/dev/null 2>&1; stop_all' EXIT
   ensure_redis
-  hot_channel_ours 1 cluster-hot-channel-1-gateway
-  hot_channel_ours 2 cluster-hot-channel-2-gateways
-  hot_channel_ours 4 cluster-hot-channel
-  hot_channel_backplane cluster-hot-channel
+  local gateways
+  for gateways in 1 2 4; do
+    hot_channel_ours "$gateways" "$(hot_channel_scenario "$gateways")"
+  done
+  for gateways in 1 2 4; do
+    hot_channel_backplane "$gateways" "$(hot_channel_scenario "$gateways")"
+  done
+}
+
+# The 4-gateway run keeps the issue's name; the smaller ones say how many.
+hot_channel_scenario() {
+  case "$1" in
+    1) echo cluster-hot-channel-1-gateway ;;
+    4) echo cluster-hot-channel ;;
+    *) echo "cluster-hot-channel-$1-gateways" ;;
+  esac
 }
