@@ -29,9 +29,10 @@ cluster_pids() {
 
 load_processes() { echo $(((($1) + 14999) / 15000)); }
 
-# hot_channel_ours GATEWAYS SCENARIO: a fresh local cluster with that many gateways, measured, then stopped.
+# hot_channel_ours GATEWAYS: a fresh local cluster with that many gateways, measured, then stopped.
 hot_channel_ours() {
-  local gateways="$1" scenario="$2" up urls clients
+  local gateways="$1" scenario up urls clients
+  scenario=$(hot_channel_scenario "$gateways")
   say "$scenario (ours, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
   up=$(LOCAL_CLUSTER_GATEWAYS="$gateways" cluster up) || die "deploy/local-cluster up failed: $up"
   urls=$(echo "$up" | sed -n 's/^gateway: //p' | paste -sd, -)
@@ -42,9 +43,10 @@ hot_channel_ours() {
   cluster down >/dev/null
 }
 
-# hot_channel_backplane GATEWAYS SCENARIO: that many bare hubs behind SignalR's Redis backplane, on a Redis of their own.
+# hot_channel_backplane GATEWAYS: that many bare hubs behind SignalR's Redis backplane, on a Redis of their own.
 hot_channel_backplane() {
-  local gateways="$1" scenario="$2" port urls=() pids=() i
+  local gateways="$1" scenario port urls=() pids=() i
+  scenario=$(hot_channel_scenario "$gateways")
   local clients=$((CLIENTS_PER_GATEWAY * gateways))
   say "$scenario (signalr-redis-backplane, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
   start_bench_redis
@@ -72,15 +74,12 @@ run_cluster_bench() {
   trap 'trap - EXIT; cluster down >/dev/null 2>&1; stop_all' EXIT
   ensure_redis
   local gateways
-  for gateways in 1 2 4; do
-    hot_channel_ours "$gateways" "$(hot_channel_scenario "$gateways")"
-  done
-  for gateways in 1 2 4; do
-    hot_channel_backplane "$gateways" "$(hot_channel_scenario "$gateways")"
-  done
+  for gateways in 1 2 4; do hot_channel_ours "$gateways"; done
+  for gateways in 1 2 4; do hot_channel_backplane "$gateways"; done
 }
 
-# The 4-gateway run keeps the issue's name; the smaller ones say how many.
+# Ours and the backplane at the same gateways share a name, which pairs them in the report. The 4-gateway run keeps the
+# issue's name; the smaller ones say how many.
 hot_channel_scenario() {
   case "$1" in
     1) echo cluster-hot-channel-1-gateway ;;
