@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace CommunityScale.Bench;
 
 /// <summary>
-/// One listener process of <see cref="ClusterRun"/> (<c>--mode listen</c>): its share of the clients, each on the gateway
-/// its global index picks (client i on <c>urls[i % urls]</c>), all in one channel. It takes orders on standard input,
+/// One listener process of <see cref="ClusterRun"/> (<c>--mode listen</c>): its share of the clients, each in the channel
+/// and on the gateway its global index picks (<see cref="ChannelLayout"/>: the run <c>--community</c>, <c>--channels</c>
+/// of them). It takes orders on standard input,
 /// one per line, and answers on standard output: <c>start</c> opens a delivery window, <c>count</c> answers the
 /// deliveries so far, <c>stop</c> closes the window and answers <c>result delivered p50 p99 p99.9</c> (ms), <c>quit</c>
 /// ends (and <c>connect</c>, after <c>signed-in</c>, with <c>--sign-in-first</c>). A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
@@ -28,6 +29,7 @@ internal static class ClusterListener
         }
 
         var window = new DeliveryWindow();
+        var channels = ChannelLayout.Channels(o.Community, o.Channels);
         var connections = new List<HubConnection>(o.Clients);
         var https = o.Urls.Select(u => new HttpClient { BaseAddress = u }).ToArray();
         try
@@ -36,7 +38,7 @@ internal static class ClusterListener
             if (o.SignInFirst && !o.Bare)
             {
                 await Parallel.ForEachAsync(Enumerable.Range(0, o.Clients), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-                    async (local, _) => tokens[local] = await Http.Token(https[(o.First + local) % o.Urls.Count], $"fan-{o.First + local}"));
+                    async (local, _) => tokens[local] = await Http.Token(https[ChannelLayout.GatewayOf(o.First + local, channels.Length, o.Urls.Count)], $"fan-{o.First + local}"));
             }
 
             if (o.SignInFirst)
@@ -56,7 +58,8 @@ internal static class ClusterListener
                 connections.AddRange(await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, o.Clients - batch)).Select(async local =>
                 {
                     var global = o.First + local;
-                    var gateway = global % o.Urls.Count;
+                    var gateway = ChannelLayout.GatewayOf(global, channels.Length, o.Urls.Count);
+                    var channel = channels[ChannelLayout.ChannelOf(global, channels.Length)];
                     var token = o.Bare ? null : tokens[local] ?? await Http.Token(https[gateway], $"fan-{global}");
                     for (var attempt = 1; ; attempt++)
                     {
@@ -67,7 +70,7 @@ internal static class ClusterListener
                         {
                             await hub.StartAsync();
                             hub.On<ReceivedMessage>("ChannelMessage", window.OnMessage);
-                            await hub.InvokeAsync<object>("JoinChannel", o.Community, o.Channel, null);
+                            await hub.InvokeAsync<object>("JoinChannel", channel.Community, channel.Channel, null);
                             return hub;
                         }
                         catch (Exception ex) when (attempt < 3 && ex is HubException or OperationCanceledException or TimeoutException or IOException or HttpRequestException or System.Net.WebSockets.WebSocketException)

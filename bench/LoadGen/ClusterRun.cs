@@ -1,17 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CommunityScale.Bench;
 
 /// <summary>
-/// <c>--mode cluster</c>: one hot channel served by several gateways (issue 25). The clients live in
-/// <c>--processes</c> listener processes (<see cref="ClusterListener"/>), spread evenly over the gateways of
-/// <c>--urls</c>; this process creates the channel, sends from one client on the first gateway at each offered rate,
-/// gathers each listener's deliveries and latency, and reads every server process's CPU over the step. The measure is
-/// saturated throughput (deliveries/s where they stop growing), with p50/p99 at every offered rate, so that ours and the
-/// Redis backplane are compared at equal rates.
+/// <c>--mode cluster</c>: one hot channel, or many (<c>--channels</c>), served by several gateways (issue 25). The clients
+/// live in <c>--processes</c> listener processes (<see cref="ClusterListener"/>), spread evenly over the gateways of
+/// <c>--urls</c> (<see cref="ChannelLayout"/>); this process creates the channels, sends from <c>--senders</c> clients
+/// spread over the gateways at each offered rate, gathers each listener's deliveries and latency, and reads every server
+/// process's CPU over the step. The measure is saturated throughput (deliveries/s where they stop growing), with
+/// p50/p99 at every offered rate, so that ours and the Redis backplane are compared at equal rates.
 /// </summary>
 /// <remarks>
 /// Latency across processes: the send time travels in the text as <see cref="Stopwatch.GetTimestamp"/>, which on Linux is
@@ -30,14 +29,16 @@ internal static class ClusterRun
     {
         var gatewayPids = o.ServerPids.Take(o.Gateways).ToList();
         using var http = new HttpClient { BaseAddress = o.Urls[0] };
-        var community = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        var run = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        var channels = ChannelLayout.Channels(run, o.Channels);
         if (!o.Bare)
         {
-            await Http.CreateChannel(http, community, "live");
+            await Http.CreateChannels(http, channels);
         }
 
         var rssBefore = gatewayPids.Select(ProcessStats.RssBytes).ToArray();
         var listeners = new List<Listener>();
+        var senders = new List<HubConnection>();
         var clock = Stopwatch.StartNew();
         try
         {
@@ -48,12 +49,12 @@ internal static class ClusterRun
                 var count = Math.Min(share, o.Clients - first);
                 if (count > 0)
                 {
-                    listeners.Add(Listener.Start(o, community, first, count));
+                    listeners.Add(Listener.Start(o, run, first, count));
                 }
             }
 
             await Task.WhenAll(listeners.Select(l => l.Expect("ready", TimeSpan.FromMinutes(15))));
-            Console.WriteLine($"[{o.Scenario}/{o.Role}] {o.Clients} clients over {o.Urls.Count} gateways in {listeners.Count} load processes, connected in {clock.Elapsed.TotalSeconds:0.0} s");
+            Console.WriteLine($"[{o.Scenario}/{o.Role}] {o.Clients} clients in {o.Channels} channels over {o.Urls.Count} gateways in {listeners.Count} load processes, connected in {clock.Elapsed.TotalSeconds:0.0} s");
 
             // The gateways' growth over the connects, divided by the clients each holds (spread evenly).
             var perGateway = (double)o.Clients / o.Urls.Count;
@@ -69,19 +70,23 @@ internal static class ClusterRun
             var floor = await probe.UntilCalm(coreShare: 0.1 * o.ServerPids.Count, windowSeconds: 3, atMostSeconds: 180);
             Console.WriteLine($"settled {settling.Elapsed.TotalSeconds:0} s after the connects; floor {string.Join(" + ", floor.MsPerSecond.Select(ms => $"{ms:0}"))} ms/s");
 
-            await using var sender = o.Bare
-                ? Connections.Build(o, o.Urls[0], null)
-                : await Connections.Connect(o, http, "sender-0", [community], o.Urls[0]);
-            if (o.Bare)
+            // The senders are fans too: spread over the gateways in turn, as the listeners are.
+            var communities = channels.Select(c => c.Community).Distinct().ToList();
+            for (var s = 0; s < o.Senders; s++)
             {
-                await sender.StartAsync();
+                var gateway = o.Urls[s % o.Urls.Count];
+                senders.Add(o.Bare ? Connections.Build(o, gateway, null) : await Connections.Connect(o, http, $"sender-{s}", communities, gateway));
+                if (o.Bare)
+                {
+                    await senders[^1].StartAsync();
+                }
             }
 
-            await Step(o, listeners, sender, community, o.Rates[0], o.WarmupSeconds);
+            await Step(o, listeners, senders, channels, o.Rates[0], o.WarmupSeconds);
             var steps = new List<StepResult>();
             foreach (var rate in o.Rates)
             {
-                var step = await Step(o, listeners, sender, community, rate, o.StepSeconds);
+                var step = await Step(o, listeners, senders, channels, rate, o.StepSeconds);
                 Console.WriteLine(step);
                 steps.Add(step);
             }
@@ -90,33 +95,26 @@ internal static class ClusterRun
         }
         finally
         {
+            await Task.WhenAll(senders.Select(c => c.DisposeAsync().AsTask()));
             await Task.WhenAll(listeners.Select(l => l.Quit()));
         }
     }
 
-    private static async Task<StepResult> Step(LoadOptions o, List<Listener> listeners, HubConnection sender, string community, double rate, int seconds)
+    private static async Task<StepResult> Step(LoadOptions o, List<Listener> listeners, List<HubConnection> senders, ChannelTarget[] channels, double rate, int seconds)
     {
         await Task.WhenAll(listeners.Select(l => l.Ask("start", "started")));
         var cpuBefore = ProcessStats.CpuTimes(o.ServerPids);
         var loadBefore = ProcessStats.OwnCpuTime() + listeners.Aggregate(TimeSpan.Zero, (t, l) => t + l.CpuTime);
         var clock = Stopwatch.StartNew();
-        var (accepted, refused) = await Send(sender, o.Bare ? "bench" : community, rate, seconds);
+        var counts = new SendCounts();
+        await SendSchedule.Run(senders, channels, rate, seconds, counts);
 
-        // Let deliveries land: at most three seconds after the last send.
-        var expected = accepted * (long)o.Clients;
-        var drainUntil = DateTime.UtcNow.AddSeconds(3);
-        while (DateTime.UtcNow < drainUntil)
-        {
-            var counts = await Task.WhenAll(listeners.Select(async l => long.Parse((await l.Ask("count", "count"))[1], CultureInfo.InvariantCulture)));
-            if (counts.Sum() >= expected)
-            {
-                break;
-            }
-
-            // The listeners are other processes, counting on their own: they are asked again every 100 ms (a few
-            // lines over a pipe) rather than told to report every delivery.
-            await Task.Delay(100);
-        }
+        // Let sends and deliveries land: at most three seconds after the last send. The listeners are other processes,
+        // counting on their own: they are asked every 100 ms (a few lines over a pipe) rather than told of every delivery.
+        var receivers = o.Clients / o.Channels;
+        await SendSchedule.Drain(counts, receivers,
+            async () => (await Task.WhenAll(listeners.Select(async l => long.Parse((await l.Ask("count", "count"))[1], CultureInfo.InvariantCulture)))).Sum(),
+            TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
 
         var elapsed = Math.Max(clock.Elapsed.TotalSeconds, seconds);
         var results = await Task.WhenAll(listeners.Select(l => l.Ask("stop", "result")));
@@ -125,43 +123,9 @@ internal static class ClusterRun
         var p50 = delivered == 0 ? 0 : Math.Round(results.Sum(r => Field(r, 2) * long.Parse(r[1], CultureInfo.InvariantCulture)) / delivered, 2);
         var cpu = ProcessStats.CpuTimes(o.ServerPids).Select((c, i) => Math.Round((c - cpuBefore[i]).TotalMilliseconds)).ToArray();
         var load = ProcessStats.OwnCpuTime() + listeners.Aggregate(TimeSpan.Zero, (t, l) => t + l.CpuTime) - loadBefore;
+        // Sends still unanswered when the drain ends count as refused: the target did not take them in time.
         return new StepResult("step", rate, Math.Round(delivered / elapsed), p50, results.Max(r => Field(r, 3)), results.Max(r => Field(r, 4)),
-            delivered, expected, refused, accepted, cpu, Math.Round(load.TotalMilliseconds), Math.Round(elapsed, 2));
-    }
-
-    /// <summary>Open loop, one sender: a fan's message does not wait for the previous one's ack.</summary>
-    private static async Task<(long Accepted, long Refused)> Send(HubConnection sender, string community, double rate, int seconds)
-    {
-        var sends = new List<Task<bool>>();
-        var interval = Stopwatch.Frequency / rate;
-        var start = Stopwatch.GetTimestamp();
-        for (var n = 0; n < Math.Max(1, (int)Math.Round(rate * seconds)); n++)
-        {
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (long)(n * interval));
-            if (wait > TimeSpan.Zero)
-            {
-                // The offered rate is a schedule: the n-th send goes at start + n / rate, whatever the acks do.
-                await Task.Delay(wait);
-            }
-
-            sends.Add(SendOne(sender, community));
-        }
-
-        var outcomes = await Task.WhenAll(sends);
-        return (outcomes.Count(ok => ok), outcomes.Count(ok => !ok));
-    }
-
-    private static async Task<bool> SendOne(HubConnection sender, string community)
-    {
-        try
-        {
-            await sender.InvokeAsync<object>("SendMessage", community, "live", $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
-            return true;
-        }
-        catch (HubException)
-        {
-            return false;
-        }
+            delivered, counts.Sent * receivers, counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round(load.TotalMilliseconds), Math.Round(elapsed, 2));
     }
 
     private static Part Report(LoadOptions o, List<StepResult> steps, double[] memoryPerConnection, Usage floor, TimeSpan settled)
@@ -171,6 +135,8 @@ internal static class ClusterRun
         var extra = new Dictionary<string, double>
         {
             ["clients"] = o.Clients,
+            ["channels"] = o.Channels,
+            ["senders"] = o.Senders,
             ["gateways"] = o.Urls.Count,
             ["load_processes"] = o.Processes,
             ["saturated_rate_msgs_per_second"] = best.Rate,
@@ -231,14 +197,14 @@ internal static class ClusterRun
     {
         public TimeSpan CpuTime => process.HasExited ? TimeSpan.Zero : ProcessStats.CpuTime([process.Id]);
 
-        public static Listener Start(LoadOptions o, string community, int first, int count)
+        public static Listener Start(LoadOptions o, string run, int first, int count)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
             start.ArgumentList.Add(typeof(ClusterRun).Assembly.Location);
             foreach (var arg in new[]
             {
                 "--mode", "listen", "--urls", string.Join(',', o.Urls), "--clients", count.ToString(CultureInfo.InvariantCulture),
-                "--first", first.ToString(CultureInfo.InvariantCulture), "--community", o.Bare ? "bench" : community, "--channel", "live",
+                "--first", first.ToString(CultureInfo.InvariantCulture), "--community", run, "--channels", o.Channels.ToString(CultureInfo.InvariantCulture),
                 "--protocol", o.Protocol, "--results", o.ResultsDir,
             })
             {

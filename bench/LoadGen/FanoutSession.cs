@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HdrHistogram;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace CommunityScale.Bench;
@@ -12,28 +11,22 @@ namespace CommunityScale.Bench;
 /// </summary>
 internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisposable
 {
-    private const int MaxInFlightSends = 2_000;
-    private const int ChannelsPerCommunity = 250;
-
     private readonly DeliveryWindow _window = new();
     private readonly List<HubConnection> _connections = new(o.Clients);
     private readonly List<HubConnection> _senders = [];
-    private Target[] _targets = [];
+    private ChannelTarget[] _targets = [];
     private string?[] _tokens = new string?[o.Clients];
-
-    private sealed record Target(string Community, string Channel);
 
     /// <summary>Clients connected (and joined) so far.</summary>
     public int Connected => _connections.Count;
 
-    /// <summary>A fresh community per 250 channels; on our gateway the channels are created through the REST API.</summary>
+    /// <summary>The run's channels (<see cref="ChannelLayout"/>); on our gateway they are created through the REST API.</summary>
     public async Task CreateChannels()
     {
-        var run = $"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        _targets = [.. Enumerable.Range(0, o.Channels).Select(i => new Target($"{run}-{i / ChannelsPerCommunity}", o.Channels == 1 ? "live" : $"ch-{i}"))];
+        _targets = ChannelLayout.Channels($"bench-{DateTime.UtcNow:yyyyMMddHHmmssfff}", o.Channels);
         if (!o.Bare)
         {
-            await Http.CreateChannels(http, [.. _targets.Select(t => (t.Community, t.Channel))]);
+            await Http.CreateChannels(http, _targets);
         }
     }
 
@@ -62,7 +55,7 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
                 var hub = Connections.Build(o, _tokens[i]);
                 await hub.StartAsync();
                 hub.On<ReceivedMessage>("ChannelMessage", _window.OnMessage);
-                var target = _targets[i % _targets.Length];
+                var target = _targets[ChannelLayout.ChannelOf(i, _targets.Length)];
                 await hub.InvokeAsync<object>("JoinChannel", target.Community, target.Channel, null);
                 return hub;
             })));
@@ -87,16 +80,12 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
         var loadBefore = ProcessStats.OwnCpuTime();
         var from = _window.Start();
         var receivers = _connections.Count / _targets.Length;
-        var counts = new StepCounts();
+        var counts = new SendCounts();
         var clock = Stopwatch.StartNew();
-        await Send(rate, seconds, counts);
+        await SendSchedule.Run(_senders, _targets, rate, seconds, counts);
 
         // Let in-flight sends and deliveries land: at most two seconds after the last send.
-        var drainUntil = DateTime.UtcNow.AddSeconds(2);
-        while ((counts.InFlight > 0 || _window.Delivered < counts.Sent * receivers) && DateTime.UtcNow < drainUntil)
-        {
-            await Task.Delay(20);
-        }
+        await SendSchedule.Drain(counts, receivers, () => Task.FromResult(_window.Delivered), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(20));
 
         // At a few messages a second the last send comes well before the step's end: the rate is over the whole step.
         var elapsed = Math.Max(clock.Elapsed.TotalSeconds, seconds);
@@ -109,76 +98,4 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
     }
 
     public async ValueTask DisposeAsync() => await Task.WhenAll(_connections.Concat(_senders).Select(c => c.DisposeAsync().AsTask()));
-
-    /// <summary>Every sender on its own schedule, staggered, together at <paramref name="rate"/>; targets taken in turn.</summary>
-    private async Task Send(double rate, int seconds, StepCounts counts)
-    {
-        long nextTarget = 0;
-        var interval = o.Senders / rate;
-        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
-        await Task.WhenAll(_senders.Select(async (hub, s) =>
-        {
-            var next = Stopwatch.GetTimestamp() + (long)(s * interval / o.Senders * Stopwatch.Frequency);
-            while (next < until)
-            {
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait);
-                }
-
-                next += (long)(interval * Stopwatch.Frequency);
-                if (counts.InFlight >= MaxInFlightSends)
-                {
-                    // The target cannot keep up: count it as refused rather than queue without bound in this process.
-                    counts.Refuse();
-                    continue;
-                }
-
-                // Open loop: the schedule does not wait for acks, as real fans do not wait for each other.
-                var target = _targets[(int)((ulong)Interlocked.Increment(ref nextTarget) % (ulong)_targets.Length)];
-                _ = SendOne(hub, target, counts);
-            }
-        }));
-    }
-
-    private static async Task SendOne(HubConnection hub, Target target, StepCounts counts)
-    {
-        counts.Start();
-        try
-        {
-            await hub.InvokeAsync<object>("SendMessage", target.Community, target.Channel, $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
-            counts.Accept();
-        }
-        catch (HubException)
-        {
-            counts.Refuse();
-        }
-        finally
-        {
-            counts.End();
-        }
-    }
-
-    /// <summary>A step's sends: accepted (acked), refused, and in flight.</summary>
-    private sealed class StepCounts
-    {
-        private long _sent;
-        private long _refused;
-        private long _inFlight;
-
-        public long Sent => Interlocked.Read(ref _sent);
-
-        public long Refused => Interlocked.Read(ref _refused);
-
-        public long InFlight => Interlocked.Read(ref _inFlight);
-
-        public void Start() => Interlocked.Increment(ref _inFlight);
-
-        public void End() => Interlocked.Decrement(ref _inFlight);
-
-        public void Accept() => Interlocked.Increment(ref _sent);
-
-        public void Refuse() => Interlocked.Increment(ref _refused);
-    }
 }

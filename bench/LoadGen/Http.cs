@@ -22,7 +22,7 @@ internal static class Http
     }
 
     /// <summary>Communities and their channels, owned by a bench user (a community holds at most 500 channels).</summary>
-    public static async Task CreateChannels(HttpClient http, IReadOnlyList<(string Community, string Channel)> targets)
+    public static async Task CreateChannels(HttpClient http, IReadOnlyList<ChannelTarget> targets)
     {
         var owner = await Token(http, "bench-owner");
         foreach (var community in targets.Select(t => t.Community).Distinct())

@@ -15,7 +15,8 @@ namespace CommunityScale.Bench;
 /// <c>--sizes</c>: the channel sizes of <c>--mode sizes</c> (see <see cref="ChannelSizeRun"/>).
 /// <c>--mode cluster</c> (see <see cref="ClusterRun"/>): <c>--urls</c> every gateway (clients spread evenly over them),
 /// <c>--processes</c> listener processes holding the clients, <c>--gateways</c> how many of <c>--pids</c> (first) are
-/// gateways. <c>--mode listen</c> is such a listener: clients <c>--first</c>.. of <c>--community</c>/<c>--channel</c>;
+/// gateways, <c>--channels</c> and <c>--senders</c> (spread over the gateways) as in a fan-out. <c>--mode listen</c> is such
+/// a listener: clients <c>--first</c>.. of the run <c>--community</c>'s <c>--channels</c> (see <see cref="ChannelLayout"/>);
 /// with <c>--sign-in-first</c> it signs every client in, answers <c>signed-in</c> and connects on the order <c>connect</c>
 /// (heap dumps around the connects then hold no sign-in: docs/performance.md, "Finding where memory goes").
 /// </summary>
@@ -49,7 +50,6 @@ public sealed record LoadOptions(
     int Gateways,
     int First,
     string Community,
-    string Channel,
     bool SignInFirst)
 {
     public static LoadOptions Parse(string[] args)
@@ -98,9 +98,9 @@ public sealed record LoadOptions(
             Int("gateways", 1),
             Int("first", 0),
             Get("community", ""),
-            Get("channel", "live"),
             args.Contains("--sign-in-first"));
-        if (options.Channels < 1 || options.Clients % options.Channels != 0)
+        // A listener holds a share of a run's clients, which need not divide into its channels.
+        if (options.Channels < 1 || (options.Mode != "listen" && options.Clients % options.Channels != 0))
         {
             throw new ArgumentException("channels must be positive and divide clients.");
         }

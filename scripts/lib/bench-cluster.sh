@@ -3,14 +3,20 @@
 #
 # One hot channel ("cluster-hot-channel"): deploy/local-cluster with 2 silos on Redis clustering and 1, 2, then 4
 # gateways, 10,000 clients per gateway spread evenly, held by load processes of at most 15,000 connections each (the
-# open-file limit is 20,000 per process). Then the baseline a .NET team would build instead: 1, 2 and 4 bare SignalR
-# gateways (bench/BareSignalR) on SignalR's Redis backplane, with the same clients and the same offered rates as ours at
-# that many gateways. Everything shares this machine's 2 cores with the load processes: the ratios and the
-# per-delivery costs are what carry over.
+# open-file limit is 20,000 per process), one sender. Many channels ("cluster-many-channels"): the 4-gateway cluster
+# with 4,000 channels of 10 clients, each channel's clients spread over the gateways, and 100 senders spread over them
+# too. Then the baseline a .NET team would build instead: bare SignalR gateways (bench/BareSignalR) on SignalR's Redis
+# backplane, with the same gateways, clients, channels, senders and offered rates as ours in each scenario. Everything
+# shares this machine's 2 cores with the load processes: the ratios and the per-delivery costs are what carry over.
 
 CLUSTER_BASE=7600
 CLUSTER_RATES="1,2,4,8"
 CLUSTER_STEP=3
+MANY_CHANNELS=4000
+MANY_CHANNELS_SENDERS=100
+# Ours carried 800 msg/s (8,000 deliveries/s) on one gateway in many-channels, the bare hub 1,600: the steps reach both.
+MANY_CHANNELS_RATES="100,200,400,800,1600"
+MANY_CHANNELS_STEP=5
 # BENCH_CLUSTER_CLIENTS_PER_GATEWAY: fewer for a quick try of the script itself (the figures need the 10,000).
 CLIENTS_PER_GATEWAY="${BENCH_CLUSTER_CLIENTS_PER_GATEWAY:-10000}"
 BACKPLANE_PORTS=(5101 5102 5103 5104)
@@ -29,26 +35,25 @@ cluster_pids() {
 
 load_processes() { echo $(((($1) + 14999) / 15000)); }
 
-# hot_channel_ours GATEWAYS: a fresh local cluster with that many gateways, measured, then stopped.
-hot_channel_ours() {
-  local gateways="$1" scenario up urls clients
-  scenario=$(hot_channel_scenario "$gateways")
-  say "$scenario (ours, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+# cluster_ours SCENARIO GATEWAYS CHANNELS SENDERS RATES STEP: a fresh local cluster with that many gateways, measured, then stopped.
+cluster_ours() {
+  local scenario="$1" gateways="$2" channels="$3" senders="$4" rates="$5" step="$6" up urls clients
+  say "$scenario (ours, $gateways gateways, $channels channels; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
   up=$(LOCAL_CLUSTER_GATEWAYS="$gateways" cluster up) || die "deploy/local-cluster up failed: $up"
   urls=$(echo "$up" | sed -n 's/^gateway: //p' | paste -sd, -)
   clients=$((CLIENTS_PER_GATEWAY * gateways))
   loadgen --mode cluster --scenario "$scenario" --role ours --urls "$urls" --gateways "$gateways" --pids "$(cluster_pids "$gateways")" \
-    --clients "$clients" --processes "$(load_processes "$clients")" --rates "$CLUSTER_RATES" --step-seconds "$CLUSTER_STEP" --warmup 2 \
-    --notes "one channel, $clients clients spread over $gateways gateways of deploy/local-cluster (2 silos, Redis clustering, Azurite state); pids: gateways, silos, Redis, Azurite"
+    --clients "$clients" --channels "$channels" --senders "$senders" --processes "$(load_processes "$clients")" --rates "$rates" \
+    --step-seconds "$step" --warmup 2 \
+    --notes "$channels channel(s), $clients clients spread over $gateways gateways of deploy/local-cluster (2 silos, Redis clustering, Azurite state), $senders sender(s); pids: gateways, silos, Redis, Azurite"
   cluster down >/dev/null
 }
 
-# hot_channel_backplane GATEWAYS: that many bare hubs behind SignalR's Redis backplane, on a Redis of their own.
-hot_channel_backplane() {
-  local gateways="$1" scenario port urls=() pids=() i
-  scenario=$(hot_channel_scenario "$gateways")
+# cluster_backplane SCENARIO GATEWAYS CHANNELS SENDERS RATES STEP: that many bare hubs behind SignalR's Redis backplane, on a Redis of their own.
+cluster_backplane() {
+  local scenario="$1" gateways="$2" channels="$3" senders="$4" rates="$5" step="$6" port urls=() pids=() i
   local clients=$((CLIENTS_PER_GATEWAY * gateways))
-  say "$scenario (signalr-redis-backplane, $gateways gateways; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+  say "$scenario (signalr-redis-backplane, $gateways gateways, $channels channels; at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
   start_bench_redis
   stop_baseline
   for port in "${BACKPLANE_PORTS[@]:0:$gateways}"; do
@@ -64,8 +69,9 @@ hot_channel_backplane() {
   pids=("${BASELINE_PIDS[@]}" "$BENCH_REDIS_PID")
   loadgen --mode cluster --scenario "$scenario" --role baseline --baseline-name signalr-redis-backplane --bare \
     --urls "$(IFS=,; echo "${urls[*]}")" --gateways "$gateways" --pids "$(IFS=,; echo "${pids[*]}")" \
-    --clients "$clients" --processes "$(load_processes "$clients")" --rates "$CLUSTER_RATES" --step-seconds "$CLUSTER_STEP" --warmup 2 \
-    --notes "$gateways bare SignalR gateways with AddStackExchangeRedis on one Redis, $clients clients spread over them; pids: gateways, Redis"
+    --clients "$clients" --channels "$channels" --senders "$senders" --processes "$(load_processes "$clients")" --rates "$rates" \
+    --step-seconds "$step" --warmup 2 \
+    --notes "$gateways bare SignalR gateways with AddStackExchangeRedis on one Redis, $clients clients in $channels channel(s) spread over them, $senders sender(s); pids: gateways, Redis"
   stop_baseline
   stop_bench_redis
 }
@@ -74,8 +80,10 @@ run_cluster_bench() {
   trap 'trap - EXIT; cluster down >/dev/null 2>&1; stop_all' EXIT
   ensure_redis
   local gateways
-  for gateways in 1 2 4; do hot_channel_ours "$gateways"; done
-  for gateways in 1 2 4; do hot_channel_backplane "$gateways"; done
+  for gateways in 1 2 4; do cluster_ours "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
+  cluster_ours cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
+  for gateways in 1 2 4; do cluster_backplane "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
+  cluster_backplane cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
 }
 
 # Ours and the backplane at the same gateways share a name, which pairs them in the report. The 4-gateway run keeps the
