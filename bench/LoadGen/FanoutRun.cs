@@ -152,6 +152,8 @@ public static class FanoutRun
         extra["peak_rate_msgs_per_second"] = peak.Rate;
         // 0: no step stayed within 250 ms, so the "peak" is the best step at all.
         extra["peak_within_limit"] = peak.P99 <= LatencyLimitMs ? 1 : 0;
+        // 0: the rates ran out first (the last step was within the limit and still growing), so the peak is a lower bound.
+        extra["peak_reached"] = steps[^1].P99 > LatencyLimitMs || StoppedGrowing(steps) ? 1 : 0;
         return peak;
     }
 

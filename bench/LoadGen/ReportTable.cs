@@ -23,14 +23,27 @@ internal static class ReportTable
         Console.WriteLine($"{"scenario",-22} {"metric",-32} {"ours",10} {"baseline",-17} {"value",10} {"ratio",7} {"p50 ms",8} {"p99 ms",8} {"base p99",9} {"ref p99",8} {"base ref",9} {"cpu µs/d",9} {"base cpu",9} {"B/conn",8} {"base B/c",9}");
         foreach (var s in scenarios.Where(s => Get(s, "points") is null))
         {
-            Console.WriteLine(Line($"{s["name"],-22} {s["metric"],-32} {s["ours"],10} {s["baseline_name"],-17} {s["baseline"],10} {s["ratio"],7} {s["p50_ms"],8} {s["p99_ms"],8} {s["baseline_p99_ms"],9} {Get(s, "reference_p99_ms"),8} {Get(s, "baseline_reference_p99_ms"),9} {Get(s, "reference_cpu_us_per_delivery"),9} {Get(s, "baseline_reference_cpu_us_per_delivery"),9} {Get(s, "memory_bytes_per_connection"),8} {Get(s, "baseline_memory_bytes_per_connection"),9}"));
+            Console.WriteLine(Line($"{s["name"],-22} {s["metric"],-32} {s["ours"],10} {s["baseline_name"],-17} {s["baseline"],10} {Ratio(s),7} {s["p50_ms"],8} {s["p99_ms"],8} {s["baseline_p99_ms"],9} {Get(s, "reference_p99_ms"),8} {Get(s, "baseline_reference_p99_ms"),9} {Get(s, "reference_cpu_us_per_delivery"),9} {Get(s, "baseline_reference_cpu_us_per_delivery"),9} {Get(s, "memory_bytes_per_connection"),8} {Get(s, "baseline_memory_bytes_per_connection"),9}"));
         }
 
         if (scenarios.Any(s => Get(s, "method") is not null))
         {
             Console.WriteLine("  saturated_deliveries_per_second: deliveries/s where they stop growing as the rate rises, whatever the latency; ratio on it; p50/p99 at the reference rate.");
         }
+
+        if (scenarios.Any(s => Get(s, "ratio_bound") is "upper" or "lower" or "unknown"))
+        {
+            Console.WriteLine("  <= / >= / ?: a side's rates ran out before it peaked (its value is a lower bound): the true ratio is at most / at least the one given / unknown.");
+        }
     }
+
+    private static string Ratio(Dictionary<string, object?> s) => Get(s, "ratio") is not { } ratio ? "" : Line($"{Get(s, "ratio_bound") switch
+    {
+        "upper" => "<=",
+        "lower" => ">=",
+        "unknown" => "?",
+        _ => "",
+    }}{ratio}");
 
     /// <summary>Server CPU per accepted message at one offered rate (equal on both targets) and bytes sent to storage per stored message.</summary>
     private static void CpuAndStorage(IReadOnlyList<Dictionary<string, object?>> scenarios)

@@ -34,6 +34,7 @@ internal static class ScenarioEntry
             entry["reference_p99_ratio"] = Math.Round(oursP99 / baseP99, 3);
         }
 
+        AddRatioBound(entry, ours, baseline);
         AddNetCpu(entry, ours, baseline);
         AddStorageGoal(entry, ours);
         AddEqualRates(entry, ours, baseline);
@@ -53,6 +54,30 @@ internal static class ScenarioEntry
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// Whether the ratio is exact: a sweep whose rates ran out before its target stopped (p99 past the limit, or
+    /// deliveries no longer growing) measured a lower bound of that target's peak. "upper": only the baseline's is a
+    /// lower bound, so the true ratio is at most the one given; "lower": only ours' is; "unknown": both are.
+    /// </summary>
+    private static void AddRatioBound(Dictionary<string, object?> entry, Part? ours, Part? baseline)
+    {
+        static bool? Reached(Part? part) =>
+            part is null ? null
+            : part.Extra.TryGetValue("peak_reached", out var peak) ? peak > 0
+            : part.Extra.TryGetValue("saturation_reached", out var saturation) ? saturation > 0
+            : null;
+        if (Reached(ours) is { } oursReached && Reached(baseline) is { } baselineReached)
+        {
+            entry["ratio_bound"] = (oursReached, baselineReached) switch
+            {
+                (true, true) => "exact",
+                (true, false) => "upper",
+                (false, true) => "lower",
+                _ => "unknown",
+            };
+        }
     }
 
     /// <summary>
