@@ -54,9 +54,6 @@ public sealed class SendDeduplicator(int capacity)
         }
     }
 
-    /// <summary>Undoes a <see cref="Remember"/> whose write failed; the stale queue entry is skipped when it ages out.</summary>
-    public void Forget(ChatMessage message) => _acks.Remove(SendKey.Of(message.AuthorId, message.ClientMessageId));
-
     /// <summary>A message id the channel made (32 hex digits) is kept as a <see cref="Guid"/>; any other as it is.</summary>
     private readonly record struct RememberedAck(long Seq, Guid Id, string? OtherId)
     {
