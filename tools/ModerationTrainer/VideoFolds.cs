@@ -29,7 +29,12 @@ internal static class VideoFolds
             featureSets.Add(("link kinds + markers", new FeatureSettings(20, LinkKinds: true, Markers: true)));
         }
 
-        if (args.Contains("--only-link-kinds"))
+        if (args.Contains("--try-spam-cues"))
+        {
+            featureSets.Add(("spam cues", new FeatureSettings(20, SpamCues: true)));
+        }
+
+        if (args.Contains("--only-link-kinds") || args.Contains("--only-tried"))
         {
             featureSets.RemoveAt(0);
         }
