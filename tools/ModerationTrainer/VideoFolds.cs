@@ -29,10 +29,16 @@ internal static class VideoFolds
             featureSets.Add(("link kinds + markers", new FeatureSettings(20, LinkKinds: true, Markers: true)));
         }
 
-        if (args.Contains("--only-link-kinds"))
+        if (args.Contains("--try-spam-cues"))
+        {
+            featureSets.Add(("spam cues", new FeatureSettings(20, SpamCues: true)));
+        }
+
+        if (args.Contains("--only-link-kinds") || args.Contains("--only-tried"))
         {
             featureSets.RemoveAt(0);
         }
+
 
         foreach (var (name, features) in featureSets)
         {
@@ -113,6 +119,11 @@ internal static class VideoFolds
     /// </summary>
     public static List<Scored> Validation<THeads>(IReadOnlyList<LabelledText> train, Func<IReadOnlyList<LabelledText>, THeads> fit, Func<THeads, string, float[]> score)
     {
+        if (KFolds > 1)
+        {
+            return CrossValidation(train, KFolds, fit, score);
+        }
+
         var (fitRows, carved) = Carve(train);
         var videos = fitRows.Where(e => e.Group.Length > 0).Select(e => e.Group).Distinct().Order(StringComparer.Ordinal).ToList();
         var carvedScores = carved.Select(_ => Array.Empty<float>()).ToList();
@@ -140,9 +151,65 @@ internal static class VideoFolds
         return scored;
     }
 
+    /// <summary>With more than 1 (--k-folds N): <see cref="CrossValidation"/> instead of one 20 % carve.</summary>
+    public static int KFolds { get; set; } = 1;
+
+    /// <summary>
+    /// Out-of-sample scores for every text of the training part: the texts that are not a video's in
+    /// <paramref name="k"/> parts (each (file, label) spread evenly, another seed than the held-out split's); fold i
+    /// trains on the rest without part i and without training video i mod (videos), and scores part i and that video
+    /// (a video's comments get the mean of the folds that left it out). So the SMS threshold is chosen on every SMS
+    /// text of the training part (about 440 spam) instead of a fifth of it, and comments still by leave-one-video-out.
+    /// </summary>
+    public static List<Scored> CrossValidation<THeads>(IReadOnlyList<LabelledText> train, int k, Func<IReadOnlyList<LabelledText>, THeads> fit, Func<THeads, string, float[]> score)
+    {
+        var random = new Random(ModerationModel.Seed + 1);
+        var part = new Dictionary<LabelledText, int>(ReferenceEqualityComparer.Instance);
+        foreach (var cell in train.Where(e => e.Group.Length == 0).GroupBy(e => (e.File, e.Label)))
+        {
+            var shuffled = cell.ToArray();
+            random.Shuffle(shuffled);
+            for (var i = 0; i < shuffled.Length; i++)
+            {
+                part[shuffled[i]] = i % k;
+            }
+        }
+
+        var videos = train.Where(e => e.Group.Length > 0).Select(e => e.Group).Distinct().Order(StringComparer.Ordinal).ToList();
+        var videoScores = new Dictionary<LabelledText, float[]>(ReferenceEqualityComparer.Instance);
+        var scored = new List<Scored>();
+        for (var fold = 0; fold < k; fold++)
+        {
+            var video = videos.Count == 0 ? null : videos[fold % videos.Count];
+            var heads = fit([.. train.Where(e => e.Group.Length == 0 ? part[e] != fold : e.Group != video)]);
+            scored.AddRange(train.Where(e => e.Group.Length == 0 && part[e] == fold).Select(e => new Scored(e, score(heads, e.Text))));
+            var folds = Enumerable.Range(0, k).Count(f => videos.Count > 0 && videos[f % videos.Count] == video);
+            foreach (var e in train.Where(e => e.Group.Length > 0 && e.Group == video))
+            {
+                var s = score(heads, e.Text);
+                if (!videoScores.TryGetValue(e, out var sum))
+                {
+                    sum = new float[s.Length];
+                    videoScores[e] = sum;
+                }
+
+                for (var j = 0; j < s.Length; j++)
+                {
+                    sum[j] += s[j] / folds;
+                }
+            }
+        }
+
+        scored.AddRange(videoScores.Select(v => new Scored(v.Key, v.Value)));
+        return scored;
+    }
+
     /// <summary>The validation side carved from a training part: 20 % of each (file, label) that is not a video's.</summary>
     public static (IReadOnlyList<LabelledText> Fit, IReadOnlyList<LabelledText> Validation) Carve(IReadOnlyList<LabelledText> train) =>
         LabelledData.Split(train, ModerationModel.Seed + 1, ModerationModel.TestFraction, new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>A head's L1, L2 and Naive Bayes alpha (null: the trainer's), from --l1.head / --l2.head / --nb.head.</summary>
+    public static Func<string, (float? L1, float? L2, float? NaiveBayes)> HeadOptions { get; set; } = _ => (null, null, null);
 
     /// <summary>The shipped spam heads: one per source family, each against every text that is not spam.</summary>
     public static Head[] SpamHeads(LinearTrainer trainer, IReadOnlyList<LabelledText> train) =>
@@ -151,7 +218,8 @@ internal static class VideoFolds
         {
             var rows = train.Where(e => e.Label != ModerationModel.Spam || e.File == f.File).ToList();
             var weights = LinearTrainer.BalancedWeights(rows.Select(e => (e.File, e.Label)));
-            return trainer.TrainBinary(f.Head, rows.Select(e => (e.Text, e.Label == ModerationModel.Spam, weights[(e.File, e.Label)])));
+            var (l1, l2, naiveBayes) = HeadOptions(f.Head);
+            return trainer.TrainBinary(f.Head, rows.Select(e => (e.Text, e.Label == ModerationModel.Spam, weights[(e.File, e.Label)])), l1, l2, naiveBayes);
         }),
     ];
 
@@ -217,7 +285,41 @@ internal static class VideoFolds
         new("per file 0.97/0.97, others <= 0.2%", v => PerFile(v, 0.97, 0.97, 0.002)),
         new("per file 0.97/0.95, others <= 0.2%", v => PerFile(v, 0.97, 0.95, 0.002)),
         new("per file 0.97/0.95, others <= 0.5%", v => PerFile(v, 0.97, 0.95, 0.005)),
+        // The default since branch classifiers3 (with --k-folds 4): the SMS head first, then the comment head.
+        new("sms first 0.97, then joint 0.95", v => SmsFirst(v, 0.97, 0.95)),
     ];
+
+    /// <summary>
+    /// The SMS head's threshold first, alone: the lowest at which at least <paramref name="sms"/> of the validation
+    /// texts it flags that are not comments (SMS and the tweets of the other files) are spam. Then the comment head's,
+    /// with that one fixed: the lowest at which at least <paramref name="joint"/> of every validation text flagged by
+    /// either head is spam. Chosen jointly (the shipped rule before), the comments' lower precision on a video the
+    /// heads never saw pushed the SMS threshold up (SMS recall 0.80-0.87 under the honest protocol).
+    /// </summary>
+    public static double[] SmsFirst(List<Scored> validation, double sms, double joint)
+    {
+        var smsThreshold = global::Thresholds.LowestWithPrecision([.. validation.Where(s => s.Example.File != ModerationModel.YouTubeFile).Select(s => (s.Spam[0], s.Gold))], sms);
+        var candidates = validation.Where(s => s.Gold).Select(s => (double)s.Spam[1]).Append(1.0001).Distinct().Order().ToArray();
+        foreach (var candidate in candidates)
+        {
+            int tp = 0, flagged = 0;
+            foreach (var s in validation)
+            {
+                if (s.Spam[0] >= smsThreshold || s.Spam[1] >= candidate)
+                {
+                    flagged++;
+                    tp += s.Gold ? 1 : 0;
+                }
+            }
+
+            if (flagged > 0 && (double)tp / flagged >= joint)
+            {
+                return [smsThreshold, candidate];
+            }
+        }
+
+        return [smsThreshold, 1.0001];
+    }
 
     /// <summary>
     /// Thresholds with the most spam caught while the SMS texts flagged are at least <paramref name="sms"/> spam, the
