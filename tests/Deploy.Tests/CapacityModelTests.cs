@@ -72,6 +72,18 @@ public sealed class CapacityModelTests
         // An idle floor of 500 ms/s leaves 1.5 cores for the deliveries.
         Assert.Equal(1.5e6 / (25 + 900.0 / 40_000), Capacity.SaturatedDeliveriesOnOneMachine(2, 4, 40_000, 15, Costs, 500), 3);
     }
+
+    [Fact]
+    public void Quiet_channels_saturate_where_their_messages_spend_the_cores()
+    {
+        // A message of a 10-fan channel on 4 gateways: 800 µs in the gateways, 10 × 15 µs in the load generator, 2,000 µs
+        // behind, and a stream event to each of the 4 gateways (100 µs each here); 1.5 cores spare after a 500-ms/s floor.
+        var deliveries = Capacity.SaturatedQuietDeliveriesOnOneMachine(2, 4, 10, 800, 15, 2_000, Costs, 500);
+        Assert.Equal(1.5e6 / (800 + 150 + 2_000 + 400) * 10, deliveries, 3);
+
+        // A channel of 2 fans reaches at most 2 gateways.
+        Assert.Equal(2e6 / (800 + 30 + 2_000 + 200) * 2, Capacity.SaturatedQuietDeliveriesOnOneMachine(2, 4, 2, 800, 15, 2_000, Costs), 3);
+    }
 }
 
 /// <summary>deploy/k8s/hpa.yaml is derived from the model over the committed bench results, not guessed.</summary>

@@ -119,5 +119,21 @@ public static class Capacity
         return spare / (costs.GatewayUsPerDelivery + loadUsPerDelivery + behindPerDelivery);
     }
 
+    /// <summary>
+    /// The same for quiet channels of <paramref name="fansPerChannel"/> fans: each message costs the gateways
+    /// <paramref name="gatewayUsPerMessage"/> (its deliveries included), the load generator its deliveries,
+    /// <paramref name="behindUsPerMessage"/> behind the gateways, and one stream event per gateway it reaches.
+    /// </summary>
+    public static double SaturatedQuietDeliveriesOnOneMachine(
+        double cores, int gateways, double fansPerChannel, double gatewayUsPerMessage, double loadUsPerDelivery, double behindUsPerMessage, MeasuredCosts costs,
+        double idleServerMsPerSecond = 0)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        var perMessage = gatewayUsPerMessage + fansPerChannel * loadUsPerDelivery + behindUsPerMessage
+            + costs.BehindUsPerMessagePerGateway * Math.Min(gateways, fansPerChannel);
+        var spare = Math.Max(0, cores * 1e6 - idleServerMsPerSecond * 1e3);
+        return spare / perMessage * fansPerChannel;
+    }
+
     private static int Ceiling(double value) => (int)Math.Ceiling(Math.Max(0, value) - 1e-9);
 }

@@ -11,10 +11,21 @@ public sealed record GatewayRun(
     double BehindUsPerMessage, double IdleServerMsPerSecond, double GatewayIdleUsPerConnectionPerSecond);
 
 /// <summary>
+/// The many-channels run on the 4-gateway cluster (bench/results/cluster/latest.json, cluster-many-channels): quiet
+/// channels, each message reaching its channel's few fans. The model's costs for such a message are many-channels' on
+/// one machine with the cluster's storage (Azurite state): <paramref name="GatewayUsPerMessage"/> (its deliveries
+/// included) and <paramref name="BehindUsPerMessage"/> (silo + storage); the load generator's per delivery is the
+/// hot-channel runs' mean.
+/// </summary>
+public sealed record ManyChannelsRun(
+    int Gateways, double Clients, double FansPerChannel, double SaturatedDeliveriesPerSecond, double GatewayUsPerMessage, double LoadGeneratorUsPerDelivery,
+    double BehindUsPerMessage, double IdleServerMsPerSecond);
+
+/// <summary>
 /// What the model reads from the benchmarks' committed results: bench/results/cluster/latest.json (./scripts/bench
 /// --cluster) and bench/results/latest.json (./scripts/bench).
 /// </summary>
-public sealed record MeasuredResults(MeasuredCosts Costs, IReadOnlyList<GatewayRun> ByGateways)
+public sealed record MeasuredResults(MeasuredCosts Costs, IReadOnlyList<GatewayRun> ByGateways, ManyChannelsRun? ManyChannels = null)
 {
     public static MeasuredResults Load(string repoRoot)
     {
@@ -52,7 +63,20 @@ public sealed record MeasuredResults(MeasuredCosts Costs, IReadOnlyList<GatewayR
             Get(single["many-channels"], "storage_operations_per_message"),
             Get(single["durable-sends"], "ours"),
             runs.Average(r => r.GatewayIdleUsPerConnectionPerSecond));
-        return new MeasuredResults(costs, runs);
+        return new MeasuredResults(costs, runs, ReadManyChannels(cluster, single["many-channels"], runs.Average(r => r.LoadGeneratorUsPerDelivery)));
+    }
+
+    private static ManyChannelsRun? ReadManyChannels(Dictionary<string, Dictionary<string, JsonElement>> cluster, Dictionary<string, JsonElement> quiet, double loadUsPerDelivery)
+    {
+        if (!cluster.TryGetValue("cluster-many-channels", out var e))
+        {
+            return null;
+        }
+
+        return new ManyChannelsRun((int)Get(e, "gateways"), Get(e, "clients"), Get(e, "clients") / Get(e, "channels"), Get(e, "ours"),
+            Get(quiet, "server_cpu_us_per_accepted_message_gateway"), loadUsPerDelivery,
+            Get(quiet, "server_cpu_us_per_accepted_message_silo") + Get(quiet, "server_cpu_us_per_accepted_message_storage"),
+            Get(e, "idle_cpu_ms_per_second_gateways") + Get(e, "idle_cpu_ms_per_second_behind_gateways"));
     }
 
     private static double Get(Dictionary<string, JsonElement> entry, string key) =>

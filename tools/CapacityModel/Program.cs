@@ -40,6 +40,14 @@ foreach (var run in measured.ByGateways)
         $"| {run.Gateways} | {run.Clients:N0} | {run.IdleServerMsPerSecond:N0} ms/s | {run.SaturatedDeliveriesPerSecond:N0} | {model:N0} | {model / run.SaturatedDeliveriesPerSecond:0.00} |"));
 }
 
+if (measured.ManyChannels is { } many)
+{
+    var model = Capacity.SaturatedQuietDeliveriesOnOneMachine(Environment.ProcessorCount, many.Gateways, many.FansPerChannel, many.GatewayUsPerMessage,
+        many.LoadGeneratorUsPerDelivery, many.BehindUsPerMessage, costs, many.IdleServerMsPerSecond);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {many.Gateways}, channels of {many.FansPerChannel:0} (cluster-many-channels; a message {many.GatewayUsPerMessage:N0} µs in the gateways and {many.BehindUsPerMessage:N0} µs behind them, as many-channels measured on one machine with Azurite) | {many.Clients:N0} | {many.IdleServerMsPerSecond:N0} ms/s | {many.SaturatedDeliveriesPerSecond:N0} | {model:N0} | {model / many.SaturatedDeliveriesPerSecond:0.00} |"));
+}
+
 Console.WriteLine();
 Console.WriteLine($"## Plans (pods: gateways {pods.GatewayCores} cores and {pods.GatewayMemoryBytes / (1L << 30):0} GiB at {pods.GatewayTargetUtilization:P0} CPU, at most {pods.GatewayMaxConnections:N0} connections; silos {pods.SiloCores} cores at {pods.SiloTargetUtilization:P0}; Redis {pods.RedisOperationsPerSecond:N0} ops/s at {pods.RedisTargetUtilization:P0})");
 Console.WriteLine("| load | messages/s | deliveries/s | gateways (limit) | gateway cores busy | silos | silo cores busy | storage ops/s | Redis | one channel's headroom |");
