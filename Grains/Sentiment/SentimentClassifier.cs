@@ -118,7 +118,7 @@ public static class SentimentModel
         {
             ["model"] = $"Silo/Models/{FileName}",
             ["split"] = $"held out: {TestFraction:P0} of each (file, label) by seed {Seed}",
-            ["decision"] = "the class of the text's language with the highest score plus its offset (offsets chosen on this split: English for macro-recall, German for accuracy; micro-F1 = accuracy)",
+            ["decision"] = "the class of the text's language with the highest score plus its offset (offsets chosen on the training part, never on this split: English for macro-recall, German for accuracy; micro-F1 = accuracy)",
             ["overall"] = report["overall"]!.DeepClone(),
             ["files"] = report["files"]!.DeepClone(),
             ["languages"] = report["languages"]!.DeepClone(),
