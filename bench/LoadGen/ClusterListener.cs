@@ -7,10 +7,10 @@ namespace CommunityScale.Bench;
 /// <summary>
 /// One listener process of <see cref="ClusterRun"/> (<c>--mode listen</c>): its share of the clients, each in the channel
 /// and on the gateway its global index picks (<see cref="ChannelLayout"/>: the run <c>--community</c>, <c>--channels</c>
-/// of them). It takes orders on standard input,
-/// one per line, and answers on standard output: <c>start</c> opens a delivery window, <c>count</c> answers the
-/// deliveries so far, <c>stop</c> closes the window and answers <c>result delivered p50 p99 p99.9</c> (ms), <c>quit</c>
-/// ends (and <c>connect</c>, after <c>signed-in</c>, with <c>--sign-in-first</c>). A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
+/// of them). It takes orders on standard input, one per line, and answers on standard output: <c>start</c> opens a
+/// delivery window, <c>count</c> answers the deliveries so far, <c>stop</c> closes the window and answers <c>result
+/// delivered p50 p99 p99.9</c> (ms), <c>quit</c> ends (and <c>connect</c>, after <c>signed-in</c>, with
+/// <c>--sign-in-first</c>). A process holds at most 15,000 connections: the open-file limit here is 20,000 per process.
 /// </summary>
 internal static class ClusterListener
 {
