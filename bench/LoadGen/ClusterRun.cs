@@ -74,12 +74,7 @@ internal static class ClusterRun
             var communities = channels.Select(c => c.Community).Distinct().ToList();
             for (var s = 0; s < o.Senders; s++)
             {
-                var gateway = o.Urls[s % o.Urls.Count];
-                senders.Add(o.Bare ? Connections.Build(o, gateway, null) : await Connections.Connect(o, http, $"sender-{s}", communities, gateway));
-                if (o.Bare)
-                {
-                    await senders[^1].StartAsync();
-                }
+                senders.Add(await Connections.Connect(o, http, $"sender-{s}", communities, o.Urls[s % o.Urls.Count]));
             }
 
             await Step(o, listeners, senders, channels, o.Rates[0], o.WarmupSeconds);
