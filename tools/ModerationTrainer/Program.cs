@@ -341,21 +341,13 @@ void TrainSentiment()
     List<(LabelledText Example, (string Language, float[] Scores) Logits)> OutOfFoldLogits()
     {
         var k = Math.Max(2, options.KFolds);
-        var random = new Random(SentimentModel.Seed + 1);
-        var fold = new Dictionary<LabelledText, int>(ReferenceEqualityComparer.Instance);
-        foreach (var cell in sentTrain.GroupBy(e => (e.File, e.Label)))
-        {
-            var shuffled = cell.ToArray();
-            random.Shuffle(shuffled);
-            for (var i = 0; i < shuffled.Length; i++)
-            {
-                fold[shuffled[i]] = i % k;
-            }
-        }
+        var fold = VideoFolds.StratifiedFolds(sentTrain, k, SentimentModel.Seed + 1);
 
         var scored = new List<(LabelledText Example, (string Language, float[] Scores) Logits)>();
         for (var f = 0; f < k; f++)
         {
+            // The language head stays the one trained on everything: it only routes a text to its language's heads,
+            // and the offsets are chosen per language, not for it.
             Console.WriteLine($"  offsets: fold {f + 1} of {k}");
             var classifier = Draft([language, .. Heads([.. sentTrain.Where(e => fold[e] != f)])]);
             scored.AddRange(Logits(classifier, sentTrain.Where(e => fold[e] == f)));

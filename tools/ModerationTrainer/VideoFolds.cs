@@ -161,19 +161,30 @@ internal static class VideoFolds
     /// (a video's comments get the mean of the folds that left it out). So the SMS threshold is chosen on every SMS
     /// text of the training part (about 440 spam) instead of a fifth of it, and comments still by leave-one-video-out.
     /// </summary>
-    public static List<Scored> CrossValidation<THeads>(IReadOnlyList<LabelledText> train, int k, Func<IReadOnlyList<LabelledText>, THeads> fit, Func<THeads, string, float[]> score)
+    /// <summary>
+    /// Each text's fold, 0 to <paramref name="k"/> − 1: every (file, label) cell shuffled by <paramref name="seed"/> and dealt
+    /// out in turn, so each fold holds its share of every cell.
+    /// </summary>
+    public static Dictionary<LabelledText, int> StratifiedFolds(IEnumerable<LabelledText> texts, int k, int seed)
     {
-        var random = new Random(ModerationModel.Seed + 1);
-        var part = new Dictionary<LabelledText, int>(ReferenceEqualityComparer.Instance);
-        foreach (var cell in train.Where(e => e.Group.Length == 0).GroupBy(e => (e.File, e.Label)))
+        var random = new Random(seed);
+        var fold = new Dictionary<LabelledText, int>(ReferenceEqualityComparer.Instance);
+        foreach (var cell in texts.GroupBy(e => (e.File, e.Label)))
         {
             var shuffled = cell.ToArray();
             random.Shuffle(shuffled);
             for (var i = 0; i < shuffled.Length; i++)
             {
-                part[shuffled[i]] = i % k;
+                fold[shuffled[i]] = i % k;
             }
         }
+
+        return fold;
+    }
+
+    public static List<Scored> CrossValidation<THeads>(IReadOnlyList<LabelledText> train, int k, Func<IReadOnlyList<LabelledText>, THeads> fit, Func<THeads, string, float[]> score)
+    {
+        var part = StratifiedFolds(train.Where(e => e.Group.Length == 0), k, ModerationModel.Seed + 1);
 
         var videos = train.Where(e => e.Group.Length > 0).Select(e => e.Group).Distinct().Order(StringComparer.Ordinal).ToList();
         var videoScores = new Dictionary<LabelledText, float[]>(ReferenceEqualityComparer.Instance);
