@@ -61,6 +61,7 @@ public static class GatewayApp
         services.AddRelay<ModerationRelay>();
         services.AddRelay<SessionRelay>();
         services.AddRelay<KpiRelay>();
+        services.AddHostedService<GatewayHeartbeat>();
 
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
 

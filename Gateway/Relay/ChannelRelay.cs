@@ -78,7 +78,8 @@ public sealed partial class ChannelRelay(
     {
         var online = feed.Online;
         var now = Clock.GetUtcNow();
-        if (online == feed.ReportedOnline && (online == 0 || now - feed.ReportedAt < _options.PresenceRefreshInterval))
+        // Unchanged counts go again only rarely: that this gateway is alive, presence grains hear from GatewayHeartbeat.
+        if (online == feed.ReportedOnline && (online == 0 || now - feed.ReportedAt < _options.PresenceResendInterval))
         {
             return;
         }

@@ -364,6 +364,7 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.PresenceReportInterval, Clock);
+        var catchUpsPerTick = (int)Math.Clamp(_options.CatchUpsPerSecond * _options.PresenceReportInterval.TotalSeconds, 1, int.MaxValue);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             RelayedFeed[] feeds;
@@ -375,6 +376,16 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
             await Parallel.ForEachAsync(feeds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken }, async (feed, _) =>
             {
                 await OnTick(feed);
+            });
+
+            // Feeds to resubscribe (the cluster connection came back) all go now: until then they hear nothing live. The
+            // rest, checks for lost events, at most this tick's share of CatchUpsPerSecond, those waiting longest first.
+            var now = Clock.GetUtcNow();
+            var due = feeds.Where(f => f.ResubscribeRequested && f.Subscription is not null)
+                .Concat(feeds.Where(f => !f.ResubscribeRequested && IsCatchUpDue(f, now)).OrderBy(f => f.NextCatchUpAt).Take(catchUpsPerTick))
+                .ToList();
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken }, async (feed, _) =>
+            {
                 await CatchUpIfIdle(feed);
             });
 
@@ -413,12 +424,14 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
         LogUnsettled(logger, GetType().Name, why, count, _options.CatchUpInterval, _options.UnsettledPeriod);
     }
 
+    private bool IsCatchUpDue(RelayedFeed feed, DateTimeOffset now) =>
+        feed.Subscription is not null
+        && (feed.ResubscribeRequested
+            || (now >= feed.NextCatchUpAt && (now < feed.UnsettledUntil || now >= feed.LastActiveAt + _options.CalmCatchUpInterval)));
+
     private async Task CatchUpIfIdle(RelayedFeed feed)
     {
-        var now = Clock.GetUtcNow();
-        var calm = now >= feed.UnsettledUntil;
-        if (feed.Subscription is null
-            || (!feed.ResubscribeRequested && (now < feed.NextCatchUpAt || (calm && now < feed.LastActiveAt + _options.CalmCatchUpInterval))))
+        if (!IsCatchUpDue(feed, Clock.GetUtcNow()))
         {
             return;
         }

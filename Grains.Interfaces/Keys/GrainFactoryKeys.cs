@@ -39,6 +39,8 @@ public static class GrainFactoryKeys
 
     public static IChannelPresenceGrain ChannelPresence(this IGrainFactory grains, ChannelKey key) => grains.ByKey<IChannelPresenceGrain>(key.ToString());
 
+    public static IGatewayRegistryGrain GatewayRegistry(this IGrainFactory grains) => grains.ByKey<IGatewayRegistryGrain>(IGatewayRegistryGrain.Key);
+
     public static IThreadGrain Thread(this IGrainFactory grains, ThreadKey key) => grains.ByKey<IThreadGrain>(key.ToString());
 
     public static IThreadPageGrain ThreadPage(this IGrainFactory grains, ThreadKey thread, long pageIndex) =>

@@ -7,11 +7,13 @@ namespace CommunityScale.Chat;
 
 /// <summary>
 /// Sums the online counts that gateways report for one channel and publishes the total on the channel stream when
-/// it changes. A gateway that stops reporting (crashed) is dropped after <see cref="PresenceOptions.GatewayExpiry"/>.
-/// Presence is soft state: it is rebuilt from the next reports, so it is never stored. A change is published after
+/// it changes. Gateways report a count when it changes and rarely otherwise; a count older than
+/// <see cref="PresenceOptions.GatewayExpiry"/> is kept while its gateway is alive (<see cref="LiveGateways"/>), so a crashed
+/// gateway's count goes within two expiries of its last heartbeat. Presence is soft state: it is rebuilt from the next reports, so it is never stored. A change is published after
 /// the wait <see cref="PresencePacing"/> sets for the channel's size; changes within the wait are folded into one.
 /// </summary>
-public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChannelPresenceGrain
+public sealed class ChannelPresenceGrain(
+    IOptions<PresenceOptions> options, LiveGateways liveGateways, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChannelPresenceGrain
 {
     private readonly Dictionary<string, (int Online, DateTimeOffset ReportedAt)> _gateways = new(StringComparer.Ordinal);
     private int _published = -1;
@@ -22,7 +24,7 @@ public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [Fro
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = ChannelKey.Parse(this.GetPrimaryKeyString());
-        var period = options.Value.GatewayExpiry / 2;
+        var period = options.Value.GatewayExpiry;
         this.RegisterGrainTimer(ExpireSilentGateways, new GrainTimerCreationOptions(period, period) { Interleave = false, KeepAlive = false });
         return Task.CompletedTask;
     }
@@ -48,9 +50,9 @@ public sealed class ChannelPresenceGrain(IOptions<PresenceOptions> options, [Fro
     private async Task ExpireSilentGateways(CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow() - options.Value.GatewayExpiry;
-        foreach (var (gateway, report) in _gateways)
+        foreach (var gateway in _gateways.Where(g => g.Value.ReportedAt < cutoff).Select(g => g.Key).ToList())
         {
-            if (report.ReportedAt < cutoff)
+            if (!await liveGateways.IsAlive(gateway))
             {
                 _gateways.Remove(gateway);
             }

@@ -83,6 +83,7 @@ public static class SiloApp
         silo.Services.AddSingleton(TextModels.ShippedModels.Sentiment(k => config[k]));
         silo.Services.AddSingleton<Sentiment.SentimentScorer>();
         silo.Services.AddSingleton<Access.AccessRulesCache>();
+        silo.Services.AddSingleton<Chat.LiveGateways>();
         silo.Services.AddSingleton<Communities.CommunityLookups>();
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)

@@ -20,8 +20,13 @@ MANY_CHANNELS_STEP=5
 # BENCH_CLUSTER_CLIENTS_PER_GATEWAY: fewer for a quick try of the script itself (the figures need the 10,000).
 CLIENTS_PER_GATEWAY="${BENCH_CLUSTER_CLIENTS_PER_GATEWAY:-10000}"
 BACKPLANE_PORTS=(5101 5102 5103 5104)
+# BENCH_CLUSTER_ONLY: a comma-separated subset of hot-ours, many-ours, hot-backplane, many-backplane (all by default), to
+# try or repeat one part; the report then pairs what this run measured with nothing for the parts left out.
+CLUSTER_PARTS=",${BENCH_CLUSTER_ONLY:-hot-ours,many-ours,hot-backplane,many-backplane},"
+part() { [[ "$CLUSTER_PARTS" == *",$1,"* ]]; }
 
-cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
+# Azurite in memory, as in the single-machine runs (deploy/local-cluster says why).
+cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_AZURITE=memory LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
 
 # cluster_pids GATEWAYS: the gateways first (they hold the connections), then the silos, Redis and Azurite.
 cluster_pids() {
@@ -80,10 +85,15 @@ run_cluster_bench() {
   trap 'trap - EXIT; cluster down >/dev/null 2>&1; stop_all' EXIT
   ensure_redis
   local gateways
-  for gateways in 1 2 4; do cluster_ours "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
-  cluster_ours cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
-  for gateways in 1 2 4; do cluster_backplane "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
-  cluster_backplane cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
+  if part hot-ours; then
+    for gateways in 1 2 4; do cluster_ours "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
+  fi
+  part many-ours && cluster_ours cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
+  if part hot-backplane; then
+    for gateways in 1 2 4; do cluster_backplane "$(hot_channel_scenario "$gateways")" "$gateways" 1 1 "$CLUSTER_RATES" "$CLUSTER_STEP"; done
+  fi
+  part many-backplane && cluster_backplane cluster-many-channels 4 "$MANY_CHANNELS" "$MANY_CHANNELS_SENDERS" "$MANY_CHANNELS_RATES" "$MANY_CHANNELS_STEP"
+  return 0
 }
 
 # Ours and the backplane at the same gateways share a name, which pairs them in the report. The 4-gateway run keeps the

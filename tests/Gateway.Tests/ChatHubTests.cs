@@ -255,4 +255,21 @@ public sealed class ChatHubTests(SystemFixture fixture)
         await bob.DisposeAsync();
         await ann.WaitUntil(u => u.PresenceEvents.LastOrDefault(p => p.CommunityId == community)?.Online == 1, what: "presence of 1");
     }
+
+    [Fact]
+    public async Task A_count_outlives_the_expiry_while_its_gateway_says_it_is_alive()
+    {
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        var (community, channel) = await SystemFixture.NewChannel(ann);
+        await ann.JoinChannel(community, channel);
+        await ann.WaitUntil(u => u.PresenceEvents.LastOrDefault(p => p.ChannelId == channel && p.CommunityId == community)?.Online == 1,
+            what: "presence of 1");
+
+        // The count is sent once (it does not change, and the resend interval is minutes); the expiry here is 3 s.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var cluster = fixture.System.GatewayServices.GetRequiredService<IClusterClient>();
+        Assert.Equal(1, await cluster.ChannelPresence(new ChannelKey(community, channel)).GetOnline());
+        var gatewayId = fixture.System.GatewayServices.GetRequiredService<ChannelRelay>().GatewayId;
+        Assert.Contains(gatewayId, (await cluster.GatewayRegistry().Alive()).Gateways);
+    }
 }

@@ -58,6 +58,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Storage:AzureTable:TableName"] = $"t{Guid.NewGuid():n}",
         ["Gateway:CatchUpInterval"] = "00:00:01",
         ["Gateway:PresenceReportInterval"] = "00:00:00.200",
+        // Heartbeats well within a short expiry, so a test sees a count outlive the expiry without being sent again.
+        ["Gateway:PresenceRefreshInterval"] = "00:00:00.500",
+        ["Presence:GatewayExpiry"] = "00:00:03",
         ["Attachments:ConnectionString"] = azurite.BlobPort > 0 ? azurite.BlobConnectionString : null,
         ["Webhooks:AllowLoopback"] = "true",
         ["Webhooks:MaxAttempts"] = "3",

@@ -64,6 +64,36 @@ public sealed class CommunityGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Presence_keeps_the_count_of_a_gateway_that_is_alive_and_drops_one_that_is_not()
+    {
+        var presence = Client.ChannelPresence(new ChannelKey($"c-{Guid.NewGuid():n}", "live"));
+        var live = $"gw-live-{Guid.NewGuid():n}";
+        await presence.Report(live, 4);
+        await presence.Report($"gw-gone-{Guid.NewGuid():n}", 2);
+        Assert.Equal(6, await presence.GetOnline());
+
+        // Neither gateway reports again; only the live one says it is alive. After the expiry (2 s here) the other goes,
+        // and the live one's count stays for as long as it keeps saying so, however old its report.
+        var registry = Client.GatewayRegistry();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await presence.GetOnline() != 4 && DateTime.UtcNow < deadline)
+        {
+            await registry.Heartbeat(live);
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(4, await presence.GetOnline());
+        for (var end = DateTime.UtcNow.AddSeconds(6); DateTime.UtcNow < end;)
+        {
+            await registry.Heartbeat(live);
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(4, await presence.GetOnline());
+        Assert.Contains(live, (await registry.Alive()).Gateways);
+    }
+
+    [Fact]
     public async Task Presence_sums_gateway_reports_and_drops_a_silent_gateway()
     {
         var key = new ChannelKey($"c-{Guid.NewGuid():n}", "live");
