@@ -373,21 +373,15 @@ public abstract partial class SequencedRelay<TKey, TEvent, TItem>(
                 feeds = [.. _feeds.Values];
             }
 
-            await Parallel.ForEachAsync(feeds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken }, async (feed, _) =>
-            {
-                await OnTick(feed);
-            });
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken };
+            await Parallel.ForEachAsync(feeds, parallel, async (feed, _) => await OnTick(feed));
 
             // Feeds to resubscribe (the cluster connection came back) all go now: until then they hear nothing live. The
             // rest, checks for lost events, at most this tick's share of CatchUpsPerSecond, those waiting longest first.
             var now = Clock.GetUtcNow();
-            var due = feeds.Where(f => f.ResubscribeRequested && f.Subscription is not null)
-                .Concat(feeds.Where(f => !f.ResubscribeRequested && IsCatchUpDue(f, now)).OrderBy(f => f.NextCatchUpAt).Take(catchUpsPerTick))
-                .ToList();
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken }, async (feed, _) =>
-            {
-                await CatchUpIfIdle(feed);
-            });
+            var due = feeds.Where(f => IsCatchUpDue(f, now)).ToLookup(f => f.ResubscribeRequested);
+            await Parallel.ForEachAsync(due[true].Concat(due[false].OrderBy(f => f.NextCatchUpAt).Take(catchUpsPerTick)), parallel,
+                async (feed, _) => await CatchUpIfIdle(feed));
 
             lock (_feeds)
             {

@@ -156,7 +156,8 @@ public interface IMessageReactionsGrain : IGrainWithStringKey, Privacy.IHoldsMem
 
 /// <summary>
 /// Aggregates a channel's online count (key: <c>community/channel</c>). Each gateway reports its own count for the
-/// channel periodically and only when it changed; the grain publishes the total when the total changes.
+/// channel when it changed (and rarely again otherwise; that the gateway is alive, <see cref="IGatewayRegistryGrain"/>
+/// says); the grain publishes the total when the total changes.
 /// </summary>
 [Alias("cs.IChannelPresenceGrain")]
 public interface IChannelPresenceGrain : IGrainWithStringKey

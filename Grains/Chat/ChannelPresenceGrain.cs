@@ -8,9 +8,11 @@ namespace CommunityScale.Chat;
 /// <summary>
 /// Sums the online counts that gateways report for one channel and publishes the total on the channel stream when
 /// it changes. Gateways report a count when it changes and rarely otherwise; a count older than
-/// <see cref="PresenceOptions.GatewayExpiry"/> is kept while its gateway is alive (<see cref="LiveGateways"/>), so a crashed
-/// gateway's count goes within two expiries of its last heartbeat. Presence is soft state: it is rebuilt from the next reports, so it is never stored. A change is published after
-/// the wait <see cref="PresencePacing"/> sets for the channel's size; changes within the wait are folded into one.
+/// <see cref="PresenceOptions.GatewayExpiry"/> is kept while its gateway is alive (<see cref="LiveGateways"/>), so a
+/// crashed gateway's count goes about two expiries after its last heartbeat (the expiry, the silo's cached answer, this
+/// grain's check). Presence is soft state: it is rebuilt from the next reports, so it is never stored. A change is
+/// published after the wait <see cref="PresencePacing"/> sets for the channel's size; changes within the wait are folded
+/// into one.
 /// </summary>
 public sealed class ChannelPresenceGrain(
     IOptions<PresenceOptions> options, LiveGateways liveGateways, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IChannelPresenceGrain

@@ -12,8 +12,7 @@ namespace CommunityScale.Chat;
 public sealed partial class LiveGateways(IGrainFactory grains, IOptions<PresenceOptions> options, ILogger<LiveGateways> logger)
 {
     private readonly Lock _lock = new();
-    private HashSet<string>? _alive;
-    private DateTimeOffset _knownSince;
+    private GatewayLiveness? _last;
     private long _until;
     private Task<GatewayLiveness>? _loading;
 
@@ -27,9 +26,9 @@ public sealed partial class LiveGateways(IGrainFactory grains, IOptions<Presence
         Task<GatewayLiveness> loading;
         lock (_lock)
         {
-            if (_alive is not null && Environment.TickCount64 < _until)
+            if (_last is not null && Environment.TickCount64 < _until)
             {
-                return Answer(gatewayId);
+                return Answer(_last, gatewayId);
             }
 
             loading = _loading is { IsCompleted: false } inFlight ? inFlight : _loading = grains.GatewayRegistry().Alive();
@@ -40,24 +39,23 @@ public sealed partial class LiveGateways(IGrainFactory grains, IOptions<Presence
             var liveness = await loading;
             lock (_lock)
             {
-                _alive = [.. liveness.Gateways];
-                _knownSince = liveness.KnownSince;
+                _last = liveness;
                 _until = Environment.TickCount64 + (long)(options.Value.GatewayExpiry / 4).TotalMilliseconds;
-                return Answer(gatewayId);
             }
+
+            return Answer(liveness, gatewayId);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogRegistryFailed(logger, ex);
-            lock (_lock)
-            {
-                return _alive is null || Answer(gatewayId);
-            }
+            var last = _last;
+            return last is null || Answer(last, gatewayId);
         }
     }
 
-    private bool Answer(string gatewayId) =>
-        _alive!.Contains(gatewayId) || TimeProvider.System.GetUtcNow() - _knownSince < options.Value.GatewayExpiry;
+    // A cluster has tens of gateways: a list search is as quick as a set here.
+    private bool Answer(GatewayLiveness liveness, string gatewayId) =>
+        liveness.Gateways.Contains(gatewayId) || TimeProvider.System.GetUtcNow() - liveness.KnownSince < options.Value.GatewayExpiry;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Asking the gateway registry which gateways are alive failed; the last answer stands")]
     private static partial void LogRegistryFailed(ILogger logger, Exception ex);

@@ -7,7 +7,10 @@ public sealed class PresenceOptions
 {
     public const string Section = "Presence";
 
-    /// <summary>A gateway's count is dropped when it has not reported for this long (gateways refresh well within it).</summary>
+    /// <summary>
+    /// A gateway's count older than this is dropped once the gateway has also sent no heartbeat for this long (gateways
+    /// send one every <c>Gateway:PresenceRefreshInterval</c>, well within it).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan GatewayExpiry { get; set; } = TimeSpan.FromSeconds(30);
 

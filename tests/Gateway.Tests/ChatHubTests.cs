@@ -262,13 +262,19 @@ public sealed class ChatHubTests(SystemFixture fixture)
         await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
         var (community, channel) = await SystemFixture.NewChannel(ann);
         await ann.JoinChannel(community, channel);
-        await ann.WaitUntil(u => u.PresenceEvents.LastOrDefault(p => p.ChannelId == channel && p.CommunityId == community)?.Online == 1,
-            what: "presence of 1");
+        int? Online(TestUser u) => u.PresenceEvents.LastOrDefault(p => p.ChannelId == channel && p.CommunityId == community)?.Online;
+        await ann.WaitUntil(u => Online(u) == 1, what: "presence of 1");
 
-        // The count is sent once (it does not change, and the resend interval is minutes); the expiry here is 3 s.
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        // A gateway that never says it is alive reports 2, after this gateway's 1 was reported (once: it does not
+        // change). When the silent one's count goes (expiry 3 s here), this gateway's older count has been judged by the
+        // same expiry check: the total is then 1, not 0, because this gateway kept sending its heartbeat.
         var cluster = fixture.System.GatewayServices.GetRequiredService<IClusterClient>();
-        Assert.Equal(1, await cluster.ChannelPresence(new ChannelKey(community, channel)).GetOnline());
+        var presence = cluster.ChannelPresence(new ChannelKey(community, channel));
+        await presence.Report($"gw-silent-{Guid.NewGuid():n}", 2);
+        await ann.WaitUntil(u => Online(u) == 3, what: "presence of 3");
+        await ann.WaitUntil(u => Online(u) != 3, TimeSpan.FromSeconds(30), what: "the silent gateway's count dropped");
+        Assert.Equal(1, Online(ann));
+        Assert.Equal(1, await presence.GetOnline());
         var gatewayId = fixture.System.GatewayServices.GetRequiredService<ChannelRelay>().GatewayId;
         Assert.Contains(gatewayId, (await cluster.GatewayRegistry().Alive()).Gateways);
     }

@@ -114,9 +114,7 @@ public static class Capacity
     {
         ArgumentNullException.ThrowIfNull(costs);
         var behindPerDelivery = (costs.BehindUsPerMessageFixed + costs.BehindUsPerMessagePerGateway * gateways) / clients;
-        // What the servers spend holding the connections with nothing sent is not there for deliveries.
-        var spare = Math.Max(0, cores * 1e6 - idleServerMsPerSecond * 1e3);
-        return spare / (costs.GatewayUsPerDelivery + loadUsPerDelivery + behindPerDelivery);
+        return SpareUs(cores, idleServerMsPerSecond) / (costs.GatewayUsPerDelivery + loadUsPerDelivery + behindPerDelivery);
     }
 
     /// <summary>
@@ -131,9 +129,11 @@ public static class Capacity
         ArgumentNullException.ThrowIfNull(costs);
         var perMessage = gatewayUsPerMessage + fansPerChannel * loadUsPerDelivery + behindUsPerMessage
             + costs.BehindUsPerMessagePerGateway * Math.Min(gateways, fansPerChannel);
-        var spare = Math.Max(0, cores * 1e6 - idleServerMsPerSecond * 1e3);
-        return spare / perMessage * fansPerChannel;
+        return SpareUs(cores, idleServerMsPerSecond) / perMessage * fansPerChannel;
     }
+
+    // The CPU µs a second left for deliveries: what the servers spend holding the connections with nothing sent is not.
+    private static double SpareUs(double cores, double idleServerMsPerSecond) => Math.Max(0, cores * 1e6 - idleServerMsPerSecond * 1e3);
 
     private static int Ceiling(double value) => (int)Math.Ceiling(Math.Max(0, value) - 1e-9);
 }
