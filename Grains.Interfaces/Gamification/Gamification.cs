@@ -259,6 +259,10 @@ public interface ILeaderboardShardGrain : IGrainWithStringKey
     [Alias("Set")]
     Task Set(string userId, string displayName, long points);
 
+    /// <summary>Several members' totals at once (their <see cref="LeaderboardEntry.Rank"/> is ignored), as <see cref="Set"/> each.</summary>
+    [Alias("SetMany")]
+    Task SetMany(IReadOnlyList<LeaderboardEntry> entries);
+
     [Alias("Remove")]
     Task Remove(string userId);
 

@@ -31,6 +31,10 @@ public interface IMemberChangeFeedGrain : IGrainWithStringKey
     [Alias("Touch")]
     Task Touch(string userId);
 
+    /// <summary>As <see cref="Touch"/>, for several members (a silo's points grains' marks, gathered).</summary>
+    [Alias("TouchMany")]
+    Task TouchMany(IReadOnlyList<string> userIds);
+
     /// <summary>
     /// As <see cref="Touch"/>, answered once the mark is stored: an erasure's last word on a member, who never changes
     /// again and so would never reappear if a written-behind mark were lost.

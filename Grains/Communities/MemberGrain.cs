@@ -43,6 +43,7 @@ public sealed partial class MemberGrain(
     [PersistentState("member", StorageNames.Main)] IPersistentState<MemberState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
+    GatheredUpdates gathered,
     ILogger<MemberGrain> logger) : Grain, IMemberGrain, IRemindable
 {
     public const int MaxSanctions = 100;
@@ -335,14 +336,14 @@ public sealed partial class MemberGrain(
     }
 
     /// <summary>
-    /// Marks this member as changed for the CRM change feed (one-way: never waits, never fails the change). Not a
+    /// Marks this member as changed for the CRM change feed (gathered on the silo: never waits, never fails the change). Not a
     /// follow-up: the feed's marks are themselves written behind and may lose the last second, and a member missed
     /// reappears with their next change; the erasure marks the member durably (<see cref="Integrations.IMemberChangeFeedGrain.Erased"/>).
     /// </summary>
     private void TouchChangeFeed()
     {
         var (communityId, userId) = MemberKey.Parse(this.GetPrimaryKeyString());
-        GrainFactory.ByKey<Integrations.IMemberChangeFeedGrain>(communityId).Touch(userId).Ignore();
+        gathered.Touch(communityId, userId);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

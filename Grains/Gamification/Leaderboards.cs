@@ -26,7 +26,10 @@ public sealed partial class LeaderboardShardGrain(
     // Boards are derived (every award sets the member's absolute total again), and a busy community has thousands of
     // shards (one set per channel board): written at most once a minute, a lost minute is put right by the next awards.
     private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(60);
+    // Longer than a points grain's gathered write plus GatheredUpdates' delay, the most a total sent before an erasure can lag.
+    private static readonly TimeSpan RemovedMemory = TimeSpan.FromMinutes(1);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
+    private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
 
@@ -48,11 +51,38 @@ public sealed partial class LeaderboardShardGrain(
 
     public Task Set(string userId, string displayName, long points)
     {
+        Apply(userId, displayName, points);
+        return Task.CompletedTask;
+    }
+
+    public Task SetMany(IReadOnlyList<LeaderboardEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            Apply(entry.UserId, entry.DisplayName, entry.Points);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Apply(string userId, string displayName, long points)
+    {
+        // Totals gathered on a silo before the erasure (GatheredUpdates) may arrive after it: they must not bring the member back.
+        if (_removed.TryGetValue(userId, out var removedAt))
+        {
+            if (DateTime.UtcNow - removedAt < RemovedMemory)
+            {
+                return;
+            }
+
+            _removed.Remove(userId);
+        }
+
         if (S.Entries.TryGetValue(userId, out var old))
         {
             if (old.Points == points && old.DisplayName == displayName)
             {
-                return Task.CompletedTask;
+                return;
             }
 
             _sorted.Remove(old);
@@ -62,11 +92,11 @@ public sealed partial class LeaderboardShardGrain(
         S.Entries[userId] = entry;
         _sorted.Add(entry);
         Writes.Changed();
-        return Task.CompletedTask;
     }
 
     public async Task Remove(string userId)
     {
+        _removed[userId] = DateTime.UtcNow;
         if (S.Entries.Remove(userId, out var old))
         {
             _sorted.Remove(old);

@@ -28,6 +28,7 @@ public sealed partial class MemberPointsGrain(
     IOptions<OutboxOptions> outboxOptions,
     IOptions<PointsOptions> pointsOptions,
     CommunityLookups lookups,
+    GatheredUpdates gathered,
     ILogger<MemberPointsGrain> logger) : Grain, IMemberPointsGrain, IRemindable
 {
     public const int RecentSources = 2_000;
@@ -83,7 +84,7 @@ public sealed partial class MemberPointsGrain(
             },
         };
         _ledger = new PointsLedger(_key, () => S, () => Zone);
-        _announcer = new PointsAnnouncer(GrainFactory, _key, () => S, _ledger, MemberStream, logger);
+        _announcer = new PointsAnnouncer(GrainFactory, gathered, _key, () => S, _ledger, MemberStream, logger);
         _outbox.Activated();
         return Task.CompletedTask;
     }
@@ -258,7 +259,7 @@ public sealed partial class MemberPointsGrain(
         {
             _announcer.Touch();
             await _announcer.Campaigns(pending.Campaigns.Select(c => (c.Key, c.Value)));
-            await _announcer.Boards();
+            _announcer.Boards();
         }
 
         done.TrySetResult();
@@ -297,6 +298,7 @@ public sealed partial class MemberPointsGrain(
         // What the outbox still owed goes with the record: notices and webhooks about a member who asked to be forgotten.
         // A gathered write still waiting must not bring the record back.
         _erased = true;
+        gathered.Forget(_key.CommunityId, _key.UserId);
         await _writer.Clear();
         _member = null;
         DeactivateOnIdle();
@@ -327,7 +329,7 @@ public sealed partial class MemberPointsGrain(
         await Store();
         _announcer.Touch();
         await _announcer.Campaigns((record.Campaigns ?? []).Select(c => (c, new CampaignContribution(_key.UserId, -record.Points, 0, false))));
-        await _announcer.Boards();
+        _announcer.Boards();
         await _announcer.Posted(awards);
     }
 

@@ -1,3 +1,4 @@
+using CommunityScale.FollowUps;
 using CommunityScale.Insights;
 using CommunityScale.Integrations;
 using CommunityScale.Streams;
@@ -13,7 +14,7 @@ namespace CommunityScale.Gamification;
 /// award. Nothing here throws.
 /// </summary>
 public sealed partial class PointsAnnouncer(
-    IGrainFactory grains, MemberKey key, Func<MemberPointsState> state, PointsLedger ledger, Func<Task<IAsyncStream<MemberStreamEvent>>> memberStream, ILogger logger)
+    IGrainFactory grains, GatheredUpdates gathered, MemberKey key, Func<MemberPointsState> state, PointsLedger ledger, Func<Task<IAsyncStream<MemberStreamEvent>>> memberStream, ILogger logger)
 {
     // The community's weekly rollover is armed from its first weekly points; once per activation is enough.
     private bool _weeklyRolloverArmed;
@@ -40,7 +41,7 @@ public sealed partial class PointsAnnouncer(
     }
 
     /// <summary>The CRM change feed's mark (written behind there too: the member reappears with their next change).</summary>
-    public void Touch() => grains.ByKey<IMemberChangeFeedGrain>(key.CommunityId).Touch(key.UserId).Ignore();
+    public void Touch() => gathered.Touch(key.CommunityId, key.UserId);
 
     /// <summary>Campaign boards (absolute totals) and figures.</summary>
     public async Task Campaigns(IEnumerable<(string CampaignId, Campaigns.CampaignContribution Contribution)> contributions)
@@ -49,8 +50,7 @@ public sealed partial class PointsAnnouncer(
         {
             try
             {
-                await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.ForCampaign(campaignId), key.UserId)
-                    .Set(key.UserId, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
+                gathered.Set(key.CommunityId, Leaderboards.ForCampaign(campaignId), key.UserId, S.DisplayName, S.CampaignPoints.GetValueOrDefault(campaignId));
                 await grains.Campaign(new CampaignKey(key.CommunityId, campaignId)).Record(contribution);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -76,34 +76,27 @@ public sealed partial class PointsAnnouncer(
         }
     }
 
-    /// <summary>The boards: absolute totals, so one update after many awards says all of them.</summary>
-    public async Task Boards()
+    /// <summary>The boards: absolute totals, so one update after many awards says all of them (gathered on the silo).</summary>
+    public void Boards()
     {
-        try
+        gathered.Set(key.CommunityId, Leaderboards.AllTime, key.UserId, S.DisplayName, S.Points);
+        if (S.Week.Length > 0)
         {
-            await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.AllTime, key.UserId).Set(key.UserId, S.DisplayName, S.Points);
-            if (S.Week.Length > 0)
+            gathered.Set(key.CommunityId, S.Week, key.UserId, S.DisplayName, S.WeekPoints);
+            if (!_weeklyRolloverArmed)
             {
-                await Leaderboards.Shard(grains, key.CommunityId, S.Week, key.UserId).Set(key.UserId, S.DisplayName, S.WeekPoints);
-                if (!_weeklyRolloverArmed)
-                {
-                    // Idempotent, and asked again by every activation: nothing is lost if this one-way call is.
-                    grains.GetGrain<IWeeklyBoardsGrain>(key.CommunityId).Ensure().Ignore();
-                    _weeklyRolloverArmed = true;
-                }
+                // Idempotent, and asked again by every activation: nothing is lost if this one-way call is.
+                grains.GetGrain<IWeeklyBoardsGrain>(key.CommunityId).Ensure().Ignore();
+                _weeklyRolloverArmed = true;
             }
+        }
 
-            foreach (var channel in ledger.ChangedChannels.ToList())
-            {
-                await Leaderboards.Shard(grains, key.CommunityId, Leaderboards.ForChannel(channel), key.UserId)
-                    .Set(key.UserId, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
-                ledger.ChangedChannels.Remove(channel);
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        foreach (var channel in ledger.ChangedChannels)
         {
-            LogAnnounceFailed(logger, ex, key.ToString());
+            gathered.Set(key.CommunityId, Leaderboards.ForChannel(channel), key.UserId, S.DisplayName, S.ChannelPoints.GetValueOrDefault(channel));
         }
+
+        ledger.ChangedChannels.Clear();
     }
 
     /// <summary>Each award on the member's live stream, as it is made.</summary>

@@ -60,6 +60,17 @@ public sealed partial class MemberChangeFeedGrain(
         return Task.CompletedTask;
     }
 
+    public Task TouchMany(IReadOnlyList<string> userIds)
+    {
+        foreach (var userId in userIds)
+        {
+            Mark(userId);
+        }
+
+        Writes.Changed();
+        return Task.CompletedTask;
+    }
+
     public Task Erased(string userId)
     {
         Mark(userId);

@@ -85,6 +85,7 @@ public static class SiloApp
         silo.Services.AddSingleton<Access.AccessRulesCache>();
         silo.Services.AddSingleton<Chat.LiveGateways>();
         silo.Services.AddSingleton<Communities.CommunityLookups>();
+        silo.Services.AddSingleton<FollowUps.GatheredUpdates>();
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {

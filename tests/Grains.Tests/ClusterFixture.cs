@@ -25,6 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Points gather a window's awards into one write (1 s in production, where the gateway tests run it): short
         // here, so that hundreds of awaited awards do not add minutes to the suite.
         ["Points:WriteDelay"] = "00:00:00.050",
+        ["Points:BoardDelay"] = "00:00:00.050",
     }).Build();
 
     public async Task InitializeAsync()

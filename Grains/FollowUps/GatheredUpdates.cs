@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using CommunityScale.Gamification;
+using CommunityScale.Integrations;
+using CommunityScale.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.FollowUps;
+
+/// <summary>
+/// What grains tell derived views, best effort: the members' totals on the boards (absolute, so the latest wins; from the
+/// points grains after a stored award) and the CRM change feed's marks (from the points and member grains). One per silo:
+/// everything its grains send within <see cref="PointsOptions.BoardDelay"/> goes as one call per board shard and one per
+/// community's feed. Sent one by
+/// one, a quiet channel's message cost three shard calls and a feed call of its own (the all-time, weekly and channel
+/// boards); gathered, the all-time and weekly shards of a busy community take one call each per delay whatever the
+/// number of authors. A silo that dies loses what is gathering, as it lost the one-way calls in flight before: the
+/// member's next award puts the boards right. One flush at a time, so a later total never overtakes an earlier one.
+/// </summary>
+public sealed partial class GatheredUpdates : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly TimeSpan _delay;
+    private readonly ILogger<GatheredUpdates> _logger;
+    private readonly Lock _lock = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> _boards = [];
+    private Dictionary<string, HashSet<string>> _touched = new(StringComparer.Ordinal);
+
+    public GatheredUpdates(IGrainFactory grains, IOptions<PointsOptions> options, ILogger<GatheredUpdates> logger)
+    {
+        (_grains, _delay, _logger) = (grains, options.Value.BoardDelay, logger);
+        _loop = Task.Run(Run);
+    }
+
+    /// <summary>The member's total on one board (replacing any total still waiting for that board).</summary>
+    public void Set(string communityId, string board, string userId, string displayName, long points)
+    {
+        var shard = new BoardKey(communityId, board).Shard(Leaderboards.ShardOf(userId));
+        lock (_lock)
+        {
+            if (!_boards.TryGetValue(shard, out var entries))
+            {
+                _boards[shard] = entries = new(StringComparer.Ordinal);
+            }
+
+            entries[userId] = new LeaderboardEntry(0, userId, displayName, points);
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>The member changed: they reappear in the community's change feed.</summary>
+    public void Touch(string communityId, string userId)
+    {
+        lock (_lock)
+        {
+            if (!_touched.TryGetValue(communityId, out var users))
+            {
+                _touched[communityId] = users = new(StringComparer.Ordinal);
+            }
+
+            users.Add(userId);
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Drops what is still waiting for an erased member, so it cannot bring them back after the erasure.</summary>
+    public void Forget(string communityId, string userId)
+    {
+        lock (_lock)
+        {
+            foreach (var (shard, entries) in _boards)
+            {
+                if (shard.Board.CommunityId == communityId)
+                {
+                    entries.Remove(userId);
+                }
+            }
+
+            if (_touched.TryGetValue(communityId, out var users))
+            {
+                users.Remove(userId);
+            }
+        }
+    }
+
+    private async Task Run()
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(_stop.Token))
+            {
+                _wake.Reader.TryRead(out _);
+                await Task.Delay(_delay, _stop.Token);
+                await Flush();
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Shutting down: DisposeAsync sends what is left.
+        }
+    }
+
+    /// <summary>Sends everything waiting now (one call per shard and per feed) and waits for the answers.</summary>
+    public async Task Flush()
+    {
+        Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> boards;
+        Dictionary<string, HashSet<string>> touched;
+        lock (_lock)
+        {
+            (boards, _boards) = (_boards, []);
+            (touched, _touched) = (_touched, new(StringComparer.Ordinal));
+        }
+
+        var calls = boards.Where(b => b.Value.Count > 0).Select(b => Send(b.Key.ToString(), () => _grains.LeaderboardShard(b.Key).SetMany([.. b.Value.Values])))
+            .Concat(touched.Where(t => t.Value.Count > 0).Select(t => Send(t.Key, () => _grains.ByKey<IMemberChangeFeedGrain>(t.Key).TouchMany([.. t.Value]))));
+        await Task.WhenAll(calls);
+    }
+
+    private async Task Send(string target, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogSendFailed(_logger, ex, target);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        try
+        {
+            await Flush().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            // The cluster is going away; the boards are put right by the members' next awards.
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending gathered board totals or change-feed marks to {Target} failed; the members' next awards put them right")]
+    private static partial void LogSendFailed(ILogger logger, Exception ex, string target);
+}
