@@ -163,6 +163,17 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
+    public void Every_silo_at_full_scale_owns_a_stream_queue()
+    {
+        // Queues are spread over the silos, and a silo without one delivers no stream events: the capacity model's silos
+        // would then not all share the fan-out's silo side.
+        var queues = int.Parse(Scalar(OfKind("ConfigMap").Single(), "data", "Orleans__StreamQueueCount")!, CultureInfo.InvariantCulture);
+        var silos = int.Parse(Scalar(OfKind("HorizontalPodAutoscaler").Single(h => Scalar(h, "spec", "scaleTargetRef", "name") == "communityscale-silo"),
+            "spec", "maxReplicas")!, CultureInfo.InvariantCulture);
+        Assert.True(queues >= silos, $"{queues} stream queues for up to {silos} silos");
+    }
+
+    [Fact]
     public void The_silo_grace_period_covers_its_drain()
     {
         var deployment = Deployment("communityscale-silo");
