@@ -25,6 +25,7 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly Task _loop;
     private Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> _boards = [];
     private Dictionary<string, HashSet<string>> _touched = new(StringComparer.Ordinal);
@@ -105,20 +106,28 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends everything waiting now (one call per shard and per feed) and waits for the answers.</summary>
+    /// <summary>Sends everything waiting now (one call per shard and per feed) and waits for the answers; one flush at a time.</summary>
     public async Task Flush()
     {
-        Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> boards;
-        Dictionary<string, HashSet<string>> touched;
-        lock (_lock)
+        await _flushing.WaitAsync();
+        try
         {
-            (boards, _boards) = (_boards, []);
-            (touched, _touched) = (_touched, new(StringComparer.Ordinal));
-        }
+            Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> boards;
+            Dictionary<string, HashSet<string>> touched;
+            lock (_lock)
+            {
+                (boards, _boards) = (_boards, []);
+                (touched, _touched) = (_touched, new(StringComparer.Ordinal));
+            }
 
-        var calls = boards.Where(b => b.Value.Count > 0).Select(b => Send(b.Key.ToString(), () => _grains.LeaderboardShard(b.Key).SetMany([.. b.Value.Values])))
-            .Concat(touched.Where(t => t.Value.Count > 0).Select(t => Send(t.Key, () => _grains.ByKey<IMemberChangeFeedGrain>(t.Key).TouchMany([.. t.Value]))));
-        await Task.WhenAll(calls);
+            var calls = boards.Where(b => b.Value.Count > 0).Select(b => Send(b.Key.ToString(), () => _grains.LeaderboardShard(b.Key).SetMany([.. b.Value.Values])))
+                .Concat(touched.Where(t => t.Value.Count > 0).Select(t => Send(t.Key, () => _grains.ByKey<IMemberChangeFeedGrain>(t.Key).TouchMany([.. t.Value]))));
+            await Task.WhenAll(calls);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
     }
 
     private async Task Send(string target, Func<Task> call)
@@ -136,17 +145,17 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop;
         try
         {
-            await Flush().WaitAsync(TimeSpan.FromSeconds(5));
+            // What is gathering goes if the cluster still answers; a silo on its way out does not wait long for it (a call
+            // to a stopped silo would wait for its response timeout).
+            await _loop.ContinueWith(_ => Flush(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                .WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (TimeoutException)
         {
-            // The cluster is going away; the boards are put right by the members' next awards.
+            // The boards are put right by the members' next awards.
         }
-
-        _stop.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending gathered board totals or change-feed marks to {Target} failed; the members' next awards put them right")]
