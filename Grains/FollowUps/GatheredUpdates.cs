@@ -11,10 +11,9 @@ namespace CommunityScale.FollowUps;
 /// What grains tell derived views, best effort: the members' totals on the boards (absolute, so the latest wins; from the
 /// points grains after a stored award) and the CRM change feed's marks (from the points and member grains). One per silo:
 /// everything its grains send within <see cref="PointsOptions.BoardDelay"/> goes as one call per board shard and one per
-/// community's feed. Sent one by
-/// one, a quiet channel's message cost three shard calls and a feed call of its own (the all-time, weekly and channel
-/// boards); gathered, the all-time and weekly shards of a busy community take one call each per delay whatever the
-/// number of authors. A silo that dies loses what is gathering, as it lost the one-way calls in flight before: the
+/// community's feed. Sent one by one, a quiet channel's message cost three shard calls and a feed call of its own (the
+/// all-time, weekly and channel boards); gathered, the all-time and weekly shards of a busy community take one call each
+/// per delay whatever the number of authors. A silo that dies loses what is gathering, as it lost the one-way calls in flight before: the
 /// member's next award puts the boards right. One flush at a time, so a later total never overtakes an earlier one.
 /// </summary>
 public sealed partial class GatheredUpdates : IAsyncDisposable
