@@ -256,10 +256,7 @@ public interface IMemberPointsGrain : IGrainWithStringKey
 [Alias("cs.ILeaderboardShardGrain")]
 public interface ILeaderboardShardGrain : IGrainWithStringKey
 {
-    [Alias("Set")]
-    Task Set(string userId, string displayName, long points);
-
-    /// <summary>Several members' totals at once (their <see cref="LeaderboardEntry.Rank"/> is ignored), as <see cref="Set"/> each.</summary>
+    /// <summary>Members' absolute totals (their <see cref="LeaderboardEntry.Rank"/> is ignored); a silo's points grains send theirs gathered (<c>GatheredUpdates</c>).</summary>
     [Alias("SetMany")]
     Task SetMany(IReadOnlyList<LeaderboardEntry> entries);
 

@@ -13,7 +13,9 @@ public static class Leaderboards
     public static string ForCampaign(string campaignId) => $"campaign.{campaignId}";
 
     public static ILeaderboardShardGrain Shard(IGrainFactory grains, string communityId, string board, string userId) =>
-        grains.LeaderboardShard(new BoardKey(communityId, board).Shard(ShardOf(userId)));
+        grains.LeaderboardShard(ShardKey(communityId, board, userId));
+
+    public static BoardShardKey ShardKey(string communityId, string board, string userId) => new BoardKey(communityId, board).Shard(ShardOf(userId));
 
     /// <summary>FNV-1a: stable across processes and restarts, unlike string.GetHashCode.</summary>
     public static int ShardOf(string userId)

@@ -1,5 +1,4 @@
 using CommunityScale.Communities;
-using Orleans.Concurrency;
 
 namespace CommunityScale.Integrations;
 
@@ -27,16 +26,12 @@ public sealed record MemberChangePage([property: Id(0)] IReadOnlyList<MemberChan
 [Alias("cs.IMemberChangeFeedGrain")]
 public interface IMemberChangeFeedGrain : IGrainWithStringKey
 {
-    [OneWay]
-    [Alias("Touch")]
-    Task Touch(string userId);
-
-    /// <summary>As <see cref="Touch"/>, for several members (a silo's points grains' marks, gathered).</summary>
+    /// <summary>Marks members as changed (written behind); a silo's member and points grains send theirs gathered (<c>GatheredUpdates</c>).</summary>
     [Alias("TouchMany")]
     Task TouchMany(IReadOnlyList<string> userIds);
 
     /// <summary>
-    /// As <see cref="Touch"/>, answered once the mark is stored: an erasure's last word on a member, who never changes
+    /// As <see cref="TouchMany"/> for one member, answered once the mark is stored: an erasure's last word on a member, who never changes
     /// again and so would never reappear if a written-behind mark were lost.
     /// </summary>
     [Alias("Erased")]

@@ -38,7 +38,7 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
     /// <summary>The member's total on one board (replacing any total still waiting for that board).</summary>
     public void Set(string communityId, string board, string userId, string displayName, long points)
     {
-        var shard = new BoardKey(communityId, board).Shard(Leaderboards.ShardOf(userId));
+        var shard = Leaderboards.ShardKey(communityId, board, userId);
         lock (_lock)
         {
             if (!_boards.TryGetValue(shard, out var entries))

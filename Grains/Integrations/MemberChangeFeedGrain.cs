@@ -53,13 +53,6 @@ public sealed partial class MemberChangeFeedGrain(
         return Task.CompletedTask;
     }
 
-    public Task Touch(string userId)
-    {
-        Mark(userId);
-        Writes.Changed();
-        return Task.CompletedTask;
-    }
-
     public Task TouchMany(IReadOnlyList<string> userIds)
     {
         foreach (var userId in userIds)

@@ -302,7 +302,7 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
                 var points = (long)random.Next(0, 50_000);
                 totals[user] = points;
                 writes++;
-                return Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).Set(user, user, points);
+                return Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).SetMany([new LeaderboardEntry(0, user, user, points)]);
             }).ToArray());
         }
 
@@ -312,7 +312,7 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
             var user = $"m{random.Next(100_000)}";
             totals[user] += random.Next(1, 500);
             writes++;
-            await Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).Set(user, user, totals[user]);
+            await Leaderboards.Shard(Grains, community, Leaderboards.AllTime, user).SetMany([new LeaderboardEntry(0, user, user, totals[user])]);
         }
 
         var writeSeconds = clock.Elapsed.TotalSeconds;
@@ -347,7 +347,7 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         // The erasure removes Ann; a total gathered on a silo before it (BoardUpdates) arrives after.
         await shard.Remove("ann");
         await shard.SetMany([new LeaderboardEntry(0, "ann", "Ann", 10), new LeaderboardEntry(0, "bob", "Bob", 8)]);
-        await shard.Set("ann", "Ann", 11);
+        await shard.SetMany([new LeaderboardEntry(0, "ann", "Ann", 11)]);
         Assert.Equal([("bob", 8L)], (await shard.Top(10)).Select(e => (e.UserId, e.Points)));
         Assert.Equal(1, await shard.Count());
     }
