@@ -32,6 +32,18 @@ public static class ServiceDefaultsExtensions
     /// <summary>Our own meters and activity sources are all named <c>CommunityScale.*</c>.</summary>
     public const string OwnInstrumentation = "CommunityScale.*";
 
+    /// <summary>
+    /// Kestrel's memory pool counts every block rented and returned. A gateway rents a block for each message it writes
+    /// to each connection, so these two cost about 1.5 % of its CPU at 200,000 deliveries a second (perf, fanout-1k), for
+    /// figures nobody charts. Dropped, they are not listened to at all; the pool's allocated and evicted bytes (rare
+    /// events, the ones that show memory growing) stay.
+    /// </summary>
+    private static readonly HashSet<string> PerRentPoolInstruments = new(StringComparer.Ordinal)
+    {
+        "aspnetcore.memory_pool.rented",
+        "aspnetcore.memory_pool.pooled",
+    };
+
     private static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -41,7 +53,8 @@ public static class ServiceDefaultsExtensions
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter("Microsoft.Orleans").AddMeter(OwnInstrumentation);
+                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter("Microsoft.Orleans").AddMeter(OwnInstrumentation)
+                    .AddView(instrument => PerRentPoolInstruments.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : null);
                 if (telemetry.Prometheus)
                 {
                     metrics.AddPrometheusExporter();

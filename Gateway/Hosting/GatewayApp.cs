@@ -48,7 +48,13 @@ public static class GatewayApp
                 o.AddFilter<HubErrorFilter>();
                 o.AddFilter<ApiTokenHubFilter>();
             })
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+            .AddJsonProtocol(o =>
+            {
+                o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+                // Every chat message carries its optional fields (editedAt, reactions, attachments) to every fan, nearly
+                // always null: left out, a ChannelMessage is ~50 bytes (~15 %) smaller for each delivery to read and send.
+                o.PayloadSerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            })
             // Browsers speak JSON; native clients and bots may choose the smaller, cheaper MessagePack (enums as numbers there).
             .AddMessagePackProtocol();
         services.AddSingleton<HubErrorFilter>();

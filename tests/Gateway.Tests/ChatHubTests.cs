@@ -39,6 +39,47 @@ public sealed class ChatHubTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task A_json_client_gets_a_message_without_its_null_fields_and_with_them_once_set()
+    {
+        await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
+        await using var bob = await TestUser.ConnectAsync(fixture.Url, "bob");
+        var (community, channel) = await SystemFixture.NewChannel(ann, bob);
+        // What a browser parses: the raw JSON of each event, not a typed record that reads a missing field as null.
+        var token = await TestUser.GetTokenAsync(fixture.Url, "bob");
+        var raw = new System.Collections.Concurrent.ConcurrentQueue<(string Event, System.Text.Json.JsonElement Payload)>();
+        await using var browser = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.Url, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        browser.On<System.Text.Json.JsonElement>("ChannelMessage", m => raw.Enqueue(("ChannelMessage", m)));
+        browser.On<System.Text.Json.JsonElement>("MessageReactions", r => raw.Enqueue(("MessageReactions", r)));
+        browser.On<System.Text.Json.JsonElement>("MessageEdited", m => raw.Enqueue(("MessageEdited", m)));
+        await browser.StartAsync();
+        await browser.InvokeAsync<System.Text.Json.JsonElement>("JoinChannel", community, channel, null);
+
+        var ack = await ann.Send(community, channel, "Anpfiff!", "cmid-kickoff");
+        await Responses.Eventually(() => Task.FromResult(raw.Any(e => e.Event == "ChannelMessage")), "the message");
+        await ann.Hub.InvokeAsync<MessageReactionCounts>("React", community, channel, ack.Seq, "tada", true);
+        await ann.Hub.InvokeAsync<ChatMessage>("EditMessage", community, channel, ack.Seq, "Anpfiff! 20:45");
+        await Responses.Eventually(() => Task.FromResult(raw.Any(e => e.Event == "MessageReactions") && raw.Any(e => e.Event == "MessageEdited")),
+            "the reactions and edit events");
+
+        var message = Assert.Single(raw, e => e.Event == "ChannelMessage").Payload;
+        Assert.Equal("Anpfiff!", message.GetProperty("text").GetString());
+        Assert.Equal(ack.Seq, message.GetProperty("seq").GetInt64());
+        Assert.False(message.GetProperty("removed").GetBoolean());
+        Assert.False(message.TryGetProperty("editedAt", out _));
+        Assert.False(message.TryGetProperty("reactions", out _));
+        Assert.False(message.TryGetProperty("attachments", out _));
+        var reactions = raw.First(e => e.Event == "MessageReactions").Payload;
+        Assert.Equal(1, reactions.GetProperty("counts").GetProperty("tada").GetInt32());
+        Assert.False(reactions.TryGetProperty("mine", out _));
+        // Once set, a field is there: the edit carries its time.
+        var edited = raw.First(e => e.Event == "MessageEdited").Payload;
+        Assert.Equal("Anpfiff! 20:45", edited.GetProperty("text").GetString());
+        Assert.True(edited.TryGetProperty("editedAt", out _), edited.GetRawText());
+    }
+
+    [Fact]
     public async Task A_messagepack_client_and_a_json_client_chat_with_each_other()
     {
         await using var ann = await TestUser.ConnectAsync(fixture.Url, "ann");
