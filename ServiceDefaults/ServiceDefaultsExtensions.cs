@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
@@ -38,11 +39,8 @@ public static class ServiceDefaultsExtensions
     /// figures nobody charts. Dropped, they are not listened to at all; the pool's allocated and evicted bytes (rare
     /// events, the ones that show memory growing) stay.
     /// </summary>
-    private static readonly HashSet<string> PerRentPoolInstruments = new(StringComparer.Ordinal)
-    {
-        "aspnetcore.memory_pool.rented",
-        "aspnetcore.memory_pool.pooled",
-    };
+    private static bool IsPerRentPoolInstrument(Instrument instrument) =>
+        instrument.Name is "aspnetcore.memory_pool.rented" or "aspnetcore.memory_pool.pooled";
 
     private static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
@@ -54,7 +52,7 @@ public static class ServiceDefaultsExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter("Microsoft.Orleans").AddMeter(OwnInstrumentation)
-                    .AddView(instrument => PerRentPoolInstruments.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : null);
+                    .AddView(instrument => IsPerRentPoolInstrument(instrument) ? MetricStreamConfiguration.Drop : null);
                 if (telemetry.Prometheus)
                 {
                     metrics.AddPrometheusExporter();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using CommunityScale.Gamification;
 using CommunityScale.Integrations;
@@ -41,12 +42,8 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         var shard = Leaderboards.ShardKey(communityId, board, userId);
         lock (_lock)
         {
-            if (!_boards.TryGetValue(shard, out var entries))
-            {
-                _boards[shard] = entries = new(StringComparer.Ordinal);
-            }
-
-            entries[userId] = new LeaderboardEntry(0, userId, displayName, points);
+            (CollectionsMarshal.GetValueRefOrAddDefault(_boards, shard, out _) ??= new(StringComparer.Ordinal))[userId] =
+                new LeaderboardEntry(0, userId, displayName, points);
         }
 
         _wake.Writer.TryWrite(true);
@@ -57,12 +54,7 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (!_touched.TryGetValue(communityId, out var users))
-            {
-                _touched[communityId] = users = new(StringComparer.Ordinal);
-            }
-
-            users.Add(userId);
+            (CollectionsMarshal.GetValueRefOrAddDefault(_touched, communityId, out _) ??= new(StringComparer.Ordinal)).Add(userId);
         }
 
         _wake.Writer.TryWrite(true);

@@ -29,7 +29,7 @@ public sealed partial class LeaderboardShardGrain(
     // Longer than a points grain's gathered write plus GatheredUpdates' delay, the most a total sent before an erasure can lag.
     private static readonly TimeSpan RemovedMemory = TimeSpan.FromMinutes(1);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
-    private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);  // erased member → when
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
 
@@ -62,14 +62,9 @@ public sealed partial class LeaderboardShardGrain(
     private void Apply(string userId, string displayName, long points)
     {
         // Totals gathered on a silo before the erasure (GatheredUpdates) may arrive after it: they must not bring the member back.
-        if (_removed.TryGetValue(userId, out var removedAt))
+        if (_removed.TryGetValue(userId, out var removedAt) && DateTime.UtcNow - removedAt < RemovedMemory)
         {
-            if (DateTime.UtcNow - removedAt < RemovedMemory)
-            {
-                return;
-            }
-
-            _removed.Remove(userId);
+            return;
         }
 
         if (S.Entries.TryGetValue(userId, out var old))
@@ -90,7 +85,14 @@ public sealed partial class LeaderboardShardGrain(
 
     public async Task Remove(string userId)
     {
-        _removed[userId] = DateTime.UtcNow;
+        // Erasures older than RemovedMemory guard nothing any more: dropped here, the memory holds a minute's erasures.
+        var now = DateTime.UtcNow;
+        foreach (var expired in _removed.Where(r => now - r.Value >= RemovedMemory).Select(r => r.Key).ToList())
+        {
+            _removed.Remove(expired);
+        }
+
+        _removed[userId] = now;
         if (S.Entries.Remove(userId, out var old))
         {
             _sorted.Remove(old);

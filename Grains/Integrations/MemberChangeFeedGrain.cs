@@ -23,7 +23,8 @@ public sealed class MemberChangeFeedState
 public sealed record MemberChangeMark([property: Id(0)] long Seq, [property: Id(1)] DateTimeOffset At);
 
 /// <summary>
-/// The CRM change feed. Members and points grains touch it one-way on every change; it keeps one mark per member (so
+/// The CRM change feed. Member and points grains mark their changes through their silo's <c>GatheredUpdates</c> (one
+/// <see cref="TouchMany"/> per community per <c>Points:BoardDelay</c>); it keeps one mark per member (so
 /// it is bounded by the member count, not by activity) and an ordered index of the marks in memory. Marks are written
 /// behind, at most once a second: a crash can lose the last second's marks, never a member's data, and that member
 /// reappears with their next change.

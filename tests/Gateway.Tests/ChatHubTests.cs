@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using CommunityScale.Chat;
 using CommunityScale.Gateway.Relay;
 using CommunityScale.Posting;
@@ -46,15 +48,15 @@ public sealed class ChatHubTests(SystemFixture fixture)
         var (community, channel) = await SystemFixture.NewChannel(ann, bob);
         // What a browser parses: the raw JSON of each event, not a typed record that reads a missing field as null.
         var token = await TestUser.GetTokenAsync(fixture.Url, "bob");
-        var raw = new System.Collections.Concurrent.ConcurrentQueue<(string Event, System.Text.Json.JsonElement Payload)>();
+        var raw = new ConcurrentQueue<(string Event, JsonElement Payload)>();
         await using var browser = new HubConnectionBuilder()
             .WithUrl(new Uri(fixture.Url, "/hubs/community"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();
-        browser.On<System.Text.Json.JsonElement>("ChannelMessage", m => raw.Enqueue(("ChannelMessage", m)));
-        browser.On<System.Text.Json.JsonElement>("MessageReactions", r => raw.Enqueue(("MessageReactions", r)));
-        browser.On<System.Text.Json.JsonElement>("MessageEdited", m => raw.Enqueue(("MessageEdited", m)));
+        browser.On<JsonElement>("ChannelMessage", m => raw.Enqueue(("ChannelMessage", m)));
+        browser.On<JsonElement>("MessageReactions", r => raw.Enqueue(("MessageReactions", r)));
+        browser.On<JsonElement>("MessageEdited", m => raw.Enqueue(("MessageEdited", m)));
         await browser.StartAsync();
-        await browser.InvokeAsync<System.Text.Json.JsonElement>("JoinChannel", community, channel, null);
+        await browser.InvokeAsync<JsonElement>("JoinChannel", community, channel, null);
 
         var ack = await ann.Send(community, channel, "Anpfiff!", "cmid-kickoff");
         await Responses.Eventually(() => Task.FromResult(raw.Any(e => e.Event == "ChannelMessage")), "the message");
