@@ -19,6 +19,16 @@ public sealed class MemberChangeFeedState
     [Id(1)] public Dictionary<string, MemberChangeMark> Latest { get; set; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>
+/// The marks made since the feed's last full write (<see cref="MemberChangeFeedState"/>), stored on their own so that a
+/// flush writes what changed, not every member the community ever had.
+/// </summary>
+[GenerateSerializer, Alias("cs.MemberChangeFeedRecent")]
+public sealed class MemberChangeFeedRecent
+{
+    [Id(0)] public Dictionary<string, MemberChangeMark> Marks { get; set; } = new(StringComparer.Ordinal);
+}
+
 [GenerateSerializer, Immutable, Alias("cs.MemberChangeMark")]
 public sealed record MemberChangeMark([property: Id(0)] long Seq, [property: Id(1)] DateTimeOffset At);
 
@@ -27,30 +37,53 @@ public sealed record MemberChangeMark([property: Id(0)] long Seq, [property: Id(
 /// <see cref="TouchMany"/> per community per <c>Points:BoardDelay</c>); it keeps one mark per member (so
 /// it is bounded by the member count, not by activity) and an ordered index of the marks in memory. Marks are written
 /// behind, at most once a second: a crash can lose the last second's marks, never a member's data, and that member
-/// reappears with their next change.
+/// reappears with their next change. A flush writes only the marks made since the last full write (<c>member-changes-recent</c>);
+/// the full set (<c>member-changes</c>) is written again when those partial writes have cost as much as it
+/// (<see cref="SnapshotRule"/>), so a busy community of 100,000 members does not rewrite 100,000 marks every second.
+/// Activation reads both, and the later mark of a member wins.
 /// </summary>
 public sealed partial class MemberChangeFeedGrain(
     [PersistentState("member-changes", StorageNames.Main)] IPersistentState<MemberChangeFeedState> state,
+    [PersistentState("member-changes-recent", StorageNames.Main)] IPersistentState<MemberChangeFeedRecent> recent,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<MemberChangeFeedGrain> logger) : Grain, IMemberChangeFeedGrain
 {
     private readonly SortedDictionary<long, string> _bySeq = [];
     private readonly StateWriter<MemberChangeFeedState> _writer = new(state);
+    private readonly StateWriter<MemberChangeFeedRecent> _recentWriter = new(recent);
     private WriteBehind? _writeBehind;
 
-    private WriteBehind Writes => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, CommunityId));
+    /// <summary>Marks written in partial writes since the last full write: what they cost so far.</summary>
+    private long _partialMarksWritten;
+
+    private WriteBehind Writes => _writeBehind ??= new(this, _ => Write(), ex => LogFlushFailed(logger, ex, CommunityId));
 
     private MemberChangeFeedState S => _writer.State;
+
+    private Dictionary<string, MemberChangeMark> Recent => _recentWriter.State.Marks;
 
     private string CommunityId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A partial write that a full write has since covered is still stored (the next partial write replaces it): its
+        // marks are older than or equal to the full set's, so the later mark of each member is the one kept.
+        foreach (var (user, mark) in Recent)
+        {
+            if (!S.Latest.TryGetValue(user, out var full) || full.Seq < mark.Seq)
+            {
+                S.Latest[user] = mark;
+            }
+
+            S.LastSeq = Math.Max(S.LastSeq, mark.Seq);
+        }
+
         foreach (var (user, mark) in S.Latest)
         {
             _bySeq[mark.Seq] = user;
         }
 
+        _partialMarksWritten = Recent.Count;
         return Task.CompletedTask;
     }
 
@@ -79,8 +112,24 @@ public sealed partial class MemberChangeFeedGrain(
         }
 
         var seq = ++S.LastSeq;
-        S.Latest[userId] = new MemberChangeMark(seq, clock.GetUtcNow());
+        var mark = new MemberChangeMark(seq, clock.GetUtcNow());
+        S.Latest[userId] = mark;
+        Recent[userId] = mark;
         _bySeq[seq] = userId;
+    }
+
+    private async Task Write()
+    {
+        if (!SnapshotRule.TimeForFullWrite(S.Latest.Count, _partialMarksWritten, Recent.Count))
+        {
+            await _recentWriter.Write();
+            _partialMarksWritten += Recent.Count;
+            return;
+        }
+
+        await _writer.Write();
+        Recent.Clear();
+        _partialMarksWritten = 0;
     }
 
     public async Task<MemberChangePage> Read(long since, int limit, Actor caller, bool viaToken)

@@ -58,6 +58,10 @@ public sealed class InspectableGrainStorage(Serializer serializer) : IGrainStora
         return Task.CompletedTask;
     }
 
+    /// <summary>The stored size of a record named as <see cref="Find"/> names it (<c>state@grain</c>), or null if none is stored.</summary>
+    public int? SizeOf(string record) =>
+        _records.Where(r => $"{r.Key.State}@{r.Key.Grain}" == record).Select(r => (int?)r.Value.Bytes.Length).FirstOrDefault();
+
     /// <summary>Every stored record whose grain id or contents contain <paramref name="text"/> (ordinal), as <c>state@grain</c>.</summary>
     public IReadOnlyList<string> Find(string text)
     {
