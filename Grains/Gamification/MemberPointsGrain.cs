@@ -244,7 +244,8 @@ public sealed partial class MemberPointsGrain(
                 _memberReadAt = DateTime.UtcNow;
             }
 
-            await Store();
+            // Nobody waits for a gathered write unless it was hurried: then it goes at once.
+            await (hurry.IsCompleted ? Store() : WriteTiming.Unhurried(Store));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

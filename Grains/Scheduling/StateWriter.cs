@@ -49,7 +49,7 @@ public sealed class StateWriter<T>(IPersistentState<T> state)
             _gathering = null;
         }
 
-        await Write();
+        await WriteTiming.Unhurried(Write);
     }
 
     private async Task WriteAfter(Task previous)

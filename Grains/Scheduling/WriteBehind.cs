@@ -34,7 +34,7 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
 
         try
         {
-            await WriteNow(cancellationToken);
+            await WriteTiming.Unhurried(() => WriteNow(cancellationToken));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -20,6 +20,27 @@ public sealed class AzureTableStorageOptions
     [Range(1, 3_000_000)]
     public int MaxStateBytes { get; set; } = 2_500_000;
 
+    /// <summary>
+    /// How many partitions a new table spreads grain states over (<see cref="StateLayout"/>): states of one partition are
+    /// written together. An Azure Table partition serves ≈ 2,000 rows a second, so a cluster wants about its peak state
+    /// writes a second ÷ 1,500; one machine, 1. Fixed when the table is first used: a table keeps the count it was
+    /// created with (changing it never loses a state), and a table written before shared partitions keeps one per grain.
+    /// </summary>
+    [Range(1, 1024)]
+    public int StatePartitions { get; set; } = 1;
+
+    /// <summary>
+    /// How long a write nobody waits for (a write-behind flush, a gathered write) waits for other grains' writes to share
+    /// its storage operation, while fewer than <see cref="BehindWriteGather"/> rows are queued; a write someone waits for
+    /// goes at once and takes them along. 0: no wait.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan BehindWriteDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The rows queued in a partition that end the wait of <see cref="BehindWriteDelay"/>.</summary>
+    [Range(1, 100)]
+    public int BehindWriteGather { get; set; } = 20;
+
     /// <summary>How long one storage request may take before the write fails (sends then fail fast instead of hanging).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -177,13 +177,22 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
     }
 
     /// <summary>The provider on this Azurite with the shipped retry settings, through a pipeline that can lose answers.</summary>
-    public IGrainStorage StorageLosing(LostResponses lost, HttpPipelinePosition where)
+    public IGrainStorage StorageLosing(LostResponses lost, HttpPipelinePosition where) => StorageOn("conformance", lost, where);
+
+    /// <summary>A provider of its own on <paramref name="table"/> of this Azurite, optionally with a policy in its pipeline.</summary>
+    public AzureTableGrainStorage StorageOn(string table, HttpPipelinePolicy? policy = null, HttpPipelinePosition where = HttpPipelinePosition.PerCall, int statePartitions = 1)
     {
-        var options = new AzureTableStorageOptions { ConnectionString = _azurite.ConnectionString, TableName = "conformance" };
+        var options = new AzureTableStorageOptions { ConnectionString = _azurite.ConnectionString, TableName = table, StatePartitions = statePartitions };
         var clientOptions = StorageRegistration.ClientOptions(options);
-        clientOptions.AddPolicy(lost, where);
+        if (policy is not null)
+        {
+            clientOptions.AddPolicy(policy, where);
+        }
+
         return Create(options, new TableServiceClient(options.ConnectionString, clientOptions));
     }
+
+    public TableClient Table(string table) => new TableServiceClient(_azurite.ConnectionString).GetTableClient(table);
 
     public async Task InitializeAsync()
     {
