@@ -17,7 +17,8 @@ namespace CommunityScale.Silo.Storage;
 /// </summary>
 /// <remarks>
 /// Layout: <see cref="StateLayout"/> (shared partitions, whose writes <see cref="TableWriteLanes"/> batches across grains;
-/// or, in a table written before them, a partition per grain). The ETag handed to Orleans is <c>rows:azureETag</c>, so a write knows how many rows the previous one left without reading.
+/// or, in a table written before them, a partition per grain). The ETag handed to Orleans is <c>rows:azureETag</c>, so a
+/// write knows how many rows the previous one left without reading.
 /// A write whose outcome is unknown (a timeout: storage may still apply it) appends its write id, <c>|id</c>; see
 /// <see cref="WriteStateAsync{T}"/>.
 /// </remarks>
@@ -40,7 +41,6 @@ public sealed partial class AzureTableGrainStorage(
     public string TableName => options.TableName;
 
     private TableClient Table => service.GetTableClient(options.TableName);
-
 
     /// <summary>The table's layout, read (or chosen) once; a failed attempt is tried again by the next call.</summary>
     private async Task<StateLayout> Layout()

@@ -94,7 +94,7 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
                 }
             }
 
-            await Submit(partition, lane, batch);
+            await Submit(lane, batch);
         }
 
         // An idle lane goes (with a partition per grain, lanes would otherwise pile up). A write that found it just before
@@ -103,7 +103,7 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
         {
             lock (lane)
             {
-                if (!lane.Running && lane.Queue.Count == 0)
+                if (!lane.Running && lane.Queue.Count == 0 && _lanes.TryGetValue(partition, out var current) && current == lane)
                 {
                     _lanes.Remove(partition);
                 }
@@ -132,7 +132,7 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
         }
     }
 
-    private async Task Submit(string partition, Lane lane, List<PendingWrite> batch)
+    private async Task Submit(Lane lane, List<PendingWrite> batch)
     {
         StorageMetrics.StateRequests.Add(1);
         if (batch is [{ Actions.Count: 1 } lone])
@@ -173,7 +173,7 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
             refused.Done.TrySetException(ex);
             lock (lane)
             {
-                var again = batch.Where(w => w != refused).Select(w => w with { Behind = false }).ToList();
+                var again = batch.Where(w => !ReferenceEquals(w, refused)).Select(w => w with { Behind = false }).ToList();
                 lane.Queue.InsertRange(0, again);
                 lane.QueuedRows += again.Sum(w => w.Actions.Count);
             }
