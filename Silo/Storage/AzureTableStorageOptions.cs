@@ -32,10 +32,13 @@ public sealed class AzureTableStorageOptions
     /// <summary>
     /// How long a write nobody waits for (a write-behind flush, a gathered write) waits for other grains' writes to share
     /// its storage operation, while fewer than <see cref="BehindWriteGather"/> rows are queued; a write someone waits for
-    /// goes at once and takes them along. 0: no wait.
+    /// goes at once and takes them along. 0 (the default): no wait, and writes share an operation only when they queue
+    /// behind one in flight. 50 ms made 2.6–6.4 writes share a request in many-channels, but a hot channel's acks paid
+    /// for it (durable-sends: 1,914–2,044 acked/s and p99 43–49 ms, against 2,161–2,183 and 37–38 ms with 0), so it is for
+    /// a deployment of many quiet channels that pays per request.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
-    public TimeSpan BehindWriteDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan BehindWriteDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>The rows queued in a partition that end the wait of <see cref="BehindWriteDelay"/>.</summary>
     [Range(1, 100)]

@@ -16,7 +16,7 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
     public async Task Writes_nobody_waits_for_share_storage_operations_and_each_keeps_its_own_etag()
     {
         var requests = new CountedWrites();
-        var storage = fixture.StorageOn(NewTable(), requests);
+        var storage = fixture.StorageOn(NewTable(), requests, behindWriteDelay: TimeSpan.FromMilliseconds(50));
         await storage.InitializeAsync();
         var grains = Enumerable.Range(0, 30).Select(i => GrainId.Create("shared", $"g{i}-{Guid.NewGuid():n}")).ToList();
         var states = grains.Select(g => new GrainState<SampleState>(new SampleState { Name = $"first {g}" })).ToList();
@@ -44,7 +44,7 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
     [Fact]
     public async Task A_stale_write_sharing_an_operation_is_refused_alone_and_the_others_are_stored()
     {
-        var storage = fixture.StorageOn(NewTable());
+        var storage = fixture.StorageOn(NewTable(), behindWriteDelay: TimeSpan.FromMilliseconds(50));
         await storage.InitializeAsync();
         var (stale, fine) = (GrainId.Create("shared", $"stale-{Guid.NewGuid():n}"), GrainId.Create("shared", $"fine-{Guid.NewGuid():n}"));
         var staleState = new GrainState<SampleState>(new SampleState { Name = "v1" });

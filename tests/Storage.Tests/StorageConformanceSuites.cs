@@ -180,9 +180,15 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
     public IGrainStorage StorageLosing(LostResponses lost, HttpPipelinePosition where) => StorageOn("conformance", lost, where);
 
     /// <summary>A provider of its own on <paramref name="table"/> of this Azurite, optionally with a policy in its pipeline.</summary>
-    public AzureTableGrainStorage StorageOn(string table, HttpPipelinePolicy? policy = null, HttpPipelinePosition where = HttpPipelinePosition.PerCall, int statePartitions = 1)
+    public AzureTableGrainStorage StorageOn(string table, HttpPipelinePolicy? policy = null, HttpPipelinePosition where = HttpPipelinePosition.PerCall, int statePartitions = 1, TimeSpan? behindWriteDelay = null)
     {
-        var options = new AzureTableStorageOptions { ConnectionString = _azurite.ConnectionString, TableName = table, StatePartitions = statePartitions };
+        var options = new AzureTableStorageOptions
+        {
+            ConnectionString = _azurite.ConnectionString,
+            TableName = table,
+            StatePartitions = statePartitions,
+            BehindWriteDelay = behindWriteDelay ?? TimeSpan.Zero,
+        };
         var clientOptions = StorageRegistration.ClientOptions(options);
         if (policy is not null)
         {
