@@ -100,8 +100,10 @@ public sealed class ApiTokenTests(SystemFixture fixture)
 
         await ann.JoinChannel(community, channel);
         await ann.Send(community, channel, "Hello CRM");
+        // The feed hears of the award after the points grain's gathered write (within Points:WriteDelay, 5 s) and the
+        // silo's gathering (Points:BoardDelay, 1 s), api.md: about 6 s at worst, so the loop allows 20.
         MemberChangePage next = null!;
-        for (var i = 0; i < 100 && (next is null || next.Items.All(c => c.Points?.Points != 1)); i++)
+        for (var i = 0; i < 400 && (next is null || next.Items.All(c => c.Points?.Points != 1)); i++)
         {
             next = (await crm.GetFromJsonAsync<MemberChangePage>($"{feed}?since={first.NextSince}", TestUser.Json))!;
             await Task.Delay(TimeSpan.FromMilliseconds(50));
