@@ -17,17 +17,7 @@ public static class Leaderboards
 
     public static BoardShardKey ShardKey(string communityId, string board, string userId) => new BoardKey(communityId, board).Shard(ShardOf(userId));
 
-    /// <summary>FNV-1a: stable across processes and restarts, unlike string.GetHashCode.</summary>
-    public static int ShardOf(string userId)
-    {
-        var hash = 2166136261u;
-        foreach (var c in userId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % Shards);
-    }
+    public static int ShardOf(string userId) => StableHash.Bucket(userId, Shards);
 
     /// <summary>Orders entries as boards rank them: more points first, then by user id so ties have one order.</summary>
     public static int Compare(LeaderboardEntry a, LeaderboardEntry b)

@@ -12,7 +12,6 @@ public sealed class StateWriter<T>(IPersistentState<T> state)
 {
     private Task _inFlight = Task.CompletedTask;
     private Task? _next;
-    private Task? _gathering;
 
     /// <summary>The state; change it, then call <see cref="Write"/> before answering anyone who must find it stored.</summary>
     public T State => state.State;
@@ -30,26 +29,6 @@ public sealed class StateWriter<T>(IPersistentState<T> state)
 
         // One write follows the one in flight, whatever its outcome, and carries every change made until it starts.
         return _next ??= WriteAfter(_inFlight);
-    }
-
-    /// <summary>
-    /// Stores the state within <paramref name="delay"/>: the write waits that long so that changes made meanwhile share
-    /// it (a group commit for a grain whose callers come one at a time); completes when that write has finished.
-    /// </summary>
-    public Task WriteWithin(TimeSpan delay) => delay <= TimeSpan.Zero ? Write() : _gathering ??= Gather(delay);
-
-    private async Task Gather(TimeSpan delay)
-    {
-        try
-        {
-            await Task.Delay(delay);
-        }
-        finally
-        {
-            _gathering = null;
-        }
-
-        await WriteTiming.Unhurried(Write);
     }
 
     private async Task WriteAfter(Task previous)

@@ -1,9 +1,10 @@
 namespace CommunityScale.Scheduling;
 
 /// <summary>
-/// Whether the state write under way is one nobody waits for: a write-behind flush or a gathered write. Grain storage
-/// that can store several grains' states in one operation (Azure Table, in shared partitions) lets such a write wait a
-/// few milliseconds for others; a write someone waits for goes at once and takes the waiting ones along.
+/// Whether the state write under way is one nobody waits for: a write-behind flush or a points grain's gathered write.
+/// Grain storage that can store several grains' states in one operation (Azure Table, in shared partitions) can let
+/// such a write wait for others (<c>Storage:AzureTable:BehindWriteDelay</c>, 0 by default); a write someone waits for
+/// goes at once and takes the waiting ones along.
 /// </summary>
 public static class WriteTiming
 {

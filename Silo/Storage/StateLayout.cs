@@ -28,14 +28,7 @@ public sealed record StateLayout(int Partitions)
             return AzureTableGrainStorage.EscapeKey(grainId.ToString());
         }
 
-        // FNV-1a: string.GetHashCode differs per process, and every silo must find a grain's rows in the same partition.
-        var hash = 2166136261u;
-        foreach (var ch in grainId.ToString())
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"~s{hash % (uint)Partitions}");
+        return string.Create(CultureInfo.InvariantCulture, $"~s{StableHash.Bucket(grainId.ToString(), Partitions)}");
     }
 
     /// <summary>The head row's key; chunk rows follow as <c>{head}~{n}</c>.</summary>

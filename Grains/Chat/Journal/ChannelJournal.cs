@@ -25,17 +25,8 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
     /// <summary>The partition count new channels are created with.</summary>
     public int Partitions => _options.Partitions;
 
-    /// <summary>A stable hash (string.GetHashCode differs per process), so every silo finds a channel's rows in the same partition.</summary>
-    public static JournalAddress AddressOf(ChannelKey channel, int partitions)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in channel.ToString())
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-
-        return new JournalAddress(channel, (int)(hash % (uint)Math.Max(1, partitions)));
-    }
+    /// <summary>By <see cref="StableHash"/>, so every silo finds a channel's rows in the same partition.</summary>
+    public static JournalAddress AddressOf(ChannelKey channel, int partitions) => new(channel, StableHash.Bucket(channel.ToString(), partitions));
 
     /// <summary>Completes when every message is durably in the journal (the ack may follow).</summary>
     public Task Append(JournalAddress address, IReadOnlyList<ChatMessage> messages)
