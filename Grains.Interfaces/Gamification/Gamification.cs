@@ -205,25 +205,18 @@ public interface IMemberPointsGrain : IGrainWithStringKey
     Task Record(IReadOnlyList<ActivityEvent> events);
 
     /// <summary>
-    /// A channel's accepted messages by this member, in one call per award round: they earn points and reach the KPIs
-    /// as <see cref="Record"/> does, and count towards trust. Answered once applied, before they are stored: the
-    /// grain gathers what many channels hand it into one write (and one trust count) per <c>Points:WriteDelay</c>.
-    /// A round handed over again counts once and awards nothing twice. Answers a ticket for <see cref="Stored"/>.
+    /// A channel's accepted messages by this member, in one call per author per award round: they earn points and reach
+    /// the KPIs as <see cref="Record"/> does, and count towards trust. Answered once they are stored: the grain gathers
+    /// what many channels hand it into one write (and one trust count) per <c>Points:WriteDelay</c>, so the call waits
+    /// for that write and throws when it failed or the activation went without it (the caller then hands the round over
+    /// again). A round handed over again counts once and awards nothing twice. Interleaves: the grain applies the awards
+    /// in its own turn order, and waiting for the write never holds it. Its own response timeout, above the largest
+    /// <c>Points:WriteDelay</c> allowed (30 s): under the shipped 5-s <c>Orleans:Messaging:ResponseTimeout</c> a 5-s
+    /// delay plus the write would expire routinely, with no fault.
     /// </summary>
-    [Alias("RecordChannelMessages")]
-    Task<Guid> RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels,
+    [Alias("AwardChannelMessages"), AlwaysInterleave, ResponseTimeout("00:01:00")]
+    Task AwardMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<Moderation.TrustThreshold> levels,
         IReadOnlyList<ActivityEvent> events);
-
-    /// <summary>
-    /// Completes when everything recorded before the call is stored; throws when that write failed, or when the
-    /// activation that gave <paramref name="ticket"/> is gone (what it held unstored is lost, so the caller hands it
-    /// over again). Interleaves: waiting for a write never holds the grain. Its own response timeout, above the
-    /// largest <c>Points:WriteDelay</c> allowed (30 s): the call waits for the gathered write by design, and under the
-    /// shipped 5-s <c>Orleans:Messaging:ResponseTimeout</c> a 5-s delay plus the write expired routinely, with no fault,
-    /// leaving the round to be handed over again only by the channel's next activation.
-    /// </summary>
-    [Alias("Stored"), AlwaysInterleave, ResponseTimeout("00:01:00")]
-    Task Stored(Guid ticket);
 
     /// <summary>Takes back what a source earned (moderation removed the content); a no-op when it earned nothing.</summary>
     [Alias("TakeBack")]

@@ -25,9 +25,6 @@ public sealed partial class ChannelAwards(
     IGrainFactory grains, ChannelKey key, Func<ChannelState> state, Func<IReadOnlyList<ChatMessage>> tail, Sentiment.SentimentScorer sentiment, ChatOptions options,
     TimeProvider clock, ILogger logger)
 {
-    // Authors of a round are handed over side by side (each hand-over is applied and answered at once), and the channel's
-    // own writes never queue behind them.
-    private const int CallsInFlight = 64;
     private const int MaxRound = 2_000;
     private readonly List<ChatMessage> _waiting = [];
     private readonly TaskCompletionSource _now = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -129,20 +126,10 @@ public sealed partial class ChannelAwards(
             _waiting.RemoveRange(0, round.Count);
             try
             {
-                // Hand-overs go a chunk at a time; the waits for the points grains' writes all overlap, so a round of a
-                // thousand authors takes one Points:WriteDelay, not one per chunk.
-                var stored = new List<Task>();
-                foreach (var authors in round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Chunk(CallsInFlight))
-                {
-                    if (_stopped)
-                    {
-                        return;
-                    }
-
-                    stored.AddRange(await Task.WhenAll(authors.Select(HandOver)));
-                }
-
-                await Task.WhenAll(stored);
+                // All authors side by side: each call waits for its points grain's gathered write, and those waits
+                // overlap, so a round of a thousand authors takes one Points:WriteDelay. The channel is reentrant: its
+                // own writes never queue behind them.
+                await Task.WhenAll(round.GroupBy(m => m.AuthorId, StringComparer.Ordinal).Select(HandOver));
                 if (_stopped)
                 {
                     return;
@@ -167,19 +154,15 @@ public sealed partial class ChannelAwards(
         }
     }
 
-    // One hand-over per author per round; what it answers is the wait for the points grain's gathered write (which
-    // carries what other channels handed it meanwhile, and the trust count): the cursor only passes what is stored.
+    // One call per author per round, answered once the points grain's gathered write (which carries what other channels
+    // handed it meanwhile, and the trust count) has stored it: the cursor only passes what is stored.
     // Each message is scored for the KPIs' sentiment here, after its ack, and only its label rides along (counted with
     // the KPI deltas the points grain reports per write anyway); a round handed over again scores again, and the points
     // grain drops repeats.
-    private async Task<Task> HandOver(IGrouping<string, ChatMessage> byAuthor)
-    {
-        var points = grains.MemberPoints(key.CommunityId, byAuthor.Key);
-        var ticket = await points.RecordMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
+    private Task HandOver(IGrouping<string, ChatMessage> byAuthor) =>
+        grains.MemberPoints(key.CommunityId, byAuthor.Key).AwardMessages(key.ChannelId, [.. byAuthor.Select(m => m.Seq)], byAuthor.Last().SentAt, TrustLevels,
             [.. byAuthor.Select(m => new ActivityEvent(SourceIds.ChatMessage(m.MessageId), key.CommunityId, m.AuthorId, m.AuthorName, ActionKinds.MessageAccepted, m.SentAt, key.ChannelId,
                 Sentiment: sentiment.Label(m.Text), Seq: m.Seq))]);
-        return points.Stored(ticket);
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing messages from seq {Seq} of channel {Channel} to gamification failed; will retry on the next activation")]
     private static partial void LogAwardFailed(ILogger logger, Exception ex, string channel, long seq);

@@ -11,7 +11,7 @@ namespace CommunityScale.Gamification;
 /// </summary>
 public sealed class GatheredAwards
 {
-    private readonly Dictionary<string, List<long>> _counts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<long>> _counts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CampaignContribution> _campaigns = new(StringComparer.Ordinal);
     private KpiDeltas _kpis = new();
     private DateTimeOffset _countedAt;
@@ -31,7 +31,8 @@ public sealed class GatheredAwards
             _counts[channelId] = list = [];
         }
 
-        list.AddRange(seqs);
+        // A set: a round handed over twice within one window (a channel's new activation repeating its old one's) counts once.
+        list.UnionWith(seqs);
         (_countedAt, _levels) = (at > _countedAt ? at : _countedAt, levels);
     }
 
@@ -52,7 +53,7 @@ public sealed class GatheredAwards
     /// <summary>Everything owed so far, for one write; the next write starts empty.</summary>
     public Taken Take()
     {
-        var taken = new Taken([.. _counts.Select(c => new ChannelSeqs(c.Key, c.Value))], _countedAt, _levels, _kpis, new Dictionary<string, CampaignContribution>(_campaigns, StringComparer.Ordinal), _touched);
+        var taken = new Taken([.. _counts.Select(c => new ChannelSeqs(c.Key, [.. c.Value.Order()]))], _countedAt, _levels, _kpis, new Dictionary<string, CampaignContribution>(_campaigns, StringComparer.Ordinal), _touched);
         _counts.Clear();
         _campaigns.Clear();
         _kpis = new();

@@ -57,11 +57,11 @@ public sealed partial class MemberPointsGrain(
     private DateTime _memberReadAt;
 
     // Chat awards are applied when handed over and stored together once per WriteDelay (see Gather). A channel's
-    // Stored call waits for the write; the ticket tells it whether the activation it handed to is still this one.
+    // AwardMessages call waits for that write, so it interleaves; every change to the state (its own apply step among
+    // them) takes this turn, one at a time, as the calls of a grain that never interleaves would.
     private readonly GatheredAwards _pending = new();
-    private readonly Guid _ticket = Guid.NewGuid();
+    private Task _lastTurn = Task.CompletedTask;
     private TaskCompletionSource? _gathering;
-    private TaskCompletionSource? _lastGathering;
     private TaskCompletionSource? _hurry;
     private bool _erased;
 
@@ -112,7 +112,7 @@ public sealed partial class MemberPointsGrain(
 
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
-        if (await Apply(events) is not { } applied)
+        if (await InTurn(() => Apply(events)) is not { } applied)
         {
             return;
         }
@@ -124,21 +124,43 @@ public sealed partial class MemberPointsGrain(
         await _outbox.Settled(applied.LastNotice);
     }
 
-    public async Task<Guid> RecordMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
+    public async Task AwardMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
         IReadOnlyList<ActivityEvent> events)
     {
-        // Counted for trust even when every award is a replay: the member grain ignores seqs it has counted.
-        _pending.Count(channelId, seqs, at, levels);
-        await Apply(_ledger.NewChatEvents(channelId, seqs, events));
-        _ledger.MarkChatAwarded(channelId, seqs);
-        _ = Gathering();
-        return _ticket;
+        var stored = await InTurn(async () =>
+        {
+            // Counted for trust even when every award is a replay: the member grain ignores seqs it has counted.
+            _pending.Count(channelId, seqs, at, levels);
+            await Apply(_ledger.NewChatEvents(channelId, seqs, events));
+            _ledger.MarkChatAwarded(channelId, seqs);
+            return Gathering();
+        });
+        await stored;
     }
 
-    public Task Stored(Guid ticket) =>
-        ticket != _ticket
-            ? Task.FromException(new InvalidOperationException($"The points grain {_key} was reactivated; what it had not stored is handed over again."))
-            : (_gathering ?? _lastGathering)?.Task ?? Task.CompletedTask;
+    /// <summary>One change to the state at a time: <see cref="AwardMessages"/> interleaves with the grain's other calls.</summary>
+    private async Task<T> InTurn<T>(Func<Task<T>> change)
+    {
+        // The activation runs one piece at a time, so a chain of turns needs no lock: each waits for the one before.
+        var before = _lastTurn;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lastTurn = mine.Task;
+        await before;
+        try
+        {
+            return await change();
+        }
+        finally
+        {
+            mine.SetResult();
+        }
+    }
+
+    private Task InTurn(Func<Task> change) => InTurn(async () =>
+    {
+        await change();
+        return true;
+    });
 
     /// <summary>
     /// Applies <paramref name="events"/> in memory and tells the member's live stream; what they owe (the write, the
@@ -228,7 +250,7 @@ public sealed partial class MemberPointsGrain(
     private async Task Gather(TaskCompletionSource done, Task hurry)
     {
         await Task.WhenAny(Task.Delay(Jitter.Below(pointsOptions.Value.WriteDelay)), hurry);
-        (_lastGathering, _gathering) = (done, null);
+        _gathering = null;
         if (_erased)
         {
             done.TrySetResult();
@@ -266,7 +288,9 @@ public sealed partial class MemberPointsGrain(
         done.TrySetResult();
     }
 
-    public async Task ForgetReactor(string userId, string pseudonym)
+    public Task ForgetReactor(string userId, string pseudonym) => InTurn(() => ReplaceReactor(userId, pseudonym));
+
+    private async Task ReplaceReactor(string userId, string pseudonym)
     {
         var marker = $":{userId}:";
         var changed = false;
@@ -294,7 +318,7 @@ public sealed partial class MemberPointsGrain(
         }
     }
 
-    public async Task Erase()
+    public Task Erase() => InTurn(async () =>
     {
         // What the outbox still owed goes with the record: notices and webhooks about a member who asked to be forgotten.
         // A gathered write still waiting must not bring the record back.
@@ -303,11 +327,11 @@ public sealed partial class MemberPointsGrain(
         await _writer.Clear();
         _member = null;
         DeactivateOnIdle();
-    }
+    });
 
-    public Task TakeBack(string sourceId) => TakeBack(sourceId, null);
+    public Task TakeBack(string sourceId) => InTurn(() => TakeBack(sourceId, null));
 
-    public Task TakeBackChat(string channelId, long seq, string sourceId) => TakeBack(sourceId, new ChatSource(channelId, seq));
+    public Task TakeBackChat(string channelId, long seq, string sourceId) => InTurn(() => TakeBack(sourceId, new ChatSource(channelId, seq)));
 
     private async Task TakeBack(string sourceId, ChatSource? chat)
     {
@@ -352,8 +376,11 @@ public sealed partial class MemberPointsGrain(
             throw Errors.CommunityException.Invalid($"'{timeZone}' is not a known IANA time zone (e.g. Europe/Berlin).");
         }
 
-        (S.TimeZone, _zone) = (timeZone, zone);
-        await Store();
+        await InTurn(() =>
+        {
+            (S.TimeZone, _zone) = (timeZone, zone);
+            return Store();
+        });
         return await GetProfile();
     }
 

@@ -26,11 +26,11 @@ start_system() {
   esac
   say "starting Azurite (logs: $logs/azurite.log)"
   node "$REPO_ROOT/node_modules/azurite/dist/src/table/main.js" --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
-    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck >"$logs/azurite.log" 2>&1 &
+    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite.log" 2>&1 &
   SYSTEM_PIDS+=($!)
   wait_port "$AZURITE_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite did not start; see $logs/azurite.log"
   node "$REPO_ROOT/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 --blobPort "$AZURITE_BLOB_PORT" \
-    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck >"$logs/azurite-blob.log" 2>&1 &
+    "${persistence[@]}" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite-blob.log" 2>&1 &
   SYSTEM_PIDS+=($!)
   wait_port "$AZURITE_BLOB_PORT" 30 "${SYSTEM_PIDS[-1]}" || die "Azurite's blob service did not start; see $logs/azurite-blob.log"
 

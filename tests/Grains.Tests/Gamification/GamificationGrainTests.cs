@@ -86,27 +86,30 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         ActivityEvent Chat(string channel, long seq) =>
             new(SourceIds.ChatMessage($"{channel}-{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, at, channel);
 
-        // Three channels hand over at once; each answer comes before the write, and Stored waits for it.
+        // Three channels hand over at once; each call is answered once the write that carries it is done.
         string[] channels = ["a", "b", "c"];
-        var tickets = await Task.WhenAll(channels.Select(channel =>
-            points.RecordMessages(channel, [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat(channel, 1), Chat(channel, 2)])));
-        Assert.Single(tickets.Distinct());
-        await Task.WhenAll(tickets.Select(points.Stored));
+        await Task.WhenAll(channels.Select(channel =>
+            points.AwardMessages(channel, [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat(channel, 1), Chat(channel, 2)])));
         Assert.Equal(6, (await points.GetProfile()).Points);
         Assert.Equal(6, (await Grains.Member(community, "ann").Get())!.AcceptedMessages);
 
         // A round handed over again (a channel restarted before its cursor was stored) earns and counts nothing twice.
-        await points.Stored(await points.RecordMessages("a", [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat("a", 1), Chat("a", 2)]));
+        await points.AwardMessages("a", [1, 2], at, ModerationPolicy.DefaultTrustLevels, [Chat("a", 1), Chat("a", 2)]);
         Assert.Equal(6, (await points.GetProfile()).Points);
         Assert.Equal(6, (await Grains.Member(community, "ann").Get())!.AcceptedMessages);
 
-        // Deactivated while a write gathers: what was applied is stored on the way out, and the old ticket is refused
-        // (the channel then hands its round over again rather than trusting a write it cannot see).
-        var ticket = await points.RecordMessages("d", [1], at, ModerationPolicy.DefaultTrustLevels, [Chat("d", 1)]);
-        await fixture.Cluster.DeactivateAsync(points);
+        // The same round twice at once (the call interleaves, so both are in the grain together): applied in turn, once,
+        // and counted for trust once although both are in one gathered write.
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => points.AwardMessages("e", [1], at, ModerationPolicy.DefaultTrustLevels, [Chat("e", 1)])));
         Assert.Equal(7, (await points.GetProfile()).Points);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => points.Stored(ticket));
-        await Eventually(async () => (await Grains.Member(community, "ann").Get())!.AcceptedMessages == 7);
+        Assert.Equal(7, (await Grains.Member(community, "ann").Get())!.AcceptedMessages);
+
+        // Deactivated while a write gathers: what was applied is stored on the way out, and the waiting call is answered.
+        var award = points.AwardMessages("d", [1], at, ModerationPolicy.DefaultTrustLevels, [Chat("d", 1)]);
+        await fixture.Cluster.DeactivateAsync(points);
+        await award.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(8, (await points.GetProfile()).Points);
+        await Eventually(async () => (await Grains.Member(community, "ann").Get())!.AcceptedMessages == 8);
     }
 
     [Fact]
@@ -117,21 +120,21 @@ public sealed class GamificationGrainTests(ClusterFixture fixture, ITestOutputHe
         // One message a day, so that each earns its full point (no daily cap in the way).
         var day1 = new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
         ActivityEvent Chat(long seq) => new(SourceIds.ChatMessage($"m{seq}"), community, "ann", "Ann", ActionKinds.MessageAccepted, day1.AddDays(seq), "a", Seq: seq);
-        Task<Guid> Round(long from, long to)
+        Task Round(long from, long to)
         {
             long[] seqs = [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)];
-            return points.RecordMessages("a", seqs, day1.AddDays(to), ModerationPolicy.DefaultTrustLevels, [.. seqs.Select(Chat)]);
+            return points.AwardMessages("a", seqs, day1.AddDays(to), ModerationPolicy.DefaultTrustLevels, [.. seqs.Select(Chat)]);
         }
 
         for (var from = 1L; from <= 250; from += 50)
         {
-            await points.Stored(await Round(from, from + 49));
+            await Round(from, from + 49);
         }
 
         Assert.Equal(250, (await points.GetProfile()).Points);
 
         // The first round again, long after its source ids left the recent sources: the channel's seq mark knows it.
-        await points.Stored(await Round(1, 50));
+        await Round(1, 50);
         Assert.Equal(250, (await points.GetProfile()).Points);
 
         // A removal takes back a recent message's point; one older than the last RecentChatAwards (200) keeps it.
