@@ -60,7 +60,7 @@ public sealed partial class MemberPointsGrain(
     // AwardMessages call waits for that write, so it interleaves; every change to the state (its own apply step among
     // them) takes this turn, one at a time, as the calls of a grain that never interleaves would.
     private readonly GatheredAwards _pending = new();
-    private Task _lastTurn = Task.CompletedTask;
+    private readonly TurnChain _turn = new();
     private TaskCompletionSource? _gathering;
     private TaskCompletionSource? _hurry;
     private bool _erased;
@@ -112,7 +112,7 @@ public sealed partial class MemberPointsGrain(
 
     public async Task Record(IReadOnlyList<ActivityEvent> events)
     {
-        if (await InTurn(() => Apply(events)) is not { } applied)
+        if (await _turn.Run(() => Apply(events)) is not { } applied)
         {
             return;
         }
@@ -127,7 +127,7 @@ public sealed partial class MemberPointsGrain(
     public async Task AwardMessages(string channelId, IReadOnlyList<long> seqs, DateTimeOffset at, IReadOnlyList<TrustThreshold> levels,
         IReadOnlyList<ActivityEvent> events)
     {
-        var stored = await InTurn(async () =>
+        var stored = await _turn.Run(async () =>
         {
             // Counted for trust even when every award is a replay: the member grain ignores seqs it has counted.
             _pending.Count(channelId, seqs, at, levels);
@@ -137,30 +137,6 @@ public sealed partial class MemberPointsGrain(
         });
         await stored;
     }
-
-    /// <summary>One change to the state at a time: <see cref="AwardMessages"/> interleaves with the grain's other calls.</summary>
-    private async Task<T> InTurn<T>(Func<Task<T>> change)
-    {
-        // The activation runs one piece at a time, so a chain of turns needs no lock: each waits for the one before.
-        var before = _lastTurn;
-        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _lastTurn = mine.Task;
-        await before;
-        try
-        {
-            return await change();
-        }
-        finally
-        {
-            mine.SetResult();
-        }
-    }
-
-    private Task InTurn(Func<Task> change) => InTurn(async () =>
-    {
-        await change();
-        return true;
-    });
 
     /// <summary>
     /// Applies <paramref name="events"/> in memory and tells the member's live stream; what they owe (the write, the
@@ -288,7 +264,7 @@ public sealed partial class MemberPointsGrain(
         done.TrySetResult();
     }
 
-    public Task ForgetReactor(string userId, string pseudonym) => InTurn(() => ReplaceReactor(userId, pseudonym));
+    public Task ForgetReactor(string userId, string pseudonym) => _turn.Run(() => ReplaceReactor(userId, pseudonym));
 
     private async Task ReplaceReactor(string userId, string pseudonym)
     {
@@ -318,7 +294,7 @@ public sealed partial class MemberPointsGrain(
         }
     }
 
-    public Task Erase() => InTurn(async () =>
+    public Task Erase() => _turn.Run(async () =>
     {
         // What the outbox still owed goes with the record: notices and webhooks about a member who asked to be forgotten.
         // A gathered write still waiting must not bring the record back.
@@ -329,9 +305,9 @@ public sealed partial class MemberPointsGrain(
         DeactivateOnIdle();
     });
 
-    public Task TakeBack(string sourceId) => InTurn(() => TakeBack(sourceId, null));
+    public Task TakeBack(string sourceId) => _turn.Run(() => TakeBack(sourceId, null));
 
-    public Task TakeBackChat(string channelId, long seq, string sourceId) => InTurn(() => TakeBack(sourceId, new ChatSource(channelId, seq)));
+    public Task TakeBackChat(string channelId, long seq, string sourceId) => _turn.Run(() => TakeBack(sourceId, new ChatSource(channelId, seq)));
 
     private async Task TakeBack(string sourceId, ChatSource? chat)
     {
@@ -376,7 +352,7 @@ public sealed partial class MemberPointsGrain(
             throw Errors.CommunityException.Invalid($"'{timeZone}' is not a known IANA time zone (e.g. Europe/Berlin).");
         }
 
-        await InTurn(() =>
+        await _turn.Run(() =>
         {
             (S.TimeZone, _zone) = (timeZone, zone);
             return Store();
