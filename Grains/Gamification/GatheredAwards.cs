@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using CommunityScale.Campaigns;
 using CommunityScale.Communities;
 using CommunityScale.Insights;
@@ -26,13 +27,8 @@ public sealed class GatheredAwards
             return;
         }
 
-        if (!_counts.TryGetValue(channelId, out var list))
-        {
-            _counts[channelId] = list = [];
-        }
-
         // A set: a round handed over twice within one window (a channel's new activation repeating its old one's) counts once.
-        list.UnionWith(seqs);
+        (CollectionsMarshal.GetValueRefOrAddDefault(_counts, channelId, out _) ??= []).UnionWith(seqs);
         (_countedAt, _levels) = (at > _countedAt ? at : _countedAt, levels);
     }
 

@@ -25,6 +25,8 @@ start_system() {
     *) die "start_system: storage is 'disk' or 'memory', not '$storage'" ;;
   esac
   say "starting Azurite (logs: $logs/azurite.log)"
+  # --silent: no access-log line per request (6 MB a bench run); its log keeps start-up and errors. deploy/local-cluster
+  # keeps the access log for diagnosis.
   node "$REPO_ROOT/node_modules/azurite/dist/src/table/main.js" --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
     "${persistence[@]}" --disableTelemetry --skipApiVersionCheck --silent >"$logs/azurite.log" 2>&1 &
   SYSTEM_PIDS+=($!)
