@@ -41,6 +41,7 @@ public sealed partial class ChannelWriter(
     private bool _flushing;
     private bool _compactionAsked;
     private long _nextSeq;
+    private long? _lastAppendStarted;
 
     private ChannelState S => store.State;
 
@@ -190,7 +191,9 @@ public sealed partial class ChannelWriter(
         {
             // The reminder brings the channel back to hand over the awards of what is journalled, should the silo die first.
             await outbox.EnsureArmed();
-            await journal.Append(_compaction.Address, messages);
+            var sincePrevious = _lastAppendStarted is { } last ? clock.GetElapsedTime(last) : TimeSpan.MaxValue;
+            _lastAppendStarted = clock.GetTimestamp();
+            await journal.Append(_compaction.Address, messages, sincePrevious);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -64,6 +64,33 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
     }
 
     [Fact]
+    public async Task A_write_someone_waits_for_goes_at_once_and_leaves_the_rows_nobody_waits_for_to_the_next_operation()
+    {
+        var requests = new CountedWrites();
+        var storage = fixture.StorageOn(NewTable(), requests, behindWriteDelay: TimeSpan.FromSeconds(1));
+        await storage.InitializeAsync();
+        var hurried = GrainId.Create("shared", $"hurried-{Guid.NewGuid():n}");
+        var hurriedState = new GrainState<SampleState>(new SampleState { Name = "first" });
+        await storage.WriteStateAsync("s", hurried, hurriedState);
+
+        requests.Uris.Clear();
+        var behind = Enumerable.Range(0, 10).Select(i => GrainId.Create("shared", $"behind{i}-{Guid.NewGuid():n}")).ToList();
+        var waiting = behind.Select(g => WriteTiming.Unhurried(() => storage.WriteStateAsync("s", g, new GrainState<SampleState>(new SampleState { Name = "behind" })))).ToList();
+        hurriedState.State!.Name = "second";
+        await storage.WriteStateAsync("s", hurried, hurriedState);
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The hurried write went in a request of its own (one row: a plain update naming its row, not a $batch).
+        var key = hurried.Key.ToString()!.Split('-')[1];
+        Assert.Contains(requests.Uris, uri => uri.Contains(key, StringComparison.Ordinal) && !uri.Contains("$batch", StringComparison.Ordinal));
+        Assert.Equal("second", (await Read(fixture.StorageOn(storage.TableName), hurried)).Name);
+        foreach (var g in behind)
+        {
+            Assert.Equal("behind", (await Read(fixture.StorageOn(storage.TableName), g)).Name);
+        }
+    }
+
+    [Fact]
     public async Task A_table_that_holds_per_grain_rows_keeps_that_layout_and_a_new_one_keeps_its_partition_count()
     {
         // A table written before shared partitions: its states stay where they are.
@@ -109,6 +136,9 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
     {
         private int _writes;
 
+        /// <summary>The address of every write request.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<string> Uris { get; } = new();
+
         public int Writes
         {
             get => Volatile.Read(ref _writes);
@@ -120,6 +150,7 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
             if (message.Request.Method != RequestMethod.Get)
             {
                 Interlocked.Increment(ref _writes);
+                Uris.Enqueue(message.Request.Uri.ToString());
             }
 
             await ProcessNextAsync(message, pipeline);
@@ -130,6 +161,7 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
             if (message.Request.Method != RequestMethod.Get)
             {
                 Interlocked.Increment(ref _writes);
+                Uris.Enqueue(message.Request.Uri.ToString());
             }
 
             ProcessNext(message, pipeline);

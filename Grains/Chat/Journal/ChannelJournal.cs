@@ -13,13 +13,15 @@ public readonly record struct JournalAddress(ChannelKey Channel, int Partition);
 /// The silo-wide write-ahead journal of chat messages (one per silo, a singleton). Channel grains hand it their accepted
 /// messages; each partition has one writer loop that takes whatever rows of any channel are queued (up to
 /// <see cref="JournalOptions.MaxBatchRows"/>) and inserts them in one storage operation, so a thousand quiet channels
-/// share writes as one busy channel's sends share its group commit. Rows are inserted, never overwritten: if another
+/// share writes as one busy channel's sends share its group commit. While only quiet channels' rows are queued the writer
+/// waits longer for company (<see cref="JournalOptions.QuietDelay"/>); a busy channel's row ends that wait. Rows are inserted, never overwritten: if another
 /// activation of a channel (the race after a silo dies) already stored a different message under a seq, that append
 /// fails with <see cref="InconsistentStateException"/> and the caller's activation must step down.
 /// </summary>
-public sealed partial class ChannelJournal(IJournalStore store, Serializer serializer, IOptions<JournalOptions> options, ILogger<ChannelJournal> logger)
+public sealed partial class ChannelJournal(IJournalStore store, Serializer serializer, IOptions<JournalOptions> options, ILogger<ChannelJournal> logger, TimeProvider? clock = null)
 {
     private readonly JournalOptions _options = options.Value;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly Dictionary<int, Lane> _lanes = [];
 
     /// <summary>The partition count new channels are created with.</summary>
@@ -28,8 +30,12 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
     /// <summary>By <see cref="StableHash"/>, so every silo finds a channel's rows in the same partition.</summary>
     public static JournalAddress AddressOf(ChannelKey channel, int partitions) => new(channel, StableHash.Bucket(channel.ToString(), partitions));
 
-    /// <summary>Completes when every message is durably in the journal (the ack may follow).</summary>
-    public Task Append(JournalAddress address, IReadOnlyList<ChatMessage> messages)
+    /// <summary>
+    /// Completes when every message is durably in the journal (the ack may follow). <paramref name="sincePrevious"/> is
+    /// how long ago the channel's previous append started (<see cref="TimeSpan.MaxValue"/>: none in this activation): it
+    /// tells a quiet channel, whose rows may wait for company, from a busy one, whose rows may not.
+    /// </summary>
+    public Task Append(JournalAddress address, IReadOnlyList<ChatMessage> messages, TimeSpan sincePrevious = default)
     {
         var rows = new JournalRow[messages.Count];
         for (var i = 0; i < rows.Length; i++)
@@ -37,7 +43,7 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
             rows[i] = ToRow(address.Channel, messages[i]);
         }
 
-        var append = new PendingAppend(rows);
+        var append = new PendingAppend(rows, sincePrevious < _options.BusyWithin);
         Lane lane;
         lock (_lanes)
         {
@@ -51,6 +57,12 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
         {
             lane.Queue.Enqueue(append);
             lane.QueuedRows += rows.Length;
+            lane.QueuedBusy += append.Busy ? 1 : 0;
+            if (append.Busy || lane.QueuedRows >= _options.GatherRows)
+            {
+                lane.Wake?.TrySetResult();
+            }
+
             if (!lane.Running)
             {
                 lane.Running = true;
@@ -85,11 +97,7 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
         var rows = new List<JournalRow>(_options.MaxBatchRows);
         while (true)
         {
-            if (_options.MaxDelay > TimeSpan.Zero && Volatile.Read(ref lane.QueuedRows) < _options.MaxBatchRows)
-            {
-                await Task.Delay(_options.MaxDelay);
-            }
-
+            await Gather(lane);
             batch.Clear();
             rows.Clear();
             lock (lane)
@@ -99,6 +107,7 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
                 {
                     lane.Queue.Dequeue();
                     lane.QueuedRows -= next.Rows.Length;
+                    lane.QueuedBusy -= next.Busy ? 1 : 0;
                     batch.Add(next);
                     rows.AddRange(next.Rows);
                 }
@@ -108,9 +117,65 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
                     lane.Running = false;
                     return;
                 }
+
+                lane.LastBatchRows = rows.Count;
             }
 
             await Write(lane.Partition, batch, rows);
+        }
+    }
+
+    /// <summary>
+    /// Waits for more rows before a write: <see cref="JournalOptions.MaxDelay"/> while a busy channel's row or
+    /// <see cref="JournalOptions.GatherRows"/> are queued (or the last write carried that many), up to
+    /// <see cref="JournalOptions.QuietDelay"/> while only quiet channels' rows are, and not at all once a full batch is.
+    /// </summary>
+    private async Task Gather(Lane lane)
+    {
+        var started = _clock.GetTimestamp();
+        while (true)
+        {
+            Task woken;
+            TimeSpan left;
+            lock (lane)
+            {
+                if (lane.QueuedRows >= _options.MaxBatchRows)
+                {
+                    return;
+                }
+
+                // Once writes fill by themselves (rows pile up while one is in flight), a wait would only add latency.
+                var quiet = lane.QueuedBusy == 0 && lane.QueuedRows < _options.GatherRows && lane.LastBatchRows < _options.GatherRows;
+                var limit = quiet && _options.QuietDelay > _options.MaxDelay ? _options.QuietDelay : _options.MaxDelay;
+                left = limit - _clock.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                // Woken early only to shorten a quiet wait; a short one just runs out.
+                lane.Wake = quiet ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+                woken = lane.Wake?.Task ?? Task.CompletedTask;
+            }
+
+            if (woken.IsCompleted)
+            {
+                await Task.Delay(left, _clock);
+            }
+            else
+            {
+                using var cancel = new CancellationTokenSource();
+                var delay = Task.Delay(left, _clock, cancel.Token);
+                if (await Task.WhenAny(woken, delay) == woken)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+
+            lock (lane)
+            {
+                lane.Wake = null;
+            }
         }
     }
 
@@ -178,12 +243,23 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
 
         public int QueuedRows;
 
+        /// <summary>The rows of the last write.</summary>
+        public int LastBatchRows;
+
+        /// <summary>Queued appends of busy channels.</summary>
+        public int QueuedBusy;
+
+        /// <summary>Set while the writer waits out a quiet wait: what ends it early.</summary>
+        public TaskCompletionSource? Wake;
+
         public bool Running { get; set; }
     }
 
-    private sealed class PendingAppend(JournalRow[] rows)
+    private sealed class PendingAppend(JournalRow[] rows, bool busy)
     {
         public JournalRow[] Rows { get; } = rows;
+
+        public bool Busy { get; } = busy;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

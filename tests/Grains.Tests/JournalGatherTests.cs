@@ -1,0 +1,122 @@
+using CommunityScale.Chat;
+using CommunityScale.Chat.Journal;
+using CommunityScale.Silo.Storage.Journal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+
+namespace CommunityScale.Grains.Tests;
+
+/// <summary>
+/// How the journal's writer waits for company (issue 24): quiet channels' rows wait for each other up to
+/// <c>Journal:QuietDelay</c> or <c>GatherRows</c>, a busy channel's row ends that wait. The clock is a fake one that
+/// never moves unless the test moves it, so what ends a wait here is rows, never time.
+/// </summary>
+[Collection(SharedCluster.Name)]
+[Trait("Area", "WritePath")]
+public sealed class JournalGatherTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Quiet = TimeSpan.MaxValue;
+    private static readonly TimeSpan Busy = TimeSpan.FromMilliseconds(10);
+
+    private Serializer Serializer => fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Serializer>();
+
+    private (ChannelJournal Journal, CountingStore Store, FakeTimeProvider Clock) NewJournal(int gatherRows)
+    {
+        var store = new CountingStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
+        var clock = new FakeTimeProvider();
+        var options = new JournalOptions { MaxDelay = TimeSpan.Zero, QuietDelay = TimeSpan.FromSeconds(1), GatherRows = gatherRows };
+        return (new ChannelJournal(store, Serializer, Microsoft.Extensions.Options.Options.Create(options), NullLogger<ChannelJournal>.Instance, clock), store, clock);
+    }
+
+    private static JournalAddress Address(string channel) => ChannelJournal.AddressOf(new ChannelKey("gather", channel), 1);
+
+    private static ChatMessage[] One(JournalAddress address, long seq) =>
+        [new(address.Channel.CommunityId, address.Channel.ChannelId, seq, Guid.NewGuid().ToString("n"), "ann", "Ann", $"m{seq}", DateTimeOffset.UnixEpoch, $"c{seq}")];
+
+    [Fact]
+    public async Task Quiet_channels_rows_wait_for_each_other_and_go_in_one_write_once_enough_are_queued()
+    {
+        var (journal, store, _) = NewJournal(gatherRows: 3);
+        var first = journal.Append(Address("a"), One(Address("a"), 1), Quiet);
+        var second = journal.Append(Address("b"), One(Address("b"), 1), Quiet);
+
+        // The clock does not move, so only a third row can end the wait.
+        await Task.Delay(100);
+        Assert.False(first.IsCompleted);
+        Assert.Equal(0, store.Inserts);
+
+        var third = journal.Append(Address("c"), One(Address("c"), 1), Quiet);
+        await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([3], store.BatchSizes);
+    }
+
+    [Fact]
+    public async Task A_busy_channels_row_ends_a_quiet_wait_and_takes_the_waiting_rows_along()
+    {
+        var (journal, store, _) = NewJournal(gatherRows: 100);
+        var quiet = journal.Append(Address("quiet"), One(Address("quiet"), 1), Quiet);
+        await Task.Delay(100);
+        Assert.False(quiet.IsCompleted);
+
+        var busy = journal.Append(Address("busy"), One(Address("busy"), 7), Busy);
+        await Task.WhenAll(quiet, busy).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([2], store.BatchSizes);
+        Assert.Equal(7, Assert.Single(await journal.Read(Address("busy"), 0)).Seq);
+    }
+
+    [Fact]
+    public async Task A_lone_quiet_row_is_written_when_the_quiet_wait_runs_out()
+    {
+        var (journal, store, clock) = NewJournal(gatherRows: 100);
+        var lone = journal.Append(Address("lone"), One(Address("lone"), 1), Quiet);
+        await Task.Delay(100);
+        Assert.False(lone.IsCompleted);
+
+        // Moved again until the row is written, in case the writer had not yet started its wait when the clock first moved.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!lone.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(lone, Task.Delay(50, deadline.Token));
+            deadline.Token.ThrowIfCancellationRequested();
+        }
+
+        await lone;
+        Assert.Equal([1], store.BatchSizes);
+    }
+
+    /// <summary>Counts the inserts and their rows.</summary>
+    private sealed class CountingStore(IJournalStore inner) : IJournalStore
+    {
+        public int Inserts
+        {
+            get
+            {
+                lock (BatchSizes)
+                {
+                    return BatchSizes.Count;
+                }
+            }
+        }
+
+        public List<int> BatchSizes { get; } = [];
+
+        public Task<IReadOnlyList<bool>> Insert(int partition, IReadOnlyList<JournalRow> rows)
+        {
+            lock (BatchSizes)
+            {
+                BatchSizes.Add(rows.Count);
+            }
+
+            return inner.Insert(partition, rows);
+        }
+
+        public Task Replace(int partition, IReadOnlyList<JournalRow> rows) => inner.Replace(partition, rows);
+
+        public Task<IReadOnlyList<JournalRow>> Read(int partition, ChannelKey channel, long afterSeq) => inner.Read(partition, channel, afterSeq);
+
+        public Task Delete(int partition, ChannelKey channel, long throughSeq) => inner.Delete(partition, channel, throughSeq);
+    }
+}
