@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Models;
@@ -10,8 +11,9 @@ namespace CommunityScale.Silo.Storage;
 /// entity-group transaction of whole writes (each still all or nothing under its own ETag, since the transaction is).
 /// A write that nobody waits for (<see cref="WriteTiming.IsBehind"/>) waits up to <see cref="AzureTableStorageOptions.BehindWriteDelay"/>
 /// for others while fewer than <see cref="AzureTableStorageOptions.BehindWriteGather"/> rows are queued; any other write
-/// ends the wait and goes first, without them (a hot channel's acks wait for its writes, and each row more in a request
-/// made it longer: durable-sends lost 5–12 % of its acks a second while they rode along). Why: Azurite spent 875 µs of CPU on a one-row request and ≈ 70 µs on each further row of a transaction
+/// ends the wait and goes first, without them until they have waited that long (a hot channel's acks wait for its
+/// writes, and each row more in a request made it longer: durable-sends lost 5–12 % of its acks a second while they
+/// rode along). Why: Azurite spent 875 µs of CPU on a one-row request and ≈ 70 µs on each further row of a transaction
 /// (docs/performance.md), and a quiet message's follow-ups write several grains' states. When one write in a
 /// transaction is refused (its ETag is stale), that write fails and the others are sent again without it.
 /// </summary>
@@ -72,9 +74,10 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
                 for (var i = 0; i < lane.Queue.Count; i++)
                 {
                     var next = lane.Queue[i];
-                    if (urgentOnly && next.Behind)
+                    if (urgentOnly && next.Behind && Stopwatch.GetElapsedTime(next.QueuedAt) < options.BehindWriteDelay)
                     {
-                        // Rows nobody waits for do not ride along: each row makes the request longer for whoever waits.
+                        // Rows nobody waits for do not ride along (each makes the request longer for whoever waits) until
+                        // they have waited their delay: writes someone waits for, queued again and again, never starve them.
                         continue;
                     }
 
@@ -209,5 +212,7 @@ internal sealed class TableWriteLanes(TableClient table, AzureTableStorageOption
     private sealed record PendingWrite(IReadOnlyList<TableTransactionAction> Actions, int Bytes, bool Behind)
     {
         public TaskCompletionSource<ETag> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long QueuedAt { get; } = Stopwatch.GetTimestamp();
     }
 }

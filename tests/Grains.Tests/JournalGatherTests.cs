@@ -35,6 +35,15 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     private static ChatMessage[] One(JournalAddress address, long seq) =>
         [new(address.Channel.CommunityId, address.Channel.ChannelId, seq, Guid.NewGuid().ToString("n"), "ann", "Ann", $"m{seq}", DateTimeOffset.UnixEpoch, $"c{seq}")];
 
+    /// <summary>A quiet channel's one row, appended and still waiting a while later (the clock has not moved).</summary>
+    private static async Task<Task> AppendedAndWaiting(ChannelJournal journal, string channel)
+    {
+        var append = journal.Append(Address(channel), One(Address(channel), 1), Quiet);
+        await Task.Delay(100);
+        Assert.False(append.IsCompleted);
+        return append;
+    }
+
     [Fact]
     public async Task Quiet_channels_rows_wait_for_each_other_and_go_in_one_write_once_enough_are_queued()
     {
@@ -56,9 +65,7 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     public async Task A_busy_channels_row_ends_a_quiet_wait_and_takes_the_waiting_rows_along()
     {
         var (journal, store, _) = NewJournal(gatherRows: 100);
-        var quiet = journal.Append(Address("quiet"), One(Address("quiet"), 1), Quiet);
-        await Task.Delay(100);
-        Assert.False(quiet.IsCompleted);
+        var quiet = await AppendedAndWaiting(journal, "quiet");
 
         var busy = journal.Append(Address("busy"), One(Address("busy"), 7), Busy);
         await Task.WhenAll(quiet, busy).WaitAsync(TimeSpan.FromSeconds(30));
@@ -70,9 +77,7 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     public async Task A_lone_quiet_row_is_written_when_the_quiet_wait_runs_out()
     {
         var (journal, store, clock) = NewJournal(gatherRows: 100);
-        var lone = journal.Append(Address("lone"), One(Address("lone"), 1), Quiet);
-        await Task.Delay(100);
-        Assert.False(lone.IsCompleted);
+        var lone = await AppendedAndWaiting(journal, "lone");
 
         // Moved again until the row is written, in case the writer had not yet started its wait when the clock first moved.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));

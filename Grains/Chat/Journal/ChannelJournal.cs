@@ -14,9 +14,10 @@ public readonly record struct JournalAddress(ChannelKey Channel, int Partition);
 /// messages; each partition has one writer loop that takes whatever rows of any channel are queued (up to
 /// <see cref="JournalOptions.MaxBatchRows"/>) and inserts them in one storage operation, so a thousand quiet channels
 /// share writes as one busy channel's sends share its group commit. While only quiet channels' rows are queued the writer
-/// waits longer for company (<see cref="JournalOptions.QuietDelay"/>); a busy channel's row ends that wait. Rows are inserted, never overwritten: if another
-/// activation of a channel (the race after a silo dies) already stored a different message under a seq, that append
-/// fails with <see cref="InconsistentStateException"/> and the caller's activation must step down.
+/// waits longer for company (<see cref="JournalOptions.QuietDelay"/>); a busy channel's row ends that wait. Rows are
+/// inserted, never overwritten: if another activation of a channel (the race after a silo dies) already stored a
+/// different message under a seq, that append fails with <see cref="InconsistentStateException"/> and the caller's
+/// activation must step down.
 /// </summary>
 public sealed partial class ChannelJournal(IJournalStore store, Serializer serializer, IOptions<JournalOptions> options, ILogger<ChannelJournal> logger, TimeProvider? clock = null)
 {
@@ -135,7 +136,7 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
         var started = _clock.GetTimestamp();
         while (true)
         {
-            Task woken;
+            TaskCompletionSource? wake;
             TimeSpan left;
             lock (lane)
             {
@@ -153,20 +154,19 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
                     return;
                 }
 
-                // Woken early only to shorten a quiet wait; a short one just runs out.
-                lane.Wake = quiet ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-                woken = lane.Wake?.Task ?? Task.CompletedTask;
+                // Only a quiet wait can be cut short (by a busy row or enough rows: see Append); a short one just runs out.
+                lane.Wake = wake = quiet ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
             }
 
-            if (woken.IsCompleted)
+            if (wake is null)
             {
                 await Task.Delay(left, _clock);
+                continue;
             }
-            else
+
+            using (var cancel = new CancellationTokenSource())
             {
-                using var cancel = new CancellationTokenSource();
-                var delay = Task.Delay(left, _clock, cancel.Token);
-                if (await Task.WhenAny(woken, delay) == woken)
+                if (await Task.WhenAny(wake.Task, Task.Delay(left, _clock, cancel.Token)) == wake.Task)
                 {
                     await cancel.CancelAsync();
                 }
