@@ -91,6 +91,35 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
     }
 
     [Fact]
+    public async Task A_write_nobody_waits_for_is_not_starved_by_a_stream_of_writes_someone_waits_for()
+    {
+        var storage = fixture.StorageOn(NewTable(), behindWriteDelay: TimeSpan.FromMilliseconds(200));
+        await storage.InitializeAsync();
+        var hurried = GrainId.Create("shared", $"stream-{Guid.NewGuid():n}");
+        var hurriedState = new GrainState<SampleState>(new SampleState { Name = "0" });
+        var behind = GrainId.Create("shared", $"patient-{Guid.NewGuid():n}");
+        var waiting = WriteTiming.Unhurried(() => storage.WriteStateAsync("s", behind, new GrainState<SampleState>(new SampleState { Name = "patient" })));
+
+        // Two writers someone waits for, one behind the other, so one is always queued when the lane forms its next request.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var other = GrainId.Create("shared", $"stream2-{Guid.NewGuid():n}");
+        var otherState = new GrainState<SampleState>(new SampleState { Name = "0" });
+        async Task Stream(GrainId grain, GrainState<SampleState> state)
+        {
+            for (var i = 1; !waiting.IsCompleted && !deadline.IsCancellationRequested; i++)
+            {
+                state.State!.Name = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await storage.WriteStateAsync("s", grain, state);
+            }
+        }
+
+        await Task.WhenAll(Stream(hurried, hurriedState), Stream(other, otherState));
+        Assert.True(waiting.IsCompleted, "the write nobody waits for was still queued after 30 s of writes someone waits for");
+        await waiting;
+        Assert.Equal("patient", (await Read(fixture.StorageOn(storage.TableName), behind)).Name);
+    }
+
+    [Fact]
     public async Task A_table_that_holds_per_grain_rows_keeps_that_layout_and_a_new_one_keeps_its_partition_count()
     {
         // A table written before shared partitions: its states stay where they are.
