@@ -22,10 +22,10 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
 
     private Serializer Serializer => fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Serializer>();
 
-    private (ChannelJournal Journal, CountingStore Store, FakeTimeProvider Clock) NewJournal(int gatherRows)
+    private (ChannelJournal Journal, CountingStore Store, WatchedClock Clock) NewJournal(int gatherRows)
     {
         var store = new CountingStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
-        var clock = new FakeTimeProvider();
+        var clock = new WatchedClock();
         var options = new JournalOptions { MaxDelay = TimeSpan.Zero, QuietDelay = TimeSpan.FromSeconds(1), GatherRows = gatherRows };
         return (new ChannelJournal(store, Serializer, Microsoft.Extensions.Options.Options.Create(options), NullLogger<ChannelJournal>.Instance, clock), store, clock);
     }
@@ -35,11 +35,14 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     private static ChatMessage[] One(JournalAddress address, long seq) =>
         [new(address.Channel.CommunityId, address.Channel.ChannelId, seq, Guid.NewGuid().ToString("n"), "ann", "Ann", $"m{seq}", DateTimeOffset.UnixEpoch, $"c{seq}")];
 
-    /// <summary>A quiet channel's one row, appended and still waiting a while later (the clock has not moved).</summary>
-    private static async Task<Task> AppendedAndWaiting(ChannelJournal journal, string channel)
+    /// <summary>
+    /// A quiet channel's one row, appended, once the writer waits on the clock for company: the clock does not move, so
+    /// the row cannot be written yet.
+    /// </summary>
+    private static async Task<Task> AppendedAndWaiting(ChannelJournal journal, WatchedClock clock, string channel)
     {
         var append = journal.Append(Address(channel), One(Address(channel), 1), Quiet);
-        await Task.Delay(100);
+        await clock.WaitStarted.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(append.IsCompleted);
         return append;
     }
@@ -47,12 +50,11 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     [Fact]
     public async Task Quiet_channels_rows_wait_for_each_other_and_go_in_one_write_once_enough_are_queued()
     {
-        var (journal, store, _) = NewJournal(gatherRows: 3);
-        var first = journal.Append(Address("a"), One(Address("a"), 1), Quiet);
+        var (journal, store, clock) = NewJournal(gatherRows: 3);
+        var first = await AppendedAndWaiting(journal, clock, "a");
         var second = journal.Append(Address("b"), One(Address("b"), 1), Quiet);
 
-        // The clock does not move, so only a third row can end the wait.
-        await Task.Delay(100);
+        // Two rows do not end the wait and the clock does not move, so only a third row can.
         Assert.False(first.IsCompleted);
         Assert.Equal(0, store.Inserts);
 
@@ -64,8 +66,8 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     [Fact]
     public async Task A_busy_channels_row_ends_a_quiet_wait_and_takes_the_waiting_rows_along()
     {
-        var (journal, store, _) = NewJournal(gatherRows: 100);
-        var quiet = await AppendedAndWaiting(journal, "quiet");
+        var (journal, store, clock) = NewJournal(gatherRows: 100);
+        var quiet = await AppendedAndWaiting(journal, clock, "quiet");
 
         var busy = journal.Append(Address("busy"), One(Address("busy"), 7), Busy);
         await Task.WhenAll(quiet, busy).WaitAsync(TimeSpan.FromSeconds(30));
@@ -77,19 +79,26 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
     public async Task A_lone_quiet_row_is_written_when_the_quiet_wait_runs_out()
     {
         var (journal, store, clock) = NewJournal(gatherRows: 100);
-        var lone = await AppendedAndWaiting(journal, "lone");
+        var lone = await AppendedAndWaiting(journal, clock, "lone");
 
-        // Moved again until the row is written, in case the writer had not yet started its wait when the clock first moved.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!lone.IsCompleted)
-        {
-            clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(lone, Task.Delay(50, deadline.Token));
-            deadline.Token.ThrowIfCancellationRequested();
-        }
-
-        await lone;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await lone.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal([1], store.BatchSizes);
+    }
+
+    /// <summary>A clock that moves only when told, and says when the first timed wait on it starts.</summary>
+    private sealed class WatchedClock : FakeTimeProvider
+    {
+        private readonly TaskCompletionSource _waitStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task WaitStarted => _waitStarted.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _waitStarted.TrySetResult();
+            return timer;
+        }
     }
 
     /// <summary>Counts the inserts and their rows.</summary>
