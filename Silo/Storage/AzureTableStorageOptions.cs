@@ -21,17 +21,15 @@ public sealed class AzureTableStorageOptions
     public int MaxStateBytes { get; set; } = 2_500_000;
 
     /// <summary>
-    /// How many partitions a new table spreads grain states over (<see cref="StateLayout"/>): states of one partition can
-    /// share a write. An Azure Table partition serves ≈ 2,000 rows a second, so a cluster wants at least its peak state
-    /// writes a second ÷ 1,500. 64 by default, for Azurite (the embedded store): it finds a row by comparing the row key
-    /// of every row in its partition, so a partition of every grain's state (10,000 members) made each state read and write
-    /// cost in proportion to all of them; and without <see cref="BehindWriteDelay"/> few writes share a request anyway
-    /// (many-channels: state requests ≈ state rows at 1 as at 64; its 1,200-msg/s step passed in 3 of 3 runs at 64, 1 of 3
-    /// at 1, docs/performance.md). Fixed when the table is first used: a table keeps the count it was created with
-    /// (changing it never loses a state), and a table written before shared partitions keeps one per grain.
+    /// How many partitions a new table spreads grain states over (<see cref="StateLayout"/>): states of one partition are
+    /// written together. An Azure Table partition serves ≈ 2,000 rows a second, so a cluster wants about its peak state
+    /// writes a second ÷ 1,500; one machine, 1 (64 was tried for Azurite, which scans a partition to find a row; under
+    /// load one partition's lane carries 2.1–2.4 writes a request against 1.0 at 64, and the full bench's many-channels
+    /// did not gain: docs/performance.md). Fixed when the table is first used: a table keeps the count it was
+    /// created with (changing it never loses a state), and a table written before shared partitions keeps one per grain.
     /// </summary>
     [Range(1, 1024)]
-    public int StatePartitions { get; set; } = 64;
+    public int StatePartitions { get; set; } = 1;
 
     /// <summary>
     /// How long a write nobody waits for (a write-behind flush, a gathered write) waits for other grains' writes to share

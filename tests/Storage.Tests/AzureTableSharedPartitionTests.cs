@@ -151,30 +151,6 @@ public sealed class AzureTableSharedPartitionTests(AzuriteStorageFixture fixture
         }
     }
 
-    [Fact]
-    public async Task A_new_table_with_the_shipped_options_spreads_states_over_many_small_partitions()
-    {
-        // Azurite looks a row up by comparing every row key of its partition: one partition of every grain's state made
-        // each read and write cost in proportion to all of them.
-        var name = NewTable();
-        var storage = fixture.StorageOn(name, statePartitions: new AzureTableStorageOptions().StatePartitions);
-        await storage.InitializeAsync();
-        var grains = Enumerable.Range(0, 640).Select(i => GrainId.Create("spread", $"m{i}-{Guid.NewGuid():n}")).ToList();
-        await Parallel.ForEachAsync(grains, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (g, _) => await storage.WriteStateAsync("s", g, new GrainState<SampleState>(new SampleState { Name = g.ToString() })));
-
-        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var row in fixture.Table(name).QueryAsync<TableEntity>(filter: "PartitionKey ge '~s' and PartitionKey lt '~t'", select: ["PartitionKey"]))
-        {
-            rows[row.PartitionKey] = rows.GetValueOrDefault(row.PartitionKey) + 1;
-        }
-
-        Assert.Equal(640, rows.Values.Sum());
-        Assert.True(rows.Count >= 32, $"640 states went into {rows.Count} partitions");
-        Assert.True(rows.Values.Max() <= 40, $"a partition holds {rows.Values.Max()} of 640 states");
-        Assert.Equal(grains[17].ToString(), (await Read(fixture.StorageOn(name), grains[17])).Name);
-    }
-
     private static string NewTable() => $"shared{Guid.NewGuid():n}"[..20];
 
     private static async Task<SampleState> Read(IGrainStorage storage, GrainId grain)
