@@ -37,8 +37,8 @@ public sealed class AzureTableStorageOptions
     /// goes at once, without them until they have waited this long. 0 (the default): no wait. 50 ms, measured in
     /// many-channels at 200 msg/s: state requests 0.39–0.53 a message → 0.08–0.21 and Azurite's CPU a message by a
     /// fifth, durable-sends unchanged (2,215–2,294 acked/s against 2,305–2,328); but the 800-msg/s step passed in 2 of 4
-    /// runs against 11 of 11 without (why is not measured; likely a 20-row transaction holding Azurite's single thread
-    /// while every other request waits). So it is for an Azure Table account of many quiet channels, which bills per request and runs a
+    /// runs against 11 of 11 without (likely a 20-row transaction holding Azurite's single thread while every other
+    /// request waits: each of its rows is found by scanning the shared partition, docs/performance.md). So it is for an Azure Table account of many quiet channels, which bills per request and runs a
     /// partition's transactions beside other partitions' requests.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]

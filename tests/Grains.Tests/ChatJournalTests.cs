@@ -69,7 +69,7 @@ public sealed class ChatJournalTests(ClusterFixture fixture)
     [Fact]
     public async Task Appends_of_many_channels_queued_together_share_storage_operations_and_keep_each_channels_order()
     {
-        var store = new SlowStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
+        var store = new CountingJournalStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")), insertTakes: TimeSpan.FromMilliseconds(20));   // a round trip to storage
         var journal = new ChannelJournal(store, Serializer, Microsoft.Extensions.Options.Options.Create(new JournalOptions { Partitions = 1 }), NullLogger<ChannelJournal>.Instance);
         var channels = Enumerable.Range(0, 200).Select(i => ChannelJournal.AddressOf(new ChannelKey("many", $"ch-{i}"), 1)).ToList();
 
@@ -200,30 +200,5 @@ public sealed class ChatJournalTests(ClusterFixture fixture)
         Assert.True(held[0].Removed);
         Assert.Equal(("", ""), (held[1].Text, held[1].AuthorId));
         Assert.Equal("three, edited", held[2].Text);
-    }
-
-    /// <summary>A store whose inserts take 20 ms, as a round trip to storage does, and which counts them.</summary>
-    private sealed class SlowStore(IJournalStore inner) : IJournalStore
-    {
-        public int Inserts => BatchSizes.Count;
-
-        public List<int> BatchSizes { get; } = [];
-
-        public async Task<IReadOnlyList<bool>> Insert(int partition, IReadOnlyList<JournalRow> rows)
-        {
-            lock (BatchSizes)
-            {
-                BatchSizes.Add(rows.Count);
-            }
-
-            await Task.Delay(20);
-            return await inner.Insert(partition, rows);
-        }
-
-        public Task Replace(int partition, IReadOnlyList<JournalRow> rows) => inner.Replace(partition, rows);
-
-        public Task<IReadOnlyList<JournalRow>> Read(int partition, ChannelKey channel, long afterSeq) => inner.Read(partition, channel, afterSeq);
-
-        public Task Delete(int partition, ChannelKey channel, long throughSeq) => inner.Delete(partition, channel, throughSeq);
     }
 }

@@ -22,9 +22,9 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
 
     private Serializer Serializer => fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Serializer>();
 
-    private (ChannelJournal Journal, CountingStore Store, WatchedClock Clock) NewJournal(int gatherRows)
+    private (ChannelJournal Journal, CountingJournalStore Store, WatchedClock Clock) NewJournal(int gatherRows)
     {
-        var store = new CountingStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
+        var store = new CountingJournalStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
         var clock = new WatchedClock();
         var options = new JournalOptions { MaxDelay = TimeSpan.Zero, QuietDelay = TimeSpan.FromSeconds(1), GatherRows = gatherRows };
         return (new ChannelJournal(store, Serializer, Microsoft.Extensions.Options.Options.Create(options), NullLogger<ChannelJournal>.Instance, clock), store, clock);
@@ -99,38 +99,5 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
             _waitStarted.TrySetResult();
             return timer;
         }
-    }
-
-    /// <summary>Counts the inserts and their rows.</summary>
-    private sealed class CountingStore(IJournalStore inner) : IJournalStore
-    {
-        public int Inserts
-        {
-            get
-            {
-                lock (BatchSizes)
-                {
-                    return BatchSizes.Count;
-                }
-            }
-        }
-
-        public List<int> BatchSizes { get; } = [];
-
-        public Task<IReadOnlyList<bool>> Insert(int partition, IReadOnlyList<JournalRow> rows)
-        {
-            lock (BatchSizes)
-            {
-                BatchSizes.Add(rows.Count);
-            }
-
-            return inner.Insert(partition, rows);
-        }
-
-        public Task Replace(int partition, IReadOnlyList<JournalRow> rows) => inner.Replace(partition, rows);
-
-        public Task<IReadOnlyList<JournalRow>> Read(int partition, ChannelKey channel, long afterSeq) => inner.Read(partition, channel, afterSeq);
-
-        public Task Delete(int partition, ChannelKey channel, long throughSeq) => inner.Delete(partition, channel, throughSeq);
     }
 }

@@ -34,7 +34,8 @@ public sealed partial class ChannelJournal(IJournalStore store, Serializer seria
     /// <summary>
     /// Completes when every message is durably in the journal (the ack may follow). <paramref name="sincePrevious"/> is
     /// how long ago the channel's previous append started (<see cref="TimeSpan.MaxValue"/>: none in this activation): it
-    /// tells a quiet channel, whose rows may wait for company, from a busy one, whose rows may not.
+    /// tells a quiet channel, whose rows may wait for company, from a busy one, whose rows may not. The default, zero,
+    /// counts as busy (no long wait), for a caller with nobody waiting on a pause (a legacy tail moved on activation).
     /// </summary>
     public Task Append(JournalAddress address, IReadOnlyList<ChatMessage> messages, TimeSpan sincePrevious = default)
     {
