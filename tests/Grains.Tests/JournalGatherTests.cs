@@ -22,11 +22,11 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
 
     private Serializer Serializer => fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Serializer>();
 
-    private (ChannelJournal Journal, CountingJournalStore Store, WatchedClock Clock) NewJournal(int gatherRows)
+    private (ChannelJournal Journal, CountingJournalStore Store, WatchedClock Clock) NewJournal(int gatherRows, TimeSpan? quietDelay = null, bool wholeMilliseconds = false)
     {
         var store = new CountingJournalStore(new MemoryJournalStore(Guid.NewGuid().ToString("n")));
-        var clock = new WatchedClock();
-        var options = new JournalOptions { MaxDelay = TimeSpan.Zero, QuietDelay = TimeSpan.FromSeconds(1), GatherRows = gatherRows };
+        var clock = new WatchedClock(wholeMilliseconds);
+        var options = new JournalOptions { MaxDelay = TimeSpan.Zero, QuietDelay = quietDelay ?? TimeSpan.FromSeconds(1), GatherRows = gatherRows };
         return (new ChannelJournal(store, Serializer, Microsoft.Extensions.Options.Options.Create(options), NullLogger<ChannelJournal>.Instance, clock), store, clock);
     }
 
@@ -86,16 +86,42 @@ public sealed class JournalGatherTests(ClusterFixture fixture)
         Assert.Equal([1], store.BatchSizes);
     }
 
-    /// <summary>A clock that moves only when told, and says when the first timed wait on it starts.</summary>
-    private sealed class WatchedClock : FakeTimeProvider
+    [Fact]
+    public async Task A_wait_with_less_than_a_millisecond_left_waits_once_more_rather_than_turning_at_once_until_it_is_over()
+    {
+        // The system's timers count whole milliseconds and drop the rest, so a 0.5-ms wait ends at once: the writer used
+        // to turn round and round until the time was up (≈ 200 turns a message in many-channels, each with a new timer).
+        var (journal, store, clock) = NewJournal(gatherRows: 100, quietDelay: TimeSpan.FromMilliseconds(20.5), wholeMilliseconds: true);
+        var lone = await AppendedAndWaiting(journal, clock, "lone");
+
+        // Off the test's thread: turning at once, the writer would never give back the thread that moves the clock.
+        await Task.Run(() => clock.Advance(TimeSpan.FromMilliseconds(20))).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(lone.IsCompleted);
+        await Task.Run(() => clock.Advance(TimeSpan.FromMilliseconds(1))).WaitAsync(TimeSpan.FromSeconds(30));
+        await lone.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1], store.BatchSizes);
+        // The quiet wait's timer and the one for its last half millisecond (and perhaps the idle writer's next wait).
+        Assert.InRange(clock.Timers, 2, 3);
+    }
+
+    /// <summary>
+    /// A clock that moves only when told, says when the first timed wait on it starts and counts its timers; with
+    /// <c>wholeMilliseconds</c> its timers drop what is below a millisecond, as the system's do.
+    /// </summary>
+    private sealed class WatchedClock(bool wholeMilliseconds) : FakeTimeProvider
     {
         private readonly TaskCompletionSource _waitStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _timers;
 
         public Task WaitStarted => _waitStarted.Task;
 
+        public int Timers => Volatile.Read(ref _timers);
+
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            var due = wholeMilliseconds ? TimeSpan.FromMilliseconds(Math.Floor(dueTime.TotalMilliseconds)) : dueTime;
+            var timer = base.CreateTimer(callback, state, due, period);
             _waitStarted.TrySetResult();
             return timer;
         }
