@@ -243,8 +243,9 @@ public interface IMemberPointsGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// One shard of a leaderboard (key: <c>community/board/shard</c>; board <c>all</c> or an ISO week like <c>2026-W48</c>).
-/// Members are spread over shards by a hash of their id, so writes spread; readers merge the shards' top entries.
+/// One shard of a leaderboard (key: <c>community/board/shard</c>; board <c>all</c>, an ISO week like <c>2026-W48</c>,
+/// <c>channel.{id}</c> or <c>campaign.{id}</c>). Members are spread over the board's shards (<c>Leaderboards.ShardsOf</c>)
+/// by a hash of their id; readers merge the shards' top entries.
 /// </summary>
 [Alias("cs.ILeaderboardShardGrain")]
 public interface ILeaderboardShardGrain : IGrainWithStringKey
@@ -265,6 +266,10 @@ public interface ILeaderboardShardGrain : IGrainWithStringKey
 
     [Alias("Count")]
     Task<int> Count();
+
+    /// <summary>Forgets this shard: a former shard of a board that now has fewer, once its entries are merged into the one it folds into.</summary>
+    [Alias("DropLegacy")]
+    Task DropLegacy();
 }
 
 /// <summary>Reads a leaderboard (key: <c>community/board</c>) by merging its shards; keeps no state.</summary>

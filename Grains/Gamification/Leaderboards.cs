@@ -10,6 +10,9 @@ namespace CommunityScale.Gamification;
 public sealed class LeaderboardShardState
 {
     [Id(0)] public Dictionary<string, LeaderboardEntry> Entries { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The entries of the shards this board had before it had fewer (a channel's board had 16) are in here.</summary>
+    [Id(1)] public bool LegacyMerged { get; set; }
 }
 
 /// <summary>
@@ -17,6 +20,9 @@ public sealed class LeaderboardShardState
 /// grains (gathered per silo), so replays are harmless; the state is written behind, at most once a minute (a board is
 /// derived data: a lost update is put right by the member's next award). At the old one-second period, 100 busy communities' shards made
 /// more writes than their messages did (1,467 board writes to 1,146 messages in 8 s of the many-channels benchmark).
+/// A board that now has fewer shards than it was written with (a channel's: 16, now <see cref="Leaderboards.ChannelShards"/>)
+/// takes in the entries of its former shards before its first read, erasure included: each former shard's members hash to
+/// the shard it folds into (shard k's to k mod the new count), and an entry set since the change is newer than one there.
 /// </summary>
 public sealed partial class LeaderboardShardGrain(
     [PersistentState("board", StorageNames.Main)] IPersistentState<LeaderboardShardState> state,
@@ -48,6 +54,8 @@ public sealed partial class LeaderboardShardGrain(
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
+
+    private BoardShardKey Key => BoardShardKey.Parse(this.GetPrimaryKeyString());
 
     public Task SetMany(IReadOnlyList<LeaderboardEntry> entries)
     {
@@ -85,6 +93,7 @@ public sealed partial class LeaderboardShardGrain(
 
     public async Task Remove(string userId)
     {
+        await MergeLegacy();
         // Erasures older than RemovedMemory guard nothing any more: dropped here, the memory holds a minute's erasures.
         var now = DateTime.UtcNow;
         foreach (var expired in _removed.Where(r => now - r.Value >= RemovedMemory).Select(r => r.Key).ToList())
@@ -101,12 +110,21 @@ public sealed partial class LeaderboardShardGrain(
         }
     }
 
-    public Task<IReadOnlyList<LeaderboardEntry>> Top(int count) => Task.FromResult<IReadOnlyList<LeaderboardEntry>>([.. _sorted.Take(count)]);
-
-    public Task<int> Count() => Task.FromResult(_sorted.Count);
-
-    public Task<(LeaderboardEntry? Mine, long Above)> Standing(string userId, long points)
+    public async Task<IReadOnlyList<LeaderboardEntry>> Top(int count)
     {
+        await MergeLegacy();
+        return [.. _sorted.Take(count)];
+    }
+
+    public async Task<int> Count()
+    {
+        await MergeLegacy();
+        return _sorted.Count;
+    }
+
+    public async Task<(LeaderboardEntry? Mine, long Above)> Standing(string userId, long points)
+    {
+        await MergeLegacy();
         var probe = new LeaderboardEntry(0, userId, "", points);
         long above = 0;
         foreach (var entry in _sorted)
@@ -119,7 +137,46 @@ public sealed partial class LeaderboardShardGrain(
             above++;
         }
 
-        return Task.FromResult<(LeaderboardEntry?, long)>((S.Entries.GetValueOrDefault(userId), above));
+        return (S.Entries.GetValueOrDefault(userId), above);
+    }
+
+    public async Task DropLegacy()
+    {
+        await _writer.Clear();
+        _sorted.Clear();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>
+    /// Once per board shard, before anything reads it: the entries of the former shards that fold into this one. Stored
+    /// here first, then dropped there, so a crash between leaves them in both (read from here) rather than in neither.
+    /// </summary>
+    private async Task MergeLegacy()
+    {
+        if (S.LegacyMerged)
+        {
+            return;
+        }
+
+        var key = Key;
+        var shards = Leaderboards.ShardsOf(key.Board.Board);
+        if (shards >= Leaderboards.Shards || key.Shard >= shards)
+        {
+            return;
+        }
+
+        var former = Enumerable.Range(shards, Leaderboards.Shards - shards).Where(k => k % shards == key.Shard).Select(k => GrainFactory.LeaderboardShard(key.Board.Shard(k))).ToList();
+        foreach (var entries in await Task.WhenAll(former.Select(f => f.Top(int.MaxValue))))
+        {
+            foreach (var entry in entries.Where(e => !S.Entries.ContainsKey(e.UserId)))
+            {
+                Apply(entry.UserId, entry.DisplayName, entry.Points);
+            }
+        }
+
+        S.LegacyMerged = true;
+        await Writes.WriteNow();
+        await Task.WhenAll(former.Select(f => f.DropLegacy()));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing leaderboard shard {Shard} failed; will retry")]
@@ -139,8 +196,8 @@ public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
             throw CommunityException.Invalid($"offset + limit must be at most {Leaderboards.MaxRead}, limit at least 1.");
         }
 
-        var shards = await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Top(offset + limit)));
-        var members = (await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Count()))).Sum();
+        var shards = await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Top(offset + limit)));
+        var members = (await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Count()))).Sum();
         var merged = shards.SelectMany(s => s).ToList();
         merged.Sort(Leaderboards.Compare);
         return new LeaderboardPage(Key.Board, [.. merged.Skip(offset).Take(limit).Select((e, i) => e with { Rank = offset + i + 1 })], members);
@@ -148,13 +205,13 @@ public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
 
     public async Task<LeaderboardEntry?> Me(string userId)
     {
-        var (mine, _) = await ShardGrain(Leaderboards.ShardOf(userId)).Standing(userId, 0);
+        var (mine, _) = await ShardGrain(Leaderboards.ShardOf(Key.Board, userId)).Standing(userId, 0);
         if (mine is null)
         {
             return null;
         }
 
-        var standings = await Task.WhenAll(Enumerable.Range(0, Leaderboards.Shards).Select(i => ShardGrain(i).Standing(userId, mine.Points)));
+        var standings = await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Standing(userId, mine.Points)));
         return mine with { Rank = standings.Sum(s => s.Above) + 1 };
     }
 

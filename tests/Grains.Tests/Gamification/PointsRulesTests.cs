@@ -43,10 +43,12 @@ public sealed class PointsRulesTests
     [Fact]
     public void Members_spread_over_every_shard_and_always_land_on_the_same_one()
     {
-        var shards = Enumerable.Range(0, 10_000).Select(i => Leaderboards.ShardOf($"member-{i}")).ToList();
+        var shards = Enumerable.Range(0, 10_000).Select(i => Leaderboards.ShardOf(Leaderboards.AllTime, $"member-{i}")).ToList();
         Assert.Equal(Leaderboards.Shards, shards.Distinct().Count());
         Assert.All(shards.GroupBy(s => s), g => Assert.InRange(g.Count(), 400, 900));
-        Assert.Equal(Leaderboards.ShardOf("ann"), Leaderboards.ShardOf("ann"));
+        Assert.Equal(Leaderboards.ShardOf(Leaderboards.AllTime, "ann"), Leaderboards.ShardOf(Leaderboards.AllTime, "ann"));
+        // A channel's board is one shard, whatever the member.
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(0, Leaderboards.ShardOf(Leaderboards.ForChannel("general"), $"member-{i}")));
     }
 }
 
