@@ -46,6 +46,12 @@ if (args.Contains("--video-folds"))
     return;
 }
 
+if (args.Contains("--learning-curve"))
+{
+    LearningCurve.Run(ml, moderation, options.L1, options.L2);
+    return;
+}
+
 if (args.Contains("--spam-experiments"))
 {
     SpamExperiments.Run(ml, root, modTrain, modTest, options.L1, options.L2, args);
