@@ -142,8 +142,10 @@ public sealed partial class LeaderboardShardGrain(
 
     public async Task DropLegacy()
     {
-        await _writer.Clear();
+        // Emptied here first: a write behind still due at deactivation then stores nothing an erasure could miss.
+        S.Entries.Clear();
         _sorted.Clear();
+        await _writer.Clear();
         DeactivateOnIdle();
     }
 
