@@ -38,6 +38,7 @@ public sealed partial class LeaderboardShardGrain(
     private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);  // erased member → when
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
+    private bool _legacyDue;  // a board that had more shards, whose former ones have not been merged into this one yet
 
     private WriteBehind Writes => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
 
@@ -50,6 +51,9 @@ public sealed partial class LeaderboardShardGrain(
             _sorted.Add(entry);
         }
 
+        var key = Key;
+        var shards = Leaderboards.ShardsOf(key.Board.Board);
+        _legacyDue = !S.LegacyMerged && shards < Leaderboards.Shards && key.Shard < shards;
         return Task.CompletedTask;
     }
 
@@ -151,34 +155,37 @@ public sealed partial class LeaderboardShardGrain(
 
     /// <summary>
     /// Once per board shard, before anything reads it: the entries of the former shards that fold into this one. Stored
-    /// here first, then dropped there, so a crash between leaves them in both (read from here) rather than in neither.
+    /// here first, then dropped there, so a crash between leaves them in both (read from here) rather than in neither. A
+    /// board that never had other shards (every channel board since) finds them empty: nothing is dropped, and the mark
+    /// rides the next write behind.
     /// </summary>
     private async Task MergeLegacy()
     {
-        if (S.LegacyMerged)
+        if (!_legacyDue)
         {
             return;
         }
 
         var key = Key;
         var shards = Leaderboards.ShardsOf(key.Board.Board);
-        if (shards >= Leaderboards.Shards || key.Shard >= shards)
-        {
-            return;
-        }
-
         var former = Enumerable.Range(shards, Leaderboards.Shards - shards).Where(k => k % shards == key.Shard).Select(k => GrainFactory.LeaderboardShard(key.Board.Shard(k))).ToList();
-        foreach (var entries in await Task.WhenAll(former.Select(f => f.Top(int.MaxValue))))
+        var held = await Task.WhenAll(former.Select(f => f.Top(int.MaxValue)));
+        foreach (var entry in held.SelectMany(entries => entries).Where(e => !S.Entries.ContainsKey(e.UserId)))
         {
-            foreach (var entry in entries.Where(e => !S.Entries.ContainsKey(e.UserId)))
-            {
-                Apply(entry.UserId, entry.DisplayName, entry.Points);
-            }
+            Apply(entry.UserId, entry.DisplayName, entry.Points);
         }
 
         S.LegacyMerged = true;
+        _legacyDue = false;
+        var holding = former.Where((_, i) => held[i].Count > 0).ToList();
+        if (holding.Count == 0)
+        {
+            Writes.Changed();
+            return;
+        }
+
         await Writes.WriteNow();
-        await Task.WhenAll(former.Select(f => f.DropLegacy()));
+        await Task.WhenAll(holding.Select(f => f.DropLegacy()));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing leaderboard shard {Shard} failed; will retry")]
@@ -198,8 +205,8 @@ public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
             throw CommunityException.Invalid($"offset + limit must be at most {Leaderboards.MaxRead}, limit at least 1.");
         }
 
-        var shards = await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Top(offset + limit)));
-        var members = (await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Count()))).Sum();
+        var shards = await Task.WhenAll(Shards().Select(s => s.Top(offset + limit)));
+        var members = (await Task.WhenAll(Shards().Select(s => s.Count()))).Sum();
         var merged = shards.SelectMany(s => s).ToList();
         merged.Sort(Leaderboards.Compare);
         return new LeaderboardPage(Key.Board, [.. merged.Skip(offset).Take(limit).Select((e, i) => e with { Rank = offset + i + 1 })], members);
@@ -213,9 +220,11 @@ public sealed class LeaderboardGrain : Grain, ILeaderboardGrain
             return null;
         }
 
-        var standings = await Task.WhenAll(Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(i => ShardGrain(i).Standing(userId, mine.Points)));
+        var standings = await Task.WhenAll(Shards().Select(s => s.Standing(userId, mine.Points)));
         return mine with { Rank = standings.Sum(s => s.Above) + 1 };
     }
 
     private ILeaderboardShardGrain ShardGrain(int shard) => GrainFactory.LeaderboardShard(Key.Shard(shard));
+
+    private IEnumerable<ILeaderboardShardGrain> Shards() => Enumerable.Range(0, Leaderboards.ShardsOf(Key.Board)).Select(ShardGrain);
 }
