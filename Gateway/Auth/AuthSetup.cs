@@ -31,6 +31,7 @@ public static class AuthSetup
         services.AddValidatedOptions<AuthOptions>(config, AuthOptions.Section);
         services.AddSingleton<TokenIssuer>();
         services.AddAuthorization();
+        services.AddReleasableRequestAuth();
         // One entry point: a bearer that looks like an API token goes to its handler; a JWT goes to the gateway's own
         // scheme when it names the gateway's issuer, else to the provider's. Each token meets exactly one validator, with
         // its own keys, issuer and claim mapping: an HMAC key never validates a token claiming the provider's issuer,
@@ -138,22 +139,6 @@ public static class AuthSetup
     public static Actor ToActor(this ClaimsPrincipal user) =>
         new(user.FindFirst(UserIdClaim)?.Value ?? throw new CommunityException(ErrorCodes.Forbidden, "The token names no user."),
             user.FindFirst(DisplayNameClaim)?.Value ?? "");
-
-    /// <summary>
-    /// Middleware, after authorization: a hub request forgets its <c>Authorization</c> header. A WebSocket's request lives
-    /// as long as its connection, and nothing after this point reads the header (the connection keeps the principal), so
-    /// it would only keep the raw token in memory (≈ 550 bytes per connection, measured from heap dumps). Not async, so that it
-    /// keeps no state machine of its own under the connection either.
-    /// </summary>
-    public static IApplicationBuilder UseHubTokenRelease(this IApplicationBuilder app, PathString hubs) => app.Use(next => http =>
-    {
-        if (http.Request.Path.StartsWithSegments(hubs, StringComparison.Ordinal))
-        {
-            http.Request.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.Authorization);
-        }
-
-        return next(http);
-    });
 
     // Browsers cannot set headers on a WebSocket, so the hub also accepts the token in the query string.
     private static Task TokenFromHubQuery(MessageReceivedContext context)

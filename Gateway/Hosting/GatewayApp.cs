@@ -122,7 +122,7 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseApiTokenScopes();
-        app.UseHubTokenRelease("/hubs");
+        app.UseHubRequestRelease("/hubs");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceDefaults();
         app.MapAuthApi();

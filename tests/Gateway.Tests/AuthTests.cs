@@ -94,7 +94,7 @@ public sealed class AuthTests(SystemFixture fixture)
     public async Task A_hub_request_forgets_its_authorization_header_past_authorization(string path, bool kept)
     {
         var app = new Microsoft.AspNetCore.Builder.ApplicationBuilder(new ServiceCollection().BuildServiceProvider());
-        app.UseHubTokenRelease("/hubs");
+        app.UseHubRequestRelease("/hubs");
         string? seen = null;
         app.Use(_ => http =>
         {
