@@ -43,6 +43,7 @@ public sealed partial class MemberGrain(
     [PersistentState("member", StorageNames.Main)] IPersistentState<MemberState> state,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<OutboxOptions> outboxOptions,
+    IOptions<MemberOptions> memberOptions,
     GatheredUpdates gathered,
     ILogger<MemberGrain> logger) : Grain, IMemberGrain, IRemindable
 {
@@ -52,12 +53,11 @@ public sealed partial class MemberGrain(
     private readonly StateWriter<MemberState> _writer = new(state);
     private Outbox _outbox = null!;
 
-    // Activity is counted in memory and written behind, at most once per period: trust is not acknowledged data, and
-    // a busy author sends several messages a second (a write every 20 messages cost a hot channel more writes than its
-    // own messages did). A new day or a new level is written at once; a crash loses at most one period of counts.
-    // Every other change is written at once through the same write-behind, so that write also stores pending counts
-    // and leaves the timer nothing to write again.
-    private static readonly TimeSpan ActivityWritePeriod = TimeSpan.FromSeconds(10);
+    // Activity is counted in memory and written behind, at most once per Members:ActivityWritePeriod: trust is not
+    // acknowledged data, and a busy author sends several messages a second (a write every 20 messages cost a hot channel
+    // more writes than its own messages did). A new day or a new level is written at once; a crash loses at most one
+    // period of counts. Every other change is written at once through the same write-behind, so that write also stores
+    // pending counts and leaves the timer nothing to write again.
     private WriteBehind? _writes;
 
     // The community-wide flood limit's grants in the current window. In memory: a flood limit is soft, and an activation
@@ -72,7 +72,7 @@ public sealed partial class MemberGrain(
             await _writer.Write();
             TouchChangeFeed();
         }
-    }, ex => LogWriteFailed(logger, ex, this.GetPrimaryKeyString()), ActivityWritePeriod);
+    }, ex => LogWriteFailed(logger, ex, this.GetPrimaryKeyString()), memberOptions.Value.ActivityWritePeriod);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

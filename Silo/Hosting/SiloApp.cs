@@ -77,6 +77,7 @@ public static class SiloApp
         silo.Services.AddValidatedOptions<ChatOptions>(config, ChatOptions.Section);
         silo.Services.AddValidatedOptions<PresenceOptions>(config, PresenceOptions.Section);
         silo.Services.AddValidatedOptions<PointsOptions>(config, PointsOptions.Section);
+        silo.Services.AddValidatedOptions<MemberOptions>(config, MemberOptions.Section);
         silo.Services.AddWebhookDelivery(config);
         // The spam/abuse and sentiment models ship with the silo (Models/), each loaded on first use.
         silo.Services.AddSingleton(TextModels.ShippedModels.Moderation(k => config[k]));
