@@ -1,0 +1,40 @@
+using CommunityScale.Options;
+using CommunityScale.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CommunityScale.Grains.Tests;
+
+/// <summary>
+/// How often a member grain writes its trust counts is <c>Members:ActivityWritePeriod</c> (issue 24: a write every few
+/// messages was a quarter of the storage requests of quiet communities); a value out of range stops the silo at start.
+/// </summary>
+[Collection(SharedCluster.Name)]
+[Trait("Area", "WritePath")]
+public sealed class MemberOptionsTests(ClusterFixture fixture)
+{
+    [Fact]
+    public void The_silo_binds_the_activity_write_period_a_minute_by_default()
+    {
+        var options = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IOptions<MemberOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ActivityWritePeriod);
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:10:01")]
+    public void An_activity_write_period_out_of_range_is_refused(string period)
+    {
+        var config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Members:ActivityWritePeriod"] = period })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddValidatedOptions<MemberOptions>(config, MemberOptions.Section);
+
+        using var provider = services.BuildServiceProvider();
+        var refused = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MemberOptions>>().Value);
+        Assert.Contains(nameof(MemberOptions.ActivityWritePeriod), refused.Message, StringComparison.Ordinal);
+    }
+}
