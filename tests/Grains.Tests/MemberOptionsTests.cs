@@ -1,6 +1,4 @@
 using CommunityScale.Options;
-using CommunityScale.ServiceDefaults;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -25,16 +23,6 @@ public sealed class MemberOptionsTests(ClusterFixture fixture)
     [Theory]
     [InlineData("00:00:00")]
     [InlineData("00:10:01")]
-    public void An_activity_write_period_out_of_range_is_refused(string period)
-    {
-        var config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Members:ActivityWritePeriod"] = period })
-            .Build();
-        var services = new ServiceCollection();
-        services.AddValidatedOptions<MemberOptions>(config, MemberOptions.Section);
-
-        using var provider = services.BuildServiceProvider();
-        var refused = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MemberOptions>>().Value);
-        Assert.Contains(nameof(MemberOptions.ActivityWritePeriod), refused.Message, StringComparison.Ordinal);
-    }
+    public void An_activity_write_period_out_of_range_is_refused(string period) =>
+        GrainAsserts.AssertOptionRefused<MemberOptions>(MemberOptions.Section, nameof(MemberOptions.ActivityWritePeriod), period);
 }

@@ -1,7 +1,5 @@
-using CommunityScale.ServiceDefaults;
 using CommunityScale.Silo.Hosting;
 using CommunityScale.Streams;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -31,16 +29,6 @@ public sealed class StreamCacheSettingsTests(ClusterFixture fixture)
     [Theory]
     [InlineData("00:00:00")]
     [InlineData("02:00:00")]
-    public void A_stream_cache_age_out_of_range_is_refused(string age)
-    {
-        var config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orleans:StreamCacheAge"] = age })
-            .Build();
-        var services = new ServiceCollection();
-        services.AddValidatedOptions<SiloEndpointOptions>(config, SiloEndpointOptions.Section);
-
-        using var provider = services.BuildServiceProvider();
-        var refused = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SiloEndpointOptions>>().Value);
-        Assert.Contains(nameof(SiloEndpointOptions.StreamCacheAge), refused.Message, StringComparison.Ordinal);
-    }
+    public void A_stream_cache_age_out_of_range_is_refused(string age) =>
+        GrainAsserts.AssertOptionRefused<SiloEndpointOptions>(SiloEndpointOptions.Section, nameof(SiloEndpointOptions.StreamCacheAge), age);
 }
