@@ -10,7 +10,11 @@ namespace CommunityScale.Gateway.Auth;
 /// A hub connection's request lives as long as the connection (a WebSocket, or server-sent events), and so does
 /// everything it references: the authentication and authorization middlewares' own frames stay suspended under it, each
 /// holding the services it resolved. Past authorization nothing reads them again (the connection keeps the principal;
-/// hub calls resolve services in scopes of their own), so <see cref="UseHubRequestRelease"/> lets them go. Measured
+/// hub calls resolve services in scopes of their own, and check a hub method's [Authorize] there), so
+/// <see cref="UseHubRequestRelease"/> lets them go. One reader it would silence: SignalR's
+/// <c>CloseOnAuthenticationExpiration</c> takes a connection's expiry from the authentication result, so with the result
+/// gone a connection would never close for it. The gateway does not turn it on (a token is checked when the connection
+/// opens; an API token's revocation is checked on every hub call, <c>ApiTokenHubFilter</c>). Measured
 /// from heap dumps (docs/performance.md, "Against the goals of issue #5"), per connection:
 /// <list type="bullet">
 /// <item>the <c>Authorization</c> header, the raw token: ≈ 550 bytes (every hub request);</item>
@@ -46,9 +50,7 @@ public static class HubRequestRelease
             }
 
             http.Request.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.Authorization);
-            // A connection's own request: a WebSocket (GET, or CONNECT over HTTP/2), or server-sent events. Not
-            // http.WebSockets.IsWebSocketRequest: the hub's endpoint adds the WebSocket feature only after this point.
-            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsConnect(http.Request.Method))
+            if (!IsConnectionRequest(http.Request))
             {
                 return next(http);
             }
@@ -67,6 +69,15 @@ public static class HubRequestRelease
             var disposed = used.DisposeAsync();
             return disposed.IsCompletedSuccessfully ? next(http) : AfterDisposal(disposed, http, next);
         });
+
+        // A request that lives as long as its connection: a WebSocket (a GET upgrade, or CONNECT over HTTP/2) or
+        // server-sent events. Not long polling: each poll ends soon, and SignalR copies what the connection keeps from it.
+        // Not http.WebSockets.IsWebSocketRequest: the hub's endpoint adds the WebSocket feature only after this point.
+        static bool IsConnectionRequest(HttpRequest request) =>
+            HttpMethods.IsConnect(request.Method)
+            || (HttpMethods.IsGet(request.Method)
+                && (request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
+                    || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
 
         // Not async above, so that this middleware keeps no frame of its own under the connection either.
         static async Task AfterDisposal(ValueTask disposed, HttpContext http, RequestDelegate next)

@@ -26,6 +26,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         // here, so that hundreds of awaited awards do not add minutes to the suite.
         ["Points:WriteDelay"] = "00:00:00.050",
         ["Points:BoardDelay"] = "00:00:00.050",
+        // Not the default (a minute): MemberOptionsTests sees that the silo binds it.
+        ["Members:ActivityWritePeriod"] = "00:00:10",
     }).Build();
 
     public async Task InitializeAsync()

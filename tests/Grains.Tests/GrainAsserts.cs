@@ -17,7 +17,7 @@ internal static class GrainAsserts
     public static async Task<IReadOnlyList<Notification>> Notices(this IGrainFactory grains, Actor who, string kind) =>
         [.. (await grains.GetGrain<INotificationInboxGrain>(who.UserId).List(null, 50)).Items.Where(n => n.Kind == kind)];
 
-    /// <summary>Binds <typeparamref name="TOptions"/> as a silo does, with <paramref name="key"/> set to <paramref name="value"/>, and asserts the silo would refuse it, naming <paramref name="property"/>.</summary>
+    /// <summary>Binds <typeparamref name="TOptions"/> from <paramref name="section"/> as a silo does, with <paramref name="property"/> set to <paramref name="value"/>, and asserts the silo would refuse it, naming the property.</summary>
     public static void AssertOptionRefused<TOptions>(string section, string property, string value)
         where TOptions : class
     {

@@ -13,11 +13,12 @@ namespace CommunityScale.Grains.Tests;
 public sealed class MemberOptionsTests(ClusterFixture fixture)
 {
     [Fact]
-    public void The_silo_binds_the_activity_write_period_a_minute_by_default()
+    public void The_silo_binds_the_activity_write_period_from_configuration_a_minute_by_default()
     {
         var options = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IOptions<MemberOptions>>().Value;
 
-        Assert.Equal(TimeSpan.FromMinutes(1), options.ActivityWritePeriod);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ActivityWritePeriod);
+        Assert.Equal(TimeSpan.FromMinutes(1), new MemberOptions().ActivityWritePeriod);
     }
 
     [Theory]
