@@ -38,7 +38,8 @@ public sealed partial class LeaderboardShardGrain(
     private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);  // erased member → when
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
-    private bool _legacyDue;  // a board that had more shards, whose former ones have not been merged into this one yet
+    // The former shards of a board that had more (a channel's had 16) that fold into this one, until merged; else empty.
+    private IReadOnlyList<ILeaderboardShardGrain> _former = [];
 
     private WriteBehind Writes => _writeBehind ??= new(this, _ => _writer.Write(), ex => LogFlushFailed(logger, ex, this.GetPrimaryKeyString()), WritePeriod);
 
@@ -51,15 +52,17 @@ public sealed partial class LeaderboardShardGrain(
             _sorted.Add(entry);
         }
 
-        var key = Key;
+        var key = BoardShardKey.Parse(this.GetPrimaryKeyString());
         var shards = Leaderboards.ShardsOf(key.Board.Board);
-        _legacyDue = !S.LegacyMerged && shards < Leaderboards.Shards && key.Shard < shards;
+        if (!S.LegacyMerged && shards < Leaderboards.Shards && key.Shard < shards)
+        {
+            _former = [.. Enumerable.Range(shards, Leaderboards.Shards - shards).Where(k => k % shards == key.Shard).Select(k => GrainFactory.LeaderboardShard(key.Board.Shard(k)))];
+        }
+
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Writes.Flush(cancellationToken);
-
-    private BoardShardKey Key => BoardShardKey.Parse(this.GetPrimaryKeyString());
 
     public Task SetMany(IReadOnlyList<LeaderboardEntry> entries)
     {
@@ -161,14 +164,12 @@ public sealed partial class LeaderboardShardGrain(
     /// </summary>
     private async Task MergeLegacy()
     {
-        if (!_legacyDue)
+        if (_former.Count == 0)
         {
             return;
         }
 
-        var key = Key;
-        var shards = Leaderboards.ShardsOf(key.Board.Board);
-        var former = Enumerable.Range(shards, Leaderboards.Shards - shards).Where(k => k % shards == key.Shard).Select(k => GrainFactory.LeaderboardShard(key.Board.Shard(k))).ToList();
+        var former = _former;
         var held = await Task.WhenAll(former.Select(f => f.Top(int.MaxValue)));
         foreach (var entry in held.SelectMany(entries => entries).Where(e => !S.Entries.ContainsKey(e.UserId)))
         {
@@ -176,7 +177,7 @@ public sealed partial class LeaderboardShardGrain(
         }
 
         S.LegacyMerged = true;
-        _legacyDue = false;
+        _former = [];
         var holding = former.Where((_, i) => held[i].Count > 0).ToList();
         if (holding.Count == 0)
         {
