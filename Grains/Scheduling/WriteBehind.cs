@@ -24,21 +24,26 @@ public sealed class WriteBehind(IGrainBase grain, Func<CancellationToken, Task> 
     public async Task Flush(CancellationToken cancellationToken)
     {
         // One tick per write: a periodic timer also ticked once more, for nothing, after every grain's last change (a
-        // grain call each, 0.5 per message in the many-channels benchmark). The next change arms it again.
-        _timer?.Dispose();
+        // grain call each, 0.5 per message in the many-channels benchmark). The next change arms it again. The timer is
+        // let go of now (a change during the write arms a new one) but disposed only after the write: disposing an
+        // Orleans grain timer cancels the token its running tick was given, so a write that honoured that token
+        // (the KPI bucket's) failed every time and was retried every period for as long as the grain lived.
+        var tick = _timer;
         _timer = null;
-        if (!_dirty)
-        {
-            return;
-        }
-
         try
         {
-            await WriteTiming.Unhurried(() => WriteNow(cancellationToken));
+            if (_dirty)
+            {
+                await WriteTiming.Unhurried(() => WriteNow(cancellationToken));
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             onFailure(ex);
+        }
+        finally
+        {
+            tick?.Dispose();
         }
     }
 
