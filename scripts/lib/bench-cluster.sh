@@ -25,8 +25,17 @@ BACKPLANE_PORTS=(5101 5102 5103 5104)
 CLUSTER_PARTS=",${BENCH_CLUSTER_ONLY:-hot-ours,many-ours,hot-backplane,many-backplane},"
 part() { [[ "$CLUSTER_PARTS" == *",$1,"* ]]; }
 
-# Azurite in memory, as in the single-machine runs (deploy/local-cluster says why).
-cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_AZURITE=memory LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
+# Grain state and the chat journal in Redis, as deploy/k8s stores them (its configmap's Storage__Provider) and as
+# docs/capacity.md prices a message. BENCH_CLUSTER_STORAGE=AzureTable measures the cluster on Azurite instead (kept in
+# memory, as in the single-machine runs; deploy/local-cluster says why): the emulator then spends ≈ 2 ms of the box's CPU
+# a message on its one Node thread, which Azure Table storage would spend on its own machines (docs/performance.md).
+CLUSTER_STORAGE="${BENCH_CLUSTER_STORAGE:-Redis}"
+[[ "$CLUSTER_STORAGE" =~ ^(Redis|AzureTable)$ ]] || die "BENCH_CLUSTER_STORAGE is Redis or AzureTable, not '$CLUSTER_STORAGE'"
+case "$CLUSTER_STORAGE" in
+  Redis) CLUSTER_STORAGE_NOTE="Redis state and journal, Azurite idle" ;;
+  AzureTable) CLUSTER_STORAGE_NOTE="Azurite state and journal" ;;
+esac
+cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_STORAGE=$CLUSTER_STORAGE LOCAL_CLUSTER_AZURITE=memory LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
 
 # cluster_pids GATEWAYS: the gateways first (they hold the connections), then the silos, Redis and Azurite.
 cluster_pids() {
@@ -50,7 +59,7 @@ cluster_ours() {
   loadgen --mode cluster --scenario "$scenario" --role ours --urls "$urls" --gateways "$gateways" --pids "$(cluster_pids "$gateways")" \
     --clients "$clients" --channels "$channels" --senders "$senders" --processes "$(load_processes "$clients")" --rates "$rates" \
     --step-seconds "$step" --warmup 2 \
-    --notes "$channels channel(s), $clients clients spread over $gateways gateways of deploy/local-cluster (2 silos, Redis clustering, Azurite state), $senders sender(s); pids: gateways, silos, Redis, Azurite"
+    --notes "$channels channel(s), $clients clients spread over $gateways gateways of deploy/local-cluster (2 silos, Redis clustering, $CLUSTER_STORAGE_NOTE), $senders sender(s); pids: gateways, silos, Redis, Azurite"
   cluster down >/dev/null
 }
 

@@ -13,7 +13,7 @@ public sealed record GatewayRun(
 /// <summary>
 /// The many-channels run on the 4-gateway cluster (bench/results/cluster/latest.json, cluster-many-channels): quiet
 /// channels, each message reaching its channel's few fans. The model's costs for such a message are many-channels' on
-/// one machine with the cluster's storage (Azurite state): <paramref name="GatewayUsPerMessage"/> (its deliveries
+/// one machine with the cluster's storage (Redis, many-channels-redis): <paramref name="GatewayUsPerMessage"/> (its deliveries
 /// included) and <paramref name="BehindUsPerMessage"/> (silo + storage); the load generator's per delivery is the
 /// hot-channel runs' mean.
 /// </summary>
@@ -63,7 +63,7 @@ public sealed record MeasuredResults(MeasuredCosts Costs, IReadOnlyList<GatewayR
             Get(single["many-channels"], "storage_operations_per_message"),
             Get(single["durable-sends"], "ours"),
             runs.Average(r => r.GatewayIdleUsPerConnectionPerSecond));
-        return new MeasuredResults(costs, runs, ReadManyChannels(cluster, single["many-channels"], runs.Average(r => r.LoadGeneratorUsPerDelivery)));
+        return new MeasuredResults(costs, runs, ReadManyChannels(cluster, single["many-channels-redis"], runs.Average(r => r.LoadGeneratorUsPerDelivery)));
     }
 
     private static ManyChannelsRun? ReadManyChannels(Dictionary<string, Dictionary<string, JsonElement>> cluster, Dictionary<string, JsonElement> quiet, double loadUsPerDelivery)

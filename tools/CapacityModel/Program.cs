@@ -45,7 +45,7 @@ if (measured.ManyChannels is { } many)
     var model = Capacity.SaturatedQuietDeliveriesOnOneMachine(Environment.ProcessorCount, many.Gateways, many.FansPerChannel, many.GatewayUsPerMessage,
         many.LoadGeneratorUsPerDelivery, many.BehindUsPerMessage, costs, many.IdleServerMsPerSecond);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {many.Gateways}, channels of {many.FansPerChannel:0} (cluster-many-channels; a message {many.GatewayUsPerMessage:N0} µs in the gateways and {many.BehindUsPerMessage:N0} µs behind them, as many-channels measured on one machine with Azurite) | {many.Clients:N0} | {many.IdleServerMsPerSecond:N0} ms/s | {many.SaturatedDeliveriesPerSecond:N0} | {model:N0} | {model / many.SaturatedDeliveriesPerSecond:0.00} |"));
+        $"| {many.Gateways}, channels of {many.FansPerChannel:0} (cluster-many-channels; a message {many.GatewayUsPerMessage:N0} µs in the gateways and {many.BehindUsPerMessage:N0} µs behind them, as many-channels-redis measured on one machine: the cluster stores in Redis too) | {many.Clients:N0} | {many.IdleServerMsPerSecond:N0} ms/s | {many.SaturatedDeliveriesPerSecond:N0} | {model:N0} | {model / many.SaturatedDeliveriesPerSecond:0.00} |"));
 }
 
 Console.WriteLine();
