@@ -45,8 +45,8 @@ public sealed record MeasuredResults(MeasuredCosts Costs, IReadOnlyList<GatewayR
         // Behind the gateways, a message costs what a quiet one measured (silo and storage at 200 msg/s, its follow-ups
         // and its share of the idle floor included: an upper bound for a hot channel, whose follow-ups go in rounds), plus
         // one stream event per gateway it reaches, priced as the naive design's measured grain-to-gateway call. The hot
-        // channel runs cannot resolve either: one sender at ≤ 8 msg/s beside a floor of 250-450 ms/s, on a box whose
-        // gateways saturate its 2 cores (the silos then spin for CPU), so their 29-110 ms "per message" is the box's,
+        // channel runs cannot resolve either: one sender at ≤ 8 msg/s beside a floor of 200-800 ms/s, on a box whose
+        // gateways saturate its 2 cores, so their 12-110 ms "per message" is the box's,
         // not the message's; on the same box one channel acks 2,000 msg/s (durable-sends), under 1 ms a message.
         var hot = cluster["cluster-hot-channel"];
         // Per delivery and per idle connection: the mean of the three runs (each is a different mix on the same 2 cores).
