@@ -101,10 +101,9 @@ internal static class ClusterRun
 
     /// <summary>
     /// Long enough at <paramref name="rate"/> for every channel to get a message with a tenth to spare (a refused send
-    /// leaves its channel cold), and at least <paramref name="warmup"/>; one channel needs only the plain warm-up.
+    /// leaves its channel cold), and at least <paramref name="warmup"/>.
     /// </summary>
-    internal static int WarmupSeconds(int warmup, int channels, double rate) =>
-        channels <= 1 ? warmup : Math.Max(warmup, (int)Math.Ceiling(1.1 * channels / rate));
+    internal static int WarmupSeconds(int warmup, int channels, double rate) => Math.Max(warmup, (int)Math.Ceiling(1.1 * channels / rate));
 
     private static async Task<StepResult> Step(LoadOptions o, List<Listener> listeners, List<HubConnection> senders, ChannelTarget[] channels, double rate, int seconds)
     {

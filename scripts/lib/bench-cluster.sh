@@ -30,10 +30,10 @@ part() { [[ "$CLUSTER_PARTS" == *",$1,"* ]]; }
 # memory, as in the single-machine runs; deploy/local-cluster says why): the emulator then spends ≈ 2 ms of the box's CPU
 # a message on its one Node thread, which Azure Table storage would spend on its own machines (docs/performance.md).
 CLUSTER_STORAGE="${BENCH_CLUSTER_STORAGE:-Redis}"
-[[ "$CLUSTER_STORAGE" =~ ^(Redis|AzureTable)$ ]] || die "BENCH_CLUSTER_STORAGE is Redis or AzureTable, not '$CLUSTER_STORAGE'"
 case "$CLUSTER_STORAGE" in
   Redis) CLUSTER_STORAGE_NOTE="Redis state and journal, Azurite idle" ;;
   AzureTable) CLUSTER_STORAGE_NOTE="Azurite state and journal" ;;
+  *) die "BENCH_CLUSTER_STORAGE is Redis or AzureTable, not '$CLUSTER_STORAGE'" ;;
 esac
 cluster() { LOCAL_CLUSTER_PORT_BASE=$CLUSTER_BASE LOCAL_CLUSTER_STORAGE=$CLUSTER_STORAGE LOCAL_CLUSTER_AZURITE=memory LOCAL_CLUSTER_SKIP_BUILD=1 LOCAL_CLUSTER_CONFIGURATION=Release "$REPO_ROOT/deploy/local-cluster" "$@"; }
 
