@@ -130,7 +130,8 @@ internal static class ClusterRun
         var load = ProcessStats.OwnCpuTime() + listeners.Aggregate(TimeSpan.Zero, (t, l) => t + l.CpuTime) - loadBefore;
         // Sends still unanswered when the drain ends count as refused: the target did not take them in time.
         return new StepResult("step", rate, Math.Round(delivered / elapsed), p50, results.Max(r => Field(r, 3)), results.Max(r => Field(r, 4)),
-            delivered, counts.Sent * receivers, counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round(load.TotalMilliseconds), Math.Round(elapsed, 2));
+            delivered, counts.Sent * receivers, counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round(load.TotalMilliseconds), Math.Round(elapsed, 2),
+            counts.AckMs(50), counts.AckMs(99));
     }
 
     private static Part Report(LoadOptions o, List<StepResult> steps, double[] memoryPerConnection, Usage floor, TimeSpan settled)

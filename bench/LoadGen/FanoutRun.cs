@@ -76,6 +76,8 @@ public static class FanoutRun
         // Latency: at half the peak's rate (a point on the curve below the knee), or, for a saturation run, at the
         // reference rate (the lowest of the equal rates), since its "peak" is far past any latency limit.
         var latency = half ?? reference;
+        extra["ack_p50_ms"] = latency.AckP50;
+        extra["ack_p99_ms"] = latency.AckP99;
         return new Part(o.Scenario, o.Role, o.BaselineName, o.Saturation ? "saturated_deliveries_per_second" : "deliveries_per_second",
             Math.Round(best.DeliveriesPerSecond), latency.P50, latency.P99, latency.P999, o.Notes, extra, [.. steps, .. measured],
             Method: o.Saturation ? SaturationMethod : null, CompareRates: o.Saturation ? o.CompareRates : null);
@@ -217,6 +219,8 @@ public static class FanoutRun
         extra["reference_p50_ms"] = reference.P50;
         extra["reference_p99_ms"] = reference.P99;
         extra["reference_p999_ms"] = reference.P999;
+        extra["reference_ack_p50_ms"] = reference.AckP50;
+        extra["reference_ack_p99_ms"] = reference.AckP99;
         extra["reference_delivered_share"] = reference.Expected > 0 ? Math.Round(reference.Delivered / (double)reference.Expected, 4) : 0;
         extra["reference_cpu_us_per_delivery"] = PerDelivery(o, cpu.Aggregate(TimeSpan.Zero, (a, b) => a + b), reference);
         extra["reference_cpu_us_per_delivery_connection_process"] = cpu.Length > 0 ? PerDelivery(o, cpu[0], reference) : 0;

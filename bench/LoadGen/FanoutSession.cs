@@ -94,7 +94,8 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
         double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
         // Sends still unanswered when the drain ends count as refused: the target did not take them in time.
         return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, counts.Sent * receivers,
-            counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round((ProcessStats.OwnCpuTime() - loadBefore).TotalMilliseconds), Math.Round(elapsed, 2));
+            counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round((ProcessStats.OwnCpuTime() - loadBefore).TotalMilliseconds), Math.Round(elapsed, 2),
+            counts.AckMs(50), counts.AckMs(99));
     }
 
     public async ValueTask DisposeAsync() => await Task.WhenAll(_connections.Concat(_senders).Select(c => c.DisposeAsync().AsTask()));

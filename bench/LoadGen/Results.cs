@@ -7,14 +7,15 @@ namespace CommunityScale.Bench;
 /// <summary>
 /// One rate step of a sweep (or a measured step): <paramref name="Accepted"/> sends were acked; <paramref name="ServerCpuMs"/>
 /// is each server process's CPU over the step (in <c>--pids</c> order), <paramref name="LoadCpuMs"/> the load generator's,
-/// and <paramref name="Seconds"/> the step's length with its drain.
+/// and <paramref name="Seconds"/> the step's length with its drain; <paramref name="AckP50"/> and <paramref name="AckP99"/> the
+/// send→ack latency of the acked sends (ms), where <paramref name="P50"/> and <paramref name="P99"/> are send→receive.
 /// </summary>
 public sealed record StepResult(
     string Label, double Rate, double DeliveriesPerSecond, double P50, double P99, double P999, long Delivered, long Expected, long Refused,
-    long Accepted = 0, IReadOnlyList<double>? ServerCpuMs = null, double LoadCpuMs = 0, double Seconds = 0)
+    long Accepted = 0, IReadOnlyList<double>? ServerCpuMs = null, double LoadCpuMs = 0, double Seconds = 0, double AckP50 = 0, double AckP99 = 0)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"  {Rate,7:0.#} msg/s -> {DeliveriesPerSecond,9:0} deliveries/s ({Delivered}/{Expected}, {Refused} refused)  p50 {P50,7:0.0} ms  p99 {P99,7:0.0} ms  p99.9 {P999,7:0.0} ms");
+        $"  {Rate,7:0.#} msg/s -> {DeliveriesPerSecond,9:0} deliveries/s ({Delivered}/{Expected}, {Refused} refused)  p50 {P50,7:0.0} ms  p99 {P99,7:0.0} ms  p99.9 {P999,7:0.0} ms{(AckP99 > 0 ? $"  ack p50 {AckP50:0.0} p99 {AckP99:0.0} ms" : "")}");
 }
 
 /// <summary>One channel size of <c>--mode sizes</c>: CPU of the process behind the gateway per accepted message at one rate.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HdrHistogram;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -60,8 +61,9 @@ internal static class SendSchedule
         counts.Start();
         try
         {
-            await hub.InvokeAsync<object>("SendMessage", target.Community, target.Channel, $"{Stopwatch.GetTimestamp()} load", Guid.NewGuid().ToString("n"));
-            counts.Accept();
+            var sentAt = Stopwatch.GetTimestamp();
+            await hub.InvokeAsync<object>("SendMessage", target.Community, target.Channel, $"{sentAt} load", Guid.NewGuid().ToString("n"));
+            counts.Accept(Stopwatch.GetElapsedTime(sentAt));
         }
         catch (HubException)
         {
@@ -74,9 +76,10 @@ internal static class SendSchedule
     }
 }
 
-/// <summary>A step's sends: accepted (acked), refused, and in flight.</summary>
+/// <summary>A step's sends: accepted (acked), refused, and in flight; and how long each accepted one took to be acked.</summary>
 internal sealed class SendCounts
 {
+    private readonly LongConcurrentHistogram _acks = new(1, TimeSpan.FromMinutes(1).Ticks, 3);
     private long _sent;
     private long _refused;
     private long _inFlight;
@@ -91,7 +94,16 @@ internal sealed class SendCounts
 
     public void End() => Interlocked.Decrement(ref _inFlight);
 
-    public void Accept() => Interlocked.Increment(ref _sent);
+    /// <summary>An acked send, <paramref name="took"/> from the invocation to its answer (ours answers once the message is durable).</summary>
+    public void Accept(TimeSpan took)
+    {
+        _acks.RecordValue(Math.Max(1, took.Ticks));
+        Interlocked.Increment(ref _sent);
+    }
+
+    /// <summary>The ack latency at <paramref name="percentile"/>, in ms (0 before any ack).</summary>
+    public double AckMs(double percentile) =>
+        _acks.TotalCount == 0 ? 0 : Math.Round(_acks.GetValueAtPercentile(percentile) / (double)TimeSpan.TicksPerMillisecond, 2);
 
     public void Refuse() => Interlocked.Increment(ref _refused);
 }
