@@ -193,6 +193,14 @@ public interface IKpiWeekGrain : IGrainWithStringKey
     [Alias("Record")]
     Task Record(KpiMemberActivity activity);
 
+    /// <summary>
+    /// Several members' activity in one call: what a silo's points grains reported within <c>Points:BoardDelay</c>
+    /// (<c>GatheredUpdates</c>), applied as <see cref="Record"/> would each. One-way, as it is.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    [Alias("RecordMany")]
+    Task RecordMany(IReadOnlyList<KpiMemberActivity> activities);
+
     [Orleans.Concurrency.OneWay]
     [Alias("Joined")]
     Task Joined(string userId, DateOnly day);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using CommunityScale.Gamification;
+using CommunityScale.Insights;
 using CommunityScale.Integrations;
 using CommunityScale.Options;
 using Microsoft.Extensions.Logging;
@@ -10,9 +11,11 @@ namespace CommunityScale.FollowUps;
 
 /// <summary>
 /// What grains tell derived views, best effort: the members' totals on the boards (absolute, so the latest wins; from the
-/// points grains after a stored award) and the CRM change feed's marks (from the points and member grains). One per silo:
-/// everything its grains send within <see cref="PointsOptions.BoardDelay"/> goes as one call per board shard and one per
-/// community's feed. Sent one by one, a quiet channel's message cost three shard calls and a feed call of its own (the
+/// points grains after a stored award), the CRM change feed's marks (from the points and member grains) and the members'
+/// activity for the KPIs' week buckets (additive deltas, from the points grains). One per silo: everything its grains send
+/// within <see cref="PointsOptions.BoardDelay"/> goes as one call per board shard, one per community's feed and one per
+/// KPI week (where each author's write made a call of its own to the community's one week bucket: 0.45 calls a message
+/// in many-channels). Sent one by one, a quiet channel's message cost three shard calls and a feed call of its own (the
 /// all-time, weekly and channel boards); gathered, the all-time and weekly shards of a busy community take one call each
 /// per delay whatever the number of authors. A silo that dies loses what is gathering, as it lost the one-way calls in flight before: the
 /// member's next award puts the boards right. One flush at a time, so a later total never overtakes an earlier one.
@@ -29,6 +32,7 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
     private readonly Task _loop;
     private Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> _boards = [];
     private Dictionary<string, HashSet<string>> _touched = new(StringComparer.Ordinal);
+    private Dictionary<KpiWeekKey, List<KpiMemberActivity>> _activity = [];
 
     public GatheredUpdates(IGrainFactory grains, IOptions<PointsOptions> options, ILogger<GatheredUpdates> logger)
     {
@@ -60,6 +64,18 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         _wake.Writer.TryWrite(true);
     }
 
+    /// <summary>A member's activity for the community's KPIs (added to what their bucket counts, never replacing it).</summary>
+    public void Record(string communityId, KpiMemberActivity activity)
+    {
+        var week = new KpiWeekKey(communityId, KpiMath.Week(activity.Day));
+        lock (_lock)
+        {
+            (CollectionsMarshal.GetValueRefOrAddDefault(_activity, week, out _) ??= []).Add(activity);
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
     /// <summary>Drops what is still waiting for an erased member, so it cannot bring them back after the erasure.</summary>
     public void Forget(string communityId, string userId)
     {
@@ -76,6 +92,14 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
             if (_touched.TryGetValue(communityId, out var users))
             {
                 users.Remove(userId);
+            }
+
+            foreach (var (week, activities) in _activity)
+            {
+                if (week.CommunityId == communityId)
+                {
+                    activities.RemoveAll(a => a.UserId == userId);
+                }
             }
         }
     }
@@ -105,14 +129,17 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         {
             Dictionary<BoardShardKey, Dictionary<string, LeaderboardEntry>> boards;
             Dictionary<string, HashSet<string>> touched;
+            Dictionary<KpiWeekKey, List<KpiMemberActivity>> activity;
             lock (_lock)
             {
                 (boards, _boards) = (_boards, []);
                 (touched, _touched) = (_touched, new(StringComparer.Ordinal));
+                (activity, _activity) = (_activity, []);
             }
 
             var calls = boards.Where(b => b.Value.Count > 0).Select(b => Send(b.Key.ToString(), () => _grains.LeaderboardShard(b.Key).SetMany([.. b.Value.Values])))
-                .Concat(touched.Where(t => t.Value.Count > 0).Select(t => Send(t.Key, () => _grains.ByKey<IMemberChangeFeedGrain>(t.Key).TouchMany([.. t.Value]))));
+                .Concat(touched.Where(t => t.Value.Count > 0).Select(t => Send(t.Key, () => _grains.ByKey<IMemberChangeFeedGrain>(t.Key).TouchMany([.. t.Value]))))
+                .Concat(activity.Where(a => a.Value.Count > 0).Select(a => Send(a.Key.ToString(), () => _grains.KpiWeek(a.Key).RecordMany(a.Value))));
             await Task.WhenAll(calls);
         }
         finally
@@ -149,6 +176,6 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending gathered board totals or change-feed marks to {Target} failed; the members' next awards put them right")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending gathered board totals, change-feed marks or KPI activity to {Target} failed; the members' next awards put the boards right, the lost activity stays uncounted")]
     private static partial void LogSendFailed(ILogger logger, Exception ex, string target);
 }

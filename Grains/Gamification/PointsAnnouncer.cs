@@ -21,13 +21,17 @@ public sealed partial class PointsAnnouncer(
 
     private MemberPointsState S => state();
 
-    /// <summary>The KPIs' day buckets. One-way: additive counters that a repeat would count twice, so not re-sent.</summary>
+    /// <summary>
+    /// The KPIs' day buckets, gathered with the silo's other points grains' (one call per week bucket per
+    /// <c>Points:BoardDelay</c>, not one per author and write). Best effort: additive counters that a repeat would count
+    /// twice, so never re-sent.
+    /// </summary>
     public void ReportActivity(KpiDeltas kpis, IReadOnlyDictionary<string, IReadOnlyList<string>>? profile)
     {
         var tags = KpiMath.Tags(profile);
         foreach (var activity in kpis.For(key.UserId, tags))
         {
-            grains.KpiWeek(new KpiWeekKey(key.CommunityId, KpiMath.Week(activity.Day))).Record(activity).Ignore();
+            gathered.Record(key.CommunityId, activity);
         }
     }
 

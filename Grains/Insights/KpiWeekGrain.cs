@@ -120,6 +120,14 @@ public sealed partial class KpiWeekGrain(
         return Changed(activity.Day);
     }
 
+    public async Task RecordMany(IReadOnlyList<KpiMemberActivity> activities)
+    {
+        foreach (var activity in activities)
+        {
+            await Record(activity);
+        }
+    }
+
     public Task Joined(string userId, DateOnly day)
     {
         Day(day).Joined.Add(userId);

@@ -20,9 +20,10 @@ public sealed class PointsOptions
     public TimeSpan WriteDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long the totals that a silo's points grains send to the boards, and their change-feed marks, gather before one
-    /// call per board shard and one per community's feed carries them (<c>GatheredUpdates</c>): boards show an award this
-    /// much after its write, at most. Zero sends each write's updates on their own, as soon as possible.
+    /// How long the totals that a silo's points grains send to the boards, their change-feed marks and their KPI deltas
+    /// gather before one call per board shard, one per community's feed and one per KPI week carries them
+    /// (<c>GatheredUpdates</c>): boards and KPIs show an award this much after its write, at most. Zero sends each write's
+    /// updates on their own, as soon as possible.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan BoardDelay { get; set; } = TimeSpan.FromSeconds(1);
