@@ -83,6 +83,11 @@ public sealed partial class KpiWeekGrain(
     public const int MaxSamplesPerDay = 20_000;
 
     private readonly HashSet<DateOnly> _changed = [];
+
+    // Activity gathered on a silo (GatheredUpdates, up to Points:BoardDelay) or in flight when its member was erased can
+    // arrive after the erasure renamed them: for a minute it counts under the pseudonym, so the id never comes back.
+    private static readonly TimeSpan RenamedMemory = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, (string Pseudonym, DateTime At)> _renamed = new(StringComparer.Ordinal);
     private readonly StateWriter<KpiWeekState> _writer = new(state);
     /// <summary>
     /// How often the bucket is stored. The record holds the whole week (every member, and a sentiment count per channel,
@@ -105,6 +110,11 @@ public sealed partial class KpiWeekGrain(
 
     public Task Record(KpiMemberActivity activity)
     {
+        if (_renamed.TryGetValue(activity.UserId, out var renamed) && DateTime.UtcNow - renamed.At < RenamedMemory)
+        {
+            activity = activity with { UserId = renamed.Pseudonym };
+        }
+
         var member = Day(activity.Day).Members.TryGetValue(activity.UserId, out var existing) ? existing : Day(activity.Day).Members[activity.UserId] = new KpiMemberDay();
         member.Tags = [.. activity.Tags];
         member.Active |= activity.Active;
@@ -208,6 +218,13 @@ public sealed partial class KpiWeekGrain(
 
     public async Task Pseudonymise(string userId, string pseudonym)
     {
+        var now = DateTime.UtcNow;
+        foreach (var expired in _renamed.Where(r => now - r.Value.At >= RenamedMemory).Select(r => r.Key).ToList())
+        {
+            _renamed.Remove(expired);
+        }
+
+        _renamed[userId] = (pseudonym, now);
         var changed = false;
         foreach (var day in S.Days.Values)
         {
