@@ -195,7 +195,8 @@ public interface IKpiWeekGrain : IGrainWithStringKey
 
     /// <summary>
     /// Several members' activity in one call: what a silo's points grains reported within <c>Points:BoardDelay</c>
-    /// (<c>GatheredUpdates</c>), applied as <see cref="Record"/> would each. One-way, as it is.
+    /// (<c>GatheredUpdates</c>), each applied as <see cref="Record"/> would. One-way, like <see cref="Record"/>, which
+    /// stays for a silo of an earlier build during a rolling upgrade (one of those would drop a <c>RecordMany</c>).
     /// </summary>
     [Orleans.Concurrency.OneWay]
     [Alias("RecordMany")]

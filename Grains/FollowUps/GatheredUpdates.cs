@@ -14,11 +14,11 @@ namespace CommunityScale.FollowUps;
 /// points grains after a stored award), the CRM change feed's marks (from the points and member grains) and the members'
 /// activity for the KPIs' week buckets (additive deltas, from the points grains). One per silo: everything its grains send
 /// within <see cref="PointsOptions.BoardDelay"/> goes as one call per board shard, one per community's feed and one per
-/// KPI week (where each author's write made a call of its own to the community's one week bucket: 0.45 calls a message
-/// in many-channels). Sent one by one, a quiet channel's message cost three shard calls and a feed call of its own (the
-/// all-time, weekly and channel boards); gathered, the all-time and weekly shards of a busy community take one call each
-/// per delay whatever the number of authors. A silo that dies loses what is gathering, as it lost the one-way calls in flight before: the
-/// member's next award puts the boards right. One flush at a time, so a later total never overtakes an earlier one.
+/// KPI week: a community's shards, feed and week bucket take a call per silo and delay however many members chat, where
+/// sent one by one every author's every write called each of them. A silo that dies loses what is gathering, as it lost
+/// the one-way calls in flight before: the member's next award puts the boards right, a lost KPI delta stays uncounted
+/// (derived figures; never an award). A silo that stops flushes at its stop (<c>GatheredUpdatesFlush</c>). One flush at
+/// a time, so a later total never overtakes an earlier one.
 /// </summary>
 public sealed partial class GatheredUpdates : IAsyncDisposable
 {
@@ -121,7 +121,10 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends everything waiting now (one call per shard and per feed) and waits for the answers; one flush at a time.</summary>
+    /// <summary>
+    /// Sends everything waiting now (one call per shard, per feed and per KPI week) and waits for the boards' and feeds'
+    /// answers (the KPI weeks' calls are one-way); one flush at a time.
+    /// </summary>
     public async Task Flush()
     {
         await _flushing.WaitAsync();
@@ -172,7 +175,7 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            // The boards are put right by the members' next awards.
+            // The boards are put right by the members' next awards; KPI deltas still waiting are lost (derived figures).
         }
     }
 

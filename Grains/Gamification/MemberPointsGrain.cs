@@ -253,6 +253,14 @@ public sealed partial class MemberPointsGrain(
             return;
         }
 
+        // An erasure that ran during the awaits above dropped what this silo was gathering for the member: nothing of
+        // theirs may follow it.
+        if (_erased)
+        {
+            done.TrySetResult();
+            return;
+        }
+
         _announcer.ReportActivity(pending.Kpis, _member?.Profile);
         if (pending.Touched)
         {

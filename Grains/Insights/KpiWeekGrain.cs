@@ -84,8 +84,10 @@ public sealed partial class KpiWeekGrain(
 
     private readonly HashSet<DateOnly> _changed = [];
 
-    // Activity gathered on a silo (GatheredUpdates, up to Points:BoardDelay) or in flight when its member was erased can
-    // arrive after the erasure renamed them: for a minute it counts under the pseudonym, so the id never comes back.
+    // Activity gathered on a silo (GatheredUpdates) or in flight when its member was erased can arrive after the erasure
+    // renamed them: for a minute it counts under the pseudonym. A minute is the bounds' sum with room to spare: a points
+    // window (Points:WriteDelay, ≤ 30 s), its write, and the silo's gathering (Points:BoardDelay, ≤ 10 s). Kept in memory
+    // like the boards' erased members (LeaderboardShardGrain): a bucket that deactivates within it forgets.
     private static readonly TimeSpan RenamedMemory = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, (string Pseudonym, DateTime At)> _renamed = new(StringComparer.Ordinal);
     private readonly StateWriter<KpiWeekState> _writer = new(state);
@@ -130,12 +132,14 @@ public sealed partial class KpiWeekGrain(
         return Changed(activity.Day);
     }
 
-    public async Task RecordMany(IReadOnlyList<KpiMemberActivity> activities)
+    public Task RecordMany(IReadOnlyList<KpiMemberActivity> activities)
     {
         foreach (var activity in activities)
         {
-            await Record(activity);
+            Record(activity);
         }
+
+        return Task.CompletedTask;
     }
 
     public Task Joined(string userId, DateOnly day)

@@ -22,8 +22,8 @@ public sealed class PointsOptions
     /// <summary>
     /// How long the totals that a silo's points grains send to the boards, their change-feed marks and their KPI deltas
     /// gather before one call per board shard, one per community's feed and one per KPI week carries them
-    /// (<c>GatheredUpdates</c>): boards and KPIs show an award this much after its write, at most. Zero sends each write's
-    /// updates on their own, as soon as possible.
+    /// (<c>GatheredUpdates</c>): boards and KPIs hear of an award about this much after its write (a flush waits for the
+    /// one before it). Zero sends each write's updates on their own, as soon as possible.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan BoardDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -15,7 +15,7 @@ public sealed record StepResult(
     long Accepted = 0, IReadOnlyList<double>? ServerCpuMs = null, double LoadCpuMs = 0, double Seconds = 0, double AckP50 = 0, double AckP99 = 0)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"  {Rate,7:0.#} msg/s -> {DeliveriesPerSecond,9:0} deliveries/s ({Delivered}/{Expected}, {Refused} refused)  p50 {P50,7:0.0} ms  p99 {P99,7:0.0} ms  p99.9 {P999,7:0.0} ms{(AckP99 > 0 ? $"  ack p50 {AckP50:0.0} p99 {AckP99:0.0} ms" : "")}");
+        $"  {Rate,7:0.#} msg/s -> {DeliveriesPerSecond,9:0} deliveries/s ({Delivered}/{Expected}, {Refused} refused)  p50 {P50,7:0.0} ms  p99 {P99,7:0.0} ms  p99.9 {P999,7:0.0} ms{(AckP99 > 0 ? string.Create(CultureInfo.InvariantCulture, $"  ack p50 {AckP50:0.0} p99 {AckP99:0.0} ms") : "")}");
 }
 
 /// <summary>One channel size of <c>--mode sizes</c>: CPU of the process behind the gateway per accepted message at one rate.</summary>

@@ -97,7 +97,8 @@ internal sealed class SendCounts
     /// <summary>An acked send, <paramref name="took"/> from the invocation to its answer (ours answers once the message is durable).</summary>
     public void Accept(TimeSpan took)
     {
-        _acks.RecordValue(Math.Max(1, took.Ticks));
+        // Within the histogram's range (1 min): an ack slower than that is counted as taking that long, not lost.
+        _acks.RecordValue(Math.Clamp(took.Ticks, 1, _acks.HighestTrackableValue));
         Interlocked.Increment(ref _sent);
     }
 

@@ -151,7 +151,8 @@ public sealed class WebAppTests(BrowserFixture fixture)
         await manager.OpenAsync($"#/c/{community}/kpis");
         await Expect(manager.Page.Locator("#chart-active")).ToBeVisibleAsync();
         await Expect(manager.Page.Locator("#chart-posts")).ToBeVisibleAsync();
-        // The fan's two messages reach the day's bucket within a second or two; the dashboard is live.
+        // The fan's two messages reach the day's bucket within the points window and the silo's gathering (about 7 s
+        // at worst: api.md); the dashboard is live.
         await manager.Page.WaitForFunctionAsync(
             "() => { const c = Chart.getChart('chart-posts'); return !!c && c.data.datasets[0].data.reduce((a, b) => a + b, 0) >= 2; }",
             null, new() { Timeout = 30_000 });

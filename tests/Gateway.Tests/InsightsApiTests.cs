@@ -29,7 +29,10 @@ public sealed class InsightsApiTests(SystemFixture fixture)
             {
                 return Task.FromResult(updates.Exists(u => u.CommunityId == community && u.Posts == 2 && u.ActiveMembers == 1 && u.Sentiment?.Neutral == 2));
             }
-        }, "a live KpiUpdated with both messages, scored neutral");
+        }, "a live KpiUpdated with both messages, scored neutral",
+            // The points grain's window (Points:WriteDelay, 5 s), the silo's gathering (Points:BoardDelay, 1 s) and the
+            // bucket's once-a-second publish: about 7 s at worst, on a 2-core machine busy with the rest of the suite.
+            TimeSpan.FromSeconds(30));
 
         // The day the messages were counted on (from the live row, so a run across midnight UTC reads the right one).
         string today;

@@ -245,6 +245,24 @@ public sealed class PrivacyTests(ClockedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Kpi_activity_that_arrives_after_its_members_erasure_counts_under_the_pseudonym_not_the_id()
+    {
+        var community = $"kp-{Guid.NewGuid():n}"[..20];
+        var day = new DateOnly(2026, 3, 2);
+        var week = Grains.KpiWeek(new KpiWeekKey(community, KpiMath.Week(day)));
+        KpiMemberActivity Messages(int count) => new("ann", day, [], Active: true, Messages: count, Threads: 0, Replies: 0, ReactionsReceived: 0);
+        async Task<long> Posted() => (await week.Read(Segment.Everyone)).Where(d => d.Day == day).Sum(d => d.Messages);
+        await week.RecordMany([Messages(1)]);
+        await Responses.Eventually(async () => await Posted() == 1, "the first activity to reach the bucket");
+        await week.Pseudonymise("ann", "erased-ann");
+
+        // Gathered on another silo before the erasure reached it (GatheredUpdates), it lands after.
+        await week.RecordMany([Messages(2)]);
+        await Responses.Eventually(async () => await Posted() == 3, "the late activity to reach the bucket");
+        Assert.Equal(["erased-ann"], (await week.Read(Segment.Everyone)).Single(d => d.Day == day).Active);
+    }
+
+    [Fact]
     public async Task A_new_version_of_the_guidelines_asks_members_again_and_the_history_keeps_both()
     {
         var tag = Guid.NewGuid().ToString("n")[..10];
