@@ -255,18 +255,15 @@ public sealed partial class MemberPointsGrain(
 
         // An erasure that ran during the awaits above dropped what this silo was gathering for the member: nothing of
         // theirs may follow it.
-        if (_erased)
+        if (!_erased)
         {
-            done.TrySetResult();
-            return;
-        }
-
-        _announcer.ReportActivity(pending.Kpis, _member?.Profile);
-        if (pending.Touched)
-        {
-            _announcer.Touch();
-            await _announcer.Campaigns(pending.Campaigns.Select(c => (c.Key, c.Value)));
-            _announcer.Boards();
+            _announcer.ReportActivity(pending.Kpis, _member?.Profile);
+            if (pending.Touched)
+            {
+                _announcer.Touch();
+                await _announcer.Campaigns(pending.Campaigns.Select(c => (c.Key, c.Value)));
+                _announcer.Boards();
+            }
         }
 
         done.TrySetResult();
