@@ -17,10 +17,10 @@ namespace CommunityScale.FollowUps;
 /// KPI week: a community's shards, feed and week bucket take a call per silo and delay however many members chat, where
 /// sent one by one every author's every write called each of them. A silo that dies loses what is gathering, as it lost
 /// the one-way calls in flight before: the member's next award puts the boards right, a lost KPI delta stays uncounted
-/// (derived figures; never an award). A silo that stops flushes at its stop (<c>GatheredUpdatesFlush</c>). One flush at
+/// (derived figures; never an award). A silo that stops flushes at its stop (<see cref="Participate"/>). One flush at
 /// a time, so a later total never overtakes an earlier one.
 /// </summary>
-public sealed partial class GatheredUpdates : IAsyncDisposable
+public sealed partial class GatheredUpdates : IAsyncDisposable, ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly IGrainFactory _grains;
     private readonly TimeSpan _delay;
@@ -163,21 +163,40 @@ public sealed partial class GatheredUpdates : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// At the silo's stop, what is gathering goes where it can still arrive: after the silo's grains have deactivated (the
+    /// points grains' last windows are gathered by then) and before its messaging stops. Disposal comes after both, too
+    /// late for the KPI deltas, which no later award puts right as it does a board's total.
+    /// </summary>
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(GatheredUpdates), ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, stopping => FlushLast(Task.CompletedTask, stopping));
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        await FlushLast(_loop, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// What is gathering goes once <paramref name="after"/> ends, if the cluster still answers, within 5 s: a call to a silo
+    /// that is gone would wait for its response timeout. Cut short, the boards are put right by the members' next awards;
+    /// KPI deltas still waiting are lost (derived figures).
+    /// </summary>
+    private async Task FlushLast(Task after, CancellationToken cancellationToken)
+    {
         try
         {
-            // What is gathering goes if the cluster still answers; a silo on its way out does not wait long for it (a call
-            // to a stopped silo would wait for its response timeout).
-            await _loop.ContinueWith(_ => Flush(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
-                .WaitAsync(TimeSpan.FromSeconds(5));
+            await after.ContinueWith(_ => Flush(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                .WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            // The boards are put right by the members' next awards; KPI deltas still waiting are lost (derived figures).
+            LogLastFlushCutShort(_logger, ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the last gathered board totals, feed marks and KPI deltas was cut short")]
+    private static partial void LogLastFlushCutShort(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending gathered board totals, change-feed marks or KPI activity to {Target} failed; the members' next awards put the boards right, the lost activity stays uncounted")]
     private static partial void LogSendFailed(ILogger logger, Exception ex, string target);

@@ -32,10 +32,8 @@ public sealed partial class LeaderboardShardGrain(
     // Boards are derived (every award sets the member's absolute total again), and a busy community has thousands of
     // shards (one set per channel board): written at most once a minute, a lost minute is put right by the next awards.
     private static readonly TimeSpan WritePeriod = TimeSpan.FromSeconds(60);
-    // Longer than a points grain's gathered write plus GatheredUpdates' delay, the most a total sent before an erasure can lag.
-    private static readonly TimeSpan RemovedMemory = TimeSpan.FromMinutes(1);
     private readonly SortedSet<LeaderboardEntry> _sorted = new(Order);
-    private readonly Dictionary<string, DateTime> _removed = new(StringComparer.Ordinal);  // erased member → when
+    private readonly Privacy.RecentErasures<bool> _removed = new();
     private readonly StateWriter<LeaderboardShardState> _writer = new(state);
     private WriteBehind? _writeBehind;
     // The former shards of a board that had more (a channel's had 16) that fold into this one, until merged; else empty.
@@ -77,7 +75,7 @@ public sealed partial class LeaderboardShardGrain(
     private void Apply(string userId, string displayName, long points)
     {
         // Totals gathered on a silo before the erasure (GatheredUpdates) may arrive after it: they must not bring the member back.
-        if (_removed.TryGetValue(userId, out var removedAt) && DateTime.UtcNow - removedAt < RemovedMemory)
+        if (_removed.TryGet(userId, out _))
         {
             return;
         }
@@ -101,14 +99,7 @@ public sealed partial class LeaderboardShardGrain(
     public async Task Remove(string userId)
     {
         await MergeLegacy();
-        // Erasures older than RemovedMemory guard nothing any more: dropped here, the memory holds a minute's erasures.
-        var now = DateTime.UtcNow;
-        foreach (var expired in _removed.Where(r => now - r.Value >= RemovedMemory).Select(r => r.Key).ToList())
-        {
-            _removed.Remove(expired);
-        }
-
-        _removed[userId] = now;
+        _removed.Add(userId, true);
         if (S.Entries.Remove(userId, out var old))
         {
             _sorted.Remove(old);

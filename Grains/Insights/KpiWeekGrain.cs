@@ -84,12 +84,8 @@ public sealed partial class KpiWeekGrain(
 
     private readonly HashSet<DateOnly> _changed = [];
 
-    // Activity gathered on a silo (GatheredUpdates) or in flight when its member was erased can arrive after the erasure
-    // renamed them: for a minute it counts under the pseudonym. A minute is the bounds' sum with room to spare: a points
-    // window (Points:WriteDelay, ≤ 30 s), its write, and the silo's gathering (Points:BoardDelay, ≤ 10 s). Kept in memory
-    // like the boards' erased members (LeaderboardShardGrain): a bucket that deactivates within it forgets.
-    private static readonly TimeSpan RenamedMemory = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, (string Pseudonym, DateTime At)> _renamed = new(StringComparer.Ordinal);
+    // Activity that arrives after its member's erasure renamed them counts under the pseudonym.
+    private readonly Privacy.RecentErasures<string> _renamed = new();
     private readonly StateWriter<KpiWeekState> _writer = new(state);
     /// <summary>
     /// How often the bucket is stored. The record holds the whole week (every member, and a sentiment count per channel,
@@ -112,9 +108,9 @@ public sealed partial class KpiWeekGrain(
 
     public Task Record(KpiMemberActivity activity)
     {
-        if (_renamed.TryGetValue(activity.UserId, out var renamed) && DateTime.UtcNow - renamed.At < RenamedMemory)
+        if (_renamed.TryGet(activity.UserId, out var pseudonym))
         {
-            activity = activity with { UserId = renamed.Pseudonym };
+            activity = activity with { UserId = pseudonym };
         }
 
         var member = Day(activity.Day).Members.TryGetValue(activity.UserId, out var existing) ? existing : Day(activity.Day).Members[activity.UserId] = new KpiMemberDay();
@@ -222,13 +218,7 @@ public sealed partial class KpiWeekGrain(
 
     public async Task Pseudonymise(string userId, string pseudonym)
     {
-        var now = DateTime.UtcNow;
-        foreach (var expired in _renamed.Where(r => now - r.Value.At >= RenamedMemory).Select(r => r.Key).ToList())
-        {
-            _renamed.Remove(expired);
-        }
-
-        _renamed[userId] = (pseudonym, now);
+        _renamed.Add(userId, pseudonym);
         var changed = false;
         foreach (var day in S.Days.Values)
         {

@@ -87,7 +87,7 @@ public static class SiloApp
         silo.Services.AddSingleton<Chat.LiveGateways>();
         silo.Services.AddSingleton<Communities.CommunityLookups>();
         silo.Services.AddSingleton<FollowUps.GatheredUpdates>();
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GatheredUpdatesFlush>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<FollowUps.GatheredUpdates>());
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {
