@@ -76,7 +76,9 @@ public interface IMemberGrain : IGrainWithStringKey
     /// <summary>
     /// The membership, and up to <paramref name="wanted"/> posts the member may still make in the community within
     /// <paramref name="window"/> (the community-wide flood limit: at most <paramref name="limit"/> per window over every
-    /// channel and thread). A channel leases posts ahead and spends them locally, so this is no call per post.
+    /// channel and thread). Posting gates ask for one post at a time, on every post of a member below moderator: posts
+    /// leased ahead to one channel would be counted here and stranded when the member moved on, so the limit would not be
+    /// exact (<c>PostingGate.RequirePostingBudget</c>).
     /// </summary>
     [Alias("TakePostingBudget")]
     [AlwaysInterleave]
