@@ -59,11 +59,10 @@ public static class AckRun
         var elapsed = clock.Elapsed;
         var used = await probe.Since(before);
         await Task.WhenAll(senders.Select(c => c.DisposeAsync().AsTask()));
-        double Ms(double p) => Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
         var perSecond = Math.Round(Interlocked.Read(ref acked) / elapsed.TotalSeconds);
-        Console.WriteLine($"acked/s={perSecond} refused={Interlocked.Read(ref refused)} ack p50={Ms(50)} ms p99={Ms(99)} ms p99.9={Ms(99.9)} ms");
+        Console.WriteLine($"acked/s={perSecond} refused={Interlocked.Read(ref refused)} ack p50={histogram.Ms(50)} ms p99={histogram.Ms(99)} ms p99.9={histogram.Ms(99.9)} ms");
         var extra = new Dictionary<string, double> { ["senders"] = o.Senders, ["refused"] = Interlocked.Read(ref refused) };
         StorageFigures.Add(used, extra);
-        return new Part(o.Scenario, o.Role, o.BaselineName, "acked_sends_per_second", perSecond, Ms(50), Ms(99), Ms(99.9), o.Notes, extra, []);
+        return new Part(o.Scenario, o.Role, o.BaselineName, "acked_sends_per_second", perSecond, histogram.Ms(50), histogram.Ms(99), histogram.Ms(99.9), o.Notes, extra, []);
     }
 }

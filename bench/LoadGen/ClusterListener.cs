@@ -95,8 +95,7 @@ internal static class ClusterListener
                         break;
                     case "stop":
                         var (delivered, histogram) = window.Stop(0);
-                        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {delivered} {Ms(50)} {Ms(99)} {Ms(99.9)}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {delivered} {histogram.Ms(50)} {histogram.Ms(99)} {histogram.Ms(99.9)}"));
                         break;
                     case "quit":
                         return 0;

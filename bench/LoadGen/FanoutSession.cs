@@ -91,9 +91,8 @@ internal sealed class FanoutSession(LoadOptions o, HttpClient http) : IAsyncDisp
         var elapsed = Math.Max(clock.Elapsed.TotalSeconds, seconds);
         var (delivered, histogram) = _window.Stop(from);
         var cpu = ProcessStats.CpuTimes(o.ServerPids).Select((c, i) => Math.Round((c - cpuBefore[i]).TotalMilliseconds)).ToArray();
-        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 2);
         // Sends still unanswered when the drain ends count as refused: the target did not take them in time.
-        return new StepResult("step", rate, Math.Round(delivered / elapsed), Ms(50), Ms(99), Ms(99.9), delivered, counts.Sent * receivers,
+        return new StepResult("step", rate, Math.Round(delivered / elapsed), histogram.Ms(50), histogram.Ms(99), histogram.Ms(99.9), delivered, counts.Sent * receivers,
             counts.Refused + counts.InFlight, counts.Sent, cpu, Math.Round((ProcessStats.OwnCpuTime() - loadBefore).TotalMilliseconds), Math.Round(elapsed, 2),
             counts.AckMs(50), counts.AckMs(99));
     }

@@ -75,11 +75,10 @@ public static class ReconnectRun
             histogram.RecordValue(Math.Max(1, c.ConvergedAfter!.Value.Ticks));
         }
 
-        double Ms(double p) => histogram.TotalCount == 0 ? 0 : Math.Round(histogram.GetValueAtPercentile(p) / (double)TimeSpan.TicksPerMillisecond, 1);
         var allSeconds = converged == o.Clients ? clients.Max(c => c.ConvergedAfter!.Value).TotalSeconds : seconds;
-        Console.WriteLine($"converged {converged}/{o.Clients} in {allSeconds:0.00} s (p50 {Ms(50)} ms, p99 {Ms(99)} ms per client); history replayed {clients.Sum(c => c.Replayed)} messages");
+        Console.WriteLine($"converged {converged}/{o.Clients} in {allSeconds:0.00} s (p50 {histogram.Ms(50, 1)} ms, p99 {histogram.Ms(99, 1)} ms per client); history replayed {clients.Sum(c => c.Replayed)} messages");
         await Task.WhenAll(clients.Select(c => c.Drop()).Append(sender.DisposeAsync().AsTask()));
-        return new Part(o.Scenario, o.Role, o.BaselineName, "clients_converged_per_second", converged == 0 ? 0 : Math.Round(converged / allSeconds), Ms(50), Ms(99), Ms(99.9), o.Notes,
+        return new Part(o.Scenario, o.Role, o.BaselineName, "clients_converged_per_second", converged == 0 ? 0 : Math.Round(converged / allSeconds), histogram.Ms(50, 1), histogram.Ms(99, 1), histogram.Ms(99.9, 1), o.Notes,
             new Dictionary<string, double>
             {
                 ["clients"] = o.Clients,

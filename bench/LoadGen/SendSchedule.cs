@@ -103,8 +103,7 @@ internal sealed class SendCounts
     }
 
     /// <summary>The ack latency at <paramref name="percentile"/>, in ms (0 before any ack).</summary>
-    public double AckMs(double percentile) =>
-        _acks.TotalCount == 0 ? 0 : Math.Round(_acks.GetValueAtPercentile(percentile) / (double)TimeSpan.TicksPerMillisecond, 2);
+    public double AckMs(double percentile) => _acks.Ms(percentile);
 
     public void Refuse() => Interlocked.Increment(ref _refused);
 }
