@@ -45,7 +45,7 @@ public static class SiloApp
                     silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort, serviceId: endpoint.ServiceId, clusterId: endpoint.ClusterId);
                     break;
                 case ClusteringProvider.Redis:
-                    silo.UseRedisClustering(providers.RedisConnectionString!);
+                    silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnections.Options(providers.RedisConnectionString!));
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (endpoint.ClusterId, endpoint.ServiceId));
                     silo.ConfigureEndpoints(System.Net.IPAddress.Parse(endpoint.AdvertisedIPAddress), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: endpoint.ListenOnAnyAddress);
                     break;
@@ -91,7 +91,7 @@ public static class SiloApp
         var providers = ProviderSettings.From(k => config[k]);
         if (providers.Reminders == RemindersProvider.Redis)
         {
-            silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!));
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = RedisConnections.Options(providers.RedisConnectionString!));
         }
         else
         {
@@ -131,7 +131,7 @@ public static class SiloApp
             case StorageProvider.Redis:
                 silo.AddRedisGrainStorage(name, options => options.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
                 {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(providers.RedisConnectionString!);
+                    o.ConfigurationOptions = RedisConnections.Options(providers.RedisConnectionString!);
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
                 break;

@@ -32,7 +32,7 @@ public sealed class StorageReadyCheck(IConfiguration configuration, IOptionsMoni
 
                     break;
                 case StorageProvider.Redis:
-                    _redis ??= await ConnectionMultiplexer.ConnectAsync(_providers.RedisConnectionString!);
+                    _redis ??= await ConnectionMultiplexer.ConnectAsync(RedisConnections.Options(_providers.RedisConnectionString!));
                     await _redis.GetDatabase().PingAsync();
                     break;
                 case StorageProvider.Memory:

@@ -31,7 +31,7 @@ public sealed class RedisJournalStore : IJournalStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(redisConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
-        _configuration = ConfigurationOptions.Parse(redisConnectionString);
+        _configuration = RedisConnections.Options(redisConnectionString);
         _configuration.SetDefaultPorts();
         _keyPrefix = $"{serviceId}/journal/";
 
