@@ -144,7 +144,7 @@ System.Text.Json.Nodes.JsonObject TrainModeration(IReadOnlyList<LabelledText> mo
 
     // Spam, one head per source family (--one-spam-head: the single head of the first models): SMS-like spam against
     // every text that is not spam, and comment spam against every text that is not spam; each (file, label) cell
-    // weighing the same. One head for both learnt neither well (docs/architecture.md: SMS recall 0.892, YouTube F1
+    // weighing the same. One head for both learnt neither well (docs/text-models.md: SMS recall 0.892, YouTube F1
     // 0.873 with it on the validation split; 0.910 and 0.877 with the two). Then the abuse head of each language.
     List<Head> Decisions(IReadOnlyList<LabelledText> rows)
     {
@@ -190,7 +190,7 @@ System.Text.Json.Nodes.JsonObject TrainModeration(IReadOnlyList<LabelledText> mo
     // as the independent test's videos are), 20 % of each other (file, label) by heads trained without them (the
     // scores of the per-video heads, averaged). Values per text: the spam heads', the abuse head's, 1 if German.
     // With --heldout-thresholds: on the held-out side itself, as the models shipped before branch classifiers3 were (so
-    // the figures it reports are optimistic; docs/architecture.md gives both).
+    // the figures it reports are optimistic; docs/text-models.md gives both).
     static float[] Values((float[] Spam, float Abuse, string Language) p) => [.. p.Spam, p.Abuse, p.Language == "de" ? 1 : 0];
     var honest = !options.Args.Contains("--heldout-thresholds");
     var validation = honest ? VideoFolds.Validation(modTrain, rows => Draft(Decisions(rows)), (scorer, text) => Values(scorer.Probabilities(text))) : null;
@@ -456,7 +456,7 @@ internal sealed record Options(string Root, string? Only, string Video, int Bits
     /// The moderation model's features: the sentiment model's unless --link-hosts / --markers. Those two lifted the spam
     /// figures on the validation split (YouTube F1 0.873 to 0.962, SMS recall 0.892 to 0.946) but are not shipped: the
     /// only links in the training data that are not spam are tweets' t.co and a few YouTube ones, so the model learnt
-    /// that any other link is spam and refused 11 of 12 ordinary fan messages with a link (docs/architecture.md).
+    /// that any other link is spam and refused 11 of 12 ordinary fan messages with a link (docs/text-models.md).
     /// </summary>
     public FeatureSettings ModerationFeatures => new(
         Bits,
@@ -474,7 +474,7 @@ internal sealed record Options(string Root, string? Only, string Video, int Bits
         Value(Args, $"--nb.{head}") is { } v ? (v == "off" ? null : float.Parse(v, CultureInfo.InvariantCulture)) : HeadDefaults.GetValueOrDefault(head).NaiveBayes;
 
     /// <summary>
-    /// Per-head settings chosen on the validation split (docs/architecture.md). German abuse: Naive Bayes log-count
+    /// Per-head settings chosen on the validation split (docs/text-models.md). German abuse: Naive Bayes log-count
     /// ratios (alpha 1) under a stronger L2 (0.1) rank better than the global settings (best macro-F1 over thresholds
     /// 0.748 to 0.775; also on two other split seeds); the spam and English heads gained nothing from either.
     /// </summary>
@@ -494,7 +494,7 @@ internal sealed record Options(string Root, string? Only, string Video, int Bits
             Value("--only"),
             Value("--video") ?? ModerationModel.HeldOutVideo,
             (int)Number("--bits", 20),
-            // Chosen on the validation split (docs/architecture.md): weaker L1 kept useful rare n-grams.
+            // Chosen on the validation split (docs/text-models.md): weaker L1 kept useful rare n-grams.
             Number("--l1", 0.001f),
             Number("--l2", 0.03f),
             Number("--german-balance", 0.5f),
