@@ -73,12 +73,6 @@ public static class HubRequestRelease
         // A request that lives as long as its connection: a WebSocket (a GET upgrade, or CONNECT over HTTP/2) or
         // server-sent events. Not long polling: each poll ends soon, and SignalR copies what the connection keeps from it.
         // Not http.WebSockets.IsWebSocketRequest: the hub's endpoint adds the WebSocket feature only after this point.
-        static bool IsConnectionRequest(HttpRequest request) =>
-            HttpMethods.IsConnect(request.Method)
-            || (HttpMethods.IsGet(request.Method)
-                && (request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
-                    || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
-
         // Not async above, so that this middleware keeps no frame of its own under the connection either.
         static async Task AfterDisposal(ValueTask disposed, HttpContext http, RequestDelegate next)
         {
@@ -86,6 +80,16 @@ public static class HubRequestRelease
             await next(http);
         }
     }
+
+    /// <summary>
+    /// Whether the request opens a connection that lives as long as the request: a WebSocket (HTTP/1.1 upgrade or HTTP/2
+    /// extended CONNECT) or server-sent events. Negotiation and long polling are ordinary short requests.
+    /// </summary>
+    public static bool IsConnectionRequest(HttpRequest request) =>
+        HttpMethods.IsConnect(request.Method)
+        || (HttpMethods.IsGet(request.Method)
+            && (request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase)
+                || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>ASP.NET Core's handler provider (one handler per scheme for the request), which can let go of its handlers.</summary>
     private sealed class ReleasableHandlerProvider(IAuthenticationSchemeProvider schemes) : IAuthenticationHandlerProvider
