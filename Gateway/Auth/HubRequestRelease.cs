@@ -70,9 +70,6 @@ public static class HubRequestRelease
             return disposed.IsCompletedSuccessfully ? next(http) : AfterDisposal(disposed, http, next);
         });
 
-        // A request that lives as long as its connection: a WebSocket (a GET upgrade, or CONNECT over HTTP/2) or
-        // server-sent events. Not long polling: each poll ends soon, and SignalR copies what the connection keeps from it.
-        // Not http.WebSockets.IsWebSocketRequest: the hub's endpoint adds the WebSocket feature only after this point.
         // Not async above, so that this middleware keeps no frame of its own under the connection either.
         static async Task AfterDisposal(ValueTask disposed, HttpContext http, RequestDelegate next)
         {
@@ -82,8 +79,10 @@ public static class HubRequestRelease
     }
 
     /// <summary>
-    /// Whether the request opens a connection that lives as long as the request: a WebSocket (HTTP/1.1 upgrade or HTTP/2
-    /// extended CONNECT) or server-sent events. Negotiation and long polling are ordinary short requests.
+    /// Whether the request opens a connection that lives as long as the request: a WebSocket (a GET upgrade, or CONNECT
+    /// over HTTP/2) or server-sent events. Not long polling: each poll ends soon, and SignalR copies what the connection
+    /// keeps from it; negotiation is an ordinary short request. Not <c>http.WebSockets.IsWebSocketRequest</c>: a hub's
+    /// endpoint adds the WebSocket feature only after the middlewares that ask this.
     /// </summary>
     public static bool IsConnectionRequest(HttpRequest request) =>
         HttpMethods.IsConnect(request.Method)
